@@ -1,0 +1,102 @@
+// corsproof's page script: makes requests the way a page would and reports what the page saw.
+//
+//   await window.corsproof.run([{ id, api, url, method, headers, body, credentials, mode,
+//                                  redirect, timeout_ms }, ...])
+//
+// resolves to one result per request, in the same order:
+//   { id, outcome: "response" | "error" | "timeout", status, status_text, type, redirected,
+//     url, headers: [[name, value], ...], body, error, elapsed_ms }
+// Requests run concurrently; each outcome is what JavaScript could observe, nothing more.
+"use strict";
+(function () {
+  const BODY_LIMIT = 65536;
+
+  function clip(text) {
+    return text.length > BODY_LIMIT ? text.slice(0, BODY_LIMIT) : text;
+  }
+
+  function base(spec, started) {
+    return {
+      id: spec.id, outcome: "error", status: null, status_text: null, type: null,
+      redirected: null, url: null, headers: [], body: null, error: null,
+      elapsed_ms: Math.round(performance.now() - started),
+    };
+  }
+
+  async function viaFetch(spec) {
+    const started = performance.now();
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; controller.abort(); }, spec.timeout_ms || 10000);
+    const init = {
+      method: spec.method || "GET",
+      headers: spec.headers || [],
+      credentials: spec.credentials || "same-origin",
+      mode: spec.mode || "cors",
+      redirect: spec.redirect || "follow",
+      cache: spec.cache || "default",
+      signal: controller.signal,
+    };
+    if (spec.body !== null && spec.body !== undefined) init.body = spec.body;
+    try {
+      const response = await fetch(spec.url, init);
+      const result = base(spec, started);
+      result.outcome = "response";
+      result.status = response.status;
+      result.status_text = response.statusText;
+      result.type = response.type;
+      result.redirected = response.redirected;
+      result.url = response.url;
+      result.headers = Array.from(response.headers.entries());
+      result.body = clip(await response.text());
+      result.elapsed_ms = Math.round(performance.now() - started);
+      return result;
+    } catch (error) {
+      const result = base(spec, started);
+      result.outcome = timedOut ? "timeout" : "error";
+      result.error = String(error && error.name ? error.name + ": " + error.message : error);
+      return result;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function viaXhr(spec) {
+    const started = performance.now();
+    return new Promise((resolve) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open(spec.method || "GET", spec.url, true);
+      xhr.withCredentials = spec.credentials === "include";
+      xhr.timeout = spec.timeout_ms || 10000;
+      for (const [name, value] of spec.headers || []) {
+        try { xhr.setRequestHeader(name, value); } catch (_) { /* forbidden: the browser drops it */ }
+      }
+      xhr.onload = () => {
+        const result = base(spec, started);
+        result.outcome = "response";
+        result.status = xhr.status;
+        result.status_text = xhr.statusText;
+        result.type = "xhr";
+        result.url = xhr.responseURL;
+        result.headers = xhr.getAllResponseHeaders().trim().split(/\r?\n/).filter(Boolean)
+          .map((line) => { const i = line.indexOf(":"); return [line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim()]; });
+        result.body = clip(xhr.responseText);
+        resolve(result);
+      };
+      xhr.onerror = () => { const r = base(spec, started); r.error = "XMLHttpRequest: network error"; resolve(r); };
+      xhr.ontimeout = () => { const r = base(spec, started); r.outcome = "timeout"; r.error = "XMLHttpRequest: timeout"; resolve(r); };
+      try {
+        xhr.send(spec.body === undefined ? null : spec.body);
+      } catch (error) {
+        const r = base(spec, started); r.error = String(error); resolve(r);
+      }
+    });
+  }
+
+  window.corsproof = {
+    version: 1,
+    run(specs) {
+      return Promise.all(specs.map((spec) => (spec.api === "xhr" ? viaXhr(spec) : viaFetch(spec))));
+    },
+  };
+})();

@@ -1,0 +1,252 @@
+//! One request in, one reply out: routing, journaling and playing a [`Behaviour`].
+//!
+//! Paths that start with `/_` belong to corsproof itself (the page, its script, the journal) and
+//! are not journaled. Every other path is a mock resource: its behaviour is the one scripted for
+//! its token, or else the one its query describes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::header::{self, HeaderName, HeaderValue};
+use http::{Method, Request, Response, StatusCode, Version};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+
+use crate::behaviour::{AllowOrigin, Behaviour, Reply};
+use crate::journal::{Entry, Journal};
+use crate::origin::{Listener, Origin};
+use crate::vocabulary;
+
+/// The blank page a browser loads to be "at" an origin.
+pub const PAGE_PATH: &str = "/_page";
+/// The script the page loads: `window.corsproof.run(requests)`.
+pub const SCRIPT_PATH: &str = "/_corsproof.js";
+/// `GET /_journal/<token>`: the journal entries of a token, as JSON.
+pub const JOURNAL_PREFIX: &str = "/_journal/";
+/// Mock resources whose path starts with this carry a token next: `/t/<token>/...`.
+pub const TOKEN_PREFIX: &str = "/t/";
+
+const PAGE_HTML: &str = include_str!("../assets/page.html");
+const SCRIPT_JS: &str = include_str!("../assets/corsproof.js");
+
+/// Request bodies are counted, not kept; past this many bytes the rest is not even read.
+const MAX_COUNTED_BODY: u64 = 64 * 1024 * 1024;
+
+/// The reply asked for a closed connection; hyper drops the connection when a service fails.
+#[derive(Debug, thiserror::Error)]
+#[error("the scripted reply closes the connection without an answer")]
+pub struct CloseConnection;
+
+/// What every connection shares: the journal, the scripts, the origin table.
+#[derive(Debug)]
+pub struct State {
+    pub journal: Journal,
+    pub scripts: RwLock<HashMap<String, Arc<Behaviour>>>,
+    pub origins: Vec<Origin>,
+}
+
+/// Answers one request that arrived on `listener`.
+pub async fn handle(
+    state: Arc<State>,
+    listener: Listener,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, CloseConnection> {
+    let path = request.uri().path();
+    if let Some(internal) = internal_response(&state, path, request.uri().query()) {
+        return Ok(internal);
+    }
+
+    let token = path
+        .strip_prefix(TOKEN_PREFIX)
+        .and_then(|rest| rest.split('/').next())
+        .filter(|token| !token.is_empty())
+        .map(str::to_owned);
+    let preflight = request.method() == Method::OPTIONS
+        && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let request_origin = request.headers().get(header::ORIGIN).cloned();
+
+    let scripted = token.as_ref().and_then(|token| {
+        let scripts = state.scripts.read().unwrap_or_else(|p| p.into_inner());
+        scripts.get(token).cloned()
+    });
+    let behaviour = match scripted {
+        Some(behaviour) => Ok(behaviour),
+        None => vocabulary::parse(request.uri().query().unwrap_or("")).map(Arc::new),
+    };
+
+    let entry = journal_entry(listener, token, preflight, &request);
+    let body_size = count_body(request.into_body()).await;
+    state.journal.record(Entry { body_size, ..entry });
+
+    let behaviour = match behaviour {
+        Ok(behaviour) => behaviour,
+        Err(error) => return Ok(plain(StatusCode::BAD_REQUEST, error.help_text())),
+    };
+    let reply = behaviour.reply_for(preflight);
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
+    }
+    if reply.close {
+        return Err(CloseConnection);
+    }
+    Ok(build_reply(reply, request_origin.as_ref()).unwrap_or_else(|problem| {
+        plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("corsproof: the scripted reply is not valid HTTP: {problem}\n"),
+        )
+    }))
+}
+
+/// The page, the script, the journal and the index; `None` for mock resources.
+fn internal_response(state: &State, path: &str, query: Option<&str>) -> Option<Response<Full<Bytes>>> {
+    let response = if path == PAGE_PATH {
+        with_type(Response::new(Full::from(PAGE_HTML)), "text/html; charset=utf-8")
+    } else if path == SCRIPT_PATH {
+        with_type(Response::new(Full::from(SCRIPT_JS)), "text/javascript; charset=utf-8")
+    } else if let Some(token) = path.strip_prefix(JOURNAL_PREFIX) {
+        let json = serde_json::to_vec(&state.journal.entries(token)).unwrap_or_default();
+        let mut response = with_type(Response::new(Full::from(json)), "application/json");
+        // Readable from any page, so a browser-side script can look at its own requests.
+        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        response
+    } else if path == "/" && query.is_none() {
+        plain(StatusCode::OK, index_text(&state.origins))
+    } else {
+        return None;
+    };
+    Some(response)
+}
+
+fn index_text(origins: &[Origin]) -> String {
+    let mut text = String::from(
+        "corsproof mock origins\n\nAny other path answers as its query says, for example\n  \
+         /echo?acao=origin&acac=true&status=500\nand is journaled; /t/<token>/... paths are \
+         journaled by token: GET /_journal/<token>.\n\nOrigins:\n",
+    );
+    for origin in origins {
+        text.push_str(&format!("  {:<12} {}\n", origin.name, origin.url()));
+    }
+    text.push('\n');
+    text.push_str(&vocabulary::reference());
+    text
+}
+
+fn journal_entry(
+    listener: Listener,
+    token: Option<String>,
+    preflight: bool,
+    request: &Request<Incoming>,
+) -> Entry {
+    let version = match request.version() {
+        Version::HTTP_09 => "HTTP/0.9",
+        Version::HTTP_10 => "HTTP/1.0",
+        Version::HTTP_2 => "HTTP/2",
+        Version::HTTP_3 => "HTTP/3",
+        _ => "HTTP/1.1",
+    };
+    Entry {
+        seq: 0,
+        token,
+        listener: listener.name().to_owned(),
+        scheme: listener.scheme().to_owned(),
+        version: version.to_owned(),
+        method: request.method().as_str().to_owned(),
+        path: request.uri().path().to_owned(),
+        query: request.uri().query().map(str::to_owned),
+        headers: request
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned())
+            })
+            .collect(),
+        body_size: 0,
+        received_unix_ms: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_millis() as u64),
+        preflight,
+    }
+}
+
+/// Reads the body to its end (or to [`MAX_COUNTED_BODY`]), keeping only its length.
+async fn count_body(mut body: Incoming) -> u64 {
+    let mut size = 0u64;
+    while size < MAX_COUNTED_BODY {
+        match body.frame().await {
+            Some(Ok(frame)) => size += frame.data_ref().map_or(0, |data| data.len() as u64),
+            Some(Err(_)) | None => break,
+        }
+    }
+    size
+}
+
+/// The response a reply describes, or what is wrong with it.
+fn build_reply(reply: &Reply, request_origin: Option<&HeaderValue>) -> Result<Response<Full<Bytes>>, String> {
+    let status = StatusCode::from_u16(reply.effective_status()).map_err(|e| e.to_string())?;
+    let mut headers = http::HeaderMap::new();
+    let mut add = |name: HeaderName, value: &str| -> Result<(), String> {
+        let value =
+            HeaderValue::from_str(value).map_err(|_| format!("{name}: {value:?} is not a header value"))?;
+        headers.append(name, value);
+        Ok(())
+    };
+
+    for value in &reply.allow_origin {
+        match value {
+            AllowOrigin::Echo => {
+                if let Some(origin) = request_origin {
+                    add(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.to_str().unwrap_or("null"))?;
+                }
+            }
+            AllowOrigin::Literal(text) => add(header::ACCESS_CONTROL_ALLOW_ORIGIN, text)?,
+        }
+    }
+    let optional = [
+        (header::ACCESS_CONTROL_ALLOW_CREDENTIALS, &reply.allow_credentials),
+        (header::ACCESS_CONTROL_ALLOW_METHODS, &reply.allow_methods),
+        (header::ACCESS_CONTROL_ALLOW_HEADERS, &reply.allow_headers),
+        (header::ACCESS_CONTROL_EXPOSE_HEADERS, &reply.expose_headers),
+        (header::ACCESS_CONTROL_MAX_AGE, &reply.max_age),
+        (header::VARY, &reply.vary),
+        (header::LOCATION, &reply.location),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            add(name, value)?;
+        }
+    }
+    for cookie in &reply.cookies {
+        add(header::SET_COOKIE, cookie)?;
+    }
+    for (name, value) in &reply.headers {
+        let name =
+            HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("{name:?} is not a header name"))?;
+        add(name, value)?;
+    }
+    if !headers.contains_key(header::CONTENT_TYPE) {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    }
+
+    let body = if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
+        Bytes::new()
+    } else {
+        Bytes::from(reply.effective_body().to_owned())
+    };
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    Ok(response)
+}
+
+fn plain(status: StatusCode, text: String) -> Response<Full<Bytes>> {
+    let mut response = with_type(Response::new(Full::from(text)), "text/plain; charset=utf-8");
+    *response.status_mut() = status;
+    response
+}
+
+fn with_type(mut response: Response<Full<Bytes>>, content_type: &'static str) -> Response<Full<Bytes>> {
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}

@@ -1,0 +1,36 @@
+//! Mock multi-origin server for CORS tests.
+//!
+//! One process serves several origins that differ by host, port and scheme (`http://app.test:A`,
+//! `http://api.test:B`, `https://api.test:T` with HTTP/2), each able to answer any way a test
+//! asks ([`Behaviour`]), and keeps a [`Journal`] of every request so a test learns what the
+//! browser really sent: whether there was a preflight, whether a blocked request still arrived.
+//!
+//! ```
+//! use corsproof_server::{AllowOrigin, Behaviour, MockServer, Reply, ServerConfig};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let server = MockServer::start(ServerConfig::default()).await.unwrap();
+//! server.script("t1", Behaviour::same(Reply::new().allow_origin(AllowOrigin::Echo)));
+//! let url = server.origin("api").unwrap().join("/t/t1/data");
+//! // ... a browser at server.origin("app") fetches `url` ...
+//! assert!(server.journal().entries("t1").is_empty());
+//! # let _ = url;
+//! # });
+//! ```
+//!
+//! The server knows nothing of browsers: it only answers and remembers.
+
+mod behaviour;
+mod handler;
+pub mod journal;
+mod origin;
+mod server;
+mod tls;
+pub mod vocabulary;
+
+pub use behaviour::{AllowOrigin, Behaviour, DEFAULT_BODY, MAX_DELAY, Reply};
+pub use handler::{JOURNAL_PREFIX, PAGE_PATH, SCRIPT_PATH, TOKEN_PREFIX};
+pub use journal::{Entry, Journal};
+pub use origin::{Listener, ORIGIN_TABLE, Origin};
+pub use server::{Limits, MockServer, Ports, ServerConfig, StartError};
+pub use tls::{Certificates, TlsError};

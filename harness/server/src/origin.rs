@@ -1,0 +1,107 @@
+//! Named origins: which host, scheme and listener each name stands for.
+//!
+//! Scenario files and tests say `app` and `api`, never ports, because ports are ephemeral. Every
+//! listener answers every host name, so an origin is only a (scheme, host, listener) triple; the
+//! table holds the pairs that make the classic cross-origin cases: another host, another port,
+//! another scheme, a subdomain, and the loopback names.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// One of the server's sockets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Listener {
+    /// The first plain port: HTTP/1.1 (and HTTP/2 with prior knowledge).
+    HttpA,
+    /// The second plain port, so the same host exists on two ports.
+    HttpB,
+    /// The TLS port: HTTP/2 and HTTP/1.1 chosen through ALPN.
+    Https,
+}
+
+impl Listener {
+    /// Every listener, in start order.
+    pub const ALL: [Listener; 3] = [Listener::HttpA, Listener::HttpB, Listener::Https];
+
+    /// The name used in the journal and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Listener::HttpA => "http-a",
+            Listener::HttpB => "http-b",
+            Listener::Https => "https",
+        }
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(self) -> &'static str {
+        match self {
+            Listener::Https => "https",
+            Listener::HttpA | Listener::HttpB => "http",
+        }
+    }
+}
+
+impl fmt::Display for Listener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The origins every server has: (name, host, listener).
+pub const ORIGIN_TABLE: &[(&str, &str, Listener)] = &[
+    ("app", "app.test", Listener::HttpA),
+    ("app-port2", "app.test", Listener::HttpB),
+    ("app-https", "app.test", Listener::Https),
+    ("app-sub", "sub.app.test", Listener::HttpA),
+    ("api", "api.test", Listener::HttpB),
+    ("api-port1", "api.test", Listener::HttpA),
+    ("api-https", "api.test", Listener::Https),
+    ("cdn", "cdn.test", Listener::HttpA),
+    ("evil", "evil.test", Listener::HttpA),
+    ("localhost", "localhost", Listener::HttpA),
+    ("loopback-ip", "127.0.0.1", Listener::HttpA),
+];
+
+/// A named origin of a running server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// The name scenario files use (`app`, `api-https`, ...).
+    pub name: String,
+    /// `http` or `https`.
+    pub scheme: String,
+    /// The host name.
+    pub host: String,
+    /// The port of its listener.
+    pub port: u16,
+    /// The listener that serves it.
+    pub listener: Listener,
+}
+
+impl Origin {
+    /// The serialized origin, as a browser sends it in `Origin` (`http://app.test:41234`).
+    pub fn url(&self) -> String {
+        format!("{}://{}:{}", self.scheme, self.host, self.port)
+    }
+
+    /// An absolute URL on this origin; `path` starts with `/`.
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{path}", self.url())
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.url())
+    }
+}
+
+/// Every host name in the table, for the certificate and for browsers' host mapping.
+pub fn host_names() -> Vec<String> {
+    let mut names: Vec<String> = ORIGIN_TABLE.iter().map(|(_, host, _)| host.to_string()).collect();
+    names.push("*.test".to_owned());
+    names.sort();
+    names.dedup();
+    names
+}

@@ -1,0 +1,344 @@
+//! Starting and stopping the mock origins: three listeners on one tokio runtime.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
+
+use crate::behaviour::Behaviour;
+use crate::handler::{self, State};
+use crate::journal::{self, Journal};
+use crate::origin::{self, Listener, ORIGIN_TABLE, Origin};
+use crate::tls::{Certificates, TlsError};
+
+/// Where the listeners bind. Port 0 picks a free port, so tests can run in parallel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Ports {
+    /// The first plain HTTP port.
+    pub http_a: u16,
+    /// The second plain HTTP port.
+    pub http_b: u16,
+    /// The HTTPS port (HTTP/2 and HTTP/1.1).
+    pub https: u16,
+}
+
+impl Ports {
+    fn of(&self, listener: Listener) -> u16 {
+        match listener {
+            Listener::HttpA => self.http_a,
+            Listener::HttpB => self.http_b,
+            Listener::Https => self.https,
+        }
+    }
+}
+
+/// How much a client may ask of the server before it is cut off. Each limit keeps memory bounded
+/// or keeps a misbehaving client from holding the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Open connections across all listeners; more are accepted and closed at once.
+    pub max_connections: usize,
+    /// The bytes of one request head (HTTP/1) or header list (HTTP/2).
+    pub max_header_bytes: usize,
+    /// How long a client may take to send a request head.
+    pub header_read_timeout: Duration,
+    /// How long a TLS handshake may take.
+    pub tls_handshake_timeout: Duration,
+    /// Concurrent HTTP/2 streams per connection.
+    pub max_concurrent_streams: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_connections: 4096,
+            max_header_bytes: 64 * 1024,
+            header_read_timeout: Duration::from_secs(10),
+            tls_handshake_timeout: Duration::from_secs(10),
+            max_concurrent_streams: 256,
+        }
+    }
+}
+
+/// How to start a [`MockServer`].
+///
+/// ```
+/// use corsproof_server::{Limits, MockServer, ServerConfig};
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let server = MockServer::start(ServerConfig::default()).await.unwrap();
+/// assert!(server.origin("api").unwrap().url().starts_with("http://api.test:"));
+/// server.shutdown().await;
+/// # });
+/// ```
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The address every listener binds (loopback unless you need another machine to reach it).
+    pub bind: IpAddr,
+    /// The ports, 0 for any free one.
+    pub ports: Ports,
+    /// Connection and request limits.
+    pub limits: Limits,
+    /// How many journal entries are kept.
+    pub journal_capacity: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            ports: Ports::default(),
+            limits: Limits::default(),
+            journal_capacity: journal::DEFAULT_CAPACITY,
+        }
+    }
+}
+
+/// The server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A listener could not bind.
+    #[error("cannot listen on {addr} for {listener}: {source}")]
+    Bind {
+        /// The listener.
+        listener: Listener,
+        /// The address it tried.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The certificate could not be made.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+}
+
+/// A running set of mock origins. Dropping it stops the listeners; [`shutdown`](Self::shutdown)
+/// also waits for them.
+#[derive(Debug)]
+pub struct MockServer {
+    state: Arc<State>,
+    addrs: HashMap<Listener, SocketAddr>,
+    certificates: Certificates,
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// Binds the listeners and starts serving on the current tokio runtime.
+    pub async fn start(config: ServerConfig) -> Result<Self, StartError> {
+        let mut names = origin::host_names();
+        names.push(config.bind.to_string());
+        names.sort();
+        names.dedup();
+        let certificates = Certificates::generate(&names)?;
+        let tls = TlsAcceptor::from(certificates.server_config()?);
+
+        let mut sockets = Vec::new();
+        for listener in Listener::ALL {
+            let addr = SocketAddr::new(config.bind, config.ports.of(listener));
+            let socket = TcpListener::bind(addr).await.map_err(|source| StartError::Bind {
+                listener,
+                addr,
+                source,
+            })?;
+            let local = socket.local_addr().map_err(|source| StartError::Bind { listener, addr, source })?;
+            sockets.push((listener, socket, local));
+        }
+
+        let addrs: HashMap<Listener, SocketAddr> = sockets.iter().map(|(l, _, a)| (*l, *a)).collect();
+        let origins = ORIGIN_TABLE
+            .iter()
+            .map(|(name, host, listener)| Origin {
+                name: name.to_string(),
+                scheme: listener.scheme().to_owned(),
+                host: host.to_string(),
+                port: addrs[listener].port(),
+                listener: *listener,
+            })
+            .collect();
+        let state = Arc::new(State {
+            journal: Journal::with_capacity(config.journal_capacity),
+            scripts: RwLock::new(HashMap::new()),
+            origins,
+        });
+
+        let (stop, stopped) = watch::channel(false);
+        let connections = Arc::new(Semaphore::new(config.limits.max_connections));
+        let tasks = sockets
+            .into_iter()
+            .map(|(listener, socket, _)| {
+                let acceptor = Acceptor {
+                    listener,
+                    tls: (listener == Listener::Https).then(|| tls.clone()),
+                    http: http_builder(&config.limits),
+                    limits: config.limits,
+                    state: state.clone(),
+                    connections: connections.clone(),
+                    stopped: stopped.clone(),
+                };
+                tokio::spawn(acceptor.run(socket))
+            })
+            .collect();
+
+        Ok(Self { state, addrs, certificates, stop, tasks })
+    }
+
+    /// Every named origin.
+    pub fn origins(&self) -> &[Origin] {
+        &self.state.origins
+    }
+
+    /// The origin called `name` (`app`, `api`, `api-https`, ...).
+    pub fn origin(&self, name: &str) -> Option<&Origin> {
+        self.state.origins.iter().find(|origin| origin.name == name)
+    }
+
+    /// The socket address of a listener.
+    pub fn local_addr(&self, listener: Listener) -> SocketAddr {
+        self.addrs[&listener]
+    }
+
+    /// The request journal.
+    pub fn journal(&self) -> &Journal {
+        &self.state.journal
+    }
+
+    /// The certificates the HTTPS listener presents; trust [`Certificates::ca_der`].
+    pub fn certificates(&self) -> &Certificates {
+        &self.certificates
+    }
+
+    /// Makes `/t/<token>/...` answer with `behaviour`, whatever its query says.
+    pub fn script(&self, token: impl Into<String>, behaviour: Behaviour) {
+        let mut scripts = self.state.scripts.write().unwrap_or_else(|p| p.into_inner());
+        scripts.insert(token.into(), Arc::new(behaviour));
+    }
+
+    /// Removes a token's script; its paths answer from their query again.
+    pub fn unscript(&self, token: &str) {
+        let mut scripts = self.state.scripts.write().unwrap_or_else(|p| p.into_inner());
+        scripts.remove(token);
+    }
+
+    /// The Chromium `--host-resolver-rules` value that sends every `*.test` name here.
+    pub fn host_resolver_rules(&self) -> String {
+        let ip = match self.addrs[&Listener::HttpA].ip() {
+            ip if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            ip => ip,
+        };
+        format!("MAP *.test {ip}")
+    }
+
+    /// Stops accepting, closes every connection and waits for the listeners to end.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        for task in std::mem::take(&mut self.tasks) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+fn http_builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(limits.max_header_bytes.max(8192));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX))
+        .max_concurrent_streams(limits.max_concurrent_streams);
+    builder
+}
+
+/// One listener's accept loop and what its connections need.
+struct Acceptor {
+    listener: Listener,
+    tls: Option<TlsAcceptor>,
+    http: auto::Builder<TokioExecutor>,
+    limits: Limits,
+    state: Arc<State>,
+    connections: Arc<Semaphore>,
+    stopped: watch::Receiver<bool>,
+}
+
+impl Acceptor {
+    async fn run(self, socket: TcpListener) {
+        let this = Arc::new(self);
+        let mut stopped = this.stopped.clone();
+        loop {
+            let accepted = tokio::select! {
+                _ = stopped.wait_for(|stop| *stop) => return,
+                accepted = socket.accept() => accepted,
+            };
+            let (stream, peer) = match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(listener = %this.listener, %error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+            };
+            let Ok(permit) = this.connections.clone().try_acquire_owned() else {
+                tracing::warn!(listener = %this.listener, %peer, "too many connections; closing");
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let this = this.clone();
+            tokio::spawn(async move {
+                this.serve(stream).await;
+                drop(permit);
+            });
+        }
+    }
+
+    async fn serve(&self, stream: TcpStream) {
+        let mut stopped = self.stopped.clone();
+        let listener = self.listener;
+        let state = self.state.clone();
+        let service = service_fn(move |request| handler::handle(state.clone(), listener, request));
+        let served = async {
+            let result = match &self.tls {
+                None => self.http.serve_connection(TokioIo::new(stream), service).await,
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(self.limits.tls_handshake_timeout, acceptor.accept(stream));
+                    match handshake.await {
+                        Ok(Ok(tls)) => self.http.serve_connection(TokioIo::new(tls), service).await,
+                        Ok(Err(error)) => {
+                            tracing::debug!(listener = %listener, %error, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(listener = %listener, "TLS handshake timed out");
+                            return;
+                        }
+                    }
+                }
+            };
+            if let Err(error) = result {
+                tracing::debug!(listener = %listener, %error, "connection ended with an error");
+            }
+        };
+        tokio::select! {
+            _ = stopped.wait_for(|stop| *stop) => {}
+            _ = served => {}
+        }
+    }
+}
