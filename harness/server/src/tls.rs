@@ -15,6 +15,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 pub struct Certificates {
     /// The CA certificate (DER) to trust.
     pub ca_der: CertificateDer<'static>,
+    /// The same CA certificate as PEM, for `curl --cacert`.
+    pub ca_pem: String,
     /// The leaf certificate (DER) the server presents.
     pub leaf_der: CertificateDer<'static>,
     leaf_key: Arc<PrivatePkcs8KeyDer<'static>>,
@@ -45,6 +47,7 @@ impl Certificates {
 
         Ok(Self {
             ca_der: ca.der().clone(),
+            ca_pem: ca.pem(),
             leaf_der: leaf.der().clone(),
             leaf_key: Arc::new(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
         })

@@ -1,0 +1,97 @@
+//! `corsproof serve`: the mock origins as a standalone process, for a browser or curl.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use corsproof_server::{MockServer, Origin, Ports, ServerConfig};
+use serde::Serialize;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on. Loopback by default: a mock that answers anything should not be
+    /// reachable from elsewhere unless you say so.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Fixed ports as HTTP_A,HTTP_B,HTTPS (0 picks a free one).
+    #[arg(long, value_parser = parse_ports, default_value = "0,0,0")]
+    ports: Ports,
+    /// Print the origins as JSON, for scripts.
+    #[arg(long)]
+    json: bool,
+    /// Write the throwaway CA certificate (PEM) here, for `curl --cacert`.
+    #[arg(long, value_name = "FILE")]
+    ca_out: Option<PathBuf>,
+}
+
+fn parse_ports(text: &str) -> Result<Ports, String> {
+    let numbers: Vec<u16> = text
+        .split(',')
+        .map(|part| part.trim().parse::<u16>().map_err(|_| format!("`{part}` is not a port number")))
+        .collect::<Result<_, _>>()?;
+    match numbers[..] {
+        [http_a, http_b, https] => Ok(Ports { http_a, http_b, https }),
+        _ => Err(format!("expected three ports HTTP_A,HTTP_B,HTTPS, got {}", numbers.len())),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Listing<'a> {
+    origins: &'a [Origin],
+    host_resolver_rules: String,
+    chromium_flag: String,
+    ca_pem: &'a str,
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = ServerConfig { bind: args.bind, ports: args.ports, ..ServerConfig::default() };
+    let server = MockServer::start(config).await?;
+    if let Some(path) = &args.ca_out {
+        std::fs::write(path, &server.certificates().ca_pem)
+            .with_context(|| format!("cannot write the CA certificate to {}", path.display()))?;
+    }
+    let rules = server.host_resolver_rules();
+    let flag = format!("--host-resolver-rules={rules}");
+    if args.json {
+        let listing = Listing {
+            origins: server.origins(),
+            host_resolver_rules: rules,
+            chromium_flag: flag,
+            ca_pem: &server.certificates().ca_pem,
+        };
+        println!("{}", serde_json::to_string_pretty(&listing)?);
+    } else {
+        for origin in server.origins() {
+            println!("{:<12} {}", origin.name, origin.url());
+        }
+        println!("browser flag: {flag}");
+        let api = server.origin("api").map(Origin::url).unwrap_or_default();
+        eprintln!(
+            "\nTry: curl -si --resolve api.test:{port}:{ip} '{api}/echo?acao=origin&acac=true' -H 'Origin: http://app.test'\n\
+             The vocabulary is listed at {api}/ . Ctrl-C stops.",
+            port = server.origin("api").map_or(0, |o| o.port),
+            ip = server.local_addr(corsproof_server::Listener::HttpB).ip(),
+        );
+    }
+    wait_for_stop_signal().await;
+    server.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM from a process manager.
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
