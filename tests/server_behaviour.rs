@@ -30,12 +30,11 @@ async fn answers_on_http1_and_http2_plain_and_tls() {
         assert_eq!(received.body, "ok");
     })
     .await;
-    let versions: Vec<(String, String)> =
+    let versions: Vec<(&str, &str)> =
         server.journal().entries("versions").into_iter().map(|e| (e.scheme, e.version)).collect();
     assert_eq!(
         versions,
         [("http", "HTTP/1.1"), ("http", "HTTP/2"), ("https", "HTTP/1.1"), ("https", "HTTP/2")]
-            .map(|(s, v)| (s.to_owned(), v.to_owned()))
     );
 }
 

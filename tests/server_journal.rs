@@ -41,7 +41,7 @@ async fn the_journal_records_everything_a_test_asks_about() {
         assert_eq!(second.path, format!("/t/{token}/items"));
         assert_eq!(second.query.as_deref(), Some("acao=*"));
         assert_eq!(second.scheme, if transport.is_tls() { "https" } else { "http" });
-        assert_eq!(second.listener, if transport.is_tls() { "https" } else { "http-b" });
+        assert_eq!(second.listener.name(), if transport.is_tls() { "https" } else { "http-b" });
         assert!(first.seq < second.seq);
         assert!(second.received_unix_ms > 1_700_000_000_000);
     }

@@ -5,7 +5,7 @@
 //! its token, or else the one its query describes.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -14,10 +14,10 @@ use http::{Method, Request, Response, StatusCode, Version};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 
-use crate::behaviour::{AllowOrigin, Behaviour, Reply};
+use crate::behaviour::{AllowOrigin, Behaviour, DEFAULT_BODY, Reply};
 use crate::journal::{Entry, Journal};
 use crate::origin::{Listener, Origin};
-use crate::vocabulary;
+use crate::vocabulary::{self, VocabularyError};
 
 /// The blank page a browser loads to be "at" an origin.
 pub const PAGE_PATH: &str = "/_page";
@@ -45,6 +45,38 @@ pub struct State {
     pub journal: Journal,
     pub scripts: RwLock<HashMap<String, Arc<Behaviour>>>,
     pub origins: Vec<Origin>,
+    pub parsed_queries: QueryCache,
+}
+
+/// Parsed queries by their text. Pages and load tests send the same few queries again and again
+/// (only the token in the path changes), so each is parsed once.
+#[derive(Debug, Default)]
+pub struct QueryCache {
+    parsed: Mutex<HashMap<Box<str>, Parsed>>,
+}
+
+type Parsed = Result<Arc<Behaviour>, VocabularyError>;
+
+impl QueryCache {
+    /// More distinct queries than this and the cache starts over, so memory stays bounded.
+    const CAPACITY: usize = 4096;
+
+    fn parse(&self, query: &str) -> Parsed {
+        if let Some(parsed) = self.lock().get(query) {
+            return parsed.clone();
+        }
+        let parsed = vocabulary::parse(query).map(Arc::new);
+        let mut cache = self.lock();
+        if cache.len() >= Self::CAPACITY {
+            cache.clear();
+        }
+        cache.insert(query.into(), parsed.clone());
+        parsed
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<Box<str>, Parsed>> {
+        self.parsed.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// Answers one request that arrived on `listener`.
@@ -73,7 +105,7 @@ pub async fn handle(
     });
     let behaviour = match scripted {
         Some(behaviour) => Ok(behaviour),
-        None => vocabulary::parse(request.uri().query().unwrap_or("")).map(Arc::new),
+        None => state.parsed_queries.parse(request.uri().query().unwrap_or("")),
     };
 
     let entry = journal_entry(listener, token, preflight, &request);
@@ -149,9 +181,9 @@ fn journal_entry(
     Entry {
         seq: 0,
         token,
-        listener: listener.name().to_owned(),
-        scheme: listener.scheme().to_owned(),
-        version: version.to_owned(),
+        listener,
+        scheme: listener.scheme(),
+        version,
         method: request.method().as_str().to_owned(),
         path: request.uri().path().to_owned(),
         query: request.uri().query().map(str::to_owned),
@@ -229,10 +261,10 @@ fn build_reply(reply: &Reply, request_origin: Option<&HeaderValue>) -> Result<Re
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     }
 
-    let body = if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
-        Bytes::new()
-    } else {
-        Bytes::from(reply.effective_body().to_owned())
+    let body = match &reply.body {
+        _ if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED => Bytes::new(),
+        Some(body) => Bytes::copy_from_slice(body.as_bytes()),
+        None => Bytes::from_static(DEFAULT_BODY.as_bytes()),
     };
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;

@@ -12,6 +12,8 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::Notify;
 
+use crate::origin::Listener;
+
 /// How many entries the journal keeps before it forgets the oldest tokens.
 pub const DEFAULT_CAPACITY: usize = 100_000;
 
@@ -23,11 +25,11 @@ pub struct Entry {
     /// The token of a `/t/<token>/...` path.
     pub token: Option<String>,
     /// The listener that accepted it (`http-a`, `http-b`, `https`).
-    pub listener: String,
+    pub listener: Listener,
     /// `http` or `https`.
-    pub scheme: String,
+    pub scheme: &'static str,
     /// `HTTP/1.0`, `HTTP/1.1` or `HTTP/2`.
-    pub version: String,
+    pub version: &'static str,
     /// The method, byte for byte (`patch` stays `patch`).
     pub method: String,
     /// The path, without the query.
@@ -183,9 +185,9 @@ mod tests {
         Entry {
             seq: 0,
             token: token.map(str::to_owned),
-            listener: "http-a".into(),
-            scheme: "http".into(),
-            version: "HTTP/1.1".into(),
+            listener: Listener::HttpA,
+            scheme: "http",
+            version: "HTTP/1.1",
             method: "GET".into(),
             path: "/".into(),
             query: None,

@@ -13,7 +13,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::behaviour::Behaviour;
-use crate::handler::{self, State};
+use crate::handler::{self, QueryCache, State};
 use crate::journal::{self, Journal};
 use crate::origin::{self, Listener, ORIGIN_TABLE, Origin};
 use crate::tls::{Certificates, TlsError};
@@ -167,6 +167,7 @@ impl MockServer {
             journal: Journal::with_capacity(config.journal_capacity),
             scripts: RwLock::new(HashMap::new()),
             origins,
+            parsed_queries: QueryCache::default(),
         });
 
         let (stop, stopped) = watch::channel(false);
