@@ -1,12 +1,19 @@
 // corsproof's page script: makes requests the way a page would and reports what the page saw.
 //
 //   await window.corsproof.run([{ id, api, url, method, headers, body, credentials, mode,
-//                                  redirect, timeout_ms }, ...])
+//                                  redirect, timeout_ms, journal_token }, ...])
 //
 // resolves to one result per request, in the same order:
 //   { id, outcome: "response" | "error" | "timeout", status, status_text, type, redirected,
-//     url, headers: [[name, value], ...], body, error, elapsed_ms }
+//     url, headers: [[name, value], ...], body, error, elapsed_ms, journal_before }
 // Requests run concurrently; each outcome is what JavaScript could observe, nothing more.
+//
+//   await window.corsproof.runSequences([[request, request, ...], ...])
+//
+// runs each sequence's requests one after another and the sequences concurrently; resolves to
+// one array of results per sequence. A request with a `journal_token` first reads how many
+// requests the page's server has journaled for that token (`journal_before`), so that a request
+// reusing an earlier one's URL can tell its own journal entries from the earlier ones.
 "use strict";
 (function () {
   const BODY_LIMIT = 65536;
@@ -18,7 +25,7 @@
   function base(spec, started) {
     return {
       id: spec.id, outcome: "error", status: null, status_text: null, type: null,
-      redirected: null, url: null, headers: [], body: null, error: null,
+      redirected: null, url: null, headers: [], body: null, error: null, journal_before: null,
       elapsed_ms: Math.round(performance.now() - started),
     };
   }
@@ -93,10 +100,35 @@
     });
   }
 
+  async function journalCount(token) {
+    try {
+      const response = await fetch("/_journal/" + encodeURIComponent(token), { cache: "no-store" });
+      return (await response.json()).length;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  async function one(spec) {
+    const before = spec.journal_token ? await journalCount(spec.journal_token) : null;
+    const result = await (spec.api === "xhr" ? viaXhr(spec) : viaFetch(spec));
+    result.journal_before = before;
+    return result;
+  }
+
+  async function sequence(specs) {
+    const results = [];
+    for (const spec of specs) results.push(await one(spec));
+    return results;
+  }
+
   window.corsproof = {
-    version: 1,
+    version: 2,
     run(specs) {
-      return Promise.all(specs.map((spec) => (spec.api === "xhr" ? viaXhr(spec) : viaFetch(spec))));
+      return Promise.all(specs.map(one));
+    },
+    runSequences(sequences) {
+      return Promise.all(sequences.map(sequence));
     },
   };
 })();

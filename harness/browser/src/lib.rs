@@ -1,0 +1,22 @@
+//! A real headless browser behind WebDriver.
+//!
+//! [`Browser::launch`] finds Chromium and chromedriver (or uses a WebDriver URL you give it),
+//! starts one session, and then serves many pages: [`Browser::open`] loads a page,
+//! [`Browser::run_sequences`] makes requests from it through the page script that every mock
+//! origin serves, and [`Browser::drain_console`] reads the console, where the browser writes the
+//! reasons it hides from JavaScript.
+//!
+//! The crate knows nothing of scenario files or of the mock server: it takes URLs and
+//! [`PageRequest`]s and gives back what the page and the console saw. Every process it starts is
+//! stopped when the [`Browser`] is closed or dropped, and by a watchdog if this process dies.
+
+mod console;
+mod driver;
+mod locate;
+mod page;
+mod session;
+
+pub use console::ConsoleEntry;
+pub use locate::{Engine, INSTALL_HINT};
+pub use page::{PageRequest, PageResult};
+pub use session::{Browser, BrowserConfig, BrowserError};

@@ -1,0 +1,254 @@
+//! One WebDriver session: launch, load pages, run requests, read the console, close.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use fantoccini::wd::{Capabilities, TimeoutConfiguration};
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::console::{ConsoleEntry, ReadBrowserLog};
+use crate::driver::DriverProcess;
+use crate::locate::{Engine, INSTALL_HINT, find_executable};
+use crate::page::{PageRequest, PageResult};
+
+/// How to get a browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserConfig {
+    /// Which engine.
+    pub engine: Engine,
+    /// A WebDriver endpoint (a driver or a Selenium Grid) that is already running; `None`
+    /// starts a driver here.
+    pub webdriver: Option<String>,
+    /// Chromium's `--host-resolver-rules`, e.g. `MAP *.test 127.0.0.1`.
+    pub host_resolver_rules: Option<String>,
+    /// How long one batch of requests may take in the page before the session is given up.
+    pub batch_timeout: Duration,
+}
+
+impl Default for BrowserConfig {
+    fn default() -> Self {
+        Self {
+            engine: Engine::Chromium,
+            webdriver: None,
+            host_resolver_rules: None,
+            batch_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Why the browser could not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BrowserError {
+    /// The browser or its driver is not installed.
+    #[error("{what} was not found; {INSTALL_HINT}")]
+    NotInstalled {
+        /// What is missing.
+        what: String,
+    },
+    /// The driver could not be started.
+    #[error("the WebDriver driver failed: {0}")]
+    Driver(String),
+    /// The driver would not open a session.
+    #[error("the browser would not start a session: {0}")]
+    Session(String),
+    /// The browser, the driver or the session went away; a new browser may do better.
+    #[error("the browser was lost: {0}")]
+    Lost(String),
+    /// The page could not run the requests (no page script, a script error).
+    #[error("the page could not run the requests: {0}")]
+    Page(String),
+}
+
+impl BrowserError {
+    /// Whether launching a new browser and trying again makes sense.
+    pub fn is_lost(&self) -> bool {
+        matches!(self, BrowserError::Lost(_))
+    }
+}
+
+/// A running browser session (and, unless it was given a WebDriver URL, its driver).
+#[derive(Debug)]
+pub struct Browser {
+    client: Client,
+    driver: Option<DriverProcess>,
+    profile: Option<Profile>,
+    version: String,
+}
+
+impl Browser {
+    /// Starts a driver (unless `config.webdriver` names one) and a session.
+    pub async fn launch(config: &BrowserConfig) -> Result<Self, BrowserError> {
+        let (driver, url, binary) = match &config.webdriver {
+            Some(url) => (None, url.clone(), None),
+            None => {
+                let binary = find_executable(config.engine.browser_names()).ok_or_else(|| {
+                    BrowserError::NotInstalled { what: config.engine.browser_names()[0].to_owned() }
+                })?;
+                let driver_path = find_executable(config.engine.driver_names()).ok_or_else(|| {
+                    BrowserError::NotInstalled { what: config.engine.driver_names()[0].to_owned() }
+                })?;
+                let driver = DriverProcess::start(&driver_path).await?;
+                let url = driver.url();
+                (Some(driver), url, Some(binary))
+            }
+        };
+        let profile =
+            Profile::create().map_err(|e| BrowserError::Session(format!("no profile directory: {e}")))?;
+        let capabilities = chromium_capabilities(config, binary.as_ref(), &profile);
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&url)
+            .await
+            .map_err(|e| BrowserError::Session(e.to_string()))?;
+        let version = client
+            .capabilities()
+            .and_then(|caps| caps.get("browserVersion"))
+            .and_then(|v| v.as_str())
+            .unwrap_or("unknown")
+            .to_owned();
+        let timeouts =
+            TimeoutConfiguration::new(Some(config.batch_timeout), Some(Duration::from_secs(30)), None);
+        client.update_timeouts(timeouts).await.map_err(|e| BrowserError::Session(e.to_string()))?;
+        Ok(Self { client, driver, profile: Some(profile), version })
+    }
+
+    /// The browser's version, as the driver reports it.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Loads `url` in the session's window.
+    pub async fn open(&mut self, url: &str) -> Result<(), BrowserError> {
+        let outcome = self.client.goto(url).await;
+        outcome.map_err(|e| self.classify(e))
+    }
+
+    /// Runs each sequence's requests in order, the sequences concurrently, in the open page.
+    pub async fn run_sequences(
+        &mut self,
+        sequences: &[Vec<PageRequest>],
+    ) -> Result<Vec<Vec<PageResult>>, BrowserError> {
+        const SCRIPT: &str = r#"
+            const [sequences, done] = arguments;
+            if (!window.corsproof) { done({ error: "the page has no corsproof script: " + location.href }); return; }
+            window.corsproof.runSequences(sequences).then(
+                (results) => done({ results }),
+                (error) => done({ error: String(error) }));
+        "#;
+        let argument = serde_json::to_value(sequences).map_err(|e| BrowserError::Page(e.to_string()))?;
+        let outcome = self.client.execute_async(SCRIPT, vec![argument]).await;
+        let value = outcome.map_err(|e| self.classify(e))?;
+
+        #[derive(Deserialize)]
+        struct Answer {
+            results: Option<Vec<Vec<PageResult>>>,
+            error: Option<String>,
+        }
+        let answer: Answer = serde_json::from_value(value)
+            .map_err(|e| BrowserError::Page(format!("unexpected answer: {e}")))?;
+        match (answer.results, answer.error) {
+            (Some(results), _) => Ok(results),
+            (None, error) => Err(BrowserError::Page(error.unwrap_or_else(|| "no results".to_owned()))),
+        }
+    }
+
+    /// The console messages written since the last call.
+    pub async fn drain_console(&mut self) -> Result<Vec<ConsoleEntry>, BrowserError> {
+        let outcome = self.client.issue_cmd(ReadBrowserLog).await;
+        let value = outcome.map_err(|e| self.classify(e))?;
+        serde_json::from_value(value).map_err(|e| BrowserError::Page(format!("unexpected console log: {e}")))
+    }
+
+    /// Ends the session, then stops the driver and the browser.
+    pub async fn close(mut self) {
+        let client = self.client.clone();
+        let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
+        drop(self.driver.take());
+        drop(self.profile.take());
+    }
+
+    /// A failed command means a lost browser when the driver is gone or says the session is.
+    fn classify(&mut self, error: fantoccini::error::CmdError) -> BrowserError {
+        let text = error.to_string();
+        let driver_gone = self.driver.as_mut().is_some_and(|driver| !driver.is_running());
+        let session_gone = [
+            "invalid session id",
+            "session deleted",
+            "not reachable",
+            "disconnected",
+            "no such window",
+            "target window already closed",
+            "tried to run command without establishing a connection",
+            "connection",
+        ]
+        .iter()
+        .any(|sign| text.to_ascii_lowercase().contains(sign));
+        if driver_gone || session_gone || matches!(error, fantoccini::error::CmdError::Lost(_)) {
+            BrowserError::Lost(text)
+        } else {
+            BrowserError::Page(text)
+        }
+    }
+}
+
+/// The capabilities that make Chromium work here (see shared/browsers.md): headless, no sandbox
+/// (root), no background networking (the network is closed), insecure certificates accepted
+/// (the mock origins' CA is throwaway), console messages kept.
+fn chromium_capabilities(
+    config: &BrowserConfig,
+    binary: Option<&PathBuf>,
+    profile: &Profile,
+) -> Capabilities {
+    let mut args = vec![
+        "--headless=new".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--disable-quic".to_owned(),
+        "--no-first-run".to_owned(),
+        "--disable-background-networking".to_owned(),
+        "--disable-component-update".to_owned(),
+        "--disable-sync".to_owned(),
+        "--disable-dev-shm-usage".to_owned(),
+        format!("--user-data-dir={}", profile.path.display()),
+    ];
+    if let Some(rules) = &config.host_resolver_rules {
+        args.push(format!("--host-resolver-rules={rules}"));
+    }
+    let mut options = json!({ "args": args });
+    if let Some(binary) = binary {
+        options["binary"] = json!(binary);
+    }
+    let mut capabilities = Capabilities::new();
+    capabilities.insert("browserName".into(), json!("chrome"));
+    capabilities.insert("acceptInsecureCerts".into(), json!(true));
+    capabilities.insert("goog:chromeOptions".into(), options);
+    capabilities.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
+    capabilities
+}
+
+/// A fresh browser profile directory, removed on drop.
+#[derive(Debug)]
+struct Profile {
+    path: PathBuf,
+}
+
+impl Profile {
+    fn create() -> std::io::Result<Self> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name =
+            format!("corsproof-profile-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let path = std::env::temp_dir().join(name);
+        std::fs::create_dir_all(&path)?;
+        Ok(Self { path })
+    }
+}
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
