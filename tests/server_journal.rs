@@ -39,6 +39,8 @@ async fn the_journal_records_everything_a_test_asks_about() {
         assert_eq!(second.header("authorization"), Some("Bearer x"));
         assert_eq!(second.body_size, 10);
         assert_eq!(second.path, format!("/t/{token}/items"));
+        let api = server.origin(transport.api_origin()).unwrap();
+        assert_eq!(second.authority, Some(format!("api.test:{}", api.port)), "{transport:?}");
         assert_eq!(second.query.as_deref(), Some("acao=*"));
         assert_eq!(second.scheme, if transport.is_tls() { "https" } else { "http" });
         assert_eq!(second.listener.name(), if transport.is_tls() { "https" } else { "http-b" });

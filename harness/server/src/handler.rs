@@ -185,6 +185,9 @@ fn journal_entry(
         scheme: listener.scheme(),
         version,
         method: request.method().as_str().to_owned(),
+        authority: request.uri().authority().map(|authority| authority.as_str().to_owned()).or_else(|| {
+            request.headers().get(header::HOST).and_then(|host| host.to_str().ok()).map(str::to_owned)
+        }),
         path: request.uri().path().to_owned(),
         query: request.uri().query().map(str::to_owned),
         headers: request

@@ -32,6 +32,8 @@ pub struct Entry {
     pub version: &'static str,
     /// The method, byte for byte (`patch` stays `patch`).
     pub method: String,
+    /// The host and port the request was for: the URI's authority (HTTP/2) or `Host` (HTTP/1).
+    pub authority: Option<String>,
     /// The path, without the query.
     pub path: String,
     /// The query, without the `?`.
@@ -189,6 +191,7 @@ mod tests {
             scheme: "http",
             version: "HTTP/1.1",
             method: "GET".into(),
+            authority: Some("api.test:1".into()),
             path: "/".into(),
             query: None,
             headers: vec![("origin".into(), "http://app.test".into())],

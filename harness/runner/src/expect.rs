@@ -1,0 +1,55 @@
+//! Does what happened match what the author expected?
+
+use corsproof_scenario::Expectation;
+use serde::Serialize;
+
+use crate::observe::RequestObservation;
+
+/// One expectation that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mismatch {
+    /// The request's position in the scenario, from 1.
+    pub request: usize,
+    /// What was expected of it (`outcome`, `preflight`, ...).
+    pub field: &'static str,
+    /// As the file says.
+    pub expected: String,
+    /// As the browser and server showed.
+    pub observed: String,
+}
+
+/// The expectations of request `index` (from 0) that the observation contradicts. What cannot
+/// be observed (the journal against `--target`) contradicts nothing.
+pub fn check(index: usize, expect: &Expectation, seen: &RequestObservation) -> Vec<Mismatch> {
+    let mut mismatches = Vec::new();
+    let mut differ = |field: &'static str, expected: String, observed: String| {
+        if expected != observed {
+            mismatches.push(Mismatch { request: index + 1, field, expected, observed });
+        }
+    };
+    differ("outcome", expect.outcome.name().to_owned(), seen.outcome.name().to_owned());
+    if let (Some(expected), Some(observed)) = (expect.preflight, seen.preflight) {
+        differ("preflight", expected.to_string(), observed.to_string());
+    }
+    if let (Some(expected), Some(observed)) = (expect.reached_server, seen.reached_server) {
+        differ("reached_server", expected.to_string(), observed.to_string());
+    }
+    if let Some(expected) = expect.reason {
+        let observed = seen.reason_class.map_or("none", |class| class.name());
+        differ("reason", expected.name().to_owned(), observed.to_owned());
+    }
+    if let Some(expected) = expect.status {
+        differ("status", expected.to_string(), seen.status.map_or("none".to_owned(), |s| s.to_string()));
+    }
+    for name in &expect.readable_headers {
+        if !seen.readable_headers.contains(name) {
+            differ("readable_headers", format!("{name} readable"), format!("{name} hidden"));
+        }
+    }
+    for name in &expect.hidden_headers {
+        if seen.readable_headers.contains(name) {
+            differ("hidden_headers", format!("{name} hidden"), format!("{name} readable"));
+        }
+    }
+    mismatches
+}

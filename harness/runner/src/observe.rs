@@ -1,0 +1,300 @@
+//! What happened to each request, from three witnesses: the page (what JavaScript saw), the
+//! console (why the browser refused), and the journal (what reached the server).
+
+use corsproof_browser::{ConsoleEntry, PageResult};
+use corsproof_scenario::{Outcome, ReasonClass, Scenario};
+use corsproof_server::{Entry, Journal, Origin};
+use serde::Serialize;
+
+use crate::plan::PlannedScenario;
+use crate::reason::{CHROMIUM_CORS_MARK, CHROMIUM_PREFLIGHT_MARK, classify_chromium};
+
+/// A scenario as the browser and the server lived it, with ports and tokens redacted so that
+/// it reads the same on every run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Observation {
+    /// The scenario's name.
+    pub scenario: String,
+    /// What it proves.
+    pub about: String,
+    /// The page's origin name.
+    pub page: String,
+    /// One entry per request, in order.
+    pub requests: Vec<RequestObservation>,
+}
+
+/// One request's fate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequestObservation {
+    /// Method and URL as the page asked (`PUT {api}/t/{token1}/data`).
+    pub request: String,
+    /// Allowed, blocked, a network error, or a timeout.
+    pub outcome: Outcome,
+    /// The class of the browser's reason, for blocks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_class: Option<ReasonClass>,
+    /// Whether the browser blamed the preflight.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reason_in_preflight: bool,
+    /// The browser's own words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What JavaScript saw when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub js_error: Option<String>,
+    /// The status the page read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The response type (`cors`, `basic`, `opaque`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_type: Option<String>,
+    /// The response header names the page could read, sorted.
+    pub readable_headers: Vec<String>,
+    /// The body the page read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Whether a preflight reached the server (unknown against `--target`).
+    pub preflight: Option<bool>,
+    /// Whether the actual request reached the server (unknown against `--target`).
+    pub reached_server: Option<bool>,
+    /// Every request the server received for this one, in order (none against `--target`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_saw: Option<Vec<SeenRequest>>,
+}
+
+/// One request as the mock server received it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeenRequest {
+    /// `OPTIONS (preflight)`, `GET`, ...
+    pub method: String,
+    /// The URL without its query.
+    pub url: String,
+    /// The `Origin` header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// `Access-Control-Request-Method`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_method: Option<String>,
+    /// `Access-Control-Request-Headers`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_headers: Option<String>,
+    /// Whether cookies rode along.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cookies: bool,
+    /// Whether an `Authorization` header rode along.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub authorization: bool,
+}
+
+/// Replaces run-specific text (origin URLs with ports, tokens) with stable names.
+#[derive(Debug, Clone)]
+pub struct Redactor {
+    /// (text, replacement), longest text first so that no replacement cuts another.
+    replacements: Vec<(String, String)>,
+}
+
+impl Redactor {
+    /// Redacts the origins' URLs to `{name}` and the scenario's tokens to `{token1}`, `{token2}`...
+    pub fn new(origins: &[Origin], planned: &PlannedScenario) -> Self {
+        let mut replacements: Vec<(String, String)> =
+            origins.iter().map(|origin| (origin.url(), format!("{{{}}}", origin.name))).collect();
+        let mut tokens: Vec<&str> = Vec::new();
+        for step in &planned.steps {
+            if !tokens.contains(&step.token.as_str()) {
+                tokens.push(&step.token);
+            }
+        }
+        for (index, token) in tokens.iter().enumerate() {
+            replacements.push((token.to_string(), format!("{{token{}}}", index + 1)));
+        }
+        replacements.sort_by_key(|(text, _)| std::cmp::Reverse(text.len()));
+        Self { replacements }
+    }
+
+    /// `text` with every known run-specific part replaced and the query dropped from our URLs.
+    pub fn redact(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for (from, to) in &self.replacements {
+            if text.contains(from.as_str()) {
+                text = text.replace(from.as_str(), to);
+            }
+        }
+        drop_token_queries(&text)
+    }
+}
+
+/// Removes the query of every `/t/{tokenN}...` URL in `text`: the behaviour the runner put
+/// there is the scenario's server table, not something the browser said.
+fn drop_token_queries(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("/t/{token") {
+        let (before, url) = rest.split_at(start);
+        out.push_str(before);
+        let end =
+            url.find(|c: char| c == '\'' || c == '"' || c.is_whitespace() || c == ')').unwrap_or(url.len());
+        let (whole, after) = url.split_at(end);
+        out.push_str(whole.split('?').next().unwrap_or(whole));
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Builds the observation of one scenario from its planned requests and the three witnesses.
+/// `journal` is `None` when requests went to an external target.
+pub fn observe(
+    scenario: &Scenario,
+    planned: &PlannedScenario,
+    results: &[PageResult],
+    console: &[ConsoleEntry],
+    journal: Option<&Journal>,
+    redactor: &Redactor,
+) -> Observation {
+    let mut consumed = vec![false; console.len()];
+    let requests = planned
+        .steps
+        .iter()
+        .zip(results)
+        .enumerate()
+        .map(|(index, (step, result))| {
+            let seen = journal.map(|journal| {
+                let entries = journal.entries(&step.token);
+                let until = planned.steps[index + 1..]
+                    .iter()
+                    .zip(&results[index + 1..])
+                    .find(|(later, _)| later.token == step.token)
+                    .and_then(|(_, later)| later.journal_before)
+                    .unwrap_or(entries.len());
+                let from = result.journal_before.unwrap_or(0).min(until);
+                entries[from..until.min(entries.len())].to_vec()
+            });
+            let mut observation = from_page(&step.request.method, &step.request.url, result, redactor);
+            if observation.outcome != Outcome::Allowed && observation.outcome != Outcome::Timeout {
+                explain(&mut observation, &step.token, console, &mut consumed, redactor);
+            }
+            if let Some(seen) = seen {
+                observation.preflight = Some(seen.iter().any(|entry| entry.preflight));
+                observation.reached_server = Some(seen.iter().any(|entry| !entry.preflight));
+                observation.server_saw =
+                    Some(seen.iter().map(|entry| seen_request(entry, redactor)).collect());
+            }
+            observation
+        })
+        .collect();
+    Observation {
+        scenario: scenario.name.clone(),
+        about: scenario.about.clone(),
+        page: scenario.page.clone(),
+        requests,
+    }
+}
+
+fn from_page(method: &str, url: &str, result: &PageResult, redactor: &Redactor) -> RequestObservation {
+    let outcome = match result.outcome.as_str() {
+        "response" => Outcome::Allowed,
+        "timeout" => Outcome::Timeout,
+        _ => Outcome::NetworkError,
+    };
+    let mut readable_headers: Vec<String> =
+        result.headers.iter().map(|(name, _)| name.to_ascii_lowercase()).collect();
+    readable_headers.sort();
+    readable_headers.dedup();
+    let allowed = outcome == Outcome::Allowed;
+    RequestObservation {
+        request: format!("{method} {}", redactor.redact(url)),
+        outcome,
+        reason_class: None,
+        reason_in_preflight: false,
+        reason: None,
+        js_error: result.error.as_deref().map(|error| redactor.redact(error)),
+        status: result.status.filter(|_| allowed),
+        response_type: result.response_type.clone().filter(|_| allowed),
+        readable_headers,
+        body: result.body.as_deref().filter(|_| allowed).map(|body| redactor.redact(body)),
+        preflight: None,
+        reached_server: None,
+        server_saw: None,
+    }
+}
+
+/// Finds the console's reason for a failed request: a CORS block, else a network error.
+fn explain(
+    observation: &mut RequestObservation,
+    token: &str,
+    console: &[ConsoleEntry],
+    consumed: &mut [bool],
+    redactor: &Redactor,
+) {
+    let mentions = |entry: &ConsoleEntry| {
+        ["/", "?", "-", "'", "#"].iter().any(|end| entry.message.contains(&format!("/t/{token}{end}")))
+    };
+    let pick = |wanted: &dyn Fn(&str) -> bool, consumed: &mut [bool]| {
+        let index = console
+            .iter()
+            .enumerate()
+            .position(|(i, entry)| !consumed[i] && mentions(entry) && wanted(&entry.message))?;
+        consumed[index] = true;
+        Some(message_text(&console[index].message))
+    };
+    if let Some(message) = pick(&|text| text.contains(CHROMIUM_CORS_MARK), consumed) {
+        observation.outcome = Outcome::Blocked;
+        observation.reason_class = Some(classify_chromium(&message));
+        observation.reason_in_preflight = message.contains(CHROMIUM_PREFLIGHT_MARK);
+        observation.reason = Some(redactor.redact(&message));
+        // Chromium follows each block with "Failed to load resource: net::ERR_FAILED".
+        pick(&|text| text.contains("net::ERR_FAILED"), consumed);
+    } else if let Some(message) = pick(&|_| true, consumed) {
+        observation.reason = Some(redactor.redact(&message));
+    }
+}
+
+/// A console message without the "URL line:column" or "URL - " prefix Chromium puts first.
+fn message_text(message: &str) -> String {
+    let text = match message.split_once(" - ") {
+        Some((source, text)) if source.starts_with("http") && !source.contains(' ') => text,
+        _ => message,
+    };
+    text.trim().trim_matches('"').to_owned()
+}
+
+fn seen_request(entry: &Entry, redactor: &Redactor) -> SeenRequest {
+    let authority = entry.authority.as_deref().unwrap_or("?");
+    SeenRequest {
+        method: if entry.preflight { format!("{} (preflight)", entry.method) } else { entry.method.clone() },
+        url: redactor.redact(&format!("{}://{authority}{}", entry.scheme, entry.path)),
+        origin: entry.origin().map(|origin| redactor.redact(origin)),
+        request_method: entry.header("access-control-request-method").map(str::to_owned),
+        request_headers: entry.header("access-control-request-headers").map(str::to_owned),
+        cookies: entry.header("cookie").is_some(),
+        authorization: entry.header("authorization").is_some(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_of_token_urls_are_dropped_and_other_text_kept() {
+        let text =
+            "Access to fetch at '{api}/t/{token1}/data?acao=origin&x=1' from origin '{app}' (see ?help)";
+        assert_eq!(
+            drop_token_queries(text),
+            "Access to fetch at '{api}/t/{token1}/data' from origin '{app}' (see ?help)"
+        );
+    }
+
+    #[test]
+    fn console_prefixes_are_removed() {
+        assert_eq!(
+            message_text("http://app.test:1/_page - Access to fetch at 'x'"),
+            "Access to fetch at 'x'"
+        );
+        assert_eq!(
+            message_text("http://api.test:2/t/a/x - Failed to load resource: net::ERR_FAILED"),
+            "Failed to load resource: net::ERR_FAILED"
+        );
+        assert_eq!(message_text("plain text - with a dash"), "plain text - with a dash");
+    }
+}

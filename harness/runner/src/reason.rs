@@ -1,0 +1,61 @@
+//! Reading a browser's console message into a reason class.
+
+use corsproof_scenario::ReasonClass;
+
+/// The part of a Chromium message that marks a CORS block (as opposed to a network error).
+pub const CHROMIUM_CORS_MARK: &str = "has been blocked by CORS policy";
+
+/// The part of a Chromium message that says the preflight failed, not the actual response.
+pub const CHROMIUM_PREFLIGHT_MARK: &str = "Response to preflight request doesn't pass access control check";
+
+/// Classifies Chromium's CORS message (the text after "has been blocked by CORS policy:").
+pub fn classify_chromium(message: &str) -> ReasonClass {
+    let signs: [(&str, ReasonClass); 11] = [
+        ("No 'Access-Control-Allow-Origin' header is present", ReasonClass::MissingAllowOrigin),
+        ("contains multiple values", ReasonClass::MultipleAllowOrigin),
+        ("that is not equal to the supplied origin", ReasonClass::AllowOriginMismatch),
+        ("contains the invalid value", ReasonClass::InvalidAllowOrigin),
+        (
+            "must not be the wildcard '*' when the request's credentials mode is 'include'",
+            ReasonClass::WildcardWithCredentials,
+        ),
+        ("'Access-Control-Allow-Credentials' header in the response is", ReasonClass::CredentialsNotTrue),
+        ("It does not have HTTP ok status", ReasonClass::PreflightStatus),
+        ("Redirect is not allowed for a preflight request", ReasonClass::PreflightRedirect),
+        ("is not allowed by Access-Control-Allow-Methods", ReasonClass::MethodNotAllowed),
+        ("is not allowed by Access-Control-Allow-Headers", ReasonClass::HeaderNotAllowed),
+        ("redirect", ReasonClass::RedirectNotAllowed),
+    ];
+    signs.iter().find(|(sign, _)| message.contains(sign)).map_or(ReasonClass::Other, |(_, class)| *class)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chromium_messages_map_to_their_classes() {
+        let cases = [
+            (
+                "Access to fetch at 'x' from origin 'y' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.",
+                ReasonClass::MissingAllowOrigin,
+            ),
+            (
+                "has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header contains multiple values 'a, b', but only one is allowed.",
+                ReasonClass::MultipleAllowOrigin,
+            ),
+            (
+                "has been blocked by CORS policy: Response to preflight request doesn't pass access control check: It does not have HTTP ok status.",
+                ReasonClass::PreflightStatus,
+            ),
+            (
+                "has been blocked by CORS policy: Method PUT is not allowed by Access-Control-Allow-Methods in preflight response.",
+                ReasonClass::MethodNotAllowed,
+            ),
+            ("has been blocked by CORS policy: something new", ReasonClass::Other),
+        ];
+        for (message, class) in cases {
+            assert_eq!(classify_chromium(message), class, "{message}");
+        }
+    }
+}

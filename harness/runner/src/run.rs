@@ -1,0 +1,236 @@
+//! The run: one mock server, one browser session, many scenarios.
+//!
+//! Scenarios are grouped by page origin so that a page is loaded once for many of them; each
+//! group's scenarios run concurrently in that page (each one's requests in order). A browser that
+//! dies is replaced and the unfinished group runs again.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use corsproof_browser::{Browser, BrowserConfig, BrowserError, ConsoleEntry, PageRequest, PageResult};
+use corsproof_scenario::Scenario;
+use corsproof_server::{MockServer, ServerConfig, StartError};
+
+use crate::expect::{Mismatch, check};
+use crate::observe::{Observation, Redactor, observe};
+use crate::plan::{PlannedScenario, Planner};
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// The browser (its host mapping is filled in from the mock server).
+    pub browser: BrowserConfig,
+    /// The mock server.
+    pub server: ServerConfig,
+    /// Send every request to this server of yours instead of the mock origins.
+    pub target: Option<String>,
+    /// How long the page waits for one request before calling it a timeout.
+    pub request_timeout: Duration,
+    /// At most this many scenarios share one page load and one script call.
+    pub chunk_size: usize,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        Self {
+            browser: BrowserConfig::default(),
+            server: ServerConfig::default(),
+            target: None,
+            request_timeout: Duration::from_secs(5),
+            chunk_size: 200,
+        }
+    }
+}
+
+/// A scenario to run, with the file it came from.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// The scenario.
+    pub scenario: Scenario,
+}
+
+/// What running one scenario gave.
+#[derive(Debug, Clone)]
+pub struct JobResult {
+    /// The job.
+    pub job: Job,
+    /// The observation, or why the scenario could not run.
+    pub observation: Result<Observation, String>,
+    /// Expectations the observation contradicts.
+    pub mismatches: Vec<Mismatch>,
+}
+
+/// The run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The mock server.
+    #[error(transparent)]
+    Server(#[from] StartError),
+    /// The browser.
+    #[error(transparent)]
+    Browser(#[from] BrowserError),
+}
+
+/// What a page gave for a chunk: each scenario's results, and the console.
+type PageOutcome = (Vec<Vec<PageResult>>, Vec<ConsoleEntry>);
+
+/// How many times a group is tried with a fresh browser after the browser was lost.
+const RESTARTS_PER_GROUP: usize = 2;
+
+/// A mock server and a browser, ready to run scenarios.
+#[derive(Debug)]
+pub struct Runner {
+    server: MockServer,
+    browser: Option<Browser>,
+    config: RunConfig,
+    browser_version: String,
+    runs: u64,
+    restarts: usize,
+}
+
+impl Runner {
+    /// Starts the mock server and the browser.
+    pub async fn start(mut config: RunConfig) -> Result<Self, RunError> {
+        let server = MockServer::start(config.server.clone()).await?;
+        config.browser.host_resolver_rules = Some(server.host_resolver_rules());
+        let browser = Browser::launch(&config.browser).await?;
+        let browser_version = browser.version().to_owned();
+        Ok(Self { server, browser: Some(browser), config, browser_version, runs: 0, restarts: 0 })
+    }
+
+    /// The browser's version.
+    pub fn browser_version(&self) -> &str {
+        &self.browser_version
+    }
+
+    /// How many times the browser was replaced after it was lost.
+    pub fn restarts(&self) -> usize {
+        self.restarts
+    }
+
+    /// The mock server.
+    pub fn server(&self) -> &MockServer {
+        &self.server
+    }
+
+    /// Runs the jobs; results come back in the jobs' order. `progress` hears how many finished.
+    pub async fn run(&mut self, jobs: Vec<Job>, progress: &mut dyn FnMut(usize)) -> Vec<JobResult> {
+        self.runs += 1;
+        let planner = Planner {
+            origins: self.server.origins(),
+            target: self.config.target.clone(),
+            run_id: format!("p{}x{}", std::process::id(), self.runs),
+            timeout: self.config.request_timeout,
+        };
+        let mut results: Vec<Option<JobResult>> = vec![None; jobs.len()];
+        let mut groups: BTreeMap<String, Vec<(usize, PlannedScenario)>> = BTreeMap::new();
+        for (index, job) in jobs.iter().enumerate() {
+            match planner.plan(&job.scenario, index) {
+                Ok(planned) => groups.entry(planned.page_url.clone()).or_default().push((index, planned)),
+                Err(error) => {
+                    results[index] =
+                        Some(JobResult { job: job.clone(), observation: Err(error.0), mismatches: vec![] });
+                    progress(1);
+                }
+            }
+        }
+
+        for (page_url, planned) in groups {
+            for chunk in planned.chunks(self.config.chunk_size.max(1)) {
+                let outcome = self.run_chunk(&page_url, chunk).await;
+                for (position, (index, planned)) in chunk.iter().enumerate() {
+                    let job = &jobs[*index];
+                    let result = match &outcome {
+                        Ok((page_results, console)) => {
+                            let redactor = Redactor::new(self.server.origins(), planned);
+                            let journal = self.config.target.is_none().then(|| self.server.journal());
+                            let observation = observe(
+                                &job.scenario,
+                                planned,
+                                &page_results[position],
+                                console,
+                                journal,
+                                &redactor,
+                            );
+                            let mismatches = job
+                                .scenario
+                                .requests
+                                .iter()
+                                .zip(&observation.requests)
+                                .enumerate()
+                                .flat_map(|(i, (step, seen))| check(i, &step.expect, seen))
+                                .collect();
+                            JobResult { job: job.clone(), observation: Ok(observation), mismatches }
+                        }
+                        Err(error) => JobResult {
+                            job: job.clone(),
+                            observation: Err(error.to_string()),
+                            mismatches: vec![],
+                        },
+                    };
+                    results[*index] = Some(result);
+                }
+                progress(chunk.len());
+            }
+        }
+        results.into_iter().flatten().collect()
+    }
+
+    /// Loads the page once and runs the chunk's scenarios in it, replacing a lost browser.
+    async fn run_chunk(
+        &mut self,
+        page_url: &str,
+        chunk: &[(usize, PlannedScenario)],
+    ) -> Result<(Vec<Vec<corsproof_browser::PageResult>>, Vec<corsproof_browser::ConsoleEntry>), BrowserError>
+    {
+        let sequences: Vec<Vec<PageRequest>> = chunk
+            .iter()
+            .map(|(_, planned)| planned.steps.iter().map(|step| step.request.clone()).collect())
+            .collect();
+        let mut attempt = 0;
+        loop {
+            let outcome = self.try_chunk(page_url, &sequences).await;
+            match outcome {
+                Err(error) if error.is_lost() && attempt < RESTARTS_PER_GROUP => {
+                    tracing::warn!(%error, "the browser was lost; starting a new one and running the group again");
+                    attempt += 1;
+                    self.restarts += 1;
+                    if let Some(browser) = self.browser.take() {
+                        browser.close().await;
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_chunk(
+        &mut self,
+        page_url: &str,
+        sequences: &[Vec<PageRequest>],
+    ) -> Result<(Vec<Vec<corsproof_browser::PageResult>>, Vec<corsproof_browser::ConsoleEntry>), BrowserError>
+    {
+        if self.browser.is_none() {
+            let browser = Browser::launch(&self.config.browser).await?;
+            self.browser_version = browser.version().to_owned();
+            self.browser = Some(browser);
+        }
+        let Some(browser) = self.browser.as_mut() else { unreachable!("launched above") };
+        browser.open(page_url).await?;
+        browser.drain_console().await?;
+        let results = browser.run_sequences(sequences).await?;
+        let console = browser.drain_console().await?;
+        Ok((results, console))
+    }
+
+    /// Closes the browser and stops the server.
+    pub async fn close(mut self) {
+        if let Some(browser) = self.browser.take() {
+            browser.close().await;
+        }
+        self.server.shutdown().await;
+    }
+}

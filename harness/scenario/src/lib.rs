@@ -1,0 +1,4 @@
+//! Scenario files.
+
+pub mod model;
+pub use model::*;

@@ -1,0 +1,230 @@
+//! What a scenario file means, with the syntax gone: plain data for the runner.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// One scenario file, parsed and validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioFile {
+    /// The file, as given (relative paths stay relative, for stable reports and snapshot names).
+    pub path: PathBuf,
+    /// Its scenarios, in file order.
+    pub scenarios: Vec<Scenario>,
+}
+
+/// A page at an origin makes requests, in order; each has a server behaviour and expectations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Unique within its file: lower-case letters, digits and `-`.
+    pub name: String,
+    /// One line saying what the scenario proves.
+    pub about: String,
+    /// The origin name of the page (`app`, `app-https`, ...).
+    pub page: String,
+    /// The requests the page makes, in order; at least one.
+    pub requests: Vec<RequestStep>,
+    /// The line of the scenario's `[[scenario]]` header, for reports.
+    pub line: usize,
+}
+
+impl Scenario {
+    /// Whether any request scripts the mock server (such scenarios cannot run against `--target`).
+    pub fn scripts_the_server(&self) -> bool {
+        self.requests.iter().any(|request| request.server.is_some())
+    }
+}
+
+/// One request the page makes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestStep {
+    /// The origin name the request goes to; `None` means the external `--target`.
+    pub to: Option<String>,
+    /// The path (with any query of the page's own), starting with `/`.
+    pub path: String,
+    /// The method, sent as written (`patch` stays lower-case).
+    pub method: String,
+    /// Headers the page sets, in file order.
+    pub headers: Vec<(String, String)>,
+    /// The request body.
+    pub body: Option<String>,
+    /// The credentials mode.
+    pub credentials: Credentials,
+    /// The request mode.
+    pub mode: Mode,
+    /// The redirect mode.
+    pub redirect: RedirectMode,
+    /// fetch() or XMLHttpRequest.
+    pub api: Api,
+    /// The 0-based index of an earlier request in the same scenario whose URL this one reuses
+    /// (so a preflight-cache entry or an HTTP cache entry can serve it).
+    pub same_url_as: Option<usize>,
+    /// The mock server's behaviour for this request's URL, as a vocabulary query. It may hold
+    /// the placeholders `{token}` (this request's token) and `{ORIGIN-NAME}` (that origin's URL),
+    /// expanded by the runner, e.g. `location={api-https}/t/{token}-2/next`.
+    pub server: Option<String>,
+    /// What the author expects.
+    pub expect: Expectation,
+}
+
+/// What the author expects of one request. Only `outcome` is required.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectation {
+    /// Whether the page got the response.
+    pub outcome: Outcome,
+    /// Whether the browser sent a preflight.
+    pub preflight: Option<bool>,
+    /// Whether the actual (non-preflight) request reached the server.
+    pub reached_server: Option<bool>,
+    /// Why the browser blocked it.
+    pub reason: Option<ReasonClass>,
+    /// The status the page read.
+    pub status: Option<u16>,
+    /// Response headers the page must be able to read (lower-case names).
+    pub readable_headers: Vec<String>,
+    /// Response headers the page must not be able to read (lower-case names).
+    pub hidden_headers: Vec<String>,
+}
+
+/// `credentials` of fetch (`withCredentials` for XHR: `include` sets it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Credentials {
+    /// Never send cookies.
+    Omit,
+    /// Send cookies to the page's own origin only (fetch's default).
+    #[default]
+    SameOrigin,
+    /// Send cookies cross-origin too.
+    Include,
+}
+
+/// `mode` of fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// The CORS protocol applies (fetch's default).
+    #[default]
+    Cors,
+    /// An opaque response: nothing readable, no CORS check.
+    NoCors,
+    /// Cross-origin is a network error.
+    SameOrigin,
+}
+
+/// `redirect` of fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RedirectMode {
+    /// Follow redirects (the default).
+    #[default]
+    Follow,
+    /// A redirect is a network error.
+    Error,
+    /// Hand the redirect to the page as an opaque-redirect response.
+    Manual,
+}
+
+/// Which page API makes the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Api {
+    /// `fetch()`.
+    #[default]
+    Fetch,
+    /// `XMLHttpRequest`.
+    Xhr,
+}
+
+/// What happened to a request, as the page and the console tell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The page got a response (an opaque one in `no-cors` mode).
+    Allowed,
+    /// The browser's CORS checks refused it.
+    Blocked,
+    /// It failed for a reason that is not CORS: refused connection, certificate, closed
+    /// connection, `redirect: error`, ...
+    NetworkError,
+    /// No outcome within the request's time limit.
+    Timeout,
+}
+
+/// Why a browser blocked a request, in classes every engine's message can be read into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReasonClass {
+    /// No `Access-Control-Allow-Origin`.
+    MissingAllowOrigin,
+    /// `Access-Control-Allow-Origin` names another origin.
+    AllowOriginMismatch,
+    /// `Access-Control-Allow-Origin` holds several values (a list, or the header twice).
+    MultipleAllowOrigin,
+    /// `Access-Control-Allow-Origin` is not an origin at all.
+    InvalidAllowOrigin,
+    /// `*` answered a credentialed request.
+    WildcardWithCredentials,
+    /// `Access-Control-Allow-Credentials` is not exactly `true` for a credentialed request.
+    CredentialsNotTrue,
+    /// The preflight's status is not 2xx.
+    PreflightStatus,
+    /// The preflight was redirected.
+    PreflightRedirect,
+    /// The method is not in `Access-Control-Allow-Methods`.
+    MethodNotAllowed,
+    /// A header is not in `Access-Control-Allow-Headers`.
+    HeaderNotAllowed,
+    /// A redirect the CORS protocol refuses (userinfo, scheme, ...).
+    RedirectNotAllowed,
+    /// A CORS block whose message fits no other class.
+    Other,
+}
+
+impl ReasonClass {
+    /// Every class, for messages that list them.
+    pub const ALL: [ReasonClass; 12] = [
+        ReasonClass::MissingAllowOrigin,
+        ReasonClass::AllowOriginMismatch,
+        ReasonClass::MultipleAllowOrigin,
+        ReasonClass::InvalidAllowOrigin,
+        ReasonClass::WildcardWithCredentials,
+        ReasonClass::CredentialsNotTrue,
+        ReasonClass::PreflightStatus,
+        ReasonClass::PreflightRedirect,
+        ReasonClass::MethodNotAllowed,
+        ReasonClass::HeaderNotAllowed,
+        ReasonClass::RedirectNotAllowed,
+        ReasonClass::Other,
+    ];
+
+    /// The name scenario files use (`missing-allow-origin`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ReasonClass::MissingAllowOrigin => "missing-allow-origin",
+            ReasonClass::AllowOriginMismatch => "allow-origin-mismatch",
+            ReasonClass::MultipleAllowOrigin => "multiple-allow-origin",
+            ReasonClass::InvalidAllowOrigin => "invalid-allow-origin",
+            ReasonClass::WildcardWithCredentials => "wildcard-with-credentials",
+            ReasonClass::CredentialsNotTrue => "credentials-not-true",
+            ReasonClass::PreflightStatus => "preflight-status",
+            ReasonClass::PreflightRedirect => "preflight-redirect",
+            ReasonClass::MethodNotAllowed => "method-not-allowed",
+            ReasonClass::HeaderNotAllowed => "header-not-allowed",
+            ReasonClass::RedirectNotAllowed => "redirect-not-allowed",
+            ReasonClass::Other => "other",
+        }
+    }
+}
+
+impl Outcome {
+    /// The name scenario files use (`network-error`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Allowed => "allowed",
+            Outcome::Blocked => "blocked",
+            Outcome::NetworkError => "network-error",
+            Outcome::Timeout => "timeout",
+        }
+    }
+}
