@@ -184,8 +184,7 @@ impl Runner {
         &mut self,
         page_url: &str,
         chunk: &[(usize, PlannedScenario)],
-    ) -> Result<(Vec<Vec<corsproof_browser::PageResult>>, Vec<corsproof_browser::ConsoleEntry>), BrowserError>
-    {
+    ) -> Result<PageOutcome, BrowserError> {
         let sequences: Vec<Vec<PageRequest>> = chunk
             .iter()
             .map(|(_, planned)| planned.steps.iter().map(|step| step.request.clone()).collect())
@@ -211,8 +210,7 @@ impl Runner {
         &mut self,
         page_url: &str,
         sequences: &[Vec<PageRequest>],
-    ) -> Result<(Vec<Vec<corsproof_browser::PageResult>>, Vec<corsproof_browser::ConsoleEntry>), BrowserError>
-    {
+    ) -> Result<PageOutcome, BrowserError> {
         if self.browser.is_none() {
             let browser = Browser::launch(&self.config.browser).await?;
             self.browser_version = browser.version().to_owned();
