@@ -27,6 +27,8 @@ pub enum SnapshotNote {
     },
     /// The scenario could not run, so there is nothing to compare.
     NotTaken,
+    /// Where the snapshot lives could not be worked out (a broken `corsproof.toml`).
+    Unlocatable(String),
 }
 
 impl From<SnapshotState> for SnapshotNote {
@@ -112,9 +114,12 @@ pub struct Report {
     pub load_errors: Vec<String>,
     /// The browser and its version.
     pub browser: String,
-    /// Wall time of the run.
+    /// Wall time of the whole run.
     #[serde(serialize_with = "seconds")]
     pub elapsed: Duration,
+    /// Of which starting the mock server and the browser took this long.
+    #[serde(serialize_with = "seconds")]
+    pub startup: Duration,
 }
 
 fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
@@ -173,6 +178,9 @@ pub fn table(report: &Report, color: bool) -> String {
         for mismatch in &scenario.mismatches {
             let _ = writeln!(out, "     {mismatch}");
         }
+        if let SnapshotNote::Unlocatable(error) = &scenario.snapshot {
+            let _ = writeln!(out, "     snapshot unavailable: {error}");
+        }
         if let SnapshotNote::Changed(diff) = &scenario.snapshot {
             let _ = writeln!(out, "     snapshot changed (`corsproof record` accepts it):");
             for line in diff.lines() {
@@ -192,7 +200,7 @@ pub fn table(report: &Report, color: bool) -> String {
     let new = report.scenarios.iter().filter(|s| s.snapshot == SnapshotNote::New).count();
     let _ = writeln!(
         out,
-        "\n{passed} passed, {failed} failed{}{} in {:.2}s ({})",
+        "\n{passed} passed, {failed} failed{}{} in {:.2}s, of which {:.2}s browser start ({})",
         if report.load_errors.is_empty() {
             String::new()
         } else {
@@ -200,6 +208,7 @@ pub fn table(report: &Report, color: bool) -> String {
         },
         if new == 0 { String::new() } else { format!(", {new} without snapshot") },
         report.elapsed.as_secs_f64(),
+        report.startup.as_secs_f64(),
         report.browser
     );
     out
@@ -240,8 +249,10 @@ pub fn junit(report: &Report) -> String {
         if let Some(error) = &scenario.error {
             details.push(format!("could not run: {error}"));
         }
-        if let SnapshotNote::Changed(diff) = &scenario.snapshot {
-            details.push(format!("snapshot changed:\n{diff}"));
+        match &scenario.snapshot {
+            SnapshotNote::Changed(diff) => details.push(format!("snapshot changed:\n{diff}")),
+            SnapshotNote::Unlocatable(error) => details.push(format!("snapshot unavailable: {error}")),
+            _ => {}
         }
         let _ = writeln!(
             out,
@@ -295,6 +306,7 @@ mod tests {
             load_errors: vec![],
             browser: "chromium 1".into(),
             elapsed: Duration::from_millis(1500),
+            startup: Duration::from_millis(500),
         }
     }
 

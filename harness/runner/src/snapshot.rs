@@ -32,54 +32,50 @@ impl SnapshotLocation {
         self.dir.join(format!("{}.snap", self.name))
     }
 
-    /// Finds where the snapshot of `scenario` in `file` lives for `engine`.
-    pub fn find(file: &Path, scenario: &str, engine: &str) -> Self {
+    /// Finds where the snapshot of `scenario` in `file` lives for `engine`; fails only when a
+    /// `corsproof.toml` above the file cannot be read.
+    pub fn find(file: &Path, scenario: &str, engine: &str) -> Result<Self, String> {
         let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
         for folder in absolute.ancestors().skip(1) {
             let config = folder.join(CONFIG_FILE);
-            if let Ok(text) = std::fs::read_to_string(&config) {
-                let settings = ProjectSettings::read(&text);
-                let root = folder.join(&settings.scenarios);
-                let relative = absolute.strip_prefix(&root).unwrap_or(&absolute).with_extension("");
-                let stem = relative
-                    .components()
-                    .map(|part| part.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("__");
-                return Self {
-                    dir: folder.join(&settings.snapshots).join(engine),
-                    name: format!("{stem}__{scenario}"),
-                };
-            }
+            let Ok(text) = std::fs::read_to_string(&config) else { continue };
+            let settings: ProjectSettings =
+                toml::from_str(&text).map_err(|error| format!("{}: {error}", config.display()))?;
+            let root = folder.join(&settings.scenarios);
+            let relative = absolute.strip_prefix(&root).unwrap_or(&absolute).with_extension("");
+            let stem = relative
+                .components()
+                .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("__");
+            return Ok(Self {
+                dir: folder.join(&settings.snapshots).join(engine),
+                name: format!("{stem}__{scenario}"),
+            });
         }
         let stem = file.file_stem().map_or_else(String::new, |stem| stem.to_string_lossy().into_owned());
         let dir =
             absolute.parent().map_or_else(PathBuf::new, Path::to_path_buf).join("snapshots").join(engine);
-        Self { dir, name: format!("{stem}__{scenario}") }
+        Ok(Self { dir, name: format!("{stem}__{scenario}") })
     }
 }
 
-/// `corsproof.toml`: `scenarios = "..."` and `snapshots = "..."`, folders relative to it.
+/// `corsproof.toml`: the folders, relative to it, of the scenario files and their snapshots.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ProjectSettings {
-    scenarios: String,
-    snapshots: String,
+    #[serde(default = "default_scenarios")]
+    scenarios: PathBuf,
+    #[serde(default = "default_snapshots")]
+    snapshots: PathBuf,
 }
 
-impl ProjectSettings {
-    /// Reads the two keys; a line it does not understand is left to the defaults.
-    fn read(text: &str) -> Self {
-        let mut settings = Self { scenarios: "scenarios".to_owned(), snapshots: "snapshots".to_owned() };
-        for line in text.lines() {
-            let Some((key, value)) = line.split_once('=') else { continue };
-            let value = value.trim().trim_matches('"').to_owned();
-            match key.trim() {
-                "scenarios" => settings.scenarios = value,
-                "snapshots" => settings.snapshots = value,
-                _ => {}
-            }
-        }
-        settings
-    }
+fn default_scenarios() -> PathBuf {
+    PathBuf::from("scenarios")
+}
+
+fn default_snapshots() -> PathBuf {
+    PathBuf::from("snapshots")
 }
 
 /// How a fresh observation compares with the stored snapshot.
@@ -236,7 +232,7 @@ mod tests {
         let root = std::env::temp_dir().join(format!("corsproof-snapshot-test-{}", std::process::id()));
         let file = root.join("scenarios/classic/basic.toml");
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-        let beside = SnapshotLocation::find(&file, "one", "chromium");
+        let beside = SnapshotLocation::find(&file, "one", "chromium").unwrap();
         assert_eq!(beside.dir, root.join("scenarios/classic/snapshots/chromium"));
         assert_eq!(beside.name, "basic__one");
 
@@ -245,9 +241,13 @@ mod tests {
             "scenarios = \"scenarios\"\nsnapshots = \"tests/snapshots\"\n",
         )
         .unwrap();
-        let configured = SnapshotLocation::find(&file, "one", "chromium");
+        let configured = SnapshotLocation::find(&file, "one", "chromium").unwrap();
         assert_eq!(configured.dir, root.join("tests/snapshots/chromium"));
         assert_eq!(configured.name, "classic__basic__one");
+
+        std::fs::write(root.join(CONFIG_FILE), "snapshot = \"typo\"\n").unwrap();
+        let error = SnapshotLocation::find(&file, "one", "chromium").unwrap_err();
+        assert!(error.contains("corsproof.toml") && error.contains("unknown field `snapshot`"), "{error}");
         std::fs::remove_dir_all(&root).unwrap();
     }
 }
