@@ -9,15 +9,15 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use http::header::{self, HeaderName, HeaderValue};
+use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode, Version};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 
-use crate::behaviour::{AllowOrigin, Behaviour, DEFAULT_BODY, Reply};
 use crate::journal::{Entry, Journal};
 use crate::origin::{Listener, Origin};
 use crate::vocabulary::{self, VocabularyError};
+use crate::wire::WireBehaviour;
 
 /// The blank page a browser loads to be "at" an origin.
 pub const PAGE_PATH: &str = "/_page";
@@ -43,19 +43,19 @@ pub struct CloseConnection;
 #[derive(Debug)]
 pub struct State {
     pub journal: Journal,
-    pub scripts: RwLock<HashMap<String, Arc<Behaviour>>>,
+    pub scripts: RwLock<HashMap<String, Arc<WireBehaviour>>>,
     pub origins: Vec<Origin>,
     pub parsed_queries: QueryCache,
 }
 
-/// Parsed queries by their text. Pages and load tests send the same few queries again and again
+/// Parsed and compiled queries by their text. Pages and load tests send the same few queries again and again
 /// (only the token in the path changes), so each is parsed once.
 #[derive(Debug, Default)]
 pub struct QueryCache {
     parsed: Mutex<HashMap<Box<str>, Parsed>>,
 }
 
-type Parsed = Result<Arc<Behaviour>, VocabularyError>;
+type Parsed = Result<Arc<WireBehaviour>, VocabularyError>;
 
 impl QueryCache {
     /// More distinct queries than this and the cache starts over, so memory stays bounded.
@@ -65,7 +65,7 @@ impl QueryCache {
         if let Some(parsed) = self.lock().get(query) {
             return parsed.clone();
         }
-        let parsed = vocabulary::parse(query).map(Arc::new);
+        let parsed = vocabulary::parse(query).map(|behaviour| Arc::new(WireBehaviour::compile(&behaviour)));
         let mut cache = self.lock();
         if cache.len() >= Self::CAPACITY {
             cache.clear();
@@ -123,12 +123,7 @@ pub async fn handle(
     if reply.close {
         return Err(CloseConnection);
     }
-    Ok(build_reply(reply, request_origin.as_ref()).unwrap_or_else(|problem| {
-        plain(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("corsproof: the scripted reply is not valid HTTP: {problem}\n"),
-        )
-    }))
+    Ok(reply.response(request_origin.as_ref()))
 }
 
 /// The page, the script, the journal and the index; `None` for mock resources.
@@ -215,64 +210,6 @@ async fn count_body(mut body: Incoming) -> u64 {
         }
     }
     size
-}
-
-/// The response a reply describes, or what is wrong with it.
-fn build_reply(reply: &Reply, request_origin: Option<&HeaderValue>) -> Result<Response<Full<Bytes>>, String> {
-    let status = StatusCode::from_u16(reply.effective_status()).map_err(|e| e.to_string())?;
-    let mut headers = http::HeaderMap::new();
-    let mut add = |name: HeaderName, value: &str| -> Result<(), String> {
-        let value =
-            HeaderValue::from_str(value).map_err(|_| format!("{name}: {value:?} is not a header value"))?;
-        headers.append(name, value);
-        Ok(())
-    };
-
-    for value in &reply.allow_origin {
-        match value {
-            AllowOrigin::Echo => {
-                if let Some(origin) = request_origin {
-                    add(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.to_str().unwrap_or("null"))?;
-                }
-            }
-            AllowOrigin::Literal(text) => add(header::ACCESS_CONTROL_ALLOW_ORIGIN, text)?,
-        }
-    }
-    let optional = [
-        (header::ACCESS_CONTROL_ALLOW_CREDENTIALS, &reply.allow_credentials),
-        (header::ACCESS_CONTROL_ALLOW_METHODS, &reply.allow_methods),
-        (header::ACCESS_CONTROL_ALLOW_HEADERS, &reply.allow_headers),
-        (header::ACCESS_CONTROL_EXPOSE_HEADERS, &reply.expose_headers),
-        (header::ACCESS_CONTROL_MAX_AGE, &reply.max_age),
-        (header::VARY, &reply.vary),
-        (header::LOCATION, &reply.location),
-    ];
-    for (name, value) in optional {
-        if let Some(value) = value {
-            add(name, value)?;
-        }
-    }
-    for cookie in &reply.cookies {
-        add(header::SET_COOKIE, cookie)?;
-    }
-    for (name, value) in &reply.headers {
-        let name =
-            HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("{name:?} is not a header name"))?;
-        add(name, value)?;
-    }
-    if !headers.contains_key(header::CONTENT_TYPE) {
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-    }
-
-    let body = match &reply.body {
-        _ if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED => Bytes::new(),
-        Some(body) => Bytes::copy_from_slice(body.as_bytes()),
-        None => Bytes::from_static(DEFAULT_BODY.as_bytes()),
-    };
-    let mut response = Response::new(Full::new(body));
-    *response.status_mut() = status;
-    *response.headers_mut() = headers;
-    Ok(response)
 }
 
 fn plain(status: StatusCode, text: String) -> Response<Full<Bytes>> {

@@ -27,6 +27,7 @@ mod origin;
 mod server;
 mod tls;
 pub mod vocabulary;
+mod wire;
 
 pub use behaviour::{AllowOrigin, Behaviour, DEFAULT_BODY, MAX_DELAY, Reply};
 pub use handler::{JOURNAL_PREFIX, PAGE_PATH, SCRIPT_PATH, TOKEN_PREFIX};

@@ -17,6 +17,7 @@ use crate::handler::{self, QueryCache, State};
 use crate::journal::{self, Journal};
 use crate::origin::{self, Listener, ORIGIN_TABLE, Origin};
 use crate::tls::{Certificates, TlsError};
+use crate::wire::WireBehaviour;
 
 /// Where the listeners bind. Port 0 picks a free port, so tests can run in parallel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -219,7 +220,7 @@ impl MockServer {
     /// Makes `/t/<token>/...` answer with `behaviour`, whatever its query says.
     pub fn script(&self, token: impl Into<String>, behaviour: Behaviour) {
         let mut scripts = self.state.scripts.write().unwrap_or_else(|p| p.into_inner());
-        scripts.insert(token.into(), Arc::new(behaviour));
+        scripts.insert(token.into(), Arc::new(WireBehaviour::compile(&behaviour)));
     }
 
     /// Removes a token's script; its paths answer from their query again.

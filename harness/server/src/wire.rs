@@ -1,0 +1,169 @@
+//! A behaviour in wire form: header names and values validated and encoded once, when the
+//! behaviour is scripted or its query first seen, so that answering a request copies nothing
+//! but the request's own Origin.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{self, HeaderName, HeaderValue};
+use http::{Response, StatusCode};
+use http_body_util::Full;
+
+use crate::behaviour::{AllowOrigin, Behaviour, DEFAULT_BODY, Reply};
+
+/// [`Behaviour`] in wire form.
+#[derive(Debug, Clone)]
+pub(crate) struct WireBehaviour {
+    actual: WireReply,
+    preflight: WireReply,
+}
+
+impl WireBehaviour {
+    /// Encodes both replies.
+    pub(crate) fn compile(behaviour: &Behaviour) -> Self {
+        Self {
+            actual: WireReply::compile(&behaviour.actual),
+            preflight: WireReply::compile(&behaviour.preflight),
+        }
+    }
+
+    /// The reply for a request, chosen by whether it is a preflight.
+    pub(crate) fn reply_for(&self, is_preflight: bool) -> &WireReply {
+        if is_preflight { &self.preflight } else { &self.actual }
+    }
+}
+
+/// One header line of a reply.
+#[derive(Debug, Clone)]
+enum WireHeader {
+    /// Sent as it is.
+    Fixed(HeaderName, HeaderValue),
+    /// `Access-Control-Allow-Origin` with the request's Origin (nothing without one).
+    EchoOrigin,
+}
+
+/// [`Reply`] in wire form; a reply that is not valid HTTP becomes a 500 that says why.
+#[derive(Debug, Clone)]
+pub(crate) struct WireReply {
+    status: StatusCode,
+    headers: Vec<WireHeader>,
+    body: Bytes,
+    /// How long to wait before answering.
+    pub(crate) delay: Duration,
+    /// Close the connection instead of answering.
+    pub(crate) close: bool,
+}
+
+impl WireReply {
+    fn compile(reply: &Reply) -> Self {
+        match Self::try_compile(reply) {
+            Ok(wire) => wire,
+            Err(problem) => Self {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                headers: vec![WireHeader::Fixed(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                )],
+                body: Bytes::from(format!("corsproof: the scripted reply is not valid HTTP: {problem}\n")),
+                delay: reply.delay,
+                close: reply.close,
+            },
+        }
+    }
+
+    fn try_compile(reply: &Reply) -> Result<Self, String> {
+        let status = StatusCode::from_u16(reply.effective_status()).map_err(|e| e.to_string())?;
+        let mut headers = Vec::new();
+        let fixed = |name: HeaderName, value: &str| -> Result<WireHeader, String> {
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| format!("{name}: {value:?} is not a header value"))?;
+            Ok(WireHeader::Fixed(name, value))
+        };
+
+        for value in &reply.allow_origin {
+            headers.push(match value {
+                AllowOrigin::Echo => WireHeader::EchoOrigin,
+                AllowOrigin::Literal(text) => fixed(header::ACCESS_CONTROL_ALLOW_ORIGIN, text)?,
+            });
+        }
+        let optional = [
+            (header::ACCESS_CONTROL_ALLOW_CREDENTIALS, &reply.allow_credentials),
+            (header::ACCESS_CONTROL_ALLOW_METHODS, &reply.allow_methods),
+            (header::ACCESS_CONTROL_ALLOW_HEADERS, &reply.allow_headers),
+            (header::ACCESS_CONTROL_EXPOSE_HEADERS, &reply.expose_headers),
+            (header::ACCESS_CONTROL_MAX_AGE, &reply.max_age),
+            (header::VARY, &reply.vary),
+            (header::LOCATION, &reply.location),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                headers.push(fixed(name, value)?);
+            }
+        }
+        for cookie in &reply.cookies {
+            headers.push(fixed(header::SET_COOKIE, cookie)?);
+        }
+        let mut has_content_type = false;
+        for (name, value) in &reply.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| format!("{name:?} is not a header name"))?;
+            has_content_type |= name == header::CONTENT_TYPE;
+            headers.push(fixed(name, value)?);
+        }
+        if !has_content_type {
+            headers.push(WireHeader::Fixed(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            ));
+        }
+
+        let body = match &reply.body {
+            _ if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED => Bytes::new(),
+            Some(body) => Bytes::copy_from_slice(body.as_bytes()),
+            None => Bytes::from_static(DEFAULT_BODY.as_bytes()),
+        };
+        Ok(Self { status, headers, body, delay: reply.delay, close: reply.close })
+    }
+
+    /// The response to a request that sent `origin`.
+    pub(crate) fn response(&self, origin: Option<&HeaderValue>) -> Response<Full<Bytes>> {
+        let mut response = Response::new(Full::new(self.body.clone()));
+        *response.status_mut() = self.status;
+        let map = response.headers_mut();
+        map.reserve(self.headers.len());
+        for line in &self.headers {
+            match line {
+                WireHeader::Fixed(name, value) => {
+                    map.append(name.clone(), value.clone());
+                }
+                WireHeader::EchoOrigin => {
+                    if let Some(origin) = origin {
+                        map.append(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+                    }
+                }
+            }
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_that_is_not_valid_http_becomes_a_500_that_says_why() {
+        let wire = WireReply::compile(&Reply::new().header("X-Bad", "line\nbreak"));
+        let response = wire.response(None);
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn the_echo_keeps_its_place_among_the_allow_origin_lines() {
+        let reply = Reply::new().allow_origin("*").allow_origin(AllowOrigin::Echo);
+        let origin = HeaderValue::from_static("http://app.test:1");
+        let response = WireReply::compile(&reply).response(Some(&origin));
+        let values: Vec<_> = response.headers().get_all(header::ACCESS_CONTROL_ALLOW_ORIGIN).iter().collect();
+        assert_eq!(values, ["*", "http://app.test:1"]);
+    }
+}
