@@ -1,4 +1,15 @@
-//! Scenario files.
+//! Scenario files: what a page at one origin asks, how the server answers, what the author
+//! expects.
+//!
+//! [`discover`] finds the files, [`load`] reads one into a [`ScenarioFile`] (the plain data in
+//! [`model`]), and every problem of a broken file comes back in a [`ScenarioError`] that names
+//! the file, line and column, shows the source line and says what was expected. The format is
+//! described in this crate's README.
 
+mod diagnostic;
+mod load;
 pub mod model;
+
+pub use diagnostic::{Diagnostic, ScenarioError};
+pub use load::{discover, load, load_all, parse_str};
 pub use model::*;

@@ -1,0 +1,710 @@
+//! Reading scenario files: TOML with spans, validated into the [model](crate::model), with every
+//! problem of a file reported at its spot.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use corsproof_server::ORIGIN_TABLE;
+use corsproof_server::vocabulary::{self, PREFLIGHT_PREFIX, Word};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::diagnostic::{Diagnostic, ScenarioError};
+use crate::model::{
+    Api, Credentials, Expectation, Mode, Outcome, ReasonClass, RedirectMode, RequestStep, Scenario,
+    ScenarioFile,
+};
+
+/// The project file that sits among scenario files but is not one.
+const PROJECT_FILE: &str = "corsproof.toml";
+
+/// The `*.toml` files under `paths`: folders searched recursively, sorted; files kept as given.
+pub fn discover(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut inside = Vec::new();
+            collect(path, &mut inside);
+            inside.sort();
+            found.extend(inside);
+        } else {
+            found.push(path.clone());
+        }
+    }
+    found
+}
+
+fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(&path, found);
+        } else if path.extension().is_some_and(|ext| ext == "toml")
+            && path.file_name().is_some_and(|name| name != PROJECT_FILE)
+        {
+            found.push(path);
+        }
+    }
+}
+
+/// Loads every file; one broken file does not stop the others.
+pub fn load_all(paths: &[PathBuf]) -> Vec<Result<ScenarioFile, ScenarioError>> {
+    paths.iter().map(|path| load(path)).collect()
+}
+
+/// Reads and validates one file.
+pub fn load(path: &Path) -> Result<ScenarioFile, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|error| ScenarioError::unreadable(path, &error))?;
+    parse_str(path, &text)
+}
+
+/// Validates `text` as the scenario file `path`.
+///
+/// ```
+/// let text = r#"
+/// [[scenario]]
+/// name = "no-acao"
+/// about = "A simple GET without Access-Control-Allow-Origin is blocked"
+/// page = "app"
+///
+/// [[scenario.request]]
+/// to = "api"
+/// credentials = "includ"
+///
+/// [scenario.request.expect]
+/// outcome = "blocked"
+/// "#;
+/// let error = corsproof_scenario::parse_str("a.toml".as_ref(), text).unwrap_err();
+/// assert_eq!((error.line(), error.column()), (9, 15));
+/// assert!(error.to_string().contains("expected one of `omit`, `same-origin`, `include`"));
+/// ```
+pub fn parse_str(path: &Path, text: &str) -> Result<ScenarioFile, ScenarioError> {
+    let document = DeTable::parse(text).map_err(|error| {
+        let span = error.span().unwrap_or(0..0);
+        let message = format!("this is not valid TOML: {}", error.message().trim_end());
+        ScenarioError::new(path, text, vec![Diagnostic { span, message, expected: None }])
+    })?;
+    let mut reader = Reader { text, problems: Vec::new() };
+    let scenarios = reader.file(&document);
+    if reader.problems.is_empty() {
+        Ok(ScenarioFile { path: path.to_path_buf(), scenarios })
+    } else {
+        Err(ScenarioError::new(path, text, reader.problems))
+    }
+}
+
+/// Walks the document, collecting every problem instead of stopping at the first.
+struct Reader<'t> {
+    text: &'t str,
+    problems: Vec<Diagnostic>,
+}
+
+type Table<'i> = DeTable<'i>;
+type Value<'i> = Spanned<DeValue<'i>>;
+
+impl Reader<'_> {
+    fn problem(&mut self, span: Range<usize>, message: impl Into<String>, expected: Option<String>) {
+        self.problems.push(Diagnostic { span, message: message.into(), expected });
+    }
+
+    fn file(&mut self, document: &Spanned<Table<'_>>) -> Vec<Scenario> {
+        let root = document.get_ref();
+        self.known_keys(root, &["scenario"], "the top level");
+        let Some(list) = self.tables(root, "scenario", document.span(), "the top level") else {
+            return vec![];
+        };
+        if list.is_empty() {
+            self.problem(
+                document.span(),
+                "the file has no scenario",
+                Some("at least one `[[scenario]]`".into()),
+            );
+        }
+        let mut scenarios: Vec<Scenario> = Vec::new();
+        for (span, table) in list {
+            if let Some(scenario) = self.scenario(table, span.clone()) {
+                if scenarios.iter().any(|earlier| earlier.name == scenario.name) {
+                    let at = value_span(table, "name").unwrap_or(span);
+                    self.problem(
+                        at,
+                        format!("a scenario named `{}` is already in this file", scenario.name),
+                        None,
+                    );
+                }
+                scenarios.push(scenario);
+            }
+        }
+        scenarios
+    }
+
+    fn scenario(&mut self, table: &Table<'_>, span: Range<usize>) -> Option<Scenario> {
+        self.known_keys(table, &["name", "about", "page", "request"], "a scenario");
+        let name = self.string(table, "name", &span, "a scenario");
+        if let Some(name) = &name {
+            let valid = name
+                .get_ref()
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && name.get_ref().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !valid {
+                self.problem(
+                    name.span(),
+                    "this is not a scenario name",
+                    Some("lower-case letters, digits and `-`".into()),
+                );
+            }
+        }
+        let about = self.string(table, "about", &span, "a scenario");
+        if let Some(about) = &about
+            && (about.get_ref().trim().is_empty() || about.get_ref().contains('\n'))
+        {
+            self.problem(
+                about.span(),
+                "`about` must be one non-empty line",
+                Some("one line saying what it proves".into()),
+            );
+        }
+        let page = self.string(table, "page", &span, "a scenario");
+        if let Some(page) = &page {
+            self.origin_name(page);
+        }
+        let requests_list = self.tables(table, "request", span.clone(), "a scenario").unwrap_or_default();
+        if requests_list.is_empty() {
+            self.problem(
+                span.clone(),
+                "this scenario makes no request",
+                Some("at least one `[[scenario.request]]`".into()),
+            );
+        }
+        let mut requests: Vec<RequestStep> = Vec::new();
+        let mut request_spans = Vec::new();
+        for (request_span, request_table) in &requests_list {
+            if let Some(step) = self.request(request_table, request_span.clone(), &requests) {
+                requests.push(step);
+                request_spans.push(request_span.clone());
+            }
+        }
+        let with_origin = requests.iter().filter(|step| step.to.is_some()).count();
+        if with_origin != 0 && with_origin != requests.len() {
+            let at = requests
+                .iter()
+                .zip(&request_spans)
+                .find(|(step, _)| step.to.is_none())
+                .map(|(_, s)| s.clone());
+            self.problem(
+                at.unwrap_or(span.clone()),
+                "this scenario mixes mock origins and the external target",
+                Some("`to` on every request, or on none (for --target)".into()),
+            );
+        }
+        Some(Scenario {
+            name: name?.into_inner(),
+            about: about?.into_inner(),
+            page: page?.into_inner(),
+            requests,
+            line: self.text.get(..span.start).map_or(1, |before| before.matches('\n').count() + 1),
+        })
+    }
+
+    fn request(
+        &mut self,
+        table: &Table<'_>,
+        span: Range<usize>,
+        earlier: &[RequestStep],
+    ) -> Option<RequestStep> {
+        const KEYS: &[&str] = &[
+            "to",
+            "path",
+            "method",
+            "headers",
+            "body",
+            "credentials",
+            "mode",
+            "redirect",
+            "api",
+            "same_url_as",
+            "server",
+            "expect",
+        ];
+        self.known_keys(table, KEYS, "a request");
+        let to = self.optional_string(table, "to");
+        if let Some(to) = &to {
+            self.origin_name(to);
+        }
+        let path = self.optional_string(table, "path");
+        if let Some(path) = &path
+            && !path.get_ref().starts_with('/')
+        {
+            self.problem(path.span(), "the path does not start with `/`", Some("a path like `/data`".into()));
+        }
+        let method = self.optional_string(table, "method");
+        if let Some(method) = &method
+            && http::Method::from_bytes(method.get_ref().as_bytes()).is_err()
+        {
+            self.problem(
+                method.span(),
+                "this is not an HTTP method",
+                Some("a token like `GET` or `patch`".into()),
+            );
+        }
+        let headers = self.headers(table);
+        let body = self.optional_string(table, "body").map(Spanned::into_inner);
+        let credentials = self.choice(
+            table,
+            "credentials",
+            &[
+                ("omit", Credentials::Omit),
+                ("same-origin", Credentials::SameOrigin),
+                ("include", Credentials::Include),
+            ],
+        );
+        let mode = self.choice(
+            table,
+            "mode",
+            &[("cors", Mode::Cors), ("no-cors", Mode::NoCors), ("same-origin", Mode::SameOrigin)],
+        );
+        let redirect = self.choice(
+            table,
+            "redirect",
+            &[
+                ("follow", RedirectMode::Follow),
+                ("error", RedirectMode::Error),
+                ("manual", RedirectMode::Manual),
+            ],
+        );
+        let api = self.choice(table, "api", &[("fetch", Api::Fetch), ("xhr", Api::Xhr)]);
+        let same_url_as = self.same_url_as(table, earlier, to.as_ref().map(|to| to.get_ref().as_str()));
+        let server = get(table, "server").and_then(|value| self.server(value));
+        let expect = match get(table, "expect") {
+            Some(value) => self.expectation(value),
+            None => {
+                self.problem(
+                    span,
+                    "this request has no `expect` table",
+                    Some("`[scenario.request.expect]` with an `outcome`".into()),
+                );
+                None
+            }
+        };
+        Some(RequestStep {
+            to: to.map(Spanned::into_inner),
+            path: path.map_or_else(|| "/".to_owned(), Spanned::into_inner),
+            method: method.map_or_else(|| "GET".to_owned(), Spanned::into_inner),
+            headers,
+            body,
+            credentials: credentials.unwrap_or_default(),
+            mode: mode.unwrap_or_default(),
+            redirect: redirect.unwrap_or_default(),
+            api: api.unwrap_or_default(),
+            same_url_as,
+            server,
+            expect: expect?,
+        })
+    }
+
+    fn headers(&mut self, table: &Table<'_>) -> Vec<(String, String)> {
+        let Some(value) = get(table, "headers") else { return vec![] };
+        let DeValue::Table(headers) = value.get_ref() else {
+            self.problem(
+                value.span(),
+                "`headers` is not a table",
+                Some("`headers = { \"X-Custom\" = \"1\" }`".into()),
+            );
+            return vec![];
+        };
+        let mut out = Vec::new();
+        for (name, value) in headers {
+            if http::HeaderName::from_bytes(name.get_ref().as_bytes()).is_err() {
+                self.problem(name.span(), format!("`{}` is not a header name", name.get_ref()), None);
+                continue;
+            }
+            match value.get_ref() {
+                DeValue::String(text) if http::HeaderValue::from_str(text).is_ok() => {
+                    out.push((name.get_ref().to_string(), text.to_string()));
+                }
+                DeValue::String(_) => self.problem(
+                    value.span(),
+                    "this cannot be a header value",
+                    Some("visible ASCII text".into()),
+                ),
+                _ => self.problem(value.span(), "a header value must be a string", None),
+            }
+        }
+        out
+    }
+
+    fn same_url_as(&mut self, table: &Table<'_>, earlier: &[RequestStep], to: Option<&str>) -> Option<usize> {
+        let value = get(table, "same_url_as")?;
+        let expected = || {
+            if earlier.is_empty() {
+                "no `same_url_as` on a scenario's first request".to_owned()
+            } else {
+                format!("the number of an earlier request of this scenario, 1 to {}", earlier.len())
+            }
+        };
+        let number = match value.get_ref() {
+            DeValue::Integer(number) => {
+                number.as_str().parse::<usize>().ok().filter(|_| number.radix() == 10)
+            }
+            _ => None,
+        };
+        match number {
+            Some(number) if (1..=earlier.len()).contains(&number) => {
+                let target = &earlier[number - 1];
+                if target.to.as_deref() != to {
+                    self.problem(
+                        value.span(),
+                        format!("request {number} goes to another origin"),
+                        Some("the same `to` as that request".into()),
+                    );
+                }
+                Some(number - 1)
+            }
+            _ => {
+                self.problem(
+                    value.span(),
+                    "`same_url_as` does not point at an earlier request",
+                    Some(expected()),
+                );
+                None
+            }
+        }
+    }
+
+    /// The `server` table as a vocabulary query, checked by the mock server's own parser with the
+    /// placeholders filled in.
+    fn server(&mut self, value: &Value<'_>) -> Option<String> {
+        let DeValue::Table(table) = value.get_ref() else {
+            self.problem(value.span(), "`server` is not a table", Some("`[scenario.request.server]`".into()));
+            return None;
+        };
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        let mut dummy = form_urlencoded::Serializer::new(String::new());
+        let mut spans: Vec<(String, Range<usize>)> = Vec::new();
+        let before = self.problems.len();
+        for (key, value) in table {
+            let key_text = key.get_ref().to_string();
+            let bare = key_text.strip_prefix(PREFLIGHT_PREFIX).unwrap_or(&key_text);
+            let Some(word) = Word::ALL.into_iter().find(|word| word.key() == bare) else {
+                let known: Vec<String> = Word::ALL.iter().map(|w| format!("`{}`", w.key())).collect();
+                self.problem(
+                    key.span(),
+                    format!("`{key_text}` is not a word of the server vocabulary"),
+                    Some(format!("one of {} (with or without `preflight_`)", known.join(", "))),
+                );
+                continue;
+            };
+            let items: Vec<&Value<'_>> = match value.get_ref() {
+                DeValue::Array(items) => items.iter().collect(),
+                _ => vec![value],
+            };
+            if items.len() > 1 && !word.repeatable() {
+                self.problem(
+                    value.span(),
+                    format!("`{key_text}` takes one value"),
+                    Some("a single value, not a list".into()),
+                );
+                continue;
+            }
+            for item in items {
+                let text = match item.get_ref() {
+                    DeValue::String(text) => text.to_string(),
+                    DeValue::Integer(number) => number.as_str().to_owned(),
+                    DeValue::Boolean(flag) => flag.to_string(),
+                    _ => {
+                        self.problem(
+                            item.span(),
+                            "a server value must be a string, an integer or a boolean",
+                            None,
+                        );
+                        continue;
+                    }
+                };
+                match with_dummy_placeholders(&text) {
+                    Ok(filled) => dummy.append_pair(&key_text, &filled),
+                    Err(unknown) => {
+                        let names: Vec<String> =
+                            ORIGIN_TABLE.iter().map(|(name, _, _)| format!("`{{{name}}}`")).collect();
+                        self.problem(
+                            item.span(),
+                            format!("`{{{unknown}}}` is not a placeholder"),
+                            Some(format!("`{{token}}` or an origin: {}", names.join(", "))),
+                        );
+                        continue;
+                    }
+                };
+                query.append_pair(&key_text, &text);
+            }
+            spans.push((key_text, value.span()));
+        }
+        if self.problems.len() > before {
+            return None;
+        }
+        if let Err(error) = vocabulary::parse(&dummy.finish()) {
+            let at = spans
+                .iter()
+                .find(|(key, _)| *key == error.key)
+                .map_or(value.span(), |(_, span)| span.clone());
+            self.problem(at, format!("`{}`: {}", error.key, error.problem), None);
+            return None;
+        }
+        Some(query.finish())
+    }
+
+    fn expectation(&mut self, value: &Value<'_>) -> Option<Expectation> {
+        let DeValue::Table(table) = value.get_ref() else {
+            self.problem(value.span(), "`expect` is not a table", Some("`[scenario.request.expect]`".into()));
+            return None;
+        };
+        self.known_keys(
+            table,
+            &[
+                "outcome",
+                "preflight",
+                "reached_server",
+                "reason",
+                "status",
+                "readable_headers",
+                "hidden_headers",
+            ],
+            "`expect`",
+        );
+        let outcomes = [Outcome::Allowed, Outcome::Blocked, Outcome::NetworkError, Outcome::Timeout]
+            .map(|o| (o.name(), o));
+        let outcome = match get(table, "outcome") {
+            Some(_) => self.choice(table, "outcome", &outcomes),
+            None => {
+                self.problem(
+                    value.span(),
+                    "`expect` has no `outcome`",
+                    Some("`outcome = \"allowed\"` or another outcome".into()),
+                );
+                None
+            }
+        };
+        let reasons = ReasonClass::ALL.map(|class| (class.name(), class));
+        let reason = self.choice(table, "reason", &reasons);
+        if reason.is_some()
+            && let Some(outcome) = outcome
+            && outcome != Outcome::Blocked
+            && let Some(span) = value_span(table, "reason")
+        {
+            self.problem(
+                span,
+                format!("a `reason` with outcome `{}`", outcome.name()),
+                Some("`reason` only with `outcome = \"blocked\"`".into()),
+            );
+        }
+        let status = get(table, "status").and_then(|value| match value.get_ref() {
+            DeValue::Integer(number) => match number.as_str().parse::<u16>() {
+                Ok(status @ 100..=599) if number.radix() == 10 => Some(status),
+                _ => {
+                    self.problem(
+                        value.span(),
+                        "this is not a status code",
+                        Some("a number from 100 to 599".into()),
+                    );
+                    None
+                }
+            },
+            _ => {
+                self.problem(
+                    value.span(),
+                    "`status` is not a number",
+                    Some("a number from 100 to 599".into()),
+                );
+                None
+            }
+        });
+        Some(Expectation {
+            outcome: outcome?,
+            preflight: self.boolean(table, "preflight"),
+            reached_server: self.boolean(table, "reached_server"),
+            reason,
+            status,
+            readable_headers: self.header_names(table, "readable_headers"),
+            hidden_headers: self.header_names(table, "hidden_headers"),
+        })
+    }
+
+    fn header_names(&mut self, table: &Table<'_>, key: &str) -> Vec<String> {
+        let Some(value) = get(table, key) else { return vec![] };
+        let DeValue::Array(items) = value.get_ref() else {
+            self.problem(
+                value.span(),
+                format!("`{key}` is not a list"),
+                Some("a list of header names".into()),
+            );
+            return vec![];
+        };
+        let mut names = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(name) if http::HeaderName::from_bytes(name.as_bytes()).is_ok() => {
+                    names.push(name.to_ascii_lowercase());
+                }
+                _ => self.problem(
+                    item.span(),
+                    "this is not a header name",
+                    Some("a header name like `x-total`".into()),
+                ),
+            }
+        }
+        names
+    }
+
+    fn known_keys(&mut self, table: &Table<'_>, allowed: &[&str], what: &str) {
+        for (key, _) in table {
+            if !allowed.contains(&key.get_ref().as_ref()) {
+                let list: Vec<String> = allowed.iter().map(|k| format!("`{k}`")).collect();
+                self.problem(
+                    key.span(),
+                    format!("unknown key `{}` in {what}", key.get_ref()),
+                    Some(format!("one of {}", list.join(", "))),
+                );
+            }
+        }
+    }
+
+    /// An array of tables under `key`; a missing key is a problem at `span`.
+    fn tables<'t, 'i>(
+        &mut self,
+        table: &'t Table<'i>,
+        key: &str,
+        span: Range<usize>,
+        what: &str,
+    ) -> Option<Vec<(Range<usize>, &'t Table<'i>)>> {
+        let Some(value) = get(table, key) else {
+            self.problem(
+                span,
+                format!("{what} has no `{key}`"),
+                Some(format!("`[[{}]]` tables", table_path(key))),
+            );
+            return None;
+        };
+        let DeValue::Array(items) = value.get_ref() else {
+            self.problem(
+                value.span(),
+                format!("`{key}` is not a list of tables"),
+                Some(format!("`[[{}]]`", table_path(key))),
+            );
+            return None;
+        };
+        let mut tables = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::Table(inner) => tables.push((item.span(), inner)),
+                _ => self.problem(item.span(), format!("this `{key}` is not a table"), None),
+            }
+        }
+        Some(tables)
+    }
+
+    fn string(
+        &mut self,
+        table: &Table<'_>,
+        key: &str,
+        span: &Range<usize>,
+        what: &str,
+    ) -> Option<Spanned<String>> {
+        if get(table, key).is_none() {
+            self.problem(span.clone(), format!("{what} has no `{key}`"), Some(format!("`{key} = \"...\"`")));
+            return None;
+        }
+        self.optional_string(table, key)
+    }
+
+    fn optional_string(&mut self, table: &Table<'_>, key: &str) -> Option<Spanned<String>> {
+        let value = get(table, key)?;
+        match value.get_ref() {
+            DeValue::String(text) => Some(Spanned::new(value.span(), text.to_string())),
+            _ => {
+                self.problem(
+                    value.span(),
+                    format!("`{key}` is not a string"),
+                    Some("a quoted string".into()),
+                );
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, table: &Table<'_>, key: &str) -> Option<bool> {
+        let value = get(table, key)?;
+        match value.get_ref() {
+            DeValue::Boolean(flag) => Some(*flag),
+            _ => {
+                self.problem(
+                    value.span(),
+                    format!("`{key}` is not a boolean"),
+                    Some("`true` or `false`".into()),
+                );
+                None
+            }
+        }
+    }
+
+    /// One of a fixed set of words.
+    fn choice<T: Copy>(&mut self, table: &Table<'_>, key: &str, choices: &[(&str, T)]) -> Option<T> {
+        let value = get(table, key)?;
+        let listed: Vec<String> = choices.iter().map(|(name, _)| format!("`{name}`")).collect();
+        let expected = Some(format!("one of {}", listed.join(", ")));
+        let DeValue::String(text) = value.get_ref() else {
+            self.problem(value.span(), format!("`{key}` is not a string"), expected);
+            return None;
+        };
+        match choices.iter().find(|(name, _)| *name == text.as_ref()) {
+            Some((_, choice)) => Some(*choice),
+            None => {
+                self.problem(value.span(), format!("`{text}` is not a value of `{key}`"), expected);
+                None
+            }
+        }
+    }
+
+    fn origin_name(&mut self, name: &Spanned<String>) {
+        if !ORIGIN_TABLE.iter().any(|(known, _, _)| known == name.get_ref()) {
+            let known: Vec<String> = ORIGIN_TABLE.iter().map(|(known, _, _)| format!("`{known}`")).collect();
+            self.problem(
+                name.span(),
+                format!("`{}` is not an origin", name.get_ref()),
+                Some(format!("one of {}", known.join(", "))),
+            );
+        }
+    }
+}
+
+fn get<'t, 'i>(table: &'t Table<'i>, key: &str) -> Option<&'t Value<'i>> {
+    table.iter().find(|(name, _)| name.get_ref() == key).map(|(_, value)| value)
+}
+
+fn value_span(table: &Table<'_>, key: &str) -> Option<Range<usize>> {
+    get(table, key).map(Spanned::span)
+}
+
+fn table_path(key: &str) -> &'static str {
+    if key == "scenario" { "scenario" } else { "scenario.request" }
+}
+
+/// `text` with `{token}` and `{ORIGIN}` replaced by plausible values, or the first unknown name.
+fn with_dummy_placeholders(text: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let Some(length) = rest[start..].find('}') else { break };
+        let name = &rest[start + 1..start + length];
+        if name == "token" {
+            out.push_str("tok");
+        } else if ORIGIN_TABLE.iter().any(|(origin, _, _)| *origin == name) {
+            out.push_str(&format!("http://{name}.test:1"));
+        } else {
+            return Err(name.to_owned());
+        }
+        rest = &rest[start + length + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
