@@ -1,5 +1,6 @@
 //! `corsproof`: test CORS the way a browser does.
 
+mod scenarios;
 mod serve;
 
 use std::process::ExitCode;
@@ -21,6 +22,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run scenario files in a real browser; exit 0 when every expectation and snapshot holds.
+    Run(scenarios::RunArgs),
+    /// Run scenario files and write their snapshots, listing those that changed.
+    Record(scenarios::RecordArgs),
     /// Serve the mock origins until Ctrl-C.
     Serve(serve::ServeArgs),
 }
@@ -43,6 +48,8 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
+            Command::Run(args) => scenarios::run(args).await,
+            Command::Record(args) => scenarios::record(args).await,
             Command::Serve(args) => serve::run(args).await,
         }
     });

@@ -1,0 +1,142 @@
+//! `corsproof run` and `corsproof record` as a user types them, in real Chromium.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const GOOD: &str = r#"
+[[scenario]]
+name = "no-acao"
+about = "A simple GET without Access-Control-Allow-Origin is blocked but reaches the server"
+page = "app"
+
+[[scenario.request]]
+to = "api"
+path = "/data"
+
+[scenario.request.expect]
+outcome = "blocked"
+reached_server = true
+reason = "missing-allow-origin"
+
+[[scenario]]
+name = "echoed"
+about = "The same GET with the Origin echoed is allowed"
+page = "app"
+
+[[scenario.request]]
+to = "api"
+path = "/data"
+
+[scenario.request.server]
+acao = "origin"
+
+[scenario.request.expect]
+outcome = "allowed"
+status = 200
+"#;
+
+const BROKEN: &str = r#"[[scenario]]
+name = "bad"
+about = "credentials has a typo"
+page = "app"
+
+[[scenario.request]]
+to = "api"
+credentials = "includ"
+
+[scenario.request.expect]
+outcome = "allowed"
+"#;
+
+/// A fresh folder with the given files.
+fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("corsproof-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    dir
+}
+
+fn corsproof(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_corsproof"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("corsproof runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn a_broken_file_is_located_and_does_not_stop_the_others() {
+    let dir = folder("broken", &[("good.toml", GOOD), ("broken.toml", BROKEN)]);
+    let output = corsproof(&["run", "."], &dir);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("2 passed, 0 failed, 1 file not loaded"), "{text}");
+    assert!(text.contains("broken.toml:8:15"), "the error names file, line and column:\n{text}");
+    assert!(text.contains("credentials = \"includ\""), "the source line is shown:\n{text}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn record_writes_snapshots_beside_the_files_and_run_holds_them() {
+    let dir = folder("record", &[("api.toml", GOOD)]);
+    let recorded = corsproof(&["record", "api.toml"], &dir);
+    let text = stdout(&recorded);
+    assert!(recorded.status.success(), "{text}");
+    let snapshot = dir.join("snapshots/chromium/api__no-acao.snap");
+    assert!(text.contains("new     ") && text.contains("api__no-acao.snap"), "{text}");
+    let stored = std::fs::read_to_string(&snapshot).expect("the snapshot was written");
+    assert!(stored.contains("outcome: \"blocked\""), "{stored}");
+    assert!(stored.contains("No 'Access-Control-Allow-Origin' header is present"), "{stored}");
+
+    let again = corsproof(&["record", "api.toml"], &dir);
+    assert!(stdout(&again).contains("0 snapshots written, 2 unchanged"), "{}", stdout(&again));
+
+    let run = corsproof(&["run", "api.toml", "--junit", "report.xml"], &dir);
+    assert!(run.status.success(), "{}", stdout(&run));
+    assert!(stdout(&run).contains("2 passed, 0 failed"));
+    let junit = std::fs::read_to_string(dir.join("report.xml")).unwrap();
+    assert!(junit.contains("<testcase classname=\"api.toml\" name=\"echoed\"/>"), "{junit}");
+
+    // A browser that now behaves differently shows up as a failing run with a diff.
+    std::fs::write(&snapshot, stored.replace("outcome: \"blocked\"", "outcome: \"allowed\"")).unwrap();
+    let changed = corsproof(&["run", "api.toml"], &dir);
+    let text = stdout(&changed);
+    assert_eq!(changed.status.code(), Some(1), "{text}");
+    assert!(text.contains("snapshot changed"), "{text}");
+    assert!(
+        text.contains("-    outcome: \"allowed\"") && text.contains("+    outcome: \"blocked\""),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn an_unmet_expectation_fails_the_run_and_says_what_differed() {
+    let wrong = GOOD.replace("outcome = \"allowed\"\nstatus = 200", "outcome = \"blocked\"");
+    let dir = folder("wrong", &[("wrong.toml", &wrong)]);
+    let output = corsproof(&["run", "wrong.toml", "--filter", "echoed", "--json"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    let scenarios = report["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), 1, "--filter keeps one scenario");
+    assert_eq!(scenarios[0]["mismatches"][0], "request 1: outcome expected blocked, observed allowed");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_scenario_that_scripts_the_server_cannot_run_against_a_target() {
+    let dir = folder("target", &[("api.toml", GOOD)]);
+    let output =
+        corsproof(&["run", "api.toml", "--target", "http://127.0.0.1:9", "--filter", "echoed"], &dir);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("cannot run against --target"), "{text}");
+    let _ = std::fs::remove_dir_all(dir);
+}
