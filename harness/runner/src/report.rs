@@ -201,10 +201,10 @@ pub fn table(report: &Report, color: bool) -> String {
     let _ = writeln!(
         out,
         "\n{passed} passed, {failed} failed{}{} in {:.2}s, of which {:.2}s browser start ({})",
-        if report.load_errors.is_empty() {
-            String::new()
-        } else {
-            format!(", {} files not loaded", report.load_errors.len())
+        match report.load_errors.len() {
+            0 => String::new(),
+            1 => ", 1 file not loaded".to_owned(),
+            n => format!(", {n} files not loaded"),
         },
         if new == 0 { String::new() } else { format!(", {new} without snapshot") },
         report.elapsed.as_secs_f64(),
