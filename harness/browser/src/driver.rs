@@ -81,9 +81,13 @@ impl Drop for DriverProcess {
 }
 
 /// Kills a whole process group: the driver and the browser processes it started.
+///
+/// Through the shell's own `kill`, the same as the watchdog: procps' `kill` needs `--` before
+/// a negative process id and dash's refuses it, so one syntax (`kill -KILL -PGID`) is kept.
 fn kill_group(pgid: u32) {
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{pgid}")])
+    let _ = Command::new("sh")
+        .args(["-c", r#"kill -KILL "-$1" 2>/dev/null"#, "corsproof-kill", &pgid.to_string()])
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
@@ -92,7 +96,8 @@ fn kill_group(pgid: u32) {
 /// A shell that kills the group `pgid` once this process is gone. It lives in a group of its own
 /// so that Ctrl-C in a terminal, which signals our group, does not take it down first.
 fn spawn_watchdog(pgid: u32) -> Option<Child> {
-    let script = r#"while kill -0 "$1" 2>/dev/null && kill -0 -- "-$2" 2>/dev/null; do sleep 0.2; done; kill -KILL -- "-$2" 2>/dev/null"#;
+    // POSIX `kill` syntax only (see `kill_group`).
+    let script = r#"while kill -0 "$1" 2>/dev/null && kill -0 "-$2" 2>/dev/null; do sleep 0.2; done; kill -KILL "-$2" 2>/dev/null"#;
     Command::new("sh")
         .args(["-c", script, "corsproof-watchdog", &std::process::id().to_string(), &pgid.to_string()])
         .stdin(Stdio::null())

@@ -140,3 +140,78 @@ fn a_scenario_that_scripts_the_server_cannot_run_against_a_target() {
     assert!(text.contains("cannot run against --target"), "{text}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+const SLOW: &str = r#"
+[[scenario]]
+name = "slow"
+about = "The server holds the answer for 20 s"
+page = "app"
+
+[[scenario.request]]
+to = "api"
+
+[scenario.request.server]
+delay_ms = 20000
+
+[scenario.request.expect]
+outcome = "timeout"
+"#;
+
+/// Chromium processes started by the corsproof process `pid` (they carry its profile folder).
+fn chromium_of(pid: u32) -> usize {
+    let pattern = format!("corsproof-profile-{pid}-");
+    let output = Command::new("pgrep").args(["-f", &pattern]).output().expect("pgrep runs");
+    String::from_utf8_lossy(&output.stdout).lines().count()
+}
+
+/// Starts a run that will sit on a slow request, and waits until its browser is up.
+fn start_slow_run(name: &str) -> (std::process::Child, PathBuf) {
+    let dir = folder(name, &[("slow.toml", SLOW)]);
+    let child = Command::new(env!("CARGO_BIN_EXE_corsproof"))
+        .args(["run", "slow.toml", "--timeout-ms", "30000"])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("corsproof starts");
+    for _ in 0..200 {
+        if chromium_of(child.id()) > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(chromium_of(child.id()) > 0, "the browser never started");
+    (child, dir)
+}
+
+/// Waits up to 5 s for the browser of `pid` to be gone.
+fn browser_gone(pid: u32) -> bool {
+    for _ in 0..100 {
+        if chromium_of(pid) == 0 {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    false
+}
+
+#[test]
+fn ctrl_c_stops_the_browser_and_the_driver() {
+    let (mut child, dir) = start_slow_run("ctrl-c");
+    let pid = child.id();
+    assert!(Command::new("kill").args(["-INT", &pid.to_string()]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "an interrupted run says so in its exit code");
+    assert!(browser_gone(pid), "Chromium outlived an interrupted run");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_killed_run_leaves_no_browser_behind() {
+    let (mut child, dir) = start_slow_run("killed");
+    let pid = child.id();
+    child.kill().unwrap(); // SIGKILL: no chance to clean up, so the watchdog must
+    child.wait().unwrap();
+    assert!(browser_gone(pid), "Chromium outlived a killed run");
+    let _ = std::fs::remove_dir_all(dir);
+}
