@@ -215,3 +215,57 @@ fn a_killed_run_leaves_no_browser_behind() {
     assert!(browser_gone(pid), "Chromium outlived a killed run");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+const AGAINST_A_TARGET: &str = r#"
+[[scenario]]
+name = "echoing-route"
+about = "A route of your server that echoes the Origin is allowed"
+page = "app"
+
+[[scenario.request]]
+path = "/echo?acao=origin"
+
+[scenario.request.expect]
+outcome = "allowed"
+status = 200
+
+[[scenario]]
+name = "route-without-cors"
+about = "A route of your server without CORS headers is blocked"
+page = "app"
+
+[[scenario.request]]
+path = "/echo"
+
+[scenario.request.expect]
+outcome = "blocked"
+reason = "missing-allow-origin"
+"#;
+
+#[test]
+fn the_same_files_run_against_your_own_server() {
+    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let ports = [free(), free(), free()];
+    // Another corsproof process stands in for "your server": a real server on its own port.
+    let mut server = Command::new(env!("CARGO_BIN_EXE_corsproof"))
+        .args(["serve", "--ports", &format!("{},{},{}", ports[0], ports[1], ports[2])])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("corsproof serve starts");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", ports[1])).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let dir = folder("against-target", &[("mine.toml", AGAINST_A_TARGET)]);
+    let target = format!("http://127.0.0.1:{}", ports[1]);
+    let output = corsproof(&["run", "mine.toml", "--target", &target], &dir);
+    let _ = server.kill();
+    let _ = server.wait();
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("2 passed, 0 failed"), "{text}");
+    let _ = std::fs::remove_dir_all(dir);
+}

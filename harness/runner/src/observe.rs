@@ -171,7 +171,7 @@ pub fn observe(
             });
             let mut observation = from_page(&step.request.method, &step.request.url, result, redactor);
             if observation.outcome != Outcome::Allowed && observation.outcome != Outcome::Timeout {
-                explain(&mut observation, &step.token, console, &mut consumed, redactor);
+                explain(&mut observation, &step.token, &step.request.url, console, &mut consumed, redactor);
             }
             if let Some(seen) = seen {
                 observation.preflight = Some(seen.iter().any(|entry| entry.preflight));
@@ -218,16 +218,24 @@ fn from_page(method: &str, url: &str, result: &PageResult, redactor: &Redactor) 
     }
 }
 
-/// Finds the console's reason for a failed request: a CORS block, else a network error.
+/// Finds the console's reason for a failed request: a CORS block, else a network error. A
+/// message belongs to the request when it names the request's token (mock origins) or, for a
+/// URL without one (`--target`), the request's exact URL.
 fn explain(
     observation: &mut RequestObservation,
     token: &str,
+    url: &str,
     console: &[ConsoleEntry],
     consumed: &mut [bool],
     redactor: &Redactor,
 ) {
+    let tokened = url.contains(&format!("/t/{token}"));
     let mentions = |entry: &ConsoleEntry| {
-        ["/", "?", "-", "'", "#"].iter().any(|end| entry.message.contains(&format!("/t/{token}{end}")))
+        if tokened {
+            ["/", "?", "-", "'", "#"].iter().any(|end| entry.message.contains(&format!("/t/{token}{end}")))
+        } else {
+            ["'", " ", "\""].iter().any(|end| entry.message.contains(&format!("{url}{end}")))
+        }
     };
     let pick = |wanted: &dyn Fn(&str) -> bool, consumed: &mut [bool]| {
         let index = console
