@@ -174,25 +174,24 @@ fn start_slow_run(name: &str) -> (std::process::Child, PathBuf) {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("corsproof starts");
-    for _ in 0..200 {
-        if chromium_of(child.id()) > 0 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    assert!(chromium_of(child.id()) > 0, "the browser never started");
+    assert!(eventually(|| chromium_of(child.id()) > 0), "the browser never started");
     (child, dir)
 }
 
-/// Waits up to 5 s for the browser of `pid` to be gone.
-fn browser_gone(pid: u32) -> bool {
-    for _ in 0..100 {
-        if chromium_of(pid) == 0 {
+/// Whether `check` holds within 10 s.
+fn eventually(mut check: impl FnMut() -> bool) -> bool {
+    for _ in 0..200 {
+        if check() {
             return true;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     false
+}
+
+/// Whether the browser of the corsproof process `pid` is gone within 10 s.
+fn browser_gone(pid: u32) -> bool {
+    eventually(|| chromium_of(pid) == 0)
 }
 
 #[test]
@@ -253,12 +252,10 @@ fn the_same_files_run_against_your_own_server() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("corsproof serve starts");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", ports[1])).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    assert!(
+        eventually(|| std::net::TcpStream::connect(("127.0.0.1", ports[1])).is_ok()),
+        "the server never listened"
+    );
     let dir = folder("against-target", &[("mine.toml", AGAINST_A_TARGET)]);
     let target = format!("http://127.0.0.1:{}", ports[1]);
     let output = corsproof(&["run", "mine.toml", "--target", &target], &dir);
