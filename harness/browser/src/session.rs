@@ -252,3 +252,22 @@ impl Drop for Profile {
         let _ = std::fs::remove_dir_all(&self.path);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_browser_says_how_to_install_it() {
+        let message = BrowserError::NotInstalled { what: "chromedriver".into() }.to_string();
+        assert!(message.starts_with("chromedriver was not found"), "{message}");
+        assert!(message.contains("ci/install-browsers"), "{message}");
+        assert!(message.contains("apt-get install chromium chromium-driver"), "{message}");
+    }
+
+    #[test]
+    fn only_a_lost_browser_is_worth_a_restart() {
+        assert!(BrowserError::Lost("chrome not reachable".into()).is_lost());
+        assert!(!BrowserError::Page("no corsproof script".into()).is_lost());
+    }
+}
