@@ -7,7 +7,7 @@ use corsproof_server::{Entry, Journal, Origin};
 use serde::Serialize;
 
 use crate::plan::PlannedScenario;
-use crate::reason::{CHROMIUM_CORS_MARK, CHROMIUM_PREFLIGHT_MARK, classify_chromium};
+use crate::reason::{CHROMIUM_CORS_MARK, chromium_blames_preflight, classify_chromium};
 
 /// A scenario as the browser and the server lived it, with ports and tokens redacted so that
 /// it reads the same on every run.
@@ -248,7 +248,7 @@ fn explain(
     if let Some(message) = pick(&|text| text.contains(CHROMIUM_CORS_MARK), consumed) {
         observation.outcome = Outcome::Blocked;
         observation.reason_class = Some(classify_chromium(&message));
-        observation.reason_in_preflight = message.contains(CHROMIUM_PREFLIGHT_MARK);
+        observation.reason_in_preflight = chromium_blames_preflight(&message);
         observation.reason = Some(redactor.redact(&message));
         // Chromium follows each block with "Failed to load resource: net::ERR_FAILED".
         pick(&|text| text.contains("net::ERR_FAILED"), consumed);

@@ -5,8 +5,18 @@ use corsproof_scenario::ReasonClass;
 /// The part of a Chromium message that marks a CORS block (as opposed to a network error).
 pub const CHROMIUM_CORS_MARK: &str = "has been blocked by CORS policy";
 
-/// The part of a Chromium message that says the preflight failed, not the actual response.
-pub const CHROMIUM_PREFLIGHT_MARK: &str = "Response to preflight request doesn't pass access control check";
+/// Whether Chromium's message blames the preflight rather than the actual response: it says so
+/// either up front ("Response to preflight request doesn't pass access control check: ...") or
+/// at the end of the method and header messages ("... in preflight response.").
+pub fn chromium_blames_preflight(message: &str) -> bool {
+    [
+        "Response to preflight request doesn't pass access control check",
+        "in preflight response",
+        "for a preflight request",
+    ]
+    .iter()
+    .any(|sign| message.contains(sign))
+}
 
 /// Classifies Chromium's CORS message (the text after "has been blocked by CORS policy:").
 pub fn classify_chromium(message: &str) -> ReasonClass {
@@ -32,6 +42,19 @@ pub fn classify_chromium(message: &str) -> ReasonClass {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chromium_says_in_two_ways_that_the_preflight_failed() {
+        assert!(chromium_blames_preflight(
+            "Response to preflight request doesn't pass access control check: It does not have HTTP ok status."
+        ));
+        assert!(chromium_blames_preflight(
+            "Method PUT is not allowed by Access-Control-Allow-Methods in preflight response."
+        ));
+        assert!(!chromium_blames_preflight(
+            "No 'Access-Control-Allow-Origin' header is present on the requested resource."
+        ));
+    }
 
     #[test]
     fn chromium_messages_map_to_their_classes() {
