@@ -10,6 +10,7 @@
 pub mod expect;
 pub mod observe;
 pub mod plan;
+pub mod predict;
 pub mod reason;
 pub mod report;
 mod run;

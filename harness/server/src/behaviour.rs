@@ -225,4 +225,43 @@ impl Reply {
     pub fn effective_body(&self) -> &str {
         self.body.as_deref().unwrap_or(DEFAULT_BODY)
     }
+
+    /// What the mock server sends for this reply to a request whose `Origin` is `origin`: the
+    /// status and every header, in order, then the `content-length` and `date` the HTTP layer
+    /// adds. This is the same encoding the server uses, so a model of the browser can be fed
+    /// exactly what the browser gets (the date's value is a stand-in).
+    ///
+    /// ```
+    /// use corsproof_server::{AllowOrigin, Reply};
+    ///
+    /// let answer = Reply::new().allow_origin(AllowOrigin::Echo).status(500).answer(Some("http://app.test:1"));
+    /// assert_eq!(answer.status, 500);
+    /// assert!(answer.headers.contains(&("access-control-allow-origin".into(), "http://app.test:1".into())));
+    /// ```
+    pub fn answer(&self, origin: Option<&str>) -> Answer {
+        let origin = origin.and_then(|origin| http::HeaderValue::from_str(origin).ok());
+        let (status, headers, body_length) = crate::wire::WireReply::compile(self).answer(origin.as_ref());
+        let mut headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(name, value)| {
+                (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned())
+            })
+            .collect();
+        if status != http::StatusCode::NO_CONTENT {
+            headers.push(("content-length".to_owned(), body_length.to_string()));
+        }
+        headers.push(("date".to_owned(), "Thu, 01 Jan 1970 00:00:00 GMT".to_owned()));
+        Answer { status: status.as_u16(), headers, closes: self.close }
+    }
+}
+
+/// What a [`Reply`] sends, as data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The status code.
+    pub status: u16,
+    /// Every header as (lower-case name, value), in order.
+    pub headers: Vec<(String, String)>,
+    /// The connection is closed instead: nothing is answered.
+    pub closes: bool,
 }

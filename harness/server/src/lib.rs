@@ -29,7 +29,7 @@ mod tls;
 pub mod vocabulary;
 mod wire;
 
-pub use behaviour::{AllowOrigin, Behaviour, DEFAULT_BODY, MAX_DELAY, Reply};
+pub use behaviour::{AllowOrigin, Answer, Behaviour, DEFAULT_BODY, MAX_DELAY, Reply};
 pub use handler::{JOURNAL_PREFIX, PAGE_PATH, SCRIPT_PATH, TOKEN_PREFIX};
 pub use journal::{Entry, Journal};
 pub use origin::{Listener, ORIGIN_TABLE, Origin};

@@ -55,7 +55,7 @@ pub(crate) struct WireReply {
 }
 
 impl WireReply {
-    fn compile(reply: &Reply) -> Self {
+    pub(crate) fn compile(reply: &Reply) -> Self {
         match Self::try_compile(reply) {
             Ok(wire) => wire,
             Err(problem) => Self {
@@ -123,6 +123,12 @@ impl WireReply {
             None => Bytes::from_static(DEFAULT_BODY.as_bytes()),
         };
         Ok(Self { status, headers, body, delay: reply.delay, close: reply.close })
+    }
+
+    /// The status, headers and body length sent to a request that carried `origin`.
+    pub(crate) fn answer(&self, origin: Option<&HeaderValue>) -> (StatusCode, http::HeaderMap, usize) {
+        let response = self.response(origin);
+        (response.status(), response.headers().clone(), self.body.len())
     }
 
     /// The response to a request that sent `origin`.

@@ -1,0 +1,218 @@
+//! What the oracle says a browser does with a scenario against the mock origins: the same plan
+//! as a real run, with the oracle in the browser's place and the mock server's own answers
+//! ([`Reply::answer`]) fed to it hop by hop. Comparing this with the browser's snapshots proves
+//! the oracle.
+
+use std::time::Duration;
+
+use corsproof_oracle::{
+    Body, CredentialsMode, Engine, Oracle, Origin as PageOrigin, PreflightCache,
+    RedirectMode as OracleRedirect, Request, RequestKind, RequestMode, Response, Stage, Step,
+};
+use corsproof_scenario::{Api, Credentials, Mode, Outcome, ReasonClass, RedirectMode, Scenario};
+use corsproof_server::{Behaviour, Origin, Reply, vocabulary};
+
+use crate::plan::{PlanError, Planner};
+
+/// The oracle's account of one request, in the terms of an observation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prediction {
+    /// Allowed, blocked, a network error or a timeout.
+    pub outcome: Outcome,
+    /// The reason class of a block.
+    pub reason_class: Option<ReasonClass>,
+    /// Whether the block was on the preflight.
+    pub reason_in_preflight: bool,
+    /// Whether a preflight reaches the server.
+    pub preflight: bool,
+    /// Whether the actual request reaches the server.
+    pub reached_server: bool,
+    /// The status the page reads.
+    pub status: Option<u16>,
+    /// The response header names the page can read, sorted.
+    pub readable_headers: Vec<String>,
+}
+
+/// Predicts every request of `scenario`, in order, with one preflight cache across them.
+/// `timeout` is the page's wait per request, as in a real run.
+pub fn predict(
+    scenario: &Scenario,
+    origins: &[Origin],
+    engine: Engine,
+    timeout: Duration,
+) -> Result<Vec<Prediction>, PlanError> {
+    let planner = Planner { origins, target: None, run_id: "oracle".to_owned(), timeout };
+    let planned = planner.plan(scenario, 0)?;
+    let page_url = origins
+        .iter()
+        .find(|origin| origin.name == scenario.page)
+        .map(Origin::url)
+        .ok_or_else(|| PlanError(format!("unknown origin `{}`", scenario.page)))?;
+    let page: PageOrigin =
+        page_url.parse().map_err(|_| PlanError(format!("`{page_url}` is not an origin")))?;
+    let oracle = Oracle::new(engine);
+    let mut cache = PreflightCache::new();
+    let mut now = Duration::ZERO;
+    let mut predictions = Vec::with_capacity(planned.steps.len());
+    for (step, planned_step) in scenario.requests.iter().zip(&planned.steps) {
+        let url = planned_step.request.url.clone();
+        let mut request = match step.api {
+            Api::Fetch => Request::fetch(step.method.clone(), url),
+            Api::Xhr => Request::xhr(step.method.clone(), url),
+        };
+        for (name, value) in &step.headers {
+            request = request.header(name.as_bytes().to_vec(), value.as_bytes().to_vec());
+        }
+        if step.body.is_some() {
+            request = request.body(Body::Text);
+        }
+        request = match step.api {
+            Api::Fetch => request
+                .credentials(credentials(step.credentials))
+                .mode(mode(step.mode))
+                .redirect(redirect(step.redirect)),
+            Api::Xhr => request.with_credentials(step.credentials == Credentials::Include),
+        };
+        let (prediction, after) = follow(&oracle, &page, &request, &cache, now, timeout);
+        cache = after;
+        predictions.push(prediction);
+        // Requests of a scenario run one after another, a few milliseconds apart.
+        now += Duration::from_millis(10);
+    }
+    Ok(predictions)
+}
+
+/// Runs the oracle's state machine against the mock server's answers.
+fn follow(
+    oracle: &Oracle,
+    page: &PageOrigin,
+    request: &Request,
+    cache: &PreflightCache,
+    now: Duration,
+    timeout: Duration,
+) -> (Prediction, PreflightCache) {
+    let mut sent_preflight = false;
+    let mut sent_actual = false;
+    let mut step = oracle.plan(page, request, cache, now).start();
+    loop {
+        match step {
+            Step::Send(fetch) => {
+                let sent = fetch.request();
+                let preflight = sent.kind == RequestKind::Preflight;
+                sent_preflight |= preflight;
+                sent_actual |= !preflight;
+                let reply = behaviour_of(&sent.url).reply_for(preflight).clone();
+                if reply.delay >= timeout {
+                    let prediction = Prediction {
+                        outcome: Outcome::Timeout,
+                        reason_class: None,
+                        reason_in_preflight: false,
+                        preflight: sent_preflight,
+                        reached_server: sent_actual,
+                        status: None,
+                        readable_headers: vec![],
+                    };
+                    return (prediction, cache.clone());
+                }
+                let answer = reply.answer(sent.origin.as_deref());
+                step = if answer.closes {
+                    fetch.on_network_error()
+                } else {
+                    let mut response = Response::new(answer.status);
+                    for (name, value) in answer.headers {
+                        response = response.header(name.into_bytes(), value.into_bytes());
+                    }
+                    fetch.on_response(&response)
+                };
+            }
+            Step::Done(verdict) => {
+                let preflight = verdict.requests.iter().any(|r| r.kind == RequestKind::Preflight);
+                let reached_server = verdict.requests.iter().any(|r| r.kind == RequestKind::Actual);
+                let mut prediction = Prediction {
+                    outcome: Outcome::Allowed,
+                    reason_class: None,
+                    reason_in_preflight: false,
+                    preflight,
+                    reached_server,
+                    status: None,
+                    readable_headers: vec![],
+                };
+                match &verdict.outcome {
+                    corsproof_oracle::Outcome::Allowed(response) => {
+                        prediction.status = Some(response.status);
+                        let mut names: Vec<String> = response
+                            .headers
+                            .iter()
+                            .map(|header| String::from_utf8_lossy(&header.name).to_ascii_lowercase())
+                            .collect();
+                        names.sort();
+                        names.dedup();
+                        prediction.readable_headers = names;
+                    }
+                    corsproof_oracle::Outcome::Opaque | corsproof_oracle::Outcome::OpaqueRedirect => {
+                        prediction.status = Some(0);
+                    }
+                    corsproof_oracle::Outcome::Blocked(block) => {
+                        prediction.outcome = Outcome::Blocked;
+                        prediction.reason_class = Some(reason_class(&block.reason));
+                        prediction.reason_in_preflight = block.stage == Stage::Preflight;
+                    }
+                    corsproof_oracle::Outcome::NetworkError(_) => prediction.outcome = Outcome::NetworkError,
+                }
+                return (prediction, verdict.cache);
+            }
+        }
+    }
+}
+
+/// The behaviour the mock server plays for a URL: the one its query describes.
+fn behaviour_of(url: &str) -> Behaviour {
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    let query = query.split('#').next().unwrap_or("");
+    vocabulary::parse(query).unwrap_or_else(|_| Behaviour::same(Reply::new().status(400)))
+}
+
+/// The scenario-file class of an oracle reason.
+pub fn reason_class(reason: &corsproof_oracle::Reason) -> ReasonClass {
+    use corsproof_oracle::Reason;
+    match reason {
+        Reason::MissingAllowOrigin => ReasonClass::MissingAllowOrigin,
+        Reason::WildcardOriginWithCredentials => ReasonClass::WildcardWithCredentials,
+        Reason::MultipleAllowOriginValues { .. } => ReasonClass::MultipleAllowOrigin,
+        Reason::InvalidAllowOriginValue { .. } => ReasonClass::InvalidAllowOrigin,
+        Reason::AllowOriginMismatch { .. } => ReasonClass::AllowOriginMismatch,
+        Reason::AllowCredentialsNotTrue { .. } => ReasonClass::CredentialsNotTrue,
+        Reason::PreflightStatusNotOk { .. } => ReasonClass::PreflightStatus,
+        Reason::PreflightRedirect { .. } => ReasonClass::PreflightRedirect,
+        Reason::InvalidAllowMethods { .. } | Reason::MethodNotAllowed { .. } => ReasonClass::MethodNotAllowed,
+        Reason::InvalidAllowHeaders { .. }
+        | Reason::HeaderNotAllowed { .. }
+        | Reason::AuthorizationNotCoveredByWildcard => ReasonClass::HeaderNotAllowed,
+        Reason::RedirectContainsCredentials { .. } => ReasonClass::RedirectNotAllowed,
+        _ => ReasonClass::Other,
+    }
+}
+
+fn credentials(credentials: Credentials) -> CredentialsMode {
+    match credentials {
+        Credentials::Omit => CredentialsMode::Omit,
+        Credentials::SameOrigin => CredentialsMode::SameOrigin,
+        Credentials::Include => CredentialsMode::Include,
+    }
+}
+
+fn mode(mode: Mode) -> RequestMode {
+    match mode {
+        Mode::Cors => RequestMode::Cors,
+        Mode::NoCors => RequestMode::NoCors,
+        Mode::SameOrigin => RequestMode::SameOrigin,
+    }
+}
+
+fn redirect(redirect: RedirectMode) -> OracleRedirect {
+    match redirect {
+        RedirectMode::Follow => OracleRedirect::Follow,
+        RedirectMode::Error => OracleRedirect::Error,
+        RedirectMode::Manual => OracleRedirect::Manual,
+    }
+}

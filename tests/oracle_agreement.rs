@@ -1,0 +1,141 @@
+//! The oracle proven against the browser: for every scenario, the oracle's prediction must match
+//! Chromium's recorded snapshot, field by field, unless the difference is a documented
+//! deviation in `tests/deviations/chromium.toml`. Needs no browser: it reads the snapshots.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use corsproof_oracle::Engine;
+use corsproof_runner::predict::{Prediction, predict};
+use corsproof_runner::snapshot::SnapshotLocation;
+use corsproof_server::{Listener, ORIGIN_TABLE, Origin};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The mock origins with stand-in ports; snapshots name origins, never ports.
+fn origins() -> Vec<Origin> {
+    ORIGIN_TABLE
+        .iter()
+        .map(|(name, host, listener)| Origin {
+            name: name.to_string(),
+            scheme: listener.scheme().to_owned(),
+            host: host.to_string(),
+            port: match listener {
+                Listener::HttpA => 8001,
+                Listener::HttpB => 8002,
+                Listener::Https => 8443,
+            },
+            listener: *listener,
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+struct Deviations {
+    #[serde(default)]
+    deviation: Vec<Deviation>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Deviation {
+    snapshot: String,
+    request: usize,
+    field: String,
+    why: String,
+}
+
+/// The fields compared, as the snapshot writes them.
+fn predicted_fields(prediction: &Prediction) -> Vec<(&'static str, Value)> {
+    vec![
+        ("outcome", json!(prediction.outcome.name())),
+        ("reason_class", prediction.reason_class.map_or(Value::Null, |class| json!(class.name()))),
+        ("reason_in_preflight", json!(prediction.reason_in_preflight)),
+        ("preflight", json!(prediction.preflight)),
+        ("reached_server", json!(prediction.reached_server)),
+        ("status", prediction.status.map_or(Value::Null, |status| json!(status))),
+        ("readable_headers", json!(prediction.readable_headers)),
+    ]
+}
+
+/// The same field in a snapshot's request; absent optional fields read as the defaults the
+/// snapshot writer leaves out.
+fn observed_field(request: &Value, field: &str) -> Value {
+    match (field, request.get(field)) {
+        (_, Some(value)) => value.clone(),
+        ("reason_in_preflight", None) => json!(false),
+        (_, None) => Value::Null,
+    }
+}
+
+fn snapshot_body(path: &std::path::Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let body = text
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .map_or(text.as_str(), |(_, b)| b);
+    serde_norway::from_str(body).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn the_oracle_predicts_every_chromium_snapshot_or_names_the_deviation() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let deviations: Deviations =
+        toml::from_str(&std::fs::read_to_string(root.join("tests/deviations/chromium.toml")).unwrap())
+            .unwrap();
+    let listed: BTreeSet<(String, usize, String)> =
+        deviations.deviation.iter().map(|d| (d.snapshot.clone(), d.request, d.field.clone())).collect();
+    assert!(deviations.deviation.iter().all(|d| !d.why.trim().is_empty()), "every deviation says why");
+
+    let origins = origins();
+    let mut compared = 0;
+    let mut differences: Vec<((String, usize, String), String)> = Vec::new();
+    let mut scenarios = 0;
+    let mut scenarios_agreeing = 0;
+    for path in corsproof_scenario::discover(&[root.join("scenarios")]) {
+        let file = corsproof_scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        for scenario in &file.scenarios {
+            let location = SnapshotLocation::find(&path, &scenario.name, "chromium").unwrap();
+            let snapshot = snapshot_body(&location.path());
+            let observed = snapshot["requests"].as_array().expect("a snapshot lists its requests").clone();
+            let predicted = predict(scenario, &origins, Engine::Chromium, Duration::from_secs(5))
+                .unwrap_or_else(|e| panic!("{}: {e}", location.name));
+            assert_eq!(observed.len(), predicted.len(), "{}: one prediction per request", location.name);
+            scenarios += 1;
+            let mut agrees = true;
+            for (index, (prediction, request)) in predicted.iter().zip(&observed).enumerate() {
+                for (field, oracle) in predicted_fields(prediction) {
+                    compared += 1;
+                    let browser = observed_field(request, field);
+                    if browser != oracle {
+                        agrees = false;
+                        let key = (location.name.clone(), index + 1, field.to_owned());
+                        let text = format!(
+                            "{} request {} {field}: chromium {browser}, oracle {oracle}",
+                            key.0, key.1
+                        );
+                        differences.push((key, text));
+                    }
+                }
+            }
+            scenarios_agreeing += usize::from(agrees);
+        }
+    }
+    eprintln!(
+        "oracle agreement with chromium: {}/{compared} fields, {scenarios_agreeing}/{scenarios} scenarios exactly; \
+         {} documented deviations",
+        compared - differences.len(),
+        listed.len()
+    );
+    let unexplained: Vec<&str> =
+        differences.iter().filter(|(key, _)| !listed.contains(key)).map(|(_, text)| text.as_str()).collect();
+    assert!(
+        unexplained.is_empty(),
+        "differences not in tests/deviations/chromium.toml:\n  {}",
+        unexplained.join("\n  ")
+    );
+    let differing: BTreeSet<(String, usize, String)> = differences.into_iter().map(|(key, _)| key).collect();
+    let stale: Vec<_> = listed.difference(&differing).collect();
+    assert!(stale.is_empty(), "deviations that no longer differ (remove them): {stale:?}");
+}
