@@ -9,32 +9,69 @@ use std::path::{Path, PathBuf};
 pub struct Diagnostic {
     /// Where, as a byte range of the file.
     pub span: Range<usize>,
+    /// The line of the span's start, from 1.
+    pub line: usize,
+    /// The column of the span's start, from 1, in characters.
+    pub column: usize,
     /// What is wrong.
     pub message: String,
     /// What was expected instead.
     pub expected: Option<String>,
 }
 
+impl Diagnostic {
+    /// A problem not yet located in lines and columns ([`ScenarioError`] does that).
+    pub(crate) fn new(span: Range<usize>, message: impl Into<String>, expected: Option<String>) -> Self {
+        Self { span, line: 0, column: 0, message: message.into(), expected }
+    }
+}
+
 /// A scenario file that could not be loaded: every problem found in it, or why it could not be
 /// read at all.
+///
+/// `Display` is the plain rendering of [`render`](Self::render) (no colours).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
     path: PathBuf,
     text: String,
+    /// Never empty.
     diagnostics: Vec<Diagnostic>,
+    /// The file could not be read: there is no line to show.
+    unreadable: bool,
 }
 
 impl ScenarioError {
+    /// Every problem of `text`, sorted by position and located; at least one.
     pub(crate) fn new(path: &Path, text: &str, mut diagnostics: Vec<Diagnostic>) -> Self {
+        if diagnostics.is_empty() {
+            diagnostics.push(Diagnostic::new(0..0, "this file could not be loaded", None));
+        }
+        for diagnostic in &mut diagnostics {
+            let start = floor_char_boundary(text, diagnostic.span.start);
+            let end = floor_char_boundary(text, diagnostic.span.end.max(start));
+            diagnostic.span = start..end;
+            (diagnostic.line, diagnostic.column) = position(text, start);
+        }
         diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-        Self { path: path.to_path_buf(), text: text.to_owned(), diagnostics }
+        diagnostics.dedup();
+        Self { path: path.to_path_buf(), text: text.to_owned(), diagnostics, unreadable: false }
     }
 
     /// A file that could not be read.
     pub(crate) fn unreadable(path: &Path, error: &std::io::Error) -> Self {
-        let diagnostic =
-            Diagnostic { span: 0..0, message: format!("cannot read the file: {error}"), expected: None };
-        Self { path: path.to_path_buf(), text: String::new(), diagnostics: vec![diagnostic] }
+        let diagnostic = Diagnostic {
+            span: 0..0,
+            line: 1,
+            column: 1,
+            message: format!("cannot read the file: {error}"),
+            expected: Some("a readable UTF-8 text file".into()),
+        };
+        Self {
+            path: path.to_path_buf(),
+            text: String::new(),
+            diagnostics: vec![diagnostic],
+            unreadable: true,
+        }
     }
 
     /// The file.
@@ -42,19 +79,19 @@ impl ScenarioError {
         &self.path
     }
 
-    /// Every problem, in file order.
+    /// Every problem, in file order, each with its line and column.
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
     }
 
     /// The first problem's line, from 1.
     pub fn line(&self) -> usize {
-        self.position(self.first().span.start).0
+        self.first().line
     }
 
     /// The first problem's column, from 1, in characters.
     pub fn column(&self) -> usize {
-        self.position(self.first().span.start).1
+        self.first().column
     }
 
     /// The first problem's message.
@@ -62,64 +99,99 @@ impl ScenarioError {
         &self.first().message
     }
 
+    /// What the first problem expected instead, when it says.
+    pub fn expected(&self) -> Option<&str> {
+        self.first().expected.as_deref()
+    }
+
     fn first(&self) -> &Diagnostic {
         &self.diagnostics[0]
     }
 
-    /// (line, column) of a byte offset, both from 1.
-    fn position(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = self.text.get(..offset).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |start| start.chars().count()) + 1;
-        (line, column)
-    }
-
-    /// Every problem as `path:line:column: message`, the source line with the spot underlined,
-    /// and what was expected; with ANSI colours when `color` is set.
+    /// Every problem as a `path:line:column: message` line, the source line with the spot
+    /// underlined, and what was expected; with ANSI colours only when `color` is set.
+    ///
+    /// ```text
+    /// scenarios/a.toml:9:15: `includ` is not a value of `credentials`
+    ///   |
+    /// 9 | credentials = "includ"
+    ///   |               ^^^^^^^^
+    ///   = expected one of `omit`, `same-origin`, `include`
+    /// ```
     pub fn render(&self, color: bool) -> String {
         let paint = |code: &str, text: &str| {
             if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
         };
         let mut out = String::new();
+        // One gutter width for the whole file, so that its problems line up.
+        let widest = self.diagnostics.iter().map(|d| d.line).max().unwrap_or(1).to_string().len();
+        let gutter = " ".repeat(widest);
         for (index, diagnostic) in self.diagnostics.iter().enumerate() {
             if index > 0 {
                 out.push('\n');
             }
-            let (line, column) = self.position(diagnostic.span.start);
+            let (line, column) = (diagnostic.line, diagnostic.column);
+            let path = visible(&self.path.display().to_string());
+            let place = if self.unreadable { format!("{path}:") } else { format!("{path}:{line}:{column}:") };
             out.push_str(&format!(
-                "{}: {}\n  --> {}:{line}:{column}\n",
-                paint("1;31", "error"),
-                diagnostic.message,
-                self.path.display()
+                "{} {}\n",
+                paint("1", &place),
+                paint("1;31", &visible(&diagnostic.message))
             ));
-            let Some(source) = self.text.lines().nth(line - 1) else {
-                if let Some(expected) = &diagnostic.expected {
-                    out.push_str(&format!("  = expected {expected}\n"));
+            let source = if self.unreadable { None } else { self.text.lines().nth(line - 1) };
+            if let Some(source) = source {
+                let source = source.strip_suffix('\r').unwrap_or(source);
+                let spanned = self.text.get(diagnostic.span.clone()).unwrap_or("");
+                let spanned = spanned.split('\n').next().unwrap_or("").trim_end_matches('\r');
+                // Tabs before the spot are kept, and control characters shown escaped, so that
+                // the carets line up under it.
+                let mut padding = String::new();
+                for c in source.chars().take(column - 1) {
+                    match c {
+                        '\t' => padding.push('\t'),
+                        c => padding.push_str(&" ".repeat(visible_char(c).chars().count())),
+                    }
                 }
-                continue;
-            };
-            let gutter = " ".repeat(line.to_string().len());
-            let width = self.underline_width(diagnostic, source, column);
-            out.push_str(&format!("{gutter} |\n{line} | {source}\n{gutter} | "));
-            out.push_str(&" ".repeat(column - 1));
-            out.push_str(&paint("1;31", &"^".repeat(width)));
-            if let Some(expected) = &diagnostic.expected {
-                out.push(' ');
-                out.push_str(&paint("1", &format!("expected {expected}")));
+                let width: usize = spanned.chars().map(|c| visible_char(c).chars().count()).sum();
+                out.push_str(&format!(
+                    "{gutter} |\n{line:>widest$} | {}\n{gutter} | {padding}",
+                    visible(source)
+                ));
+                out.push_str(&paint("1;31", &"^".repeat(width.max(1))));
+                out.push('\n');
             }
-            out.push('\n');
+            if let Some(expected) = &diagnostic.expected {
+                out.push_str(&format!("{gutter} = {} {}\n", paint("1", "expected"), visible(expected)));
+            }
         }
         out
     }
+}
 
-    /// The span's width in characters on its first line (at least one caret).
-    fn underline_width(&self, diagnostic: &Diagnostic, source: &str, column: usize) -> usize {
-        let spanned = self.text.get(diagnostic.span.clone()).unwrap_or("");
-        let on_line = spanned.split('\n').next().unwrap_or("").chars().count();
-        let room = source.chars().count().saturating_sub(column - 1);
-        on_line.min(room).max(1)
+/// `text` with control characters (but tabs) escaped, so that a file cannot drive the terminal.
+fn visible(text: &str) -> String {
+    text.chars().map(visible_char).collect()
+}
+
+fn visible_char(c: char) -> String {
+    if c.is_control() && c != '\t' { c.escape_default().to_string() } else { c.to_string() }
+}
+
+/// (line, column) of a byte offset, both from 1, the column in characters.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |start| start.chars().count()) + 1;
+    (line, column)
+}
+
+/// The largest char boundary of `text` at or before `offset`.
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
     }
+    offset
 }
 
 impl fmt::Display for ScenarioError {

@@ -80,11 +80,15 @@ pub fn load(path: &Path) -> Result<ScenarioFile, ScenarioError> {
 /// assert!(error.to_string().contains("expected one of `omit`, `same-origin`, `include`"));
 /// ```
 pub fn parse_str(path: &Path, text: &str) -> Result<ScenarioFile, ScenarioError> {
-    let document = DeTable::parse(text).map_err(|error| {
-        let span = error.span().unwrap_or(0..0);
-        let message = format!("this is not valid TOML: {}", error.message().trim_end());
-        ScenarioError::new(path, text, vec![Diagnostic { span, message, expected: None }])
-    })?;
+    // Every syntax error at once; the meaning of a broken document is not checked.
+    let (document, syntax_errors) = DeTable::parse_recoverable(text);
+    if !syntax_errors.is_empty() {
+        let diagnostics = syntax_errors
+            .iter()
+            .map(|error| syntax_error(error.span().unwrap_or(0..0), error.message()))
+            .collect();
+        return Err(ScenarioError::new(path, text, diagnostics));
+    }
     let mut reader = Reader { text, problems: Vec::new() };
     let scenarios = reader.file(&document);
     if reader.problems.is_empty() {
@@ -105,7 +109,7 @@ type Value<'i> = Spanned<DeValue<'i>>;
 
 impl Reader<'_> {
     fn problem(&mut self, span: Range<usize>, message: impl Into<String>, expected: Option<String>) {
-        self.problems.push(Diagnostic { span, message: message.into(), expected });
+        self.problems.push(Diagnostic::new(span, message, expected));
     }
 
     fn file(&mut self, document: &Spanned<Table<'_>>) -> Vec<Scenario> {
@@ -129,7 +133,7 @@ impl Reader<'_> {
                     self.problem(
                         at,
                         format!("a scenario named `{}` is already in this file", scenario.name),
-                        None,
+                        Some("a name no other scenario of this file has".into()),
                     );
                 }
                 scenarios.push(scenario);
@@ -152,7 +156,7 @@ impl Reader<'_> {
                 self.problem(
                     name.span(),
                     "this is not a scenario name",
-                    Some("lower-case letters, digits and `-`".into()),
+                    Some("lower-case letters, digits and `-`, starting with a letter or digit".into()),
                 );
             }
         }
@@ -276,6 +280,17 @@ impl Reader<'_> {
         );
         let api = self.choice(table, "api", &[("fetch", Api::Fetch), ("xhr", Api::Xhr)]);
         let same_url_as = self.same_url_as(table, earlier, to.as_ref().map(|to| to.get_ref().as_str()));
+        if get(table, "same_url_as").is_some() {
+            for key in ["path", "server"] {
+                if let Some(span) = key_span(table, key) {
+                    self.problem(
+                        span,
+                        format!("`{key}` together with `same_url_as`: the URL, query included, is the earlier request's"),
+                        Some(format!("either `same_url_as` or `{key}`, not both")),
+                    );
+                }
+            }
+        }
         let server = get(table, "server").and_then(|value| self.server(value));
         let expect = match get(table, "expect") {
             Some(value) => self.expectation(value),
@@ -317,7 +332,11 @@ impl Reader<'_> {
         let mut out = Vec::new();
         for (name, value) in headers {
             if http::HeaderName::from_bytes(name.get_ref().as_bytes()).is_err() {
-                self.problem(name.span(), format!("`{}` is not a header name", name.get_ref()), None);
+                self.problem(
+                    name.span(),
+                    format!("`{}` is not a header name", name.get_ref()),
+                    Some("a header name: letters, digits and `!#$%&'*+-.^_`|~`, like `X-Custom`".into()),
+                );
                 continue;
             }
             match value.get_ref() {
@@ -329,7 +348,11 @@ impl Reader<'_> {
                     "this cannot be a header value",
                     Some("visible ASCII text".into()),
                 ),
-                _ => self.problem(value.span(), "a header value must be a string", None),
+                _ => self.problem(
+                    value.span(),
+                    "a header value must be a string",
+                    Some("a quoted string, like `\"1\"`".into()),
+                ),
             }
         }
         out
@@ -373,8 +396,8 @@ impl Reader<'_> {
         }
     }
 
-    /// The `server` table as a vocabulary query, checked by the mock server's own parser with the
-    /// placeholders filled in.
+    /// The `server` table as a vocabulary query, each value checked by the mock server's own
+    /// parser with the placeholders filled in; every problem is reported, at its key.
     fn server(&mut self, value: &Value<'_>) -> Option<String> {
         let DeValue::Table(table) = value.get_ref() else {
             self.problem(value.span(), "`server` is not a table", Some("`[scenario.request.server]`".into()));
@@ -382,7 +405,6 @@ impl Reader<'_> {
         };
         let mut query = form_urlencoded::Serializer::new(String::new());
         let mut dummy = form_urlencoded::Serializer::new(String::new());
-        let mut spans: Vec<(String, Range<usize>)> = Vec::new();
         let before = self.problems.len();
         for (key, value) in table {
             let key_text = key.get_ref().to_string();
@@ -392,7 +414,7 @@ impl Reader<'_> {
                 self.problem(
                     key.span(),
                     format!("`{key_text}` is not a word of the server vocabulary"),
-                    Some(format!("one of {} (with or without `preflight_`)", known.join(", "))),
+                    Some(format!("one of {} (each also with `preflight_`)", known.join(", "))),
                 );
                 continue;
             };
@@ -400,30 +422,38 @@ impl Reader<'_> {
                 DeValue::Array(items) => items.iter().collect(),
                 _ => vec![value],
             };
+            if items.is_empty() {
+                self.problem(
+                    value.span(),
+                    format!("`{key_text}` has an empty list"),
+                    Some("a value, or `\"none\"` to send nothing".into()),
+                );
+                continue;
+            }
             if items.len() > 1 && !word.repeatable() {
                 self.problem(
                     value.span(),
                     format!("`{key_text}` takes one value"),
-                    Some("a single value, not a list".into()),
+                    Some("a single value, not a list (only `acao`, `header` and `cookie` repeat)".into()),
                 );
                 continue;
             }
             for item in items {
                 let text = match item.get_ref() {
                     DeValue::String(text) => text.to_string(),
-                    DeValue::Integer(number) => number.as_str().to_owned(),
+                    DeValue::Integer(number) if number.radix() == 10 => number.as_str().to_owned(),
                     DeValue::Boolean(flag) => flag.to_string(),
                     _ => {
                         self.problem(
                             item.span(),
-                            "a server value must be a string, an integer or a boolean",
-                            None,
+                            format!("`{key_text}` has a value of a type the server vocabulary cannot take"),
+                            Some("a string, a decimal integer or a boolean".into()),
                         );
                         continue;
                     }
                 };
-                match with_dummy_placeholders(&text) {
-                    Ok(filled) => dummy.append_pair(&key_text, &filled),
+                let filled = match with_dummy_placeholders(&text) {
+                    Ok(filled) => filled,
                     Err(unknown) => {
                         let names: Vec<String> =
                             ORIGIN_TABLE.iter().map(|(name, _, _)| format!("`{{{name}}}`")).collect();
@@ -435,22 +465,37 @@ impl Reader<'_> {
                         continue;
                     }
                 };
+                // Each value alone, so that every bad value is reported, at its own key.
+                let mut alone = form_urlencoded::Serializer::new(String::new());
+                alone.append_pair(&key_text, &filled);
+                if let Err(error) = vocabulary::parse(&alone.finish()) {
+                    self.vocabulary_problem(key.span().start..item.span().end, &error);
+                    continue;
+                }
+                dummy.append_pair(&key_text, &filled);
                 query.append_pair(&key_text, &text);
             }
-            spans.push((key_text, value.span()));
         }
         if self.problems.len() > before {
             return None;
         }
+        // The whole table once more, for anything only the words together can get wrong.
         if let Err(error) = vocabulary::parse(&dummy.finish()) {
-            let at = spans
-                .iter()
-                .find(|(key, _)| *key == error.key)
-                .map_or(value.span(), |(_, span)| span.clone());
-            self.problem(at, format!("`{}`: {}", error.key, error.problem), None);
+            let at = key_span(table, &error.key).unwrap_or(value.span());
+            self.vocabulary_problem(at, &error);
             return None;
         }
         Some(query.finish())
+    }
+
+    fn vocabulary_problem(&mut self, span: Range<usize>, error: &vocabulary::VocabularyError) {
+        let (message, expected) = match error.problem.strip_prefix("expected ") {
+            Some(expected) => {
+                (format!("the mock server refuses this value of `{}`", error.key), Some(expected.to_owned()))
+            }
+            None => (format!("`{}`: {}", error.key, error.problem), None),
+        };
+        self.problem(span, message, expected);
     }
 
     fn expectation(&mut self, value: &Value<'_>) -> Option<Expectation> {
@@ -684,6 +729,21 @@ fn value_span(table: &Table<'_>, key: &str) -> Option<Range<usize>> {
     get(table, key).map(Spanned::span)
 }
 
+fn key_span(table: &Table<'_>, key: &str) -> Option<Range<usize>> {
+    table.iter().find(|(name, _)| name.get_ref() == key).map(|(name, _)| name.span())
+}
+
+/// A TOML syntax error, its message split into what is wrong and what was expected.
+fn syntax_error(span: Range<usize>, message: &str) -> Diagnostic {
+    let message = message.trim_end();
+    let (what, expected) = match message.rsplit_once(", expected ") {
+        Some((what, expected)) => (what, expected.to_owned()),
+        None if message == "duplicate key" => (message, "each key once in a table".to_owned()),
+        None => (message, "valid TOML (https://toml.io)".to_owned()),
+    };
+    Diagnostic::new(span, format!("this is not valid TOML: {what}"), Some(expected))
+}
+
 fn table_path(key: &str) -> &'static str {
     if key == "scenario" { "scenario" } else { "scenario.request" }
 }
@@ -694,7 +754,11 @@ fn with_dummy_placeholders(text: &str) -> Result<String, String> {
     let mut rest = text;
     while let Some(start) = rest.find('{') {
         out.push_str(&rest[..start]);
-        let Some(length) = rest[start..].find('}') else { break };
+        let Some(length) = rest[start..].find('}') else {
+            // A `{` without `}` is plain text (the runner keeps it too).
+            out.push_str(&rest[start..]);
+            return Ok(out);
+        };
         let name = &rest[start + 1..start + length];
         if name == "token" {
             out.push_str("tok");
@@ -707,4 +771,29 @@ fn with_dummy_placeholders(text: &str) -> Result<String, String> {
     }
     out.push_str(rest);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_get_plausible_values() {
+        assert_eq!(
+            with_dummy_placeholders("{api-https}/t/{token}-2/x").unwrap(),
+            "http://api-https.test:1/t/tok-2/x"
+        );
+        assert_eq!(with_dummy_placeholders("no braces").unwrap(), "no braces");
+        assert_eq!(with_dummy_placeholders("open { only").unwrap(), "open { only");
+        assert_eq!(with_dummy_placeholders("{app}{nope}").unwrap_err(), "nope");
+        assert_eq!(with_dummy_placeholders("{}").unwrap_err(), "");
+    }
+
+    #[test]
+    fn syntax_errors_are_split_into_problem_and_expectation() {
+        let diagnostic = syntax_error(3..4, "invalid basic string, expected `\"`\n");
+        assert_eq!(diagnostic.message, "this is not valid TOML: invalid basic string");
+        assert_eq!(diagnostic.expected.as_deref(), Some("`\"`"));
+        assert_eq!(syntax_error(0..0, "duplicate key").expected.as_deref(), Some("each key once in a table"));
+    }
 }
