@@ -174,3 +174,18 @@ async fn shutdown_closes_the_listeners() {
     server.shutdown().await;
     assert!(TcpStream::connect(addr).await.is_err(), "the port still accepts after shutdown");
 }
+
+#[tokio::test]
+async fn a_server_on_threads_of_its_own_answers_journals_and_stops() {
+    let config = ServerConfig { threads: 2, ..ServerConfig::default() };
+    let server = MockServer::start(config).await.expect("the mock server starts");
+    for transport in Transport::ALL {
+        let req = request(&server, transport, "GET", "/t/threaded/x?acao=*").body(String::new()).unwrap();
+        let received = send(&server, transport, req).await.unwrap_or_else(|e| panic!("{transport:?}: {e:#}"));
+        assert_eq!((received.status, received.one("access-control-allow-origin")), (200, Some("*")));
+    }
+    assert_eq!(server.journal().entries("threaded").len(), Transport::ALL.len());
+    let addr = server.local_addr(Listener::HttpA);
+    server.shutdown().await;
+    assert!(TcpStream::connect(addr).await.is_err(), "the port still accepts after shutdown");
+}

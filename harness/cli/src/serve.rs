@@ -46,7 +46,8 @@ struct Listing<'a> {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let config = ServerConfig { bind: args.bind, ports: args.ports, ..ServerConfig::default() };
+    let threads = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+    let config = ServerConfig { bind: args.bind, ports: args.ports, threads, ..ServerConfig::default() };
     let server = MockServer::start(config).await?;
     if let Some(path) = &args.ca_out {
         std::fs::write(path, &server.certificates().ca_pem)

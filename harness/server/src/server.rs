@@ -9,7 +9,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::behaviour::Behaviour;
@@ -89,6 +89,11 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// How many journal entries are kept.
     pub journal_capacity: usize,
+    /// 0 serves on the caller's tokio runtime (what tests want). N > 0 serves on N threads of
+    /// the server's own, each a single-threaded runtime accepting on every listener: one event
+    /// loop per core, as nginx does, which spares the cross-thread wake-ups of a work-stealing
+    /// runtime (`corsproof serve` uses one per core).
+    pub threads: usize,
 }
 
 impl Default for ServerConfig {
@@ -98,6 +103,7 @@ impl Default for ServerConfig {
             ports: Ports::default(),
             limits: Limits::default(),
             journal_capacity: journal::DEFAULT_CAPACITY,
+            threads: 0,
         }
     }
 }
@@ -118,6 +124,9 @@ pub enum StartError {
     /// The certificate could not be made.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The serving threads could not start.
+    #[error("cannot start the serving threads: {0}")]
+    Threads(std::io::Error),
 }
 
 /// A running set of mock origins. Dropping it stops the listeners; [`shutdown`](Self::shutdown)
@@ -129,6 +138,8 @@ pub struct MockServer {
     certificates: Certificates,
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// With threads of its own: closes (yields `None`) when every thread has ended.
+    threads_done: Option<mpsc::Receiver<()>>,
 }
 
 impl MockServer {
@@ -173,23 +184,42 @@ impl MockServer {
 
         let (stop, stopped) = watch::channel(false);
         let connections = Arc::new(Semaphore::new(config.limits.max_connections));
-        let tasks = sockets
-            .into_iter()
-            .map(|(listener, socket, _)| {
-                let acceptor = Acceptor {
-                    listener,
-                    tls: (listener == Listener::Https).then(|| tls.clone()),
-                    http: http_builder(&config.limits),
-                    limits: config.limits,
-                    state: state.clone(),
-                    connections: connections.clone(),
-                    stopped: stopped.clone(),
-                };
-                tokio::spawn(acceptor.run(socket))
-            })
-            .collect();
+        let acceptor = |listener: Listener| Acceptor {
+            listener,
+            tls: (listener == Listener::Https).then(|| tls.clone()),
+            http: http_builder(&config.limits),
+            limits: config.limits,
+            state: state.clone(),
+            connections: connections.clone(),
+            stopped: stopped.clone(),
+        };
 
-        Ok(Self { state, addrs, certificates, stop, tasks })
+        if config.threads == 0 {
+            let tasks = sockets
+                .into_iter()
+                .map(|(listener, socket, _)| tokio::spawn(acceptor(listener).run(socket)))
+                .collect();
+            return Ok(Self { state, addrs, certificates, stop, tasks, threads_done: None });
+        }
+
+        let sockets: Vec<(Listener, std::net::TcpListener)> = sockets
+            .into_iter()
+            .map(|(listener, socket, _)| socket.into_std().map(|socket| (listener, socket)))
+            .collect::<Result<_, _>>()
+            .map_err(StartError::Threads)?;
+        let (done, threads_done) = mpsc::channel::<()>(1);
+        for index in 0..config.threads {
+            let mut work = Vec::new();
+            for (listener, socket) in &sockets {
+                work.push((acceptor(*listener), socket.try_clone().map_err(StartError::Threads)?));
+            }
+            let done = done.clone();
+            std::thread::Builder::new()
+                .name(format!("corsproof-serve-{index}"))
+                .spawn(move || serve_on_own_runtime(work, done))
+                .map_err(StartError::Threads)?;
+        }
+        Ok(Self { state, addrs, certificates, stop, tasks: Vec::new(), threads_done: Some(threads_done) })
     }
 
     /// Every named origin.
@@ -244,7 +274,35 @@ impl MockServer {
         for task in std::mem::take(&mut self.tasks) {
             let _ = task.await;
         }
+        if let Some(mut threads_done) = self.threads_done.take() {
+            while threads_done.recv().await.is_some() {}
+        }
     }
+}
+
+/// One serving thread: a single-threaded runtime running an accept loop per listener until the
+/// server stops; `done` is dropped when it ends.
+fn serve_on_own_runtime(work: Vec<(Acceptor, std::net::TcpListener)>, done: mpsc::Sender<()>) {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(%error, "a serving thread could not start its runtime");
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let mut loops = tokio::task::JoinSet::new();
+        for (acceptor, socket) in work {
+            match TcpListener::from_std(socket) {
+                Ok(socket) => {
+                    loops.spawn(acceptor.run(socket));
+                }
+                Err(error) => tracing::error!(%error, "a serving thread could not take its listener"),
+            }
+        }
+        while loops.join_next().await.is_some() {}
+    });
+    drop(done);
 }
 
 impl Drop for MockServer {
