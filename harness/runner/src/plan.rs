@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use corsproof_browser::PageRequest;
-use corsproof_scenario::{Api, Credentials, Mode, RedirectMode, RequestStep, Scenario};
+use corsproof_scenario::{Api, Credentials, Mode, RedirectMode, RequestStep, Scenario, fill_placeholders};
 use corsproof_server::{Origin, PAGE_PATH, TOKEN_PREFIX, vocabulary};
 
 /// Makes scenarios concrete for one run.
@@ -125,26 +125,8 @@ pub fn expand_placeholders(query: &str, token: &str, origins: &[Origin]) -> Resu
     let urls: HashMap<&str, String> = origins.iter().map(|o| (o.name.as_str(), o.url())).collect();
     let mut expanded = form_urlencoded::Serializer::new(String::new());
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        let mut text = String::with_capacity(value.len());
-        let mut rest = value.as_ref();
-        while let Some(start) = rest.find('{') {
-            text.push_str(&rest[..start]);
-            let Some(end) = rest[start..].find('}') else {
-                text.push_str(&rest[start..]);
-                rest = "";
-                break;
-            };
-            let name = &rest[start + 1..start + end];
-            match name {
-                "token" => text.push_str(token),
-                origin => text.push_str(
-                    urls.get(origin)
-                        .ok_or_else(|| PlanError(format!("unknown origin placeholder {{{origin}}}")))?,
-                ),
-            }
-            rest = &rest[start + end + 1..];
-        }
-        text.push_str(rest);
+        let text = fill_placeholders(&value, token, |name| urls.get(name).cloned())
+            .map_err(|name| PlanError(format!("unknown origin placeholder {{{name}}}")))?;
         expanded.append_pair(&key, &text);
     }
     Ok(expanded.finish())

@@ -9,7 +9,9 @@
 mod diagnostic;
 mod load;
 pub mod model;
+mod placeholder;
 
 pub use diagnostic::{Diagnostic, ScenarioError};
 pub use load::{discover, load, load_all, parse_str};
 pub use model::*;
+pub use placeholder::fill_placeholders;

@@ -14,6 +14,7 @@ use crate::model::{
     Api, Credentials, Expectation, Mode, Outcome, ReasonClass, RedirectMode, RequestStep, Scenario,
     ScenarioFile,
 };
+use crate::placeholder::fill_placeholders;
 
 /// The project file that sits among scenario files but is not one.
 const PROJECT_FILE: &str = "corsproof.toml";
@@ -452,7 +453,12 @@ impl Reader<'_> {
                         continue;
                     }
                 };
-                let filled = match with_dummy_placeholders(&text) {
+                let filled = match fill_placeholders(&text, "tok", |name| {
+                    ORIGIN_TABLE
+                        .iter()
+                        .any(|(origin, _, _)| *origin == name)
+                        .then(|| format!("http://{name}.test:1"))
+                }) {
                     Ok(filled) => filled,
                     Err(unknown) => {
                         let names: Vec<String> =
@@ -748,46 +754,9 @@ fn table_path(key: &str) -> &'static str {
     if key == "scenario" { "scenario" } else { "scenario.request" }
 }
 
-/// `text` with `{token}` and `{ORIGIN}` replaced by plausible values, or the first unknown name.
-fn with_dummy_placeholders(text: &str) -> Result<String, String> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find('{') {
-        out.push_str(&rest[..start]);
-        let Some(length) = rest[start..].find('}') else {
-            // A `{` without `}` is plain text (the runner keeps it too).
-            out.push_str(&rest[start..]);
-            return Ok(out);
-        };
-        let name = &rest[start + 1..start + length];
-        if name == "token" {
-            out.push_str("tok");
-        } else if ORIGIN_TABLE.iter().any(|(origin, _, _)| *origin == name) {
-            out.push_str(&format!("http://{name}.test:1"));
-        } else {
-            return Err(name.to_owned());
-        }
-        rest = &rest[start + length + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn placeholders_get_plausible_values() {
-        assert_eq!(
-            with_dummy_placeholders("{api-https}/t/{token}-2/x").unwrap(),
-            "http://api-https.test:1/t/tok-2/x"
-        );
-        assert_eq!(with_dummy_placeholders("no braces").unwrap(), "no braces");
-        assert_eq!(with_dummy_placeholders("open { only").unwrap(), "open { only");
-        assert_eq!(with_dummy_placeholders("{app}{nope}").unwrap_err(), "nope");
-        assert_eq!(with_dummy_placeholders("{}").unwrap_err(), "");
-    }
 
     #[test]
     fn syntax_errors_are_split_into_problem_and_expectation() {
