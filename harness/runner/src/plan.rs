@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use corsproof_browser::PageRequest;
-use corsproof_scenario::{Api, Credentials, Mode, RedirectMode, RequestStep, Scenario, fill_placeholders};
+use corsproof_scenario::{RequestStep, Scenario, fill_placeholders};
 use corsproof_server::{Origin, PAGE_PATH, TOKEN_PREFIX, vocabulary};
 
 /// Makes scenarios concrete for one run.
@@ -85,14 +85,14 @@ impl Planner<'_> {
             steps.push(PlannedStep {
                 request: PageRequest {
                     id: format!("{token}#{index}"),
-                    api: api_name(step.api).to_owned(),
+                    api: step.api.name().to_owned(),
                     url,
                     method: step.method.clone(),
                     headers: step.headers.clone(),
                     body: step.body.clone(),
-                    credentials: credentials_name(step.credentials).to_owned(),
-                    mode: mode_name(step.mode).to_owned(),
-                    redirect: redirect_name(step.redirect).to_owned(),
+                    credentials: step.credentials.name().to_owned(),
+                    mode: step.mode.name().to_owned(),
+                    redirect: step.redirect.name().to_owned(),
                     timeout_ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
                     journal_token,
                 },
@@ -132,41 +132,10 @@ pub fn expand_placeholders(query: &str, token: &str, origins: &[Origin]) -> Resu
     Ok(expanded.finish())
 }
 
-fn origin_url(origins: &[Origin], name: &str) -> Result<String, PlanError> {
+pub(crate) fn origin_url(origins: &[Origin], name: &str) -> Result<String, PlanError> {
     origins
         .iter()
         .find(|origin| origin.name == name)
         .map(Origin::url)
         .ok_or_else(|| PlanError(format!("unknown origin `{name}`")))
-}
-
-fn api_name(api: Api) -> &'static str {
-    match api {
-        Api::Fetch => "fetch",
-        Api::Xhr => "xhr",
-    }
-}
-
-fn credentials_name(credentials: Credentials) -> &'static str {
-    match credentials {
-        Credentials::Omit => "omit",
-        Credentials::SameOrigin => "same-origin",
-        Credentials::Include => "include",
-    }
-}
-
-fn mode_name(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Cors => "cors",
-        Mode::NoCors => "no-cors",
-        Mode::SameOrigin => "same-origin",
-    }
-}
-
-fn redirect_name(redirect: RedirectMode) -> &'static str {
-    match redirect {
-        RedirectMode::Follow => "follow",
-        RedirectMode::Error => "error",
-        RedirectMode::Manual => "manual",
-    }
 }

@@ -12,7 +12,7 @@ use corsproof_oracle::{
 use corsproof_scenario::{Api, Credentials, Mode, Outcome, ReasonClass, RedirectMode, Scenario};
 use corsproof_server::{Behaviour, Origin, Reply, vocabulary};
 
-use crate::plan::{PlanError, Planner};
+use crate::plan::{PlanError, Planner, origin_url};
 
 /// The oracle's account of one request, in the terms of an observation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,11 +43,7 @@ pub fn predict(
 ) -> Result<Vec<Prediction>, PlanError> {
     let planner = Planner { origins, target: None, run_id: "oracle".to_owned(), timeout };
     let planned = planner.plan(scenario, 0)?;
-    let page_url = origins
-        .iter()
-        .find(|origin| origin.name == scenario.page)
-        .map(Origin::url)
-        .ok_or_else(|| PlanError(format!("unknown origin `{}`", scenario.page)))?;
+    let page_url = origin_url(origins, &scenario.page)?;
     let page: PageOrigin =
         page_url.parse().map_err(|_| PlanError(format!("`{page_url}` is not an origin")))?;
     let oracle = Oracle::new(engine);

@@ -256,30 +256,11 @@ impl Reader<'_> {
         }
         let headers = self.headers(table);
         let body = self.optional_string(table, "body").map(Spanned::into_inner);
-        let credentials = self.choice(
-            table,
-            "credentials",
-            &[
-                ("omit", Credentials::Omit),
-                ("same-origin", Credentials::SameOrigin),
-                ("include", Credentials::Include),
-            ],
-        );
-        let mode = self.choice(
-            table,
-            "mode",
-            &[("cors", Mode::Cors), ("no-cors", Mode::NoCors), ("same-origin", Mode::SameOrigin)],
-        );
-        let redirect = self.choice(
-            table,
-            "redirect",
-            &[
-                ("follow", RedirectMode::Follow),
-                ("error", RedirectMode::Error),
-                ("manual", RedirectMode::Manual),
-            ],
-        );
-        let api = self.choice(table, "api", &[("fetch", Api::Fetch), ("xhr", Api::Xhr)]);
+        let credentials =
+            self.choice(table, "credentials", &Credentials::ALL.map(|value| (value.name(), value)));
+        let mode = self.choice(table, "mode", &Mode::ALL.map(|value| (value.name(), value)));
+        let redirect = self.choice(table, "redirect", &RedirectMode::ALL.map(|value| (value.name(), value)));
+        let api = self.choice(table, "api", &Api::ALL.map(|value| (value.name(), value)));
         let same_url_as = self.same_url_as(table, earlier, to.as_ref().map(|to| to.get_ref().as_str()));
         if get(table, "same_url_as").is_some() {
             for key in ["path", "server"] {

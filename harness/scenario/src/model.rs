@@ -217,6 +217,28 @@ impl ReasonClass {
     }
 }
 
+/// Each request-option enum's words, as scenario files and the fetch API both spell them.
+macro_rules! words {
+    ($name:ident { $($variant:ident => $word:literal),+ $(,)? }) => {
+        impl $name {
+            /// Every value, in the order the documentation lists them.
+            pub const ALL: [$name; [$($word),+].len()] = [$($name::$variant),+];
+
+            /// The word scenario files and the fetch API use (`same-origin`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $word),+
+                }
+            }
+        }
+    };
+}
+
+words!(Credentials { Omit => "omit", SameOrigin => "same-origin", Include => "include" });
+words!(Mode { Cors => "cors", NoCors => "no-cors", SameOrigin => "same-origin" });
+words!(RedirectMode { Follow => "follow", Error => "error", Manual => "manual" });
+words!(Api { Fetch => "fetch", Xhr => "xhr" });
+
 impl Outcome {
     /// The name scenario files use (`network-error`).
     pub fn name(self) -> &'static str {
