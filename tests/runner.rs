@@ -28,6 +28,7 @@ fn step(to: &str, server: &str, outcome: Outcome) -> RequestStep {
             reason: None,
             status: None,
             readable_headers: vec![],
+            cookies_sent: None,
             hidden_headers: vec![],
         },
     }
@@ -40,6 +41,7 @@ fn job(name: &str, requests: Vec<RequestStep>) -> Job {
             name: name.to_owned(),
             about: format!("{name} (built in tests/runner.rs)"),
             page: "app".to_owned(),
+            sandbox: false,
             requests,
             line: 1,
         },

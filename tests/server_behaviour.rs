@@ -230,6 +230,12 @@ async fn every_origin_serves_the_blank_page_and_the_script() {
         assert!(r.body.contains(corsproof_server::SCRIPT_PATH));
     })
     .await;
+    let sandboxed = format!("{}?{}", corsproof_server::PAGE_PATH, corsproof_server::SANDBOX_QUERY);
+    on_every_transport(&server, &sandboxed, |t, r| {
+        assert_eq!(r.one("content-security-policy"), Some("sandbox allow-scripts"), "{t:?}");
+        assert!(r.body.contains(corsproof_server::SCRIPT_PATH));
+    })
+    .await;
     on_every_transport(&server, corsproof_server::SCRIPT_PATH, |t, r| {
         assert_eq!(r.one("content-type"), Some("text/javascript; charset=utf-8"), "{t:?}");
         assert!(r.body.contains("window.corsproof"));

@@ -197,7 +197,10 @@ impl Browser {
 
 /// The capabilities that make Chromium work here (see shared/browsers.md): headless, no sandbox
 /// (root), no background networking (the network is closed), insecure certificates accepted
-/// (the mock origins' CA is throwaway), console messages kept.
+/// (the mock origins' CA is throwaway), console messages kept, and third-party cookies allowed
+/// (`profile.cookie_controls_mode` 0, the default of a regular Chrome window; this headless
+/// Chromium blocks them otherwise, and no `SameSite=None` cookie would ever ride a cross-site
+/// request).
 fn chromium_capabilities(
     config: &BrowserConfig,
     binary: Option<&PathBuf>,
@@ -218,7 +221,7 @@ fn chromium_capabilities(
     if let Some(rules) = &config.host_resolver_rules {
         args.push(format!("--host-resolver-rules={rules}"));
     }
-    let mut options = json!({ "args": args });
+    let mut options = json!({ "args": args, "prefs": { "profile.cookie_controls_mode": 0 } });
     if let Some(binary) = binary {
         options["binary"] = json!(binary);
     }

@@ -34,6 +34,9 @@ pub fn check(index: usize, expect: &Expectation, seen: &RequestObservation) -> V
     if let (Some(expected), Some(observed)) = (expect.reached_server, seen.reached_server) {
         differ("reached_server", expected.to_string(), observed.to_string());
     }
+    if let (Some(expected), Some(observed)) = (expect.cookies_sent, seen.cookies_sent()) {
+        differ("cookies_sent", expected.to_string(), observed.to_string());
+    }
     if let Some(expected) = expect.reason {
         let observed = seen.reason_class.map_or("none", |class| class.name());
         differ("reason", expected.name().to_owned(), observed.to_owned());

@@ -19,6 +19,9 @@ pub struct Observation {
     pub about: String,
     /// The page's origin name.
     pub page: String,
+    /// Whether the page was sandboxed, its origin opaque.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sandbox: bool,
     /// One entry per request, in order.
     pub requests: Vec<RequestObservation>,
 }
@@ -62,6 +65,14 @@ pub struct RequestObservation {
     pub server_saw: Option<Vec<SeenRequest>>,
 }
 
+impl RequestObservation {
+    /// Whether the actual request reached the server with cookies (unknown against `--target`).
+    pub fn cookies_sent(&self) -> Option<bool> {
+        let saw = self.server_saw.as_ref()?;
+        Some(saw.iter().any(|seen| seen.cookies && !seen.is_preflight()))
+    }
+}
+
 /// One request as the mock server received it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SeenRequest {
@@ -85,6 +96,16 @@ pub struct SeenRequest {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub authorization: bool,
 }
+
+impl SeenRequest {
+    /// Whether this was the browser's preflight.
+    pub fn is_preflight(&self) -> bool {
+        self.method.ends_with(PREFLIGHT_MARK)
+    }
+}
+
+/// Marks a preflight's method in [`SeenRequest::method`].
+const PREFLIGHT_MARK: &str = " (preflight)";
 
 /// Replaces run-specific text (origin URLs with ports, tokens) with stable names.
 #[derive(Debug, Clone)]
@@ -186,6 +207,7 @@ pub fn observe(
         scenario: scenario.name.clone(),
         about: scenario.about.clone(),
         page: scenario.page.clone(),
+        sandbox: scenario.sandbox,
         requests,
     }
 }
@@ -269,7 +291,11 @@ fn message_text(message: &str) -> String {
 fn seen_request(entry: &Entry, redactor: &Redactor) -> SeenRequest {
     let authority = entry.authority.as_deref().unwrap_or("?");
     SeenRequest {
-        method: if entry.preflight { format!("{} (preflight)", entry.method) } else { entry.method.clone() },
+        method: if entry.preflight {
+            format!("{}{PREFLIGHT_MARK}", entry.method)
+        } else {
+            entry.method.clone()
+        },
         url: redactor.redact(&format!("{}://{authority}{}", entry.scheme, entry.path)),
         origin: entry.origin().map(|origin| redactor.redact(origin)),
         request_method: entry.header("access-control-request-method").map(str::to_owned),

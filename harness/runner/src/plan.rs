@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use corsproof_browser::PageRequest;
 use corsproof_scenario::{RequestStep, Scenario, fill_placeholders};
-use corsproof_server::{Origin, PAGE_PATH, TOKEN_PREFIX, vocabulary};
+use corsproof_server::{Origin, PAGE_PATH, SANDBOX_QUERY, TOKEN_PREFIX, vocabulary};
 
 /// Makes scenarios concrete for one run.
 #[derive(Debug, Clone)]
@@ -58,7 +58,10 @@ impl Planner<'_> {
                     .to_owned(),
             ));
         }
-        let page_url = format!("{}{PAGE_PATH}", origin_url(self.origins, &scenario.page)?);
+        let mut page_url = format!("{}{PAGE_PATH}", origin_url(self.origins, &scenario.page)?);
+        if scenario.sandbox {
+            page_url = format!("{page_url}?{SANDBOX_QUERY}");
+        }
         let mut steps: Vec<PlannedStep> = Vec::with_capacity(scenario.requests.len());
         for (index, step) in scenario.requests.iter().enumerate() {
             let (token, url, journal_token) = match step.same_url_as {

@@ -44,8 +44,11 @@ pub fn predict(
     let planner = Planner { origins, target: None, run_id: "oracle".to_owned(), timeout };
     let planned = planner.plan(scenario, 0)?;
     let page_url = origin_url(origins, &scenario.page)?;
-    let page: PageOrigin =
-        page_url.parse().map_err(|_| PlanError(format!("`{page_url}` is not an origin")))?;
+    let page: PageOrigin = if scenario.sandbox {
+        PageOrigin::opaque()
+    } else {
+        page_url.parse().map_err(|_| PlanError(format!("`{page_url}` is not an origin")))?
+    };
     let oracle = Oracle::new(engine);
     let mut cache = PreflightCache::new();
     let mut now = Duration::ZERO;

@@ -144,7 +144,7 @@ impl Reader<'_> {
     }
 
     fn scenario(&mut self, table: &Table<'_>, span: Range<usize>) -> Option<Scenario> {
-        self.known_keys(table, &["name", "about", "page", "request"], "a scenario");
+        self.known_keys(table, &["name", "about", "page", "sandbox", "request"], "a scenario");
         let name = self.string(table, "name", &span, "a scenario");
         if let Some(name) = &name {
             let valid = name
@@ -175,6 +175,7 @@ impl Reader<'_> {
         if let Some(page) = &page {
             self.origin_name(page);
         }
+        let sandbox = self.boolean(table, "sandbox").unwrap_or(false);
         let requests_list = self.tables(table, "request", span.clone(), "a scenario").unwrap_or_default();
         if requests_list.is_empty() {
             self.problem(
@@ -208,6 +209,7 @@ impl Reader<'_> {
             name: name?.into_inner(),
             about: about?.into_inner(),
             page: page?.into_inner(),
+            sandbox,
             requests,
             line: self.text.get(..span.start).map_or(1, |before| before.matches('\n').count() + 1),
         })
@@ -496,6 +498,7 @@ impl Reader<'_> {
                 "outcome",
                 "preflight",
                 "reached_server",
+                "cookies_sent",
                 "reason",
                 "status",
                 "readable_headers",
@@ -554,6 +557,7 @@ impl Reader<'_> {
             outcome: outcome?,
             preflight: self.boolean(table, "preflight"),
             reached_server: self.boolean(table, "reached_server"),
+            cookies_sent: self.boolean(table, "cookies_sent"),
             reason,
             status,
             readable_headers: self.header_names(table, "readable_headers"),

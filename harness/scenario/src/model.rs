@@ -22,6 +22,9 @@ pub struct Scenario {
     pub about: String,
     /// The origin name of the page (`app`, `app-https`, ...).
     pub page: String,
+    /// Whether the page is sandboxed (served with `Content-Security-Policy: sandbox
+    /// allow-scripts`): its origin is then opaque, and its requests say `Origin: null`.
+    pub sandbox: bool,
     /// The requests the page makes, in order; at least one.
     pub requests: Vec<RequestStep>,
     /// The line of the scenario's `[[scenario]]` header, for reports.
@@ -76,6 +79,8 @@ pub struct Expectation {
     pub preflight: Option<bool>,
     /// Whether the actual (non-preflight) request reached the server.
     pub reached_server: Option<bool>,
+    /// Whether the actual request reached the server with cookies.
+    pub cookies_sent: Option<bool>,
     /// Why the browser blocked it.
     pub reason: Option<ReasonClass>,
     /// The status the page read.

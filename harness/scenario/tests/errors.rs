@@ -68,6 +68,7 @@ fn every_key_is_read() {
 name = "all-keys"
 about = "Every key of the format"
 page = "app-https"
+sandbox = true
 
 [[scenario.request]]
 to = "api-https"
@@ -88,6 +89,7 @@ max_age = 600
 outcome = "blocked"
 preflight = true
 reached_server = false
+cookies_sent = false
 reason = "method-not-allowed"
 status = 204
 readable_headers = ["X-Total"]
@@ -117,7 +119,8 @@ outcome = "timeout"
     assert_eq!(file.scenarios.len(), 2);
     let [first, second] = &file.scenarios[..] else { unreachable!() };
     assert_eq!(first.line, 2);
-    assert_eq!(second.line, 40);
+    assert_eq!(second.line, 42);
+    assert!(first.sandbox && !second.sandbox, "pages are not sandboxed unless asked");
     let put = &first.requests[0];
     assert_eq!(put.path, "/items/1?x=1");
     assert_eq!(put.body.as_deref(), Some("{}"));
@@ -129,6 +132,7 @@ outcome = "timeout"
     assert_eq!(put.expect.reason, Some(ReasonClass::MethodNotAllowed));
     assert_eq!(put.expect.status, Some(204));
     assert_eq!((put.expect.preflight, put.expect.reached_server), (Some(true), Some(false)));
+    assert_eq!(put.expect.cookies_sent, Some(false));
     assert_eq!(put.expect.readable_headers, ["x-total"], "header names are stored lower-cased");
     assert_eq!(put.expect.hidden_headers, ["x-secret", "set-cookie"]);
     let again = &first.requests[1];
@@ -171,9 +175,12 @@ fn unknown_keys_are_refused_at_every_level() {
     assert!(rendered.contains("unknown key `title` in the top level"), "{rendered}");
     assert!(rendered.contains("expected one of `scenario`"), "{rendered}");
     assert!(rendered.contains("unknown key `abuot` in a scenario"), "{rendered}");
-    assert!(rendered.contains("expected one of `name`, `about`, `page`, `request`"), "{rendered}");
+    assert!(rendered.contains("expected one of `name`, `about`, `page`, `sandbox`, `request`"), "{rendered}");
     assert!(rendered.contains("unknown key `outcom` in `expect`"), "{rendered}");
-    assert!(rendered.contains("`outcome`, `preflight`, `reached_server`, `reason`, `status`"), "{rendered}");
+    assert!(
+        rendered.contains("`outcome`, `preflight`, `reached_server`, `cookies_sent`, `reason`, `status`"),
+        "{rendered}"
+    );
 }
 
 #[test]
@@ -221,13 +228,20 @@ fn three_bad_values_give_three_diagnostics() {
 fn wrong_types_say_which_type_was_expected() {
     let error = broken(
         &expect_with("preflight = \"yes\"\nstatus = \"200\"\nreadable_headers = \"x-total\"\n")
-            .replace("name = \"one\"", "name = 1"),
+            .replace("name = \"one\"", "name = 1")
+            .replace("page = \"app\"\n", "page = \"app\"\nsandbox = \"yes\"\n"),
     );
-    assert_eq!(spots(&error), [(2, 8), (11, 13), (12, 10), (13, 20)], "{error}");
+    assert_eq!(spots(&error), [(2, 8), (5, 11), (12, 13), (13, 10), (14, 20)], "{error}");
     let expected: Vec<_> = error.diagnostics().iter().map(|d| d.expected.clone().unwrap()).collect();
     assert_eq!(
         expected,
-        ["a quoted string", "`true` or `false`", "a number from 100 to 599", "a list of header names"]
+        [
+            "a quoted string",
+            "`true` or `false`",
+            "`true` or `false`",
+            "a number from 100 to 599",
+            "a list of header names"
+        ]
     );
 }
 

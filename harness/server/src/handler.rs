@@ -21,6 +21,9 @@ use crate::wire::WireBehaviour;
 
 /// The blank page a browser loads to be "at" an origin.
 pub const PAGE_PATH: &str = "/_page";
+/// The page's query that sandboxes it (`/_page?sandbox`): its origin is then opaque, so its requests say
+/// `Origin: null`, as a sandboxed iframe's or a `data:` page's do.
+pub const SANDBOX_QUERY: &str = "sandbox";
 /// The script the page loads: `window.corsproof.run(requests)`.
 pub const SCRIPT_PATH: &str = "/_corsproof.js";
 /// `GET /_journal/<token>`: the journal entries of a token, as JSON.
@@ -129,7 +132,13 @@ pub async fn handle(
 /// The page, the script, the journal and the index; `None` for mock resources.
 fn internal_response(state: &State, path: &str, query: Option<&str>) -> Option<Response<Full<Bytes>>> {
     let response = if path == PAGE_PATH {
-        with_type(Response::new(Full::from(PAGE_HTML)), "text/html; charset=utf-8")
+        let mut response = with_type(Response::new(Full::from(PAGE_HTML)), "text/html; charset=utf-8");
+        if query == Some(SANDBOX_QUERY) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox allow-scripts"));
+        }
+        response
     } else if path == SCRIPT_PATH {
         with_type(Response::new(Full::from(SCRIPT_JS)), "text/javascript; charset=utf-8")
     } else if let Some(token) = path.strip_prefix(JOURNAL_PREFIX) {

@@ -30,7 +30,7 @@ pub mod vocabulary;
 mod wire;
 
 pub use behaviour::{AllowOrigin, Answer, Behaviour, DEFAULT_BODY, MAX_DELAY, Reply};
-pub use handler::{JOURNAL_PREFIX, PAGE_PATH, SCRIPT_PATH, TOKEN_PREFIX};
+pub use handler::{JOURNAL_PREFIX, PAGE_PATH, SANDBOX_QUERY, SCRIPT_PATH, TOKEN_PREFIX};
 pub use journal::{Entry, Journal};
 pub use origin::{Listener, ORIGIN_TABLE, Origin};
 pub use server::{Limits, MockServer, Ports, ServerConfig, StartError};
