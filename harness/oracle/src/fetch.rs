@@ -437,6 +437,9 @@ impl Fetch {
         if !url.is_http_family() {
             return Err(NetworkError::UnsupportedScheme { scheme: url.scheme().to_owned() });
         }
+        if blocked_as_mixed_content(page, &url) {
+            return Err(NetworkError::MixedContent { url: url.to_string() });
+        }
         let same_origin = page.is_same_origin_with_url(&url);
         if request.mode == RequestMode::SameOrigin && !same_origin {
             return Err(NetworkError::SameOriginModeCrossOrigin);
@@ -557,8 +560,9 @@ impl Fetch {
         self.unsafe_names.clear();
         if !(same_origin && self.tainting == Tainting::Basic) {
             match self.mode {
+                // Main fetch: "request's mode is same-origin: return a network error".
                 RequestMode::SameOrigin => {
-                    return Err(End::Blocked(Reason::DisallowedByMode, Stage::Response, None));
+                    return Err(End::Network(NetworkError::SameOriginModeCrossOrigin));
                 }
                 RequestMode::NoCors => {
                     if self.redirect_mode != RedirectMode::Follow {
@@ -673,6 +677,9 @@ impl Fetch {
                 location: location.to_string(),
             }));
         }
+        if blocked_as_mixed_content(&self.page, &location) {
+            return Err(End::Network(NetworkError::MixedContent { url: location.to_string() }));
+        }
         if self.redirects >= MAX_REDIRECTS {
             return Err(End::Network(NetworkError::TooManyRedirects));
         }
@@ -776,6 +783,14 @@ impl Fetch {
 /// The headers the page's request carries after validation: invalid ones are a `TypeError`,
 /// forbidden ones (and, in `no-cors`, unsafe ones) are dropped silently, and the body's
 /// `Content-Type` is added when the page set none.
+/// Mixed Content's "should fetching request be blocked as mixed content?" for fetch and XHR
+/// (never upgraded): an https page and a URL that is not potentially trustworthy. The standard
+/// restricts every potentially trustworthy page origin; Chromium only https ones, and so does
+/// this.
+fn blocked_as_mixed_content(page: &Origin, url: &Url) -> bool {
+    page.scheme() == Some("https") && !url.is_potentially_trustworthy()
+}
+
 fn page_headers(request: &Request, dropped: &mut Vec<DroppedHeader>) -> Result<Vec<Header>, NetworkError> {
     let mut headers: Vec<Header> = Vec::new();
     let implied =

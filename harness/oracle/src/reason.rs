@@ -385,6 +385,12 @@ pub enum NetworkError {
     },
     /// `same-origin` mode and a cross-origin URL.
     SameOriginModeCrossOrigin,
+    /// An https page fetching a URL that is not potentially trustworthy (plain http, not
+    /// loopback): blocked as mixed content before anything is sent.
+    MixedContent {
+        /// The blocked URL.
+        url: String,
+    },
     /// A redirect with redirect mode `error`.
     RedirectModeError,
     /// A redirect in `no-cors` mode whose redirect mode is not `follow`.
@@ -438,6 +444,9 @@ impl NetworkError {
             NetworkError::SameOriginModeCrossOrigin => format!(
                 "{type_error} (request mode is \"same-origin\" but the URL's origin is not the page's origin)"
             ),
+            NetworkError::MixedContent { url } => {
+                format!("{type_error} (mixed content: an https page requested the insecure resource '{url}')")
+            }
             NetworkError::RedirectModeError => {
                 format!(
                     "{type_error} (the response is a redirect and the request's redirect mode is \"error\")"

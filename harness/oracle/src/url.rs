@@ -366,6 +366,21 @@ impl Url {
         matches!(self.scheme(), "http" | "https")
     }
 
+    /// "Is a URL potentially trustworthy?" (Secure Contexts), for http(s) URLs: https, or a
+    /// loopback host (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`).
+    pub(crate) fn is_potentially_trustworthy(&self) -> bool {
+        let host = self.host();
+        self.scheme() == "https"
+            || host == "localhost"
+            || host.ends_with(".localhost")
+            || host == "[::1]"
+            || host.strip_prefix("127.").is_some_and(|rest| {
+                let parts: Vec<&str> = rest.split('.').collect();
+                parts.len() == 3
+                    && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            })
+    }
+
     /// Whether this URL's origin is a tuple origin (as opposed to opaque).
     pub(crate) fn has_tuple_origin(&self) -> bool {
         matches!(self.scheme(), "http" | "https" | "ws" | "wss" | "ftp") && self.host_end > self.host_start

@@ -761,10 +761,10 @@ fn same_origin_request_redirected_cross_origin_is_cors_checked() {
 }
 
 #[test]
-fn same_origin_mode_redirect_to_cross_origin_is_disallowed_by_mode() {
+fn same_origin_mode_redirect_to_cross_origin_is_a_network_error() {
     let request = Request::get("https://app.test/go").mode(RequestMode::SameOrigin);
     let verdict = judge(&request, Exchange::single(Response::new(302).header("Location", API)));
-    assert_eq!(reason(&verdict), Reason::DisallowedByMode);
+    assert_eq!(verdict.outcome, Outcome::NetworkError(NetworkError::SameOriginModeCrossOrigin));
 }
 
 // ----- Caches and Vary; misconfigurations -----
@@ -834,5 +834,36 @@ fn every_engine_words_blocks_differently_but_non_empty() {
         block
             .console_message(Engine::WebKit)
             .ends_with("Fetch API cannot load https://api.test/items/1 due to access control checks.")
+    );
+}
+
+// ----- Mixed content -----
+
+#[test]
+fn mixed_content_https_page_to_http_url_is_a_network_error() {
+    let verdict = judge(&Request::get("http://api.test/items/1"), Exchange::single(allow(200)));
+    assert_eq!(
+        verdict.outcome,
+        Outcome::NetworkError(NetworkError::MixedContent { url: "http://api.test/items/1".into() })
+    );
+    assert!(verdict.requests.is_empty(), "nothing is sent");
+}
+
+#[test]
+fn mixed_content_spares_loopback_urls() {
+    for url in ["http://localhost:8001/x", "http://127.0.0.1:8001/x", "http://a.localhost/x"] {
+        let response = Response::new(200).header("Access-Control-Allow-Origin", "*");
+        let verdict = judge(&Request::get(url), Exchange::single(response));
+        assert!(verdict.is_allowed(), "{url}: {:?}", verdict.outcome);
+    }
+}
+
+#[test]
+fn mixed_content_redirect_to_http_is_a_network_error() {
+    let redirect = allow(302).header("Location", "http://api.test/next");
+    let verdict = judge(&Request::get(API), Exchange::single(redirect));
+    assert_eq!(
+        verdict.outcome,
+        Outcome::NetworkError(NetworkError::MixedContent { url: "http://api.test/next".into() })
     );
 }

@@ -10,7 +10,7 @@ use corsproof_oracle::{
     RedirectMode as OracleRedirect, Request, RequestKind, RequestMode, Response, Stage, Step,
 };
 use corsproof_scenario::{Api, Credentials, Mode, Outcome, ReasonClass, RedirectMode, Scenario};
-use corsproof_server::{Behaviour, Origin, Reply, vocabulary};
+use corsproof_server::{Answer, Behaviour, Origin, Reply, vocabulary};
 
 use crate::plan::{PlanError, Planner, origin_url};
 
@@ -51,6 +51,7 @@ pub fn predict(
     };
     let oracle = Oracle::new(engine);
     let mut cache = PreflightCache::new();
+    let mut http_cache = HttpCache::default();
     let mut now = Duration::ZERO;
     let mut predictions = Vec::with_capacity(planned.steps.len());
     for (step, planned_step) in scenario.requests.iter().zip(&planned.steps) {
@@ -72,7 +73,7 @@ pub fn predict(
                 .redirect(redirect(step.redirect)),
             Api::Xhr => request.with_credentials(step.credentials == Credentials::Include),
         };
-        let (prediction, after) = follow(&oracle, &page, &request, &cache, now, timeout);
+        let (prediction, after) = follow(&oracle, &page, &request, &cache, &mut http_cache, now, timeout);
         cache = after;
         predictions.push(prediction);
         // Requests of a scenario run one after another, a few milliseconds apart.
@@ -87,11 +88,14 @@ fn follow(
     page: &PageOrigin,
     request: &Request,
     cache: &PreflightCache,
+    http_cache: &mut HttpCache,
     now: Duration,
     timeout: Duration,
 ) -> (Prediction, PreflightCache) {
     let mut sent_preflight = false;
     let mut sent_actual = false;
+    // Whether an actual request went to the server rather than the HTTP cache.
+    let mut network_actual = false;
     let mut step = oracle.plan(page, request, cache, now).start();
     loop {
         match step {
@@ -100,6 +104,16 @@ fn follow(
                 let preflight = sent.kind == RequestKind::Preflight;
                 sent_preflight |= preflight;
                 sent_actual |= !preflight;
+                let get = !preflight && sent.method.as_str() == "GET";
+                if let Some(answer) = http_cache.lookup(get, &sent.url, sent.origin.as_deref()) {
+                    let mut response = Response::new(answer.status);
+                    for (name, value) in answer.headers {
+                        response = response.header(name.into_bytes(), value.into_bytes());
+                    }
+                    step = fetch.on_response(&response);
+                    continue;
+                }
+                network_actual |= !preflight;
                 let reply = behaviour_of(&sent.url).reply_for(preflight).clone();
                 if reply.delay >= timeout {
                     let prediction = Prediction {
@@ -114,6 +128,9 @@ fn follow(
                     return (prediction, cache.clone());
                 }
                 let answer = reply.answer(sent.origin.as_deref());
+                if get && !answer.closes {
+                    http_cache.store(&sent.url, sent.origin.as_deref(), &answer);
+                }
                 step = if answer.closes {
                     fetch.on_network_error()
                 } else {
@@ -126,7 +143,8 @@ fn follow(
             }
             Step::Done(verdict) => {
                 let preflight = verdict.requests.iter().any(|r| r.kind == RequestKind::Preflight);
-                let reached_server = verdict.requests.iter().any(|r| r.kind == RequestKind::Actual);
+                let reached_server =
+                    verdict.requests.iter().any(|r| r.kind == RequestKind::Actual) && network_actual;
                 let mut prediction = Prediction {
                     outcome: Outcome::Allowed,
                     reason_class: None,
@@ -161,6 +179,49 @@ fn follow(
                 return (prediction, verdict.cache);
             }
         }
+    }
+}
+
+/// The browser's HTTP cache, as far as the mock server's answers use it: a GET answered 200 with
+/// `Cache-Control: max-age=N` (N > 0, no `no-store` or `no-cache`) is stored under its URL and
+/// serves later GETs of that URL, mode and credentials alike, as Chromium does within one page;
+/// `Vary: Origin` makes it serve only requests with the same `Origin`, any other `Vary` nothing.
+#[derive(Default)]
+struct HttpCache {
+    stored: Vec<(String, Option<String>, Answer)>,
+}
+
+impl HttpCache {
+    fn store(&mut self, url: &str, origin: Option<&str>, answer: &Answer) {
+        let directives: Vec<String> = answer
+            .headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("cache-control"))
+            .flat_map(|(_, value)| value.split(','))
+            .map(|directive| directive.trim().to_ascii_lowercase())
+            .collect();
+        let fresh = directives
+            .iter()
+            .any(|d| d.strip_prefix("max-age=").and_then(|s| s.parse::<u64>().ok()).is_some_and(|s| s > 0));
+        let forbidden = directives.iter().any(|d| d == "no-store" || d == "no-cache");
+        self.stored.retain(|(stored, _, _)| stored != url);
+        if answer.status == 200 && fresh && !forbidden {
+            self.stored.push((url.to_owned(), origin.map(str::to_owned), answer.clone()));
+        }
+    }
+
+    fn lookup(&self, get: bool, url: &str, origin: Option<&str>) -> Option<Answer> {
+        let (_, stored_origin, answer) = self.stored.iter().find(|(stored, _, _)| get && stored == url)?;
+        let vary: Vec<String> = answer
+            .headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("vary"))
+            .flat_map(|(_, value)| value.split(','))
+            .map(|name| name.trim().to_ascii_lowercase())
+            .filter(|name| !name.is_empty())
+            .collect();
+        let matches = vary.iter().all(|name| name == "origin" && stored_origin.as_deref() == origin);
+        matches.then(|| answer.clone())
     }
 }
 
@@ -213,5 +274,42 @@ fn redirect(redirect: RedirectMode) -> OracleRedirect {
         RedirectMode::Follow => OracleRedirect::Follow,
         RedirectMode::Error => OracleRedirect::Error,
         RedirectMode::Manual => OracleRedirect::Manual,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "http://api.test:8002/t/x/data";
+
+    fn answer(reply: Reply, origin: Option<&str>) -> Answer {
+        reply.allow_origin(corsproof_server::AllowOrigin::Echo).answer(origin)
+    }
+
+    #[test]
+    fn http_cache_serves_a_fresh_get_to_any_origin_without_vary() {
+        let mut cache = HttpCache::default();
+        cache.store(URL, None, &answer(Reply::new().header("Cache-Control", "max-age=600"), None));
+        let served = cache.lookup(true, URL, Some("http://app.test:8001")).expect("stored");
+        assert!(!served.headers.iter().any(|(name, _)| name == "access-control-allow-origin"));
+        assert!(cache.lookup(false, URL, None).is_none(), "only GETs are served");
+    }
+
+    #[test]
+    fn http_cache_vary_origin_serves_only_the_same_origin() {
+        let mut cache = HttpCache::default();
+        let reply = Reply::new().header("Cache-Control", "max-age=600").vary("Origin");
+        cache.store(URL, None, &answer(reply, None));
+        assert!(cache.lookup(true, URL, Some("http://app.test:8001")).is_none());
+        assert!(cache.lookup(true, URL, None).is_some());
+    }
+
+    #[test]
+    fn http_cache_stores_nothing_without_freshness_or_with_no_store() {
+        let mut cache = HttpCache::default();
+        cache.store(URL, None, &answer(Reply::new(), None));
+        cache.store(URL, None, &answer(Reply::new().header("Cache-Control", "max-age=600, no-store"), None));
+        assert!(cache.lookup(true, URL, None).is_none());
     }
 }

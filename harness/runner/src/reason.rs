@@ -20,7 +20,7 @@ pub fn chromium_blames_preflight(message: &str) -> bool {
 
 /// Classifies Chromium's CORS message (the text after "has been blocked by CORS policy:").
 pub fn classify_chromium(message: &str) -> ReasonClass {
-    let signs: [(&str, ReasonClass); 11] = [
+    let signs: [(&str, ReasonClass); 12] = [
         ("No 'Access-Control-Allow-Origin' header is present", ReasonClass::MissingAllowOrigin),
         ("contains multiple values", ReasonClass::MultipleAllowOrigin),
         ("that is not equal to the supplied origin", ReasonClass::AllowOriginMismatch),
@@ -34,6 +34,7 @@ pub fn classify_chromium(message: &str) -> ReasonClass {
         ("Redirect is not allowed for a preflight request", ReasonClass::PreflightRedirect),
         ("is not allowed by Access-Control-Allow-Methods", ReasonClass::MethodNotAllowed),
         ("is not allowed by Access-Control-Allow-Headers", ReasonClass::HeaderNotAllowed),
+        ("Redirect location", ReasonClass::RedirectNotAllowed),
         ("redirect", ReasonClass::RedirectNotAllowed),
     ];
     signs.iter().find(|(sign, _)| message.contains(sign)).map_or(ReasonClass::Other, |(_, class)| *class)
@@ -74,6 +75,10 @@ mod tests {
             (
                 "has been blocked by CORS policy: Method PUT is not allowed by Access-Control-Allow-Methods in preflight response.",
                 ReasonClass::MethodNotAllowed,
+            ),
+            (
+                "has been blocked by CORS policy: Redirect location '' contains a username and password, which is disallowed for cross-origin requests.",
+                ReasonClass::RedirectNotAllowed,
             ),
             ("has been blocked by CORS policy: something new", ReasonClass::Other),
         ];
