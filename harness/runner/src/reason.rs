@@ -20,7 +20,7 @@ pub fn chromium_blames_preflight(message: &str) -> bool {
 
 /// Classifies Chromium's CORS message (the text after "has been blocked by CORS policy:").
 pub fn classify_chromium(message: &str) -> ReasonClass {
-    let signs: [(&str, ReasonClass); 12] = [
+    let signs: [(&str, ReasonClass); 14] = [
         ("No 'Access-Control-Allow-Origin' header is present", ReasonClass::MissingAllowOrigin),
         ("contains multiple values", ReasonClass::MultipleAllowOrigin),
         ("that is not equal to the supplied origin", ReasonClass::AllowOriginMismatch),
@@ -35,6 +35,9 @@ pub fn classify_chromium(message: &str) -> ReasonClass {
         ("is not allowed by Access-Control-Allow-Methods", ReasonClass::MethodNotAllowed),
         ("is not allowed by Access-Control-Allow-Headers", ReasonClass::HeaderNotAllowed),
         ("Redirect location", ReasonClass::RedirectNotAllowed),
+        // An Allow-Methods / Allow-Headers list that does not parse allows nothing.
+        ("Cannot parse Access-Control-Allow-Methods", ReasonClass::MethodNotAllowed),
+        ("Cannot parse Access-Control-Allow-Headers", ReasonClass::HeaderNotAllowed),
         ("redirect", ReasonClass::RedirectNotAllowed),
     ];
     signs.iter().find(|(sign, _)| message.contains(sign)).map_or(ReasonClass::Other, |(_, class)| *class)
@@ -85,5 +88,21 @@ mod tests {
         for (message, class) in cases {
             assert_eq!(classify_chromium(message), class, "{message}");
         }
+    }
+
+    #[test]
+    fn unparsable_allow_lists_are_not_allowed_classes() {
+        assert_eq!(
+            classify_chromium(
+                "has been blocked by CORS policy: Cannot parse Access-Control-Allow-Methods response header field in preflight response."
+            ),
+            ReasonClass::MethodNotAllowed
+        );
+        assert_eq!(
+            classify_chromium(
+                "has been blocked by CORS policy: Cannot parse Access-Control-Allow-Headers response header field in preflight response."
+            ),
+            ReasonClass::HeaderNotAllowed
+        );
     }
 }
