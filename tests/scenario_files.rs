@@ -100,3 +100,24 @@ fn the_corpus_runs_on_the_mock_origins() {
         }
     }
 }
+
+#[test]
+fn every_scenario_writes_back_to_itself() {
+    for file in load_corpus() {
+        for scenario in &file.scenarios {
+            let text = corsproof_scenario::to_toml(scenario);
+            let again = corsproof_scenario::parse_str(&file.path, &text).unwrap_or_else(|error| {
+                panic!("{}::{} written back:\n{text}\n{error}", file.path.display(), scenario.name)
+            });
+            let mut written = again.scenarios[0].clone();
+            written.line = scenario.line;
+            assert_eq!(
+                &written,
+                scenario,
+                "{}::{} written back:\n{text}",
+                file.path.display(),
+                scenario.name
+            );
+        }
+    }
+}

@@ -25,7 +25,7 @@ pub(crate) fn cors_check(headers: &[Header], origin: &str, credentials: bool) ->
         if allow_origin.iter().any(|b| matches!(b, b' ' | b',')) {
             return Err(Reason::MultipleAllowOriginValues { value });
         }
-        if !looks_like_url(allow_origin) {
+        if !looks_like_url(allow_origin) && allow_origin != b"null" {
             return Err(Reason::InvalidAllowOriginValue { value });
         }
         return Err(Reason::AllowOriginMismatch { value });
@@ -44,7 +44,8 @@ pub(crate) fn cors_check(headers: &[Header], origin: &str, credentials: bool) ->
 }
 
 /// Whether a value parses as an absolute URL (`scheme:` then anything), which is how
-/// Chromium tells an "invalid" ACAO (`null`, `example.com`) from a mismatching one.
+/// Chromium tells an "invalid" ACAO (`example.com`) from a mismatching one; `null`, an opaque
+/// origin's serialization, is a mismatch too.
 fn looks_like_url(value: &[u8]) -> bool {
     let Some(colon) = value.iter().position(|b| *b == b':') else {
         return false;
@@ -116,10 +117,11 @@ mod tests {
     }
 
     #[test]
-    fn cors_check_reports_non_url_acao_as_invalid() {
+    fn cors_check_reports_non_url_acao_as_invalid_and_null_as_a_mismatch() {
         assert_eq!(
             check(&[("access-control-allow-origin", "null")], false),
-            Err(Reason::InvalidAllowOriginValue { value: "null".into() })
+            Err(Reason::AllowOriginMismatch { value: "null".into() }),
+            "null is an origin, just not this one"
         );
         assert_eq!(
             check(&[("access-control-allow-origin", "app.test")], false),

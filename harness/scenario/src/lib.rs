@@ -3,15 +3,18 @@
 //!
 //! [`discover`] finds the files, [`load`] reads one into a [`ScenarioFile`] (the plain data in
 //! [`model`]), and every problem of a broken file comes back in a [`ScenarioError`] that names
-//! the file, line and column, shows the source line and says what was expected. The format is
+//! the file, line and column, shows the source line and says what was expected. [`to_toml`]
+//! writes a scenario back, for generated cases. The format is
 //! described in this crate's README.
 
 mod diagnostic;
 mod load;
 pub mod model;
 mod placeholder;
+mod write;
 
 pub use diagnostic::{Diagnostic, ScenarioError};
 pub use load::{discover, load, load_all, parse_str};
 pub use model::*;
 pub use placeholder::fill_placeholders;
+pub use write::to_toml;

@@ -1,0 +1,124 @@
+//! A scenario back to its file format: a generated or shrunk case is printed as a scenario,
+//! ready to add to the corpus. Only what differs from the defaults is written.
+
+use std::fmt::Write;
+
+use crate::model::{Api, Credentials, Mode, RedirectMode, RequestStep, Scenario};
+
+/// `scenario` as a `[[scenario]]` block that [`parse_str`](crate::parse_str) reads back to the
+/// same scenario (its `line` aside).
+///
+/// ```
+/// use std::path::Path;
+/// let text = "[[scenario]]\nname = \"a\"\nabout = \"A GET\"\npage = \"app\"\n\n\
+///             [[scenario.request]]\nto = \"api\"\n\n[scenario.request.expect]\noutcome = \"blocked\"\n";
+/// let file = corsproof_scenario::parse_str(Path::new("a.toml"), text).unwrap();
+/// let again = corsproof_scenario::to_toml(&file.scenarios[0]);
+/// assert_eq!(corsproof_scenario::parse_str(Path::new("a.toml"), &again).unwrap(), file);
+/// ```
+pub fn to_toml(scenario: &Scenario) -> String {
+    let mut out = String::from("[[scenario]]\n");
+    line(&mut out, "name", &quote(&scenario.name));
+    line(&mut out, "about", &quote(&scenario.about));
+    line(&mut out, "page", &quote(&scenario.page));
+    if scenario.sandbox {
+        line(&mut out, "sandbox", "true");
+    }
+    for step in &scenario.requests {
+        out.push_str("\n[[scenario.request]]\n");
+        request(&mut out, step);
+    }
+    out
+}
+
+fn request(out: &mut String, step: &RequestStep) {
+    if let Some(to) = &step.to {
+        line(out, "to", &quote(to));
+    }
+    if let Some(earlier) = step.same_url_as {
+        line(out, "same_url_as", &(earlier + 1).to_string());
+    } else if step.path != "/" {
+        line(out, "path", &quote(&step.path));
+    }
+    if step.method != "GET" {
+        line(out, "method", &quote(&step.method));
+    }
+    if !step.headers.is_empty() {
+        let pairs: Vec<String> =
+            step.headers.iter().map(|(name, value)| format!("{} = {}", quote(name), quote(value))).collect();
+        line(out, "headers", &format!("{{ {} }}", pairs.join(", ")));
+    }
+    if let Some(body) = &step.body {
+        line(out, "body", &quote(body));
+    }
+    if step.credentials != Credentials::default() {
+        line(out, "credentials", &quote(step.credentials.name()));
+    }
+    if step.mode != Mode::default() {
+        line(out, "mode", &quote(step.mode.name()));
+    }
+    if step.redirect != RedirectMode::default() {
+        line(out, "redirect", &quote(step.redirect.name()));
+    }
+    if step.api != Api::default() {
+        line(out, "api", &quote(step.api.name()));
+    }
+    if let Some(query) = &step.server {
+        out.push_str("\n[scenario.request.server]\n");
+        server(out, query);
+    }
+    out.push_str("\n[scenario.request.expect]\n");
+    let expect = &step.expect;
+    line(out, "outcome", &quote(expect.outcome.name()));
+    let flags = [
+        ("preflight", expect.preflight),
+        ("reached_server", expect.reached_server),
+        ("cookies_sent", expect.cookies_sent),
+    ];
+    for (key, flag) in flags {
+        if let Some(flag) = flag {
+            line(out, key, &flag.to_string());
+        }
+    }
+    if let Some(reason) = expect.reason {
+        line(out, "reason", &quote(reason.name()));
+    }
+    if let Some(status) = expect.status {
+        line(out, "status", &status.to_string());
+    }
+    for (key, names) in
+        [("readable_headers", &expect.readable_headers), ("hidden_headers", &expect.hidden_headers)]
+    {
+        if !names.is_empty() {
+            let names: Vec<String> = names.iter().map(|name| quote(name)).collect();
+            line(out, key, &format!("[{}]", names.join(", ")));
+        }
+    }
+}
+
+/// The vocabulary query as a table: repeated words become lists, in query order.
+fn server(out: &mut String, query: &str) {
+    let mut words: Vec<(String, Vec<String>)> = Vec::new();
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match words.iter_mut().find(|(known, _)| *known == key) {
+            Some((_, values)) => values.push(value.into_owned()),
+            None => words.push((key.into_owned(), vec![value.into_owned()])),
+        }
+    }
+    for (key, values) in words {
+        let value = match &values[..] {
+            [one] => quote(one),
+            many => format!("[{}]", many.iter().map(|value| quote(value)).collect::<Vec<_>>().join(", ")),
+        };
+        line(out, &key, &value);
+    }
+}
+
+fn line(out: &mut String, key: &str, value: &str) {
+    let _ = writeln!(out, "{key} = {value}");
+}
+
+/// A TOML basic string.
+fn quote(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
+}
