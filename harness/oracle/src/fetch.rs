@@ -314,26 +314,28 @@ impl Plan {
                 cache: cache.clone(),
             }),
         };
-        let mut plan = Plan {
-            origin: None,
-            preflight: None,
-            preflight_cached: false,
-            dropped_headers,
-            sent_headers: Arc::from([]),
-            cookies: false,
-            tainting: None,
-            first,
-        };
-        if let Step::Send(fetch) = &mut plan.first {
-            let sent = fetch.request();
-            plan.origin = sent.origin.clone();
-            plan.sent_headers = Arc::clone(&fetch.headers);
-            plan.cookies = fetch.cookies();
-            plan.tainting = Some(fetch.tainting);
-            plan.preflight_cached = fetch.preflight_cached;
-            plan.preflight = fetch.first_preflight.take();
+        match first {
+            Step::Send(mut fetch) => Plan {
+                origin: fetch.request().origin.clone(),
+                preflight: fetch.first_preflight.take(),
+                preflight_cached: fetch.preflight_cached,
+                dropped_headers,
+                sent_headers: Arc::clone(&fetch.headers),
+                cookies: fetch.cookies(),
+                tainting: Some(fetch.tainting),
+                first: Step::Send(fetch),
+            },
+            Step::Done(_) => Plan {
+                origin: None,
+                preflight: None,
+                preflight_cached: false,
+                dropped_headers,
+                sent_headers: Arc::from([]),
+                cookies: false,
+                tainting: None,
+                first,
+            },
         }
-        plan
     }
 
     /// The error that stops the request before anything is sent (a `TypeError` in JS).
@@ -727,8 +729,9 @@ impl Fetch {
         })
     }
 
-    /// What the server must allow for this request, for fixes.
-    fn policy(&self) -> Policy {
+    /// What the server must allow for this request, for fixes. Called once the fetch is over,
+    /// so it takes the unsafe names rather than copying them.
+    fn take_policy(&mut self) -> Policy {
         Policy {
             origin: self.request_origin().to_owned(),
             credentials: self.credentialed(),
@@ -738,7 +741,7 @@ impl Fetch {
             } else {
                 vec![self.method.as_str().to_owned()]
             },
-            headers: self.unsafe_names.clone(),
+            headers: std::mem::take(&mut self.unsafe_names),
         }
     }
 
@@ -747,7 +750,7 @@ impl Fetch {
             End::Done(outcome) => outcome,
             End::Network(error) => Outcome::NetworkError(error),
             End::Blocked(reason, stage, status) => Outcome::Blocked(Box::new(Block {
-                policy: self.policy(),
+                policy: self.take_policy(),
                 reason,
                 stage,
                 status,
@@ -760,8 +763,7 @@ impl Fetch {
         let failed = matches!(outcome, Outcome::Blocked(_) | Outcome::NetworkError(_));
         if failed && self.preflight_branch {
             // "If corsWithPreflightResponse is a network error, clear cache entries."
-            let origin = self.request_origin().to_owned();
-            self.cache.clear(&origin, self.url.as_str());
+            self.cache.clear(&self.request_origin, self.url.as_str());
         }
         self.cache.prune(self.now);
         Step::Done(Verdict {
