@@ -412,6 +412,15 @@ impl Url {
         matches!(self.scheme(), "http" | "https" | "ws" | "wss" | "ftp") && self.host_end > self.host_start
     }
 
+    /// Whether this URL's tuple origin serializes as `origin`. Both sides are serialized the
+    /// same way (lower case, no default port), so comparing `scheme://` and `host[:port]` in
+    /// place is the origin comparison, done on every hop.
+    pub(crate) fn has_serialized_origin(&self, origin: &str) -> bool {
+        origin.strip_prefix(self.scheme()).and_then(|rest| rest.strip_prefix("://")).is_some_and(
+            |host_and_port| host_and_port == &self.serialization[self.host_start..self.path_start],
+        ) && self.has_tuple_origin()
+    }
+
     /// Whether two URLs are same-origin, without building their origins.
     pub fn is_same_origin(&self, other: &Url) -> bool {
         self.has_tuple_origin()
