@@ -37,7 +37,7 @@ impl Header {
 
     /// Whether this header's name is `name`, ignoring ASCII case.
     pub fn is(&self, name: &str) -> bool {
-        self.name.eq_ignore_ascii_case(name.as_bytes())
+        eq_ignore_ascii_case(&self.name, name.as_bytes())
     }
 }
 
@@ -51,6 +51,15 @@ impl fmt::Debug for Header {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", String::from_utf8_lossy(&self.name), String::from_utf8_lossy(&self.value))
     }
+}
+
+/// `[u8]::eq_ignore_ascii_case` without its early exit, which lets the loop compile to
+/// vector instructions: header names are compared on every header lookup, and the equal-length
+/// candidates (`Access-Control-Allow-Origin`...) are long and usually equal.
+pub(crate) fn eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x.to_ascii_lowercase() ^ y.to_ascii_lowercase()))
+            == 0
 }
 
 /// HTTP whitespace as the Fetch standard defines it: tab, LF, CR, space.
