@@ -820,15 +820,14 @@ fn page_headers(request: &Request, dropped: &mut Vec<DroppedHeader>) -> Result<V
 
 /// Whether a CORS-passing response is safe to cache across origins: it allows `*`, or it
 /// says `Vary: Origin` (or `Vary: *`).
+///
+/// `Vary` is looked at first: a well-configured server sends it, and then the (long)
+/// `Access-Control-Allow-Origin` name need not be searched for a second time.
 fn varies_on_origin(headers: &[Header]) -> bool {
-    let wildcard = header::get(headers, "access-control-allow-origin").as_deref() == Some(b"*");
-    wildcard
-        || header::values(headers, "vary").any(|value| {
-            value
-                .split(|b| *b == b',')
-                .map(trim)
-                .any(|item| item.eq_ignore_ascii_case(b"origin") || item == b"*")
-        })
+    let vary_origin = header::values(headers, "vary").any(|value| {
+        value.split(|b| *b == b',').map(trim).any(|item| item.eq_ignore_ascii_case(b"origin") || item == b"*")
+    });
+    vary_origin || header::get(headers, "access-control-allow-origin").as_deref() == Some(b"*")
 }
 
 /// The value a `no-cors` guard checks: what the header would read once appended.
