@@ -157,9 +157,15 @@ pub(crate) fn token_list<'a>(headers: &'a [Header], name: &'a str) -> Result<Opt
     Ok(present.then_some(items))
 }
 
-/// Lossy text for messages: bytes are shown as the browser would show them, never panicking.
+/// Lossy text: bytes are shown as the browser would show them, never panicking.
+///
+/// `str::from_utf8` first: it checks ASCII a word at a time, where `from_utf8_lossy` walks
+/// byte by byte, and the names, methods and URLs turned into text on every fetch are ASCII.
 pub(crate) fn show(bytes: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(bytes)
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Which request headers a page may set, and which of them need a preflight.
 
-use crate::header::{Header, is_token, trim};
+use crate::header::{self, Header, is_token, trim};
 use crate::method::is_forbidden_method;
 
 /// The longest value a safelisted request header may have.
@@ -116,7 +116,7 @@ pub fn cors_unsafe_names(headers: &[Header]) -> Vec<String> {
 
 /// A header name as lower-case text. Names reaching here are tokens, so this is lossless.
 fn lowercase_name(name: &[u8]) -> String {
-    String::from_utf8_lossy(name).to_ascii_lowercase()
+    header::show(name).to_ascii_lowercase()
 }
 
 /// "Forbidden request-header": headers the browser owns. A page that sets one is silently
