@@ -278,7 +278,6 @@ impl Url {
             validate_host(host)?;
         }
         let credentials = userinfo.is_some_and(|info| !info.is_empty());
-        let fragment_start = find_byte(path, b"#");
         // A port serializes as written unless it is the default (dropped), empty (the `:`
         // dropped) or has leading zeros.
         let port_as_written = match (port, port_text) {
@@ -291,8 +290,7 @@ impl Url {
             && !has_uppercase(host)
             && port_as_written
             && path.starts_with('/')
-            && fragment_start.is_none()
-            && !path.contains('\\');
+            && !path.bytes().any(|b| matches!(b, b'#' | b'\\'));
         if let Some(written) = written.filter(|_| as_written) {
             let host_start = scheme.len() + "://".len() + userinfo.map_or(0, |info| info.len() + 1);
             let host_end = host_start + host.len();
@@ -323,7 +321,7 @@ impl Url {
             text.push_str(&digits);
         }
         let path_start = text.len();
-        let path = &path[..fragment_start.unwrap_or(path.len())];
+        let path = strip_fragment(path);
         if path.is_empty() || path.starts_with('?') {
             text.push_str("/");
         }
