@@ -62,7 +62,7 @@ pub fn is_cors_safelisted_request_header(name: &[u8], value: &[u8]) -> bool {
     if value.len() > MAX_SAFELISTED_VALUE {
         return false;
     }
-    let is = |candidate: &[u8]| name.eq_ignore_ascii_case(candidate);
+    let is = |candidate: &[u8]| header::eq_ignore_ascii_case(name, candidate);
     if is(b"accept") {
         !value.iter().any(|b| is_cors_unsafe_byte(*b))
     } else if is(b"accept-language") || is(b"content-language") {
@@ -145,7 +145,7 @@ pub fn is_forbidden_request_header(name: &[u8], value: &[u8]) -> bool {
         b"upgrade",
         b"via",
     ];
-    if FORBIDDEN.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+    if FORBIDDEN.iter().any(|f| header::eq_ignore_ascii_case(f, name)) {
         return true;
     }
     let starts_with =
