@@ -380,6 +380,8 @@ pub struct Fetch {
     stream_body: bool,
     initial_url: Arc<str>,
     url: Url,
+    /// Whether `url` has the page's origin: asked on every hop, so worked out once per URL.
+    url_is_same_origin: bool,
     method: Method,
     headers: Arc<[Header]>,
     tainting: Tainting,
@@ -457,6 +459,7 @@ impl Fetch {
             stream_body: request.body == Body::Stream,
             initial_url: url.shared(),
             url,
+            url_is_same_origin: same_origin,
             method,
             // `Arc::default` shares one static empty slice: most requests set no headers.
             headers: if headers.is_empty() { Arc::default() } else { headers.into() },
@@ -555,10 +558,9 @@ impl Fetch {
     }
 
     fn prepare_hop(&mut self) -> Result<(), End> {
-        let same_origin = self.page.is_same_origin_with_url(&self.url);
         self.preflight_branch = false;
         self.unsafe_names.clear();
-        if !(same_origin && self.tainting == Tainting::Basic) {
+        if !(self.url_is_same_origin && self.tainting == Tainting::Basic) {
             match self.mode {
                 RequestMode::SameOrigin => {
                     return Err(End::Blocked(Reason::DisallowedByMode, Stage::Response, None));
@@ -680,9 +682,9 @@ impl Fetch {
             return Err(End::Network(NetworkError::TooManyRedirects));
         }
         self.redirects += 1;
-        let cross_origin_credentials = self.mode == RequestMode::Cors
-            && location.has_credentials()
-            && !self.page.is_same_origin_with_url(&location);
+        let location_is_same_origin = self.page.is_same_origin_with_url(&location);
+        let cross_origin_credentials =
+            self.mode == RequestMode::Cors && location.has_credentials() && !location_is_same_origin;
         if cross_origin_credentials || (self.tainting == Tainting::Cors && location.has_credentials()) {
             return Err(End::Blocked(
                 Reason::RedirectContainsCredentials { location: location.to_string() },
@@ -701,11 +703,12 @@ impl Fetch {
         if !self.url.is_same_origin(&location) {
             self.drop_headers(|h| h.is("authorization"));
             // Once `null`, always `null` (an opaque page's origin already is).
-            if &*self.request_origin != "null" && !self.page.is_same_origin_with_url(&self.url) {
+            if &*self.request_origin != "null" && !self.url_is_same_origin {
                 self.request_origin = Arc::from("null");
             }
         }
         self.url = location;
+        self.url_is_same_origin = location_is_same_origin;
         self.prepare_hop()
     }
 
