@@ -410,7 +410,8 @@ enum End {
 
 impl Fetch {
     /// Validates the page's request the way the `Request` constructor and `XMLHttpRequest`
-    /// do, and sets up the state. Errors are the `TypeError`s thrown before anything is sent.
+    /// do, and sets up the state, boxed where it is built since the state machine hands it
+    /// out boxed. Errors are the `TypeError`s thrown before anything is sent.
     fn new(
         engine: Engine,
         page: &Origin,
@@ -418,7 +419,7 @@ impl Fetch {
         cache: &PreflightCache,
         now: Duration,
         dropped: &mut Vec<DroppedHeader>,
-    ) -> Result<Fetch, NetworkError> {
+    ) -> Result<Box<Fetch>, NetworkError> {
         let invalid_url = || NetworkError::InvalidUrl { url: request.url.clone() };
         let url = match Url::parse_with_base(&request.url, None) {
             Err(UrlError::RelativeWithoutBase) => {
@@ -448,7 +449,7 @@ impl Fetch {
         if request.mode == RequestMode::NoCors && !same_origin && request.redirect != RedirectMode::Follow {
             return Err(NetworkError::NoCorsRedirectNotFollowed);
         }
-        Ok(Fetch {
+        Ok(Box::new(Fetch {
             engine,
             page: page.clone(),
             initiator: request.initiator,
@@ -475,7 +476,7 @@ impl Fetch {
             warnings: Vec::new(),
             pending: Pending::Actual,
             first_preflight: None,
-        })
+        }))
     }
 
     /// The request the browser is sending now.
@@ -550,10 +551,10 @@ impl Fetch {
     }
 
     /// Main fetch for the current URL: decides tainting and whether a preflight goes first.
-    fn begin_hop(mut self) -> Step {
+    fn begin_hop(mut self: Box<Self>) -> Step {
         match self.prepare_hop() {
-            Ok(()) => Step::Send(Box::new(self)),
-            Err(end) => Box::new(self).finish(end),
+            Ok(()) => Step::Send(self),
+            Err(end) => self.finish(end),
         }
     }
 
