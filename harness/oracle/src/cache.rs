@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::engine::Engine;
+use crate::header;
 
 /// What one cache entry allows: a method (byte-exact) or a header name (lower-cased).
 /// Either may be `*`.
@@ -130,9 +131,9 @@ impl PreflightCache {
             self.clear(&lookup.origin, &lookup.url);
         }
         let expires_at = lookup.now.saturating_add(max_age);
-        let keys = methods.iter().map(|m| CacheKey::Method(Arc::from(&*String::from_utf8_lossy(m)))).chain(
+        let keys = methods.iter().map(|m| CacheKey::Method(Arc::from(&*header::show(m)))).chain(
             headers.iter().map(|h| {
-                let name = String::from_utf8_lossy(h);
+                let name = header::show(h);
                 CacheKey::Header(if name.bytes().any(|b| b.is_ascii_uppercase()) {
                     Arc::from(name.to_ascii_lowercase())
                 } else {

@@ -314,26 +314,28 @@ impl Plan {
                 cache: cache.clone(),
             }),
         };
-        let mut plan = Plan {
-            origin: None,
-            preflight: None,
-            preflight_cached: false,
-            dropped_headers,
-            sent_headers: Arc::from([]),
-            cookies: false,
-            tainting: None,
-            first,
-        };
-        if let Step::Send(fetch) = &mut plan.first {
-            let sent = fetch.request();
-            plan.origin = sent.origin.clone();
-            plan.sent_headers = Arc::clone(&fetch.headers);
-            plan.cookies = fetch.cookies();
-            plan.tainting = Some(fetch.tainting);
-            plan.preflight_cached = fetch.preflight_cached;
-            plan.preflight = fetch.first_preflight.take();
+        match first {
+            Step::Send(mut fetch) => Plan {
+                origin: fetch.request().origin.clone(),
+                preflight: fetch.first_preflight.take(),
+                preflight_cached: fetch.preflight_cached,
+                dropped_headers,
+                sent_headers: Arc::clone(&fetch.headers),
+                cookies: fetch.cookies(),
+                tainting: Some(fetch.tainting),
+                first: Step::Send(fetch),
+            },
+            Step::Done(_) => Plan {
+                origin: None,
+                preflight: None,
+                preflight_cached: false,
+                dropped_headers,
+                sent_headers: Arc::default(),
+                cookies: false,
+                tainting: None,
+                first,
+            },
         }
-        plan
     }
 
     /// The error that stops the request before anything is sent (a `TypeError` in JS).
@@ -378,6 +380,8 @@ pub struct Fetch {
     stream_body: bool,
     initial_url: Arc<str>,
     url: Url,
+    /// Whether `url` has the page's origin: asked on every hop, so worked out once per URL.
+    url_is_same_origin: bool,
     method: Method,
     headers: Arc<[Header]>,
     tainting: Tainting,
@@ -406,7 +410,8 @@ enum End {
 
 impl Fetch {
     /// Validates the page's request the way the `Request` constructor and `XMLHttpRequest`
-    /// do, and sets up the state. Errors are the `TypeError`s thrown before anything is sent.
+    /// do, and sets up the state, boxed where it is built since the state machine hands it
+    /// out boxed. Errors are the `TypeError`s thrown before anything is sent.
     fn new(
         engine: Engine,
         page: &Origin,
@@ -414,7 +419,7 @@ impl Fetch {
         cache: &PreflightCache,
         now: Duration,
         dropped: &mut Vec<DroppedHeader>,
-    ) -> Result<Fetch, NetworkError> {
+    ) -> Result<Box<Fetch>, NetworkError> {
         let invalid_url = || NetworkError::InvalidUrl { url: request.url.clone() };
         let url = match Url::parse_with_base(&request.url, None) {
             Err(UrlError::RelativeWithoutBase) => {
@@ -447,7 +452,7 @@ impl Fetch {
         if request.mode == RequestMode::NoCors && !same_origin && request.redirect != RedirectMode::Follow {
             return Err(NetworkError::NoCorsRedirectNotFollowed);
         }
-        Ok(Fetch {
+        Ok(Box::new(Fetch {
             engine,
             page: page.clone(),
             initiator: request.initiator,
@@ -458,8 +463,10 @@ impl Fetch {
             stream_body: request.body == Body::Stream,
             initial_url: url.shared(),
             url,
+            url_is_same_origin: same_origin,
             method,
-            headers: headers.into(),
+            // `Arc::default` shares one static empty slice: most requests set no headers.
+            headers: if headers.is_empty() { Arc::default() } else { headers.into() },
             tainting: Tainting::Basic,
             request_origin: page.shared(),
             redirects: 0,
@@ -472,7 +479,7 @@ impl Fetch {
             warnings: Vec::new(),
             pending: Pending::Actual,
             first_preflight: None,
-        })
+        }))
     }
 
     /// The request the browser is sending now.
@@ -547,18 +554,17 @@ impl Fetch {
     }
 
     /// Main fetch for the current URL: decides tainting and whether a preflight goes first.
-    fn begin_hop(mut self) -> Step {
+    fn begin_hop(mut self: Box<Self>) -> Step {
         match self.prepare_hop() {
-            Ok(()) => Step::Send(Box::new(self)),
-            Err(end) => Box::new(self).finish(end),
+            Ok(()) => Step::Send(self),
+            Err(end) => self.finish(end),
         }
     }
 
     fn prepare_hop(&mut self) -> Result<(), End> {
-        let same_origin = self.page.is_same_origin_with_url(&self.url);
         self.preflight_branch = false;
         self.unsafe_names.clear();
-        if !(same_origin && self.tainting == Tainting::Basic) {
+        if !(self.url_is_same_origin && self.tainting == Tainting::Basic) {
             match self.mode {
                 // Main fetch: "request's mode is same-origin: return a network error".
                 RequestMode::SameOrigin => {
@@ -684,9 +690,9 @@ impl Fetch {
             return Err(End::Network(NetworkError::TooManyRedirects));
         }
         self.redirects += 1;
-        let cross_origin_credentials = self.mode == RequestMode::Cors
-            && location.has_credentials()
-            && !self.page.is_same_origin_with_url(&location);
+        let location_is_same_origin = self.page.is_same_origin_with_url(&location);
+        let cross_origin_credentials =
+            self.mode == RequestMode::Cors && location.has_credentials() && !location_is_same_origin;
         if cross_origin_credentials || (self.tainting == Tainting::Cors && location.has_credentials()) {
             return Err(End::Blocked(
                 Reason::RedirectContainsCredentials { location: location.to_string() },
@@ -705,11 +711,12 @@ impl Fetch {
         if !self.url.is_same_origin(&location) {
             self.drop_headers(|h| h.is("authorization"));
             // Once `null`, always `null` (an opaque page's origin already is).
-            if &*self.request_origin != "null" && !self.page.is_same_origin_with_url(&self.url) {
+            if &*self.request_origin != "null" && !self.url_is_same_origin {
                 self.request_origin = Arc::from("null");
             }
         }
         self.url = location;
+        self.url_is_same_origin = location_is_same_origin;
         self.prepare_hop()
     }
 
@@ -734,8 +741,9 @@ impl Fetch {
         })
     }
 
-    /// What the server must allow for this request, for fixes.
-    fn policy(&self) -> Policy {
+    /// What the server must allow for this request, for fixes. Called once the fetch is over,
+    /// so it takes the unsafe names rather than copying them.
+    fn take_policy(&mut self) -> Policy {
         Policy {
             origin: self.request_origin().to_owned(),
             credentials: self.credentialed(),
@@ -745,7 +753,7 @@ impl Fetch {
             } else {
                 vec![self.method.as_str().to_owned()]
             },
-            headers: self.unsafe_names.clone(),
+            headers: std::mem::take(&mut self.unsafe_names),
         }
     }
 
@@ -754,11 +762,11 @@ impl Fetch {
             End::Done(outcome) => outcome,
             End::Network(error) => Outcome::NetworkError(error),
             End::Blocked(reason, stage, status) => Outcome::Blocked(Box::new(Block {
-                policy: self.policy(),
+                policy: self.take_policy(),
                 reason,
                 stage,
                 status,
-                initial_url: self.initial_url.to_string(),
+                initial_url: String::from(&*self.initial_url),
                 url: self.url.as_str().to_owned(),
                 page_origin: self.page.serialize(),
                 initiator: self.initiator,
@@ -767,8 +775,7 @@ impl Fetch {
         let failed = matches!(outcome, Outcome::Blocked(_) | Outcome::NetworkError(_));
         if failed && self.preflight_branch {
             // "If corsWithPreflightResponse is a network error, clear cache entries."
-            let origin = self.request_origin().to_owned();
-            self.cache.clear(&origin, self.url.as_str());
+            self.cache.clear(&self.request_origin, self.url.as_str());
         }
         self.cache.prune(self.now);
         Step::Done(Verdict {
@@ -832,15 +839,14 @@ fn page_headers(request: &Request, dropped: &mut Vec<DroppedHeader>) -> Result<V
 
 /// Whether a CORS-passing response is safe to cache across origins: it allows `*`, or it
 /// says `Vary: Origin` (or `Vary: *`).
+///
+/// `Vary` is looked at first: a well-configured server sends it, and then the (long)
+/// `Access-Control-Allow-Origin` name need not be searched for a second time.
 fn varies_on_origin(headers: &[Header]) -> bool {
-    let wildcard = header::get(headers, "access-control-allow-origin").as_deref() == Some(b"*");
-    wildcard
-        || header::values(headers, "vary").any(|value| {
-            value
-                .split(|b| *b == b',')
-                .map(trim)
-                .any(|item| item.eq_ignore_ascii_case(b"origin") || item == b"*")
-        })
+    let vary_origin = header::values(headers, "vary").any(|value| {
+        value.split(|b| *b == b',').map(trim).any(|item| item.eq_ignore_ascii_case(b"origin") || item == b"*")
+    });
+    vary_origin || header::get(headers, "access-control-allow-origin").as_deref() == Some(b"*")
 }
 
 /// The value a `no-cors` guard checks: what the header would read once appended.

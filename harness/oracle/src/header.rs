@@ -37,7 +37,7 @@ impl Header {
 
     /// Whether this header's name is `name`, ignoring ASCII case.
     pub fn is(&self, name: &str) -> bool {
-        self.name.eq_ignore_ascii_case(name.as_bytes())
+        eq_ignore_ascii_case(&self.name, name.as_bytes())
     }
 }
 
@@ -53,6 +53,15 @@ impl fmt::Debug for Header {
     }
 }
 
+/// `[u8]::eq_ignore_ascii_case` without its early exit, which lets the loop compile to
+/// vector instructions: header names are compared on every header lookup, and the equal-length
+/// candidates (`Access-Control-Allow-Origin`...) are long and usually equal.
+pub(crate) fn eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x.to_ascii_lowercase() ^ y.to_ascii_lowercase()))
+            == 0
+}
+
 /// HTTP whitespace as the Fetch standard defines it: tab, LF, CR, space.
 pub(crate) fn is_http_whitespace(byte: u8) -> bool {
     matches!(byte, b'\t' | b'\n' | b'\r' | b' ')
@@ -65,9 +74,27 @@ pub(crate) fn trim(value: &[u8]) -> &[u8] {
     &value[start..end]
 }
 
+/// Token characters (RFC 9110 `tchar`) as a table: every byte of every header name and
+/// method is checked.
+const TOKEN_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = (byte as u8).is_ascii_alphanumeric();
+        byte += 1;
+    }
+    let punctuation = b"!#$%&'*+-.^_`|~";
+    let mut i = 0;
+    while i < punctuation.len() {
+        table[punctuation[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// A token character (RFC 9110 `tchar`): what header names and methods are made of.
 pub(crate) fn is_token_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+    TOKEN_BYTES[usize::from(byte)]
 }
 
 /// Whether `bytes` is a non-empty token.
@@ -130,9 +157,15 @@ pub(crate) fn token_list<'a>(headers: &'a [Header], name: &'a str) -> Result<Opt
     Ok(present.then_some(items))
 }
 
-/// Lossy text for messages: bytes are shown as the browser would show them, never panicking.
+/// Lossy text: bytes are shown as the browser would show them, never panicking.
+///
+/// `str::from_utf8` first: it checks ASCII a word at a time, where `from_utf8_lossy` walks
+/// byte by byte, and the names, methods and URLs turned into text on every fetch are ASCII.
 pub(crate) fn show(bytes: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(bytes)
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 #[cfg(test)]

@@ -62,6 +62,10 @@ impl Method {
 
     /// Validates and normalizes a method the page wrote.
     pub fn normalize(bytes: &[u8]) -> Result<Method, MethodError> {
+        // Pages nearly always write a standard method in capitals: no checks needed then.
+        if let Some(standard) = NORMALIZED.iter().find(|m| m.as_bytes() == bytes) {
+            return Ok(Method(Cow::Borrowed(standard)));
+        }
         if !is_token(bytes) {
             return Err(MethodError::NotAToken);
         }

@@ -104,12 +104,7 @@ impl Origin {
     /// Whether `url` has this origin, without building the URL's origin.
     pub fn is_same_origin_with_url(&self, url: &Url) -> bool {
         match &self.0.repr {
-            Repr::Tuple { scheme, host, port } => {
-                url.has_tuple_origin()
-                    && **scheme == *url.scheme()
-                    && **host == *url.host()
-                    && *port == url.port()
-            }
+            Repr::Tuple { .. } => url.has_serialized_origin(self.as_str()),
             Repr::Opaque => false,
         }
     }

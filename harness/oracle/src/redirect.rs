@@ -24,7 +24,7 @@ pub(crate) fn location(response: &Response, base: &Url) -> Option<Result<Url, St
     }
     let mut values = header::values(&response.headers, "location");
     let first = values.next()?;
-    let text = String::from_utf8_lossy(first);
+    let text = header::show(first);
     if values.any(|other| other != first) {
         return Some(Err(text.into_owned()));
     }

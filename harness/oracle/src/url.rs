@@ -5,6 +5,7 @@
 //! `Location`. Hosts are lower-cased ASCII; internationalized hosts are rejected rather than
 //! half-converted, and dot segments are kept as written (they do not change the origin).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -78,6 +79,10 @@ const FORBIDDEN_HOST_BYTES: [bool; 256] = {
     }
     table
 };
+
+fn has_uppercase(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_uppercase())
+}
 
 fn is_forbidden_host_byte(byte: u8) -> bool {
     FORBIDDEN_HOST_BYTES[usize::from(byte)]
@@ -214,7 +219,7 @@ impl Url {
         let end = text.bytes().rposition(|b| b > b' ').map_or(start, |i| i + 1);
         let text = &text[start..end];
         match parse_scheme(text) {
-            Some((scheme, rest)) => Url::parse_absolute(scheme, rest),
+            Some((scheme, rest)) => Url::parse_absolute(scheme, rest, Some(text)),
             None => match base {
                 Some(base) => base.resolve(text),
                 None => Err(UrlError::RelativeWithoutBase),
@@ -222,21 +227,27 @@ impl Url {
         }
     }
 
-    fn parse_absolute(scheme: &str, rest: &str) -> Result<Url, UrlError> {
-        let mut text = TextBuilder::new();
-        text.push_lowercase(scheme);
-        let scheme_end = text.len();
-        let special = is_special(text.as_str());
-        text.push_str(":");
+    /// Parses `scheme:rest`. `written` is the whole text when it is in one piece: a URL
+    /// already written the way it serializes (lower-case scheme and host, no default port, a
+    /// path, no fragment), which is what pages and servers almost always send, is then shared
+    /// as it is rather than rebuilt.
+    fn parse_absolute(scheme: &str, rest: &str, written: Option<&str>) -> Result<Url, UrlError> {
+        let scheme_as_written = !has_uppercase(scheme);
+        let scheme: Cow<'_, str> =
+            if scheme_as_written { Cow::Borrowed(scheme) } else { Cow::Owned(scheme.to_ascii_lowercase()) };
+        let special = is_special(&scheme);
         let Some(after_slashes) =
             rest.strip_prefix("//").or_else(|| special.then(|| rest.trim_start_matches('/')))
         else {
             // No authority: an opaque URL such as `data:` or `about:blank`.
+            let mut text = TextBuilder::new();
+            text.push_str(&scheme);
+            text.push_str(":");
             let path_start = text.len();
             text.push_str(strip_fragment(rest));
             return Ok(Url {
                 serialization: text.into_shared(),
-                scheme_end,
+                scheme_end: scheme.len(),
                 host_start: path_start,
                 host_end: path_start,
                 port: None,
@@ -258,16 +269,44 @@ impl Url {
         } else {
             rfind_byte(host_port, b':')
         };
-        let (host, port) = match port_start {
-            Some(i) if host_port[i..].starts_with(':') => (&host_port[..i], &host_port[i + 1..]),
-            _ => (host_port, ""),
+        let (host, port_text) = match port_start {
+            Some(i) if host_port[i..].starts_with(':') => (&host_port[..i], Some(&host_port[i + 1..])),
+            _ => (host_port, None),
         };
-        let scheme = &text.as_str()[..scheme_end];
-        let port = parse_port(port)?.filter(|p| Some(*p) != default_port(scheme));
+        let port = parse_port(port_text.unwrap_or(""))?.filter(|p| Some(*p) != default_port(&scheme));
         if special || !host.is_empty() {
             validate_host(host)?;
         }
-        text.push_str("//");
+        let credentials = userinfo.is_some_and(|info| !info.is_empty());
+        // A port serializes as written unless it is the default (dropped), empty (the `:`
+        // dropped) or has leading zeros.
+        let port_as_written = match (port, port_text) {
+            (None, None) => true,
+            (Some(_), Some(digits)) => digits == "0" || !digits.starts_with('0'),
+            _ => false,
+        };
+        let as_written = scheme_as_written
+            && rest.starts_with("//")
+            && !has_uppercase(host)
+            && port_as_written
+            && path.starts_with('/')
+            && !path.bytes().any(|b| matches!(b, b'#' | b'\\'));
+        if let Some(written) = written.filter(|_| as_written) {
+            let host_start = scheme.len() + "://".len() + userinfo.map_or(0, |info| info.len() + 1);
+            let host_end = host_start + host.len();
+            return Ok(Url {
+                serialization: Arc::from(written),
+                scheme_end: scheme.len(),
+                host_start,
+                host_end,
+                port,
+                path_start: host_end + port_text.map_or(0, |digits| digits.len() + 1),
+                credentials,
+            });
+        }
+        let mut text = TextBuilder::new();
+        text.push_str(&scheme);
+        text.push_str("://");
         if let Some(userinfo) = userinfo {
             text.push_str(userinfo);
             text.push_str("@");
@@ -293,12 +332,12 @@ impl Url {
         }
         Ok(Url {
             serialization: text.into_shared(),
-            scheme_end,
+            scheme_end: scheme.len(),
             host_start,
             host_end,
             port,
             path_start,
-            credentials: userinfo.is_some_and(|info| !info.is_empty()),
+            credentials,
         })
     }
 
@@ -306,7 +345,7 @@ impl Url {
     fn resolve(&self, reference: &str) -> Result<Url, UrlError> {
         let reference = strip_fragment(reference);
         if reference.starts_with("//") {
-            return Url::parse_absolute(self.scheme(), reference);
+            return Url::parse_absolute(self.scheme(), reference, None);
         }
         let path = self.path();
         let path_without_query = path.split('?').next().unwrap_or("");
@@ -386,6 +425,15 @@ impl Url {
         matches!(self.scheme(), "http" | "https" | "ws" | "wss" | "ftp") && self.host_end > self.host_start
     }
 
+    /// Whether this URL's tuple origin serializes as `origin`. Both sides are serialized the
+    /// same way (lower case, no default port), so comparing `scheme://` and `host[:port]` in
+    /// place is the origin comparison, done on every hop.
+    pub(crate) fn has_serialized_origin(&self, origin: &str) -> bool {
+        origin.strip_prefix(self.scheme()).and_then(|rest| rest.strip_prefix("://")).is_some_and(
+            |host_and_port| host_and_port == &self.serialization[self.host_start..self.path_start],
+        ) && self.has_tuple_origin()
+    }
+
     /// Whether two URLs are same-origin, without building their origins.
     pub fn is_same_origin(&self, other: &Url) -> bool {
         self.has_tuple_origin()
@@ -463,6 +511,32 @@ mod tests {
         assert_eq!("http://a:99999/".parse::<Url>(), Err(UrlError::InvalidPort));
         assert_eq!("http://a:x/".parse::<Url>(), Err(UrlError::InvalidPort));
         assert_eq!("/x".parse::<Url>(), Err(UrlError::RelativeWithoutBase));
+    }
+
+    #[test]
+    fn url_shared_as_written_equals_url_rebuilt() {
+        for text in [
+            "https://api.test/a?b",
+            "http://u:p@a.test:8080/x",
+            "http://[::1]:0/",
+            "HTTP://A.test/",
+            "http://a.test:080/",
+            "http://a.test:80/",
+            "http://a.test:/",
+            "http://a.test",
+            "http://a.test?x",
+            "http://a.test/x#f",
+            "http://a.test\\x",
+            "http:a.test/x",
+            "data:text/plain,hi#x",
+        ] {
+            let (scheme, rest) = parse_scheme(text).unwrap();
+            assert_eq!(
+                Url::parse_absolute(scheme, rest, Some(text)),
+                Url::parse_absolute(scheme, rest, None),
+                "{text}"
+            );
+        }
     }
 
     #[test]
