@@ -76,6 +76,20 @@ impl Engine {
         matches!(self, Engine::Chromium | Engine::WebKit)
     }
 
+    /// Whether `Access-Control-Allow-Headers: *` covers `Authorization`. The standard says
+    /// never; Chromium only deprecated it (a console warning, chromestatus 5742041264816128)
+    /// and still lets it through, so the oracle warns instead of blocking there.
+    pub fn wildcard_covers_authorization(self) -> bool {
+        self == Engine::Chromium
+    }
+
+    /// Whether a preflighted fetch that fails (the actual response refused by the CORS check,
+    /// say) clears the preflight cache entries of its origin and URL, as the standard's HTTP
+    /// fetch says. Chromium keeps them: a repeat within Max-Age goes without a preflight.
+    pub fn clears_preflight_cache_on_failure(self) -> bool {
+        self != Engine::Chromium
+    }
+
     /// The engine's name as users know it.
     pub fn name(self) -> &'static str {
         match self {

@@ -201,6 +201,13 @@ pub enum Warning {
         /// The URL of the response.
         url: String,
     },
+    /// `Authorization` was allowed only by `Access-Control-Allow-Headers: *`, which the
+    /// standard never lets cover it. The engine still allows it, but has deprecated it: name
+    /// `Authorization` in the list.
+    AuthorizationCoveredByWildcard {
+        /// The URL of the preflight.
+        url: String,
+    },
 }
 
 /// The oracle's answer.
@@ -650,6 +657,9 @@ impl Fetch {
             now: self.now,
         };
         self.cache.store(self.engine, &lookup, &grant.methods, &grant.headers, grant.max_age);
+        if grant.authorization_by_wildcard {
+            self.warnings.push(Warning::AuthorizationCoveredByWildcard { url: self.url.as_str().to_owned() });
+        }
         self.send_actual();
         Ok(())
     }
@@ -773,7 +783,7 @@ impl Fetch {
             })),
         };
         let failed = matches!(outcome, Outcome::Blocked(_) | Outcome::NetworkError(_));
-        if failed && self.preflight_branch {
+        if failed && self.preflight_branch && self.engine.clears_preflight_cache_on_failure() {
             // "If corsWithPreflightResponse is a network error, clear cache entries."
             self.cache.clear(&self.request_origin, self.url.as_str());
         }
