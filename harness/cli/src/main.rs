@@ -1,5 +1,6 @@
 //! `corsproof`: test CORS the way a browser does.
 
+mod check;
 mod scenarios;
 mod serve;
 
@@ -28,6 +29,9 @@ enum Command {
     Record(scenarios::RecordArgs),
     /// Serve the mock origins until Ctrl-C.
     Serve(serve::ServeArgs),
+    /// Diagnose a live URL the way a browser would: the exchanges, the verdict and the fix.
+    /// Exit 0 when the browser would allow it, 1 when not, 2 when it could not be checked.
+    Check(check::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
             Command::Run(args) => scenarios::run(args).await,
             Command::Record(args) => scenarios::record(args).await,
             Command::Serve(args) => serve::run(args).await,
+            Command::Check(args) => check::run(args).await,
         }
     });
     match outcome {

@@ -1,0 +1,241 @@
+//! A checked probe: every exchange as it happened and the browser's verdict, rendered the way a
+//! developer reads it (a condensed `curl -v`, then the console's words, then the fix).
+
+use std::fmt::{self, Write as _};
+
+use corsproof_oracle::{Block, Engine, Outcome, RequestKind, SentRequest, Verdict, Warning};
+
+use crate::client::{ClientError, Received};
+use crate::probe::Probe;
+
+/// One request the browser would send, and what the server answered.
+#[derive(Clone, Debug)]
+pub struct Hop {
+    /// The request, as the oracle planned it.
+    pub sent: SentRequest,
+    /// The headers put on the wire, `Origin` first.
+    pub headers: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The answer, or why there was none.
+    pub received: Result<Received, ClientError>,
+}
+
+impl Hop {
+    /// Whether this was the preflight.
+    pub fn is_preflight(&self) -> bool {
+        self.sent.kind == RequestKind::Preflight
+    }
+
+    /// Every value of a response header (name compared case-insensitively).
+    pub fn response_header(&self, name: &str) -> Vec<String> {
+        let Ok(received) = &self.received else { return Vec::new() };
+        received
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .collect()
+    }
+
+    /// The status, when an answer came.
+    pub fn status(&self) -> Option<u16> {
+        self.received.as_ref().ok().map(|r| r.status)
+    }
+}
+
+/// The result of a check: the exchanges and the verdict.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    pub(crate) probe: Probe,
+    pub(crate) engine: Engine,
+    pub(crate) hops: Vec<Hop>,
+    pub(crate) verdict: Verdict,
+}
+
+impl Checked {
+    /// The probe that was checked.
+    pub fn probe(&self) -> &Probe {
+        &self.probe
+    }
+
+    /// Every exchange, in order (preflight, actual request, redirect hops).
+    pub fn hops(&self) -> &[Hop] {
+        &self.hops
+    }
+
+    /// The preflight exchange, if one was needed.
+    pub fn preflight(&self) -> Option<&Hop> {
+        self.hops.iter().find(|hop| hop.is_preflight())
+    }
+
+    /// The last actual (non-preflight) exchange, if the request got that far.
+    pub fn actual(&self) -> Option<&Hop> {
+        self.hops.iter().rev().find(|hop| !hop.is_preflight())
+    }
+
+    /// The oracle's verdict.
+    pub fn verdict(&self) -> &Verdict {
+        &self.verdict
+    }
+
+    /// Whether the page would get the response.
+    pub fn is_allowed(&self) -> bool {
+        self.verdict.is_allowed()
+    }
+
+    /// The CORS block, if the browser would refuse the response.
+    pub fn block(&self) -> Option<&Block> {
+        self.verdict.block()
+    }
+
+    /// Why no exchange got an answer (connection refused, timeout, TLS), if that is how it ended.
+    pub fn connection_error(&self) -> Option<&ClientError> {
+        self.hops.iter().find_map(|hop| hop.received.as_ref().err())
+    }
+
+    /// What the browser's console says, when the page does not get the response.
+    pub fn console_message(&self) -> Option<String> {
+        match self.connection_error() {
+            Some(error) => {
+                Some(format!("{} ({error})", self.verdict.explain(self.engine).unwrap_or_default()))
+            }
+            None => self.verdict.explain(self.engine),
+        }
+    }
+
+    /// Panics, with the whole report, unless the page would get the response.
+    #[track_caller]
+    pub fn assert_allowed(&self) {
+        if !self.is_allowed() {
+            panic!("a browser would not let the page read this response\n\n{self}");
+        }
+    }
+
+    /// Panics, with the whole report, unless the browser would refuse the response for a CORS
+    /// reason (not a connection error).
+    #[track_caller]
+    pub fn assert_blocked(&self) {
+        if self.block().is_none() {
+            panic!("a browser would not block this request for CORS\n\n{self}");
+        }
+    }
+
+    /// The exchanges as a condensed `curl -v`: `>` what was sent, `<` what came back.
+    pub fn exchange(&self) -> String {
+        let mut out = String::new();
+        for hop in &self.hops {
+            let what = if hop.is_preflight() { "  (preflight)" } else { "" };
+            let _ = writeln!(out, "> {} {}{what}", hop.sent.method.as_str(), hop.sent.url);
+            for (name, value) in &hop.headers {
+                let _ = writeln!(out, "> {}: {}", title_case(name), String::from_utf8_lossy(value));
+            }
+            match &hop.received {
+                Ok(received) => {
+                    let _ = writeln!(out, "< {} {}", received.version, received.status);
+                    for (name, value) in &received.headers {
+                        let _ = writeln!(out, "< {name}: {}", String::from_utf8_lossy(value));
+                    }
+                }
+                Err(error) => {
+                    let _ = writeln!(out, "< no answer: {error}");
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// One line: what the page gets.
+    pub fn summary(&self) -> String {
+        match &self.verdict.outcome {
+            Outcome::Allowed(response) => {
+                let mut names: Vec<String> = response
+                    .headers
+                    .iter()
+                    .map(|h| String::from_utf8_lossy(&h.name).to_ascii_lowercase())
+                    .collect();
+                names.sort();
+                names.dedup();
+                format!(
+                    "allowed: the page reads status {} and headers [{}]",
+                    response.status,
+                    names.join(", ")
+                )
+            }
+            Outcome::Opaque => "allowed, opaque: the page can read nothing of it".to_owned(),
+            Outcome::OpaqueRedirect => "an opaque redirect: the page can read nothing of it".to_owned(),
+            Outcome::Blocked(block) => {
+                let stage = match block.stage {
+                    corsproof_oracle::Stage::Preflight => "at the preflight",
+                    _ => "on the response",
+                };
+                format!("blocked {stage}: the page gets a network error")
+            }
+            Outcome::NetworkError(_) => "a network error: the page gets no response".to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for Checked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let credentials = if self.probe.credentials { ", credentials: include" } else { "" };
+        writeln!(
+            f,
+            "{} {} from a page at {}{credentials}\n",
+            self.probe.method, self.probe.url, self.probe.origin
+        )?;
+        f.write_str(&self.exchange())?;
+        writeln!(f, "{} ({})", self.summary(), self.engine)?;
+        if let Some(message) = self.console_message() {
+            writeln!(f, "  {message}")?;
+        }
+        for warning in &self.verdict.warnings {
+            writeln!(f, "warning: {}", warning_text(warning))?;
+        }
+        if let Some(block) = self.block() {
+            let fix = block.fix();
+            writeln!(f, "\nfix: {}", fix.summary)?;
+            for header in &fix.headers {
+                let on = if header.preflight_only { " (on the preflight answer)" } else { "" };
+                writeln!(f, "  {}: {}{on}", header.name, header.value)?;
+            }
+            for (name, snippet) in [
+                ("Express (cors)", &fix.express),
+                ("nginx", &fix.nginx),
+                ("Django (django-cors-headers)", &fix.django),
+                ("tower-http", &fix.tower_http),
+            ] {
+                writeln!(f, "\n  {name}:")?;
+                for line in snippet.lines() {
+                    writeln!(f, "    {line}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn warning_text(warning: &Warning) -> String {
+    match warning {
+        Warning::MissingVaryOrigin { url } => format!(
+            "{url} allows one origin without `Vary: Origin`: a cache can serve it to a page of another origin"
+        ),
+        Warning::AuthorizationCoveredByWildcard { url } => format!(
+            "{url}: `Access-Control-Allow-Headers: *` covers Authorization only in Chromium, which has deprecated it; name Authorization"
+        ),
+        other => format!("{other:?}"),
+    }
+}
+
+/// `access-control-request-method` as `Access-Control-Request-Method`, for reading.
+fn title_case(name: &[u8]) -> String {
+    let text = String::from_utf8_lossy(name);
+    text.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map_or(String::new(), |first| first.to_ascii_uppercase().to_string() + chars.as_str())
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}

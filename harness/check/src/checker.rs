@@ -1,0 +1,167 @@
+//! The driver: the oracle says what the browser sends, the client sends it, the oracle judges
+//! each answer, hop by hop, until the verdict.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use corsproof_oracle::{Engine, Oracle, PreflightCache, RequestKind, Response, Step};
+use rustls::pki_types::CertificateDer;
+
+use crate::checked::{Checked, Hop};
+use crate::client::Client;
+use crate::probe::{Probe, ProbeError};
+
+/// Checks probes against live servers, as one browser engine would.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), corsproof_check::ProbeError> {
+/// use corsproof_check::{Checker, Probe};
+/// let checker = Checker::new();
+/// let checked = checker.check(&Probe::new("http://127.0.0.1:3000/api").origin("https://app.example")).await?;
+/// checked.assert_allowed();
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Checker {
+    client: Client,
+    engine: Engine,
+}
+
+impl Default for Checker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Checker {
+    /// How long one exchange may take before it counts as no answer.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// Judges as Chromium, trusts the web's certificate roots, waits 10 s per exchange.
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// A checker with other options.
+    pub fn builder() -> CheckerBuilder {
+        CheckerBuilder {
+            engine: Engine::Chromium,
+            roots: Vec::new(),
+            insecure: false,
+            timeout: Self::DEFAULT_TIMEOUT,
+            resolve: Vec::new(),
+        }
+    }
+
+    /// The engine whose rules and words the verdicts use.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Sends what the browser would send for `probe` (a preflight when one is needed, then the
+    /// actual request, following redirects) and judges every answer.
+    pub async fn check(&self, probe: &Probe) -> Result<Checked, ProbeError> {
+        let (page, request) = probe.to_oracle()?;
+        let oracle = Oracle::new(self.engine);
+        let mut hops = Vec::new();
+        let mut step = oracle.plan(&page, &request, &PreflightCache::new(), Duration::ZERO).start();
+        let verdict = loop {
+            match step {
+                Step::Send(fetch) => {
+                    let sent = fetch.request().clone();
+                    let mut headers: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(sent.headers.len() + 1);
+                    // The preflight's planned headers carry Origin already; the actual request's do not.
+                    if let Some(origin) = &sent.origin
+                        && !sent.headers.iter().any(|h| h.is("origin"))
+                    {
+                        headers.push((b"origin".to_vec(), origin.as_bytes().to_vec()));
+                    }
+                    headers.extend(sent.headers.iter().map(|h| (h.name.to_vec(), h.value.to_vec())));
+                    let body = match sent.kind {
+                        RequestKind::Actual if !matches!(sent.method.as_str(), "GET" | "HEAD") => {
+                            probe.body.as_deref()
+                        }
+                        _ => None,
+                    };
+                    let received = self.client.send(sent.method.as_str(), &sent.url, &headers, body).await;
+                    step = match &received {
+                        Ok(answer) => {
+                            let mut response = Response::new(answer.status);
+                            for (name, value) in &answer.headers {
+                                response = response.header(name.as_bytes().to_vec(), value.clone());
+                            }
+                            fetch.on_response(&response)
+                        }
+                        Err(_) => fetch.on_network_error(),
+                    };
+                    hops.push(Hop { sent, headers, received });
+                }
+                Step::Done(verdict) => break verdict,
+            }
+        };
+        Ok(Checked { probe: probe.clone(), engine: self.engine, hops, verdict })
+    }
+}
+
+/// Options of a [`Checker`].
+#[derive(Debug)]
+pub struct CheckerBuilder {
+    engine: Engine,
+    roots: Vec<CertificateDer<'static>>,
+    insecure: bool,
+    timeout: Duration,
+    resolve: Vec<(String, IpAddr)>,
+}
+
+impl CheckerBuilder {
+    /// Connect to `host` at `address` instead of resolving it (like `curl --resolve`); the URL,
+    /// `Host` and TLS name stay `host`.
+    pub fn resolve(mut self, host: impl Into<String>, address: IpAddr) -> Self {
+        self.resolve.push((host.into(), address));
+        self
+    }
+
+    /// Judge as this engine (Chromium by default).
+    pub fn engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
+    }
+
+    /// Also trust this CA certificate (DER), for servers with a test CA.
+    pub fn trust(mut self, certificate: CertificateDer<'static>) -> Self {
+        self.roots.push(certificate);
+        self
+    }
+
+    /// Also trust the CA certificates of a PEM text; fails on text that holds none.
+    pub fn trust_pem(mut self, pem: &str) -> Result<Self, String> {
+        let certificates: Vec<_> = rustls_pemfile::certs(&mut pem.as_bytes())
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("not a PEM certificate: {e}"))?;
+        if certificates.is_empty() {
+            return Err("no certificate in this PEM text".to_owned());
+        }
+        self.roots.extend(certificates);
+        Ok(self)
+    }
+
+    /// Accept any certificate (like `curl -k`).
+    pub fn insecure(mut self, insecure: bool) -> Self {
+        self.insecure = insecure;
+        self
+    }
+
+    /// How long one exchange may take.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The checker.
+    pub fn build(self) -> Checker {
+        Checker {
+            client: Client::new(&self.roots, self.insecure, self.timeout, self.resolve),
+            engine: self.engine,
+        }
+    }
+}

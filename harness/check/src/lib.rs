@@ -1,0 +1,29 @@
+//! Check a live server's CORS the way a browser would.
+//!
+//! A [`Probe`] is a request as a page makes it. The [`Checker`] asks the oracle what the browser
+//! sends for it (a preflight when one is needed, with its exact `Access-Control-Request-*`, then
+//! the actual request with the right `Origin`), sends exactly that to the server, judges every
+//! answer with the oracle and hands back a [`Checked`]: the exchanges, the verdict, the
+//! console's words and the fix. It works against any URL, an in-process test server included.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use corsproof_check::{Checker, Probe};
+//! let checked = Checker::new()
+//!     .check(&Probe::new("http://127.0.0.1:3000/api/items/1").origin("https://app.example").method("PUT"))
+//!     .await
+//!     .unwrap();
+//! checked.assert_allowed(); // on failure: the exchange, the console message, the fix
+//! # }
+//! ```
+
+mod checked;
+mod checker;
+mod client;
+mod probe;
+
+pub use checked::{Checked, Hop};
+pub use checker::{Checker, CheckerBuilder};
+pub use client::{ClientError, Received};
+pub use corsproof_oracle::Engine;
+pub use probe::{Probe, ProbeError};

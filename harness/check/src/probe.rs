@@ -1,0 +1,123 @@
+//! What the page asks: the request as a page's script would make it, and the page's origin.
+
+use corsproof_oracle::{Body, CredentialsMode, Origin, Request};
+
+/// A request as a page at `origin` makes it: the checker sends what a browser would send for it.
+///
+/// ```
+/// use corsproof_check::Probe;
+/// let probe = Probe::new("http://127.0.0.1:3000/api/items/1")
+///     .origin("https://app.example")
+///     .method("PUT")
+///     .header("Content-Type", "application/json")
+///     .credentials(true);
+/// assert_eq!(probe.method_name(), "PUT");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Probe {
+    pub(crate) url: String,
+    pub(crate) origin: String,
+    pub(crate) method: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Option<String>,
+    pub(crate) credentials: bool,
+}
+
+/// A probe that cannot be made: its page origin or URL does not parse.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    /// The page origin is not `scheme://host[:port]` (or `null`).
+    #[error("`{0}` is not an origin (expected scheme://host[:port], or null)")]
+    Origin(String),
+}
+
+impl Probe {
+    /// A `GET` of `url` from a page at `http://localhost`; set the page's origin with
+    /// [`origin`](Self::origin).
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            origin: "http://localhost".to_owned(),
+            method: "GET".to_owned(),
+            headers: Vec::new(),
+            body: None,
+            credentials: false,
+        }
+    }
+
+    /// The page's origin (`https://app.example`, or `null` for a sandboxed page).
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = origin.into();
+        self
+    }
+
+    /// The method, sent as written (`patch` stays lower-case, as in fetch).
+    pub fn method(mut self, method: impl Into<String>) -> Self {
+        self.method = method.into();
+        self
+    }
+
+    /// A header the page sets; forbidden ones are dropped, as a browser drops them.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// A text body (a string in `fetch`: `text/plain` unless a Content-Type header says otherwise).
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// `credentials: 'include'`: cookies ride along, and the server must answer with an exact
+    /// origin and `Access-Control-Allow-Credentials: true`.
+    pub fn credentials(mut self, credentials: bool) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// The URL asked for.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The page's origin, as given.
+    pub fn page_origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The method, as given.
+    pub fn method_name(&self) -> &str {
+        &self.method
+    }
+
+    /// The headers the page sets.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
+    /// Whether the probe is credentialed.
+    pub fn is_credentialed(&self) -> bool {
+        self.credentials
+    }
+
+    /// The page origin and the request, in the oracle's terms.
+    pub(crate) fn to_oracle(&self) -> Result<(Origin, Request), ProbeError> {
+        let page: Origin = if self.origin == "null" {
+            Origin::opaque()
+        } else {
+            self.origin.parse().map_err(|_| ProbeError::Origin(self.origin.clone()))?
+        };
+        let mut request = Request::fetch(self.method.clone(), self.url.clone());
+        for (name, value) in &self.headers {
+            request = request.header(name.as_bytes().to_vec(), value.as_bytes().to_vec());
+        }
+        if self.body.is_some() {
+            request = request.body(Body::Text);
+        }
+        if self.credentials {
+            request = request.credentials(CredentialsMode::Include);
+        }
+        Ok((page, request))
+    }
+}

@@ -1,0 +1,130 @@
+//! The checker against real servers: the mock origins, told by the query how to answer. Each
+//! test reads like what a user learns from a check.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use corsproof_check::{Checker, Probe};
+use corsproof_server::{MockServer, ServerConfig};
+
+const PAGE: &str = "http://app.test:8000";
+
+async fn start() -> (MockServer, Checker) {
+    let server = MockServer::start(ServerConfig::default()).await.expect("the mock origins start");
+    let checker = Checker::builder()
+        .resolve("api.test", IpAddr::V4(Ipv4Addr::LOCALHOST))
+        .trust(server.certificates().ca_der.clone())
+        .build();
+    (server, checker)
+}
+
+fn api(server: &MockServer, name: &str, path_and_query: &str) -> String {
+    format!("{}{path_and_query}", server.origin(name).expect("a known origin").url().trim_end_matches('/'))
+}
+
+#[tokio::test]
+async fn an_echoed_origin_allows_a_simple_get_without_preflight() {
+    let (server, checker) = start().await;
+    let checked = checker
+        .check(&Probe::new(api(&server, "api", "/t/a1/items?acao=origin")).origin(PAGE))
+        .await
+        .unwrap();
+    checked.assert_allowed();
+    assert!(checked.preflight().is_none());
+    assert_eq!(server.journal().entries("a1")[0].origin(), Some(PAGE), "the server saw the page's Origin");
+}
+
+#[tokio::test]
+async fn a_missing_allow_origin_is_blocked_with_the_browser_words_and_a_fix() {
+    let (server, checker) = start().await;
+    let checked = checker.check(&Probe::new(api(&server, "api", "/t/a2/items")).origin(PAGE)).await.unwrap();
+    checked.assert_blocked();
+    let report = checked.to_string();
+    assert!(report.contains("No 'Access-Control-Allow-Origin' header is present"), "{report}");
+    assert!(report.contains("> Origin: http://app.test:8000"), "{report}");
+    assert!(report.contains("nginx:") && report.contains("always"), "{report}");
+    assert_eq!(server.journal().entries("a2").len(), 1, "a blocked simple request still reaches the server");
+}
+
+#[tokio::test]
+async fn a_put_is_preflighted_with_the_exact_request_headers() {
+    let (server, checker) = start().await;
+    let probe = Probe::new(api(&server, "api", "/t/a3/items/1?acao=origin&acam=PUT&acah=x-b,x-a"))
+        .origin(PAGE)
+        .method("PUT")
+        .header("X-B", "1")
+        .header("X-A", "2")
+        .body("{}");
+    let checked = checker.check(&probe).await.unwrap();
+    checked.assert_allowed();
+    let journal = server.journal().entries("a3");
+    assert_eq!(journal.len(), 2, "a preflight, then the PUT");
+    assert!(journal[0].preflight);
+    assert_eq!(journal[0].header("access-control-request-method"), Some("PUT"));
+    assert_eq!(
+        journal[0].header("access-control-request-headers"),
+        Some("x-a,x-b"),
+        "lower-cased and sorted"
+    );
+    assert_eq!(journal[1].method, "PUT");
+}
+
+#[tokio::test]
+async fn a_preflight_refused_means_the_put_is_never_sent() {
+    let (server, checker) = start().await;
+    let probe = Probe::new(api(&server, "api", "/t/a4/items/1?acao=origin&preflight_status=404"))
+        .origin(PAGE)
+        .method("PUT");
+    let checked = checker.check(&probe).await.unwrap();
+    checked.assert_blocked();
+    assert!(checked.to_string().contains("Response to preflight request doesn't pass access control check"));
+    assert_eq!(server.journal().entries("a4").len(), 1, "only the preflight reached the server");
+}
+
+#[tokio::test]
+async fn a_wildcard_never_satisfies_credentials() {
+    let (server, checker) = start().await;
+    let probe = Probe::new(api(&server, "api", "/t/a5/me?acao=*&acac=true")).origin(PAGE).credentials(true);
+    let checked = checker.check(&probe).await.unwrap();
+    assert!(checked.console_message().unwrap().contains("must not be the wildcard '*'"));
+}
+
+#[tokio::test]
+async fn https_and_http2_targets_are_checked_too() {
+    let (server, checker) = start().await;
+    let checked =
+        checker.check(&Probe::new(api(&server, "api-https", "/t/a6/x?acao=*")).origin(PAGE)).await.unwrap();
+    checked.assert_allowed();
+    assert_eq!(checked.actual().unwrap().received.as_ref().unwrap().version, "HTTP/2");
+}
+
+#[tokio::test]
+async fn redirects_are_followed_and_judged_per_hop() {
+    let (server, checker) = start().await;
+    let next = api(&server, "api", "/t/a7-next/x?acao=origin");
+    let probe = Probe::new(format!(
+        "{}&location={}",
+        api(&server, "api", "/t/a7/start?acao=origin"),
+        next.replace('&', "%26").replace('?', "%3F").replace('=', "%3D")
+    ))
+    .origin(PAGE);
+    let checked = checker.check(&probe).await.unwrap();
+    checked.assert_allowed();
+    assert_eq!(checked.hops().len(), 2);
+}
+
+#[tokio::test]
+async fn no_server_is_a_connection_error_not_a_cors_block() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let checked =
+        Checker::new().check(&Probe::new(format!("http://127.0.0.1:{port}/x")).origin(PAGE)).await.unwrap();
+    assert!(checked.block().is_none() && !checked.is_allowed());
+    assert!(checked.connection_error().is_some());
+    assert!(checked.to_string().contains("cannot connect"), "{checked}");
+}
+
+#[tokio::test]
+async fn a_bad_page_origin_is_an_error_not_a_panic() {
+    assert!(Checker::new().check(&Probe::new("http://127.0.0.1:1/").origin("not an origin")).await.is_err());
+}

@@ -1,0 +1,149 @@
+//! `corsproof check`: diagnose a live URL the way a browser would, with the fix.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use corsproof_check::{Checked, Checker, Engine, Probe};
+use serde_json::{Value, json};
+
+/// `corsproof check URL --origin ORIGIN ...`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The URL the page fetches.
+    url: String,
+    /// The page's origin (`https://app.example`, or `null` for a sandboxed page).
+    #[arg(long)]
+    origin: String,
+    /// The method, sent as written.
+    #[arg(long, short = 'X', default_value = "GET")]
+    method: String,
+    /// A header the page sets, `Name: value`; repeat for several.
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// A text body, as `fetch(url, { body })` sends it.
+    #[arg(long, short = 'd', value_name = "BODY")]
+    data: Option<String>,
+    /// `credentials: 'include'`.
+    #[arg(long)]
+    credentials: bool,
+    /// Judge as this engine: chromium, firefox or webkit.
+    #[arg(long, default_value = "chromium")]
+    engine: Engine,
+    /// Also trust this CA certificate (PEM), like `curl --cacert`.
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<PathBuf>,
+    /// Accept any TLS certificate, like `curl -k`.
+    #[arg(long, short = 'k')]
+    insecure: bool,
+    /// Connect to HOST at ADDRESS instead of resolving it, like `curl --resolve` (without a port).
+    #[arg(long, value_name = "HOST:ADDRESS")]
+    resolve: Vec<String>,
+    /// How long one exchange may take.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    timeout_ms: u64,
+    /// The report as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// 0 when the browser would let the page read the response, 1 when not, 2 when the check could
+/// not be made (no connection, bad arguments).
+pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let mut builder = Checker::builder()
+        .engine(args.engine)
+        .insecure(args.insecure)
+        .timeout(Duration::from_millis(args.timeout_ms));
+    if let Some(path) = &args.cacert {
+        let pem = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        builder = builder
+            .trust_pem(&pem)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| path.display().to_string())?;
+    }
+    for entry in &args.resolve {
+        let Some((host, address)) = entry.rsplit_once(':').filter(|(host, _)| !host.is_empty()) else {
+            bail!("--resolve {entry}: expected HOST:ADDRESS");
+        };
+        let address: IpAddr =
+            address.trim_matches(['[', ']']).parse().with_context(|| format!("--resolve {entry}"))?;
+        builder = builder.resolve(host, address);
+    }
+    let mut probe =
+        Probe::new(&args.url).origin(&args.origin).method(&args.method).credentials(args.credentials);
+    for header in &args.headers {
+        let Some((name, value)) = header.split_once(':') else {
+            bail!("-H {header:?}: expected `Name: value`");
+        };
+        probe = probe.header(name.trim(), value.trim());
+    }
+    if let Some(body) = &args.data {
+        probe = probe.body(body);
+    }
+    let checked = builder.build().check(&probe).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&as_json(&checked))?);
+    } else {
+        print!("{checked}");
+    }
+    Ok(if checked.is_allowed() {
+        ExitCode::SUCCESS
+    } else if checked.connection_error().is_some() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn as_json(checked: &Checked) -> Value {
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    let exchanges: Vec<Value> = checked
+        .hops()
+        .iter()
+        .map(|hop| {
+            let request = json!({
+                "kind": if hop.is_preflight() { "preflight" } else { "actual" },
+                "method": hop.sent.method.as_str(),
+                "url": &*hop.sent.url,
+                "headers": hop.headers.iter().map(|(n, v)| json!([text(n), text(v)])).collect::<Vec<_>>(),
+            });
+            let response = match &hop.received {
+                Ok(received) => json!({
+                    "status": received.status,
+                    "version": received.version,
+                    "headers": received.headers.iter().map(|(n, v)| json!([n, text(v)])).collect::<Vec<_>>(),
+                }),
+                Err(error) => json!({ "error": error.to_string() }),
+            };
+            json!({ "request": request, "response": response })
+        })
+        .collect();
+    let fix = checked.block().map(|block| {
+        let fix = block.fix();
+        json!({
+            "summary": fix.summary,
+            "headers": fix.headers.iter().map(|h| json!({
+                "name": h.name, "value": h.value, "preflight_only": h.preflight_only,
+            })).collect::<Vec<_>>(),
+            "express": fix.express,
+            "nginx": fix.nginx,
+            "django": fix.django,
+            "tower_http": fix.tower_http,
+        })
+    });
+    json!({
+        "url": checked.probe().url(),
+        "origin": checked.probe().page_origin(),
+        "method": checked.probe().method_name(),
+        "credentials": checked.probe().is_credentialed(),
+        "allowed": checked.is_allowed(),
+        "summary": checked.summary(),
+        "console": checked.console_message(),
+        "connection_error": checked.connection_error().map(ToString::to_string),
+        "exchanges": exchanges,
+        "fix": fix,
+    })
+}
