@@ -166,7 +166,7 @@ impl RunningServer {
             .process_group(0)
             .spawn()
             .with_context(|| format!("cannot start {} ({INSTALL_HINT})", implementation.name()))?;
-        let watchdog = spawn_watchdog(child.id());
+        let watchdog = spawn_watchdog(child.id(), &work_dir);
         Ok(Self { implementation, config: config.to_owned(), port, child, watchdog, work_dir })
     }
 
@@ -262,12 +262,14 @@ fn kill_group(pgid: u32) {
         .status();
 }
 
-/// A shell that kills the group `pgid` once this process is gone, for servers outliving a test
-/// process that was killed. In a group of its own, so Ctrl-C does not take it down first.
-fn spawn_watchdog(pgid: u32) -> Option<Child> {
-    let script = r#"while kill -0 "$1" 2>/dev/null && kill -0 "-$2" 2>/dev/null; do sleep 0.2; done; kill -KILL "-$2" 2>/dev/null"#;
+/// A shell that kills the group `pgid`, and removes `work_dir`, once this process is gone: for
+/// servers outliving a test process that was killed. In a group of its own, so Ctrl-C does not
+/// take it down first.
+fn spawn_watchdog(pgid: u32, work_dir: &Path) -> Option<Child> {
+    let script = r#"while kill -0 "$1" 2>/dev/null && kill -0 "-$2" 2>/dev/null; do sleep 0.2; done; kill -KILL "-$2" 2>/dev/null; kill -0 "$1" 2>/dev/null || rm -rf "$3""#;
     Command::new("sh")
         .args(["-c", script, "corsproof-watchdog", &std::process::id().to_string(), &pgid.to_string()])
+        .arg(work_dir)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
