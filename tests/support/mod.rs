@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
+pub mod implementations;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
