@@ -116,6 +116,12 @@ impl Runner {
         &self.server
     }
 
+    /// Sends the next runs' requests to this server instead (`--target`), or back to the mock
+    /// origins; the browser and its pages stay.
+    pub fn set_target(&mut self, target: Option<String>) {
+        self.config.target = target;
+    }
+
     /// Runs the jobs; results come back in the jobs' order. `progress` hears how many finished.
     pub async fn run(&mut self, jobs: Vec<Job>, progress: &mut dyn FnMut(usize)) -> Vec<JobResult> {
         self.runs += 1;
