@@ -20,10 +20,14 @@
 mod checked;
 mod checker;
 mod client;
+mod policy;
+mod policy_toml;
 mod probe;
 
 pub use checked::{Checked, Hop};
 pub use checker::{Checker, CheckerBuilder};
 pub use client::{ClientError, Received};
 pub use corsproof_oracle::Engine;
+pub use policy::{Allow, Any, Expected, Field, LONGEST_MAX_AGE, Policy, PolicyBuilder, PolicyError};
+pub use policy_toml::PolicyFileError;
 pub use probe::{Probe, ProbeError};
