@@ -23,6 +23,7 @@ mod client;
 mod policy;
 mod policy_toml;
 mod probe;
+pub mod strategies;
 
 pub use checked::{Checked, Hop};
 pub use checker::{Checker, CheckerBuilder};
