@@ -20,6 +20,7 @@
 mod checked;
 mod checker;
 mod client;
+mod hygiene;
 mod policy;
 mod policy_toml;
 mod probe;
@@ -29,6 +30,7 @@ pub use checked::{Checked, Hop};
 pub use checker::{Checker, CheckerBuilder};
 pub use client::{ClientError, Received};
 pub use corsproof_oracle::Engine;
+pub use hygiene::{Finding, Severity, findings};
 pub use policy::{Allow, Any, Expected, Field, LONGEST_MAX_AGE, Policy, PolicyBuilder, PolicyError};
 pub use policy_toml::PolicyFileError;
 pub use probe::{Probe, ProbeError};
