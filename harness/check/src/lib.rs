@@ -25,6 +25,7 @@ mod policy;
 mod policy_toml;
 mod probe;
 pub mod strategies;
+mod verify;
 
 pub use checked::{Checked, Hop};
 pub use checker::{Checker, CheckerBuilder};
@@ -34,3 +35,4 @@ pub use hygiene::{Finding, Severity, findings};
 pub use policy::{Allow, Any, Expected, Field, LONGEST_MAX_AGE, Policy, PolicyBuilder, PolicyError};
 pub use policy_toml::PolicyFileError;
 pub use probe::{Probe, ProbeError};
+pub use verify::{Disagreement, Failure, Report, VerifyConfig, assert_policy, verify};
