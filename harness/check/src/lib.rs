@@ -6,6 +6,11 @@
 //! answer with the oracle and hands back a [`Checked`]: the exchanges, the verdict, the
 //! console's words and the fix. It works against any URL, an in-process test server included.
 //!
+//! Given the [`Policy`] a server should implement (in Rust or [TOML](Policy::from_toml)),
+//! [`verify`] checks it for generated requests from allowed and attacker origins (the
+//! [`strategies`], exported for your own property tests), shrinks the first verdict that
+//! differs from the policy's to a minimal probe, and collects hygiene [`findings`].
+//!
 //! ```no_run
 //! # async fn demo() {
 //! use corsproof_check::{Checker, Probe};

@@ -72,7 +72,7 @@ impl Attack {
     ];
 
     /// The origin this attack tries against `allowed`, with `label` as the attacker's name
-    /// (lower-case letters and digits); `None` when the attack does not apply (no dot to
+    /// (lower-case letters and digits, as a host label); `None` when the attack does not apply (no dot to
     /// replace, already `http`) or gives no origin a browser would send.
     ///
     /// ```
@@ -93,7 +93,8 @@ impl Attack {
             Attack::UnescapedDot => {
                 let dot = host.rfind('.')?;
                 let replaced = if host[..dot].contains('.') { host.find('.')? } else { dot };
-                format!("{scheme}://{}{}{}{port}", &host[..replaced], &label[..1], &host[replaced + 1..])
+                let letter = label.chars().next().unwrap_or('x');
+                format!("{scheme}://{}{letter}{}{port}", &host[..replaced], &host[replaced + 1..])
             }
             Attack::PlainHttp if scheme == "https" => format!("http://{host}{port}"),
             Attack::PlainHttp => return None,
