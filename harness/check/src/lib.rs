@@ -6,6 +6,11 @@
 //! answer with the oracle and hands back a [`Checked`]: the exchanges, the verdict, the
 //! console's words and the fix. It works against any URL, an in-process test server included.
 //!
+//! Given the [`Policy`] a server should implement (in Rust or [TOML](Policy::from_toml)),
+//! [`verify`] checks it for generated requests from allowed and attacker origins (the
+//! [`strategies`], exported for your own property tests), shrinks the first verdict that
+//! differs from the policy's to a minimal probe, and collects hygiene [`findings`].
+//!
 //! ```no_run
 //! # async fn demo() {
 //! use corsproof_check::{Checker, Probe};
@@ -20,10 +25,19 @@
 mod checked;
 mod checker;
 mod client;
+mod hygiene;
+mod policy;
+mod policy_toml;
 mod probe;
+pub mod strategies;
+mod verify;
 
 pub use checked::{Checked, Hop};
 pub use checker::{Checker, CheckerBuilder};
 pub use client::{ClientError, Received};
 pub use corsproof_oracle::Engine;
+pub use hygiene::{Finding, Severity, findings};
+pub use policy::{Allow, Any, Expected, Field, LONGEST_MAX_AGE, Policy, PolicyBuilder, PolicyError};
+pub use policy_toml::PolicyFileError;
 pub use probe::{Probe, ProbeError};
+pub use verify::{Disagreement, Failure, Report, VerifyConfig, assert_policy, verify};

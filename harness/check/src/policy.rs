@@ -1,0 +1,678 @@
+//! The CORS policy a server is meant to implement, stated by its user, and what a browser should
+//! conclude for any request if the server implemented exactly that.
+
+use std::fmt;
+use std::time::Duration;
+
+use corsproof_oracle::{
+    Engine, Method, Oracle, PreflightCache, Reason, RequestKind, Response, SentRequest, Step,
+    is_forbidden_request_header,
+};
+
+use crate::probe::{Probe, ProbeError};
+
+/// Every value: `*` for origins, methods, headers or exposed headers.
+///
+/// ```
+/// use corsproof_check::{Allow, Any};
+/// assert_eq!(Allow::from(Any), Allow::Any);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Any;
+
+/// One part of a policy: every value, or only the listed ones.
+///
+/// ```
+/// use corsproof_check::Allow;
+/// assert_eq!(Allow::from(["PUT", "DELETE"]), Allow::Only(vec!["PUT".into(), "DELETE".into()]));
+/// assert_eq!(Allow::from("x-request-id"), Allow::Only(vec!["x-request-id".into()]));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Allow {
+    /// Every value (`*`).
+    Any,
+    /// Only these values.
+    Only(Vec<String>),
+}
+
+impl Allow {
+    /// Nothing at all: the default for methods, headers and exposed headers.
+    pub fn none() -> Self {
+        Allow::Only(Vec::new())
+    }
+
+    /// The listed values, empty for [`Allow::Any`].
+    pub fn listed(&self) -> &[String] {
+        match self {
+            Allow::Any => &[],
+            Allow::Only(values) => values,
+        }
+    }
+
+    /// Whether `value` is allowed, comparing with `same`.
+    fn covers(&self, value: &str, same: impl Fn(&str, &str) -> bool) -> bool {
+        match self {
+            Allow::Any => true,
+            Allow::Only(values) => values.iter().any(|listed| same(listed, value)),
+        }
+    }
+}
+
+impl From<Any> for Allow {
+    fn from(_: Any) -> Self {
+        Allow::Any
+    }
+}
+
+impl From<&str> for Allow {
+    fn from(value: &str) -> Self {
+        Allow::Only(vec![value.to_owned()])
+    }
+}
+
+impl<S: Into<String>> From<Vec<S>> for Allow {
+    fn from(values: Vec<S>) -> Self {
+        Allow::Only(values.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<S: Into<String>, const N: usize> From<[S; N]> for Allow {
+    fn from(values: [S; N]) -> Self {
+        Allow::Only(values.into_iter().map(Into::into).collect())
+    }
+}
+
+/// The part of a policy a [`PolicyError`] is about, named as in the TOML format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// `origins`.
+    Origins,
+    /// `credentials`.
+    Credentials,
+    /// `methods`.
+    Methods,
+    /// `headers` (request headers).
+    Headers,
+    /// `expose` (exposed response headers).
+    Expose,
+    /// `max_age`.
+    MaxAge,
+}
+
+impl Field {
+    /// The TOML key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::Origins => "origins",
+            Field::Credentials => "credentials",
+            Field::Methods => "methods",
+            Field::Headers => "headers",
+            Field::Expose => "expose",
+            Field::MaxAge => "max_age",
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// A policy that cannot work as written: which field, which list item, and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{field}`: {reason}")]
+pub struct PolicyError {
+    /// The field at fault.
+    pub field: Field,
+    /// The index of the list item at fault, when it is one item.
+    pub item: Option<usize>,
+    /// What is wrong and what to write instead.
+    pub reason: String,
+}
+
+impl PolicyError {
+    fn new(field: Field, item: Option<usize>, reason: impl Into<String>) -> Self {
+        Self { field, item, reason: reason.into() }
+    }
+}
+
+/// No browser keeps a preflight result longer than this (Firefox's cap; Chromium's is 7200 s,
+/// WebKit's 600 s), so a longer max-age is a mistake.
+pub const LONGEST_MAX_AGE: Duration = Duration::from_secs(86_400);
+
+/// The CORS policy a server should implement: which origins may read its responses, with or
+/// without credentials, which methods and request headers they may use, which response headers
+/// they may read, and how long a preflight result may be cached.
+///
+/// Built with [`Policy::builder`] or read with [`Policy::from_toml`]; configurations a browser
+/// can never honour (a wildcard origin with credentials, `null`, an origin with a path) are
+/// rejected when built.
+///
+/// ```
+/// use std::time::Duration;
+/// use corsproof_check::{Policy, Probe};
+/// let policy = Policy::builder()
+///     .allow_origin(["https://app.example"])
+///     .allow_credentials(true)
+///     .allow_methods(["GET", "PUT"])
+///     .allow_headers(["content-type"])
+///     .expose_headers(["x-total-count"])
+///     .max_age(Duration::from_secs(600))
+///     .build()
+///     .unwrap();
+/// let put = Probe::new("https://api.example/items/1").method("PUT").credentials(true);
+/// assert!(policy.expects(&put.clone().origin("https://app.example")).unwrap().is_allowed());
+/// assert!(!policy.expects(&put.origin("https://app.example.evil.com")).unwrap().is_allowed());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    origins: Allow,
+    credentials: bool,
+    methods: Allow,
+    headers: Allow,
+    expose: Allow,
+    max_age: Option<Duration>,
+}
+
+impl Policy {
+    /// A builder; only the origins are required.
+    pub fn builder() -> PolicyBuilder {
+        PolicyBuilder::default()
+    }
+
+    /// The allowed origins, serialized (`https://app.example`), or [`Allow::Any`].
+    pub fn origins(&self) -> &Allow {
+        &self.origins
+    }
+
+    /// Whether credentialed requests (cookies, `credentials: 'include'`) are allowed.
+    pub fn credentials(&self) -> bool {
+        self.credentials
+    }
+
+    /// The allowed methods beyond the safelisted GET, HEAD and POST.
+    pub fn methods(&self) -> &Allow {
+        &self.methods
+    }
+
+    /// The allowed request headers, lower-cased.
+    pub fn headers(&self) -> &Allow {
+        &self.headers
+    }
+
+    /// The response headers pages may read beyond the safelisted ones, lower-cased.
+    pub fn exposed_headers(&self) -> &Allow {
+        &self.expose
+    }
+
+    /// How long a browser may cache a preflight result.
+    pub fn max_age(&self) -> Option<Duration> {
+        self.max_age
+    }
+
+    /// Whether a page at `origin` (serialized, as the `Origin` header carries it) is allowed.
+    ///
+    /// ```
+    /// use corsproof_check::Policy;
+    /// let policy = Policy::builder().allow_origin(["https://app.example"]).build().unwrap();
+    /// assert!(policy.allows_origin("https://app.example"));
+    /// assert!(!policy.allows_origin("https://app.example.evil.com"));
+    /// assert!(!policy.allows_origin("null"));
+    /// ```
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.origins.covers(origin, |listed, origin| listed == origin)
+    }
+
+    /// What a browser (Chromium) should conclude for `probe` if the server implemented exactly
+    /// this policy. Fails only when the probe's page origin does not parse.
+    pub fn expects(&self, probe: &Probe) -> Result<Expected, ProbeError> {
+        self.expects_in(probe, Engine::Chromium)
+    }
+
+    /// [`expects`](Self::expects), judged as `engine`.
+    pub fn expects_in(&self, probe: &Probe, engine: Engine) -> Result<Expected, ProbeError> {
+        let (page, request) = probe.to_oracle()?;
+        let mut step =
+            Oracle::new(engine).plan(&page, &request, &PreflightCache::new(), Duration::ZERO).start();
+        let verdict = loop {
+            match step {
+                Step::Send(fetch) => {
+                    let answer = self.answer(fetch.request());
+                    step = fetch.on_response(&answer);
+                }
+                Step::Done(verdict) => break verdict,
+            }
+        };
+        let refusal = match (verdict.block(), verdict.explain(engine)) {
+            (_, None) => None,
+            (Some(block), _) => Some(self.refusal(&block.reason, probe)),
+            (None, Some(error)) => Some(error),
+        };
+        Ok(Expected { refusal, exposed: self.expose.clone(), credentials: probe.is_credentialed() })
+    }
+
+    /// What a server implementing exactly this policy answers to `request`: the CORS headers
+    /// for an allowed origin, none for any other, and 204 to every preflight.
+    fn answer(&self, request: &SentRequest) -> Response {
+        let preflight = request.kind == RequestKind::Preflight;
+        let mut response = Response::new(if preflight { 204 } else { 200 });
+        let Some(origin) = request.origin.as_deref().filter(|origin| self.allows_origin(origin)) else {
+            return response;
+        };
+        response = if self.origins == Allow::Any && !self.credentials {
+            response.header("access-control-allow-origin", "*")
+        } else {
+            response.header("access-control-allow-origin", origin).header("vary", "Origin")
+        };
+        if self.credentials {
+            response = response.header("access-control-allow-credentials", "true");
+        }
+        let requested = |name: &str| {
+            request.headers.iter().find(|h| h.is(name)).map(|h| h.value.to_vec()).unwrap_or_default()
+        };
+        let list = |allow: &Allow, mirrored: Vec<u8>| match allow {
+            // "Any" mirrors what was asked: that works with credentials too, where `*` does not.
+            Allow::Any => mirrored,
+            Allow::Only(values) => values.join(", ").into_bytes(),
+        };
+        if preflight {
+            let methods = list(&self.methods, requested("access-control-request-method"));
+            let headers = list(&self.headers, requested("access-control-request-headers"));
+            for (name, value) in
+                [("access-control-allow-methods", methods), ("access-control-allow-headers", headers)]
+            {
+                if !value.is_empty() {
+                    response = response.header(name, value);
+                }
+            }
+            if let Some(max_age) = self.max_age {
+                response = response.header("access-control-max-age", max_age.as_secs().to_string());
+            }
+        } else {
+            let exposed = match &self.expose {
+                Allow::Any => "*".to_owned(),
+                Allow::Only(names) => names.join(", "),
+            };
+            if !exposed.is_empty() {
+                response = response.header("access-control-expose-headers", exposed);
+            }
+        }
+        response
+    }
+
+    /// Why the policy refuses a request, in the policy's terms.
+    fn refusal(&self, reason: &Reason, probe: &Probe) -> String {
+        match reason {
+            Reason::MissingAllowOrigin => {
+                format!("the policy does not allow the origin `{}`", probe.page_origin())
+            }
+            Reason::AllowCredentialsNotTrue { .. } | Reason::WildcardOriginWithCredentials => {
+                "the policy does not allow credentials".to_owned()
+            }
+            Reason::MethodNotAllowed { method } => format!("the policy does not allow the method `{method}`"),
+            Reason::HeaderNotAllowed { header } => {
+                format!("the policy does not allow the request header `{header}`")
+            }
+            Reason::AuthorizationNotCoveredByWildcard => {
+                "the policy does not allow the request header `authorization`".to_owned()
+            }
+            other => format!("a browser refuses it under this policy ({other:?})"),
+        }
+    }
+}
+
+/// Response headers every page may read from a CORS response (Fetch's "CORS-safelisted
+/// response-header name").
+const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = [
+    "cache-control",
+    "content-language",
+    "content-length",
+    "content-type",
+    "expires",
+    "last-modified",
+    "pragma",
+];
+
+/// What a browser should conclude for a probe under a policy: allowed or not, and which
+/// response headers the page may read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expected {
+    refusal: Option<String>,
+    exposed: Allow,
+    credentials: bool,
+}
+
+impl Expected {
+    /// Whether the page should get the response.
+    pub fn is_allowed(&self) -> bool {
+        self.refusal.is_none()
+    }
+
+    /// Why the policy refuses the request (`the policy does not allow the method PUT`), if it does.
+    pub fn refusal(&self) -> Option<&str> {
+        self.refusal.as_deref()
+    }
+
+    /// Whether the page should be able to read the response header `name`, were the server to
+    /// send it.
+    ///
+    /// ```
+    /// use corsproof_check::{Policy, Probe};
+    /// let policy = Policy::builder().allow_origin(["https://app.example"]).expose_headers(["x-total"]).build().unwrap();
+    /// let expected = policy.expects(&Probe::new("https://api.example/").origin("https://app.example")).unwrap();
+    /// assert!(expected.reads("X-Total") && expected.reads("content-type"));
+    /// assert!(!expected.reads("x-internal") && !expected.reads("set-cookie"));
+    /// ```
+    pub fn reads(&self, name: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        self.is_allowed()
+            && name != "set-cookie"
+            && name != "set-cookie2"
+            && (SAFELISTED_RESPONSE_HEADERS.contains(&name.as_str())
+                || (self.exposed == Allow::Any && !self.credentials)
+                || self.exposed.listed().contains(&name))
+    }
+}
+
+/// Builds a [`Policy`]; [`build`](Self::build) rejects what cannot work.
+#[derive(Clone, Debug)]
+pub struct PolicyBuilder {
+    origins: Allow,
+    credentials: bool,
+    methods: Allow,
+    headers: Allow,
+    expose: Allow,
+    max_age: Option<Duration>,
+}
+
+impl Default for PolicyBuilder {
+    fn default() -> Self {
+        Self {
+            origins: Allow::none(),
+            credentials: false,
+            methods: Allow::none(),
+            headers: Allow::none(),
+            expose: Allow::none(),
+            max_age: None,
+        }
+    }
+}
+
+impl PolicyBuilder {
+    /// The origins allowed, as a browser serializes them (`https://app.example:8443`), or
+    /// [`Any`].
+    ///
+    /// ```
+    /// use corsproof_check::{Any, Policy};
+    /// let public = Policy::builder().allow_origin(Any).build().unwrap();
+    /// assert!(public.allows_origin("https://anyone.example"));
+    /// let mistake = Policy::builder().allow_origin(["https://app.example/"]).build();
+    /// assert!(mistake.unwrap_err().reason.contains("https://app.example"));
+    /// ```
+    pub fn allow_origin(mut self, origins: impl Into<Allow>) -> Self {
+        self.origins = origins.into();
+        self
+    }
+
+    /// Whether credentialed requests are allowed (`Access-Control-Allow-Credentials: true`).
+    ///
+    /// ```
+    /// use corsproof_check::{Any, Policy};
+    /// assert!(Policy::builder().allow_origin(["https://app.example"]).allow_credentials(true).build().is_ok());
+    /// // A browser never honours `*` with credentials.
+    /// assert!(Policy::builder().allow_origin(Any).allow_credentials(true).build().is_err());
+    /// ```
+    pub fn allow_credentials(mut self, credentials: bool) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// The methods allowed beyond GET, HEAD and POST (which need no permission), or [`Any`].
+    ///
+    /// ```
+    /// use corsproof_check::Policy;
+    /// let policy = Policy::builder().allow_origin(["https://app.example"]).allow_methods(["put", "PATCH"]).build().unwrap();
+    /// // Browsers upper-case the standard methods, so `put` is `PUT`; `PATCH` stays as written.
+    /// assert_eq!(policy.methods().listed(), ["PUT", "PATCH"]);
+    /// ```
+    pub fn allow_methods(mut self, methods: impl Into<Allow>) -> Self {
+        self.methods = methods.into();
+        self
+    }
+
+    /// The request headers allowed beyond the safelisted ones, or [`Any`].
+    ///
+    /// ```
+    /// use corsproof_check::Policy;
+    /// let policy = Policy::builder().allow_origin(["https://app.example"]).allow_headers(["Content-Type", "X-Request-Id"]).build().unwrap();
+    /// assert_eq!(policy.headers().listed(), ["content-type", "x-request-id"]);
+    /// ```
+    pub fn allow_headers(mut self, headers: impl Into<Allow>) -> Self {
+        self.headers = headers.into();
+        self
+    }
+
+    /// The response headers pages may read beyond the safelisted ones, or [`Any`] (not with
+    /// credentials, where a browser reads `*` as a header literally named `*`).
+    ///
+    /// ```
+    /// use corsproof_check::Policy;
+    /// let policy = Policy::builder().allow_origin(["https://app.example"]).expose_headers(["X-Total-Count"]).build().unwrap();
+    /// assert_eq!(policy.exposed_headers().listed(), ["x-total-count"]);
+    /// ```
+    pub fn expose_headers(mut self, headers: impl Into<Allow>) -> Self {
+        self.expose = headers.into();
+        self
+    }
+
+    /// How long a browser may cache a preflight result (`Access-Control-Max-Age`), at most
+    /// [`LONGEST_MAX_AGE`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use corsproof_check::Policy;
+    /// let policy = Policy::builder().allow_origin(["https://app.example"]).max_age(Duration::from_secs(600)).build().unwrap();
+    /// assert_eq!(policy.max_age(), Some(Duration::from_secs(600)));
+    /// ```
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = Some(max_age);
+        self
+    }
+
+    /// The policy, or the first thing in it a browser could never honour.
+    ///
+    /// ```
+    /// use corsproof_check::{Field, Policy};
+    /// let error = Policy::builder().allow_origin(["https://app.example", "null"]).build().unwrap_err();
+    /// assert_eq!((error.field, error.item), (Field::Origins, Some(1)));
+    /// ```
+    pub fn build(self) -> Result<Policy, PolicyError> {
+        let origins = validate(Field::Origins, self.origins, origin)?;
+        if origins == Allow::Only(Vec::new()) {
+            return Err(PolicyError::new(Field::Origins, None, "allow at least one origin, or \"*\""));
+        }
+        if origins == Allow::Any && self.credentials {
+            return Err(PolicyError::new(
+                Field::Credentials,
+                None,
+                "a browser never sends credentials to `Access-Control-Allow-Origin: *`; list the origins \
+                 (reflecting every origin instead would let any site read your users' data)",
+            ));
+        }
+        let expose = validate(Field::Expose, self.expose, header_name)?;
+        if expose == Allow::Any && self.credentials {
+            return Err(PolicyError::new(
+                Field::Expose,
+                None,
+                "with credentials a browser reads `Access-Control-Expose-Headers: *` as a header named `*`; \
+                 list the header names",
+            ));
+        }
+        if let Some(max_age) = self.max_age.filter(|max_age| *max_age > LONGEST_MAX_AGE) {
+            return Err(PolicyError::new(
+                Field::MaxAge,
+                None,
+                format!(
+                    "{} s is longer than any browser caches a preflight (Firefox 86400 s, Chromium 7200 s, \
+                     WebKit 600 s)",
+                    max_age.as_secs()
+                ),
+            ));
+        }
+        Ok(Policy {
+            origins,
+            credentials: self.credentials,
+            methods: validate(Field::Methods, self.methods, method)?,
+            headers: validate(Field::Headers, self.headers, request_header)?,
+            expose,
+            max_age: self.max_age,
+        })
+    }
+}
+
+/// Normalizes each listed value with `check`, or says which item is wrong; `["*"]` is [`Allow::Any`].
+fn validate(
+    field: Field,
+    allow: Allow,
+    check: fn(&str) -> Result<String, String>,
+) -> Result<Allow, PolicyError> {
+    let Allow::Only(values) = allow else { return Ok(Allow::Any) };
+    if values.len() == 1 && values[0] == "*" {
+        return Ok(Allow::Any);
+    }
+    let mut checked: Vec<String> = Vec::with_capacity(values.len());
+    for (index, value) in values.iter().enumerate() {
+        if value == "*" {
+            return Err(PolicyError::new(
+                field,
+                Some(index),
+                "`*` allows everything: write it alone, not in a list",
+            ));
+        }
+        let value = check(value).map_err(|reason| PolicyError::new(field, Some(index), reason))?;
+        if !checked.contains(&value) {
+            checked.push(value);
+        }
+    }
+    Ok(Allow::Only(checked))
+}
+
+fn origin(text: &str) -> Result<String, String> {
+    if text == "null" {
+        return Err("`null` is the origin of every sandboxed iframe, `data:` and `file:` page: allowing it \
+                    allows any site (and Chromium refuses `Access-Control-Allow-Origin: null` anyway)"
+            .to_owned());
+    }
+    let parsed: corsproof_oracle::Origin =
+        text.parse().map_err(|_| format!("`{text}` is not an origin (expected scheme://host[:port])"))?;
+    if parsed.is_opaque() {
+        return Err(format!("`{text}` has no origin a browser would send"));
+    }
+    if parsed.as_str() != text {
+        return Err(format!(
+            "a browser sends this origin as `{parsed}`, and the comparison is byte for byte: write `{parsed}`"
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+fn method(text: &str) -> Result<String, String> {
+    match Method::normalize(text.as_bytes()) {
+        Ok(method) => Ok(method.as_str().to_owned()),
+        Err(error) => Err(format!("`{text}` is {error}: a page can never send it")),
+    }
+}
+
+fn header_name(text: &str) -> Result<String, String> {
+    http::HeaderName::from_bytes(text.as_bytes())
+        .map(|name| name.as_str().to_owned())
+        .map_err(|_| format!("`{text}` is not a header name"))
+}
+
+fn request_header(text: &str) -> Result<String, String> {
+    let name = header_name(text)?;
+    if is_forbidden_request_header(name.as_bytes(), b"") {
+        return Err(format!("`{name}` is a header only the browser sets: a page can never send it"));
+    }
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> Policy {
+        Policy::builder()
+            .allow_origin(["https://app.example"])
+            .allow_credentials(true)
+            .allow_methods(["PUT"])
+            .allow_headers(["x-request-id"])
+            .expose_headers(["x-total"])
+            .build()
+            .unwrap()
+    }
+
+    fn from(origin: &str) -> Probe {
+        Probe::new("https://api.example/items").origin(origin)
+    }
+
+    #[test]
+    fn an_allowed_origin_may_use_what_the_policy_lists() {
+        let probe = from("https://app.example").method("PUT").header("X-Request-Id", "1").credentials(true);
+        assert!(policy().expects(&probe).unwrap().is_allowed());
+    }
+
+    #[test]
+    fn each_refusal_names_the_part_of_the_policy_that_refuses() {
+        let cases = [
+            (from("https://evil.example"), "origin `https://evil.example`"),
+            (from("https://app.example").method("DELETE"), "method `DELETE`"),
+            (from("https://app.example").header("X-Other", "1"), "request header `x-other`"),
+        ];
+        for (probe, words) in cases {
+            let expected = policy().expects(&probe).unwrap();
+            assert!(expected.refusal().unwrap().contains(words), "{expected:?}");
+        }
+    }
+
+    #[test]
+    fn a_public_policy_refuses_credentials_but_allows_null() {
+        let public =
+            Policy::builder().allow_origin(Any).allow_methods(Any).allow_headers(Any).build().unwrap();
+        assert!(
+            public.expects(&from("null").method("PATCH").header("Authorization", "x")).unwrap().is_allowed()
+        );
+        let credentialed = public.expects(&from("https://a.example").credentials(true)).unwrap();
+        assert_eq!(credentialed.refusal(), Some("the policy does not allow credentials"));
+    }
+
+    #[test]
+    fn any_header_includes_authorization_even_with_credentials() {
+        let policy = Policy::builder()
+            .allow_origin(["https://app.example"])
+            .allow_credentials(true)
+            .allow_headers(Any);
+        let probe = from("https://app.example").header("Authorization", "Bearer x").credentials(true);
+        assert!(policy.build().unwrap().expects_in(&probe, Engine::Firefox).unwrap().is_allowed());
+    }
+
+    #[test]
+    fn what_cannot_work_is_rejected_with_the_item_at_fault() {
+        let base = || Policy::builder().allow_origin(["https://app.example"]);
+        let cases = [
+            (Policy::builder().build(), Field::Origins, None),
+            (Policy::builder().allow_origin(["HTTPS://App.example"]).build(), Field::Origins, Some(0)),
+            (Policy::builder().allow_origin(["https://a.example", "*"]).build(), Field::Origins, Some(1)),
+            (base().allow_methods(["GET", "TRACE"]).build(), Field::Methods, Some(1)),
+            (base().allow_headers(["cookie"]).build(), Field::Headers, Some(0)),
+            (base().expose_headers(["no spaces"]).build(), Field::Expose, Some(0)),
+            (base().allow_credentials(true).expose_headers(Any).build(), Field::Expose, None),
+            (base().max_age(Duration::from_secs(86_401)).build(), Field::MaxAge, None),
+        ];
+        for (built, field, item) in cases {
+            let error = built.unwrap_err();
+            assert_eq!((error.field, error.item), (field, item), "{error}");
+        }
+    }
+}

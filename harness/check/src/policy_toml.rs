@@ -1,0 +1,201 @@
+//! The policy written in TOML, and errors that point at the line and column at fault.
+
+use std::fmt;
+use std::ops::Range;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use toml::Spanned;
+
+use crate::policy::{Allow, Field, Policy, PolicyError};
+
+/// A policy file that cannot be used: where, and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct PolicyFileError {
+    /// The line at fault, from 1.
+    pub line: usize,
+    /// The column at fault, from 1, in characters.
+    pub column: usize,
+    /// The byte range at fault.
+    pub span: Range<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl PolicyFileError {
+    fn at(text: &str, span: Range<usize>, message: impl Into<String>) -> Self {
+        let start = span.start.min(text.len());
+        let before = text.get(..start).unwrap_or(text);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        Self { line, column, span, message: message.into() }
+    }
+}
+
+/// The file's shape; every value keeps its span so that a policy error can point at it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    origins: Option<Spanned<Values>>,
+    credentials: Option<Spanned<bool>>,
+    methods: Option<Spanned<Values>>,
+    headers: Option<Spanned<Values>>,
+    expose: Option<Spanned<Values>>,
+    max_age: Option<Spanned<u64>>,
+}
+
+/// `"*"` or a list of strings, each with its span.
+struct Values(Vec<Spanned<String>>);
+
+impl<'de> Deserialize<'de> for Values {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ValuesVisitor;
+        impl<'de> Visitor<'de> for ValuesVisitor {
+            type Value = Values;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("\"*\" or a list of strings")
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Values, E> {
+                if value == "*" {
+                    // The whole value's span is the field's; the item gets none of its own.
+                    Ok(Values(vec![Spanned::new(0..0, value.to_owned())]))
+                } else {
+                    Err(E::custom(format!(
+                        "\"*\" or a list of strings, got the string \"{value}\"; write [\"{value}\"]"
+                    )))
+                }
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Values, A::Error> {
+                let mut values = Vec::new();
+                while let Some(item) = items.next_element::<Spanned<String>>()? {
+                    values.push(item);
+                }
+                Ok(Values(values))
+            }
+        }
+        deserializer.deserialize_any(ValuesVisitor)
+    }
+}
+
+impl Policy {
+    /// Reads a policy written in TOML (the format is in the crate's README):
+    ///
+    /// ```
+    /// use corsproof_check::Policy;
+    /// let policy = Policy::from_toml(r#"
+    /// origins = ["https://app.example"]
+    /// credentials = true
+    /// methods = ["GET", "PUT"]
+    /// headers = ["content-type"]
+    /// expose = ["x-total-count"]
+    /// max_age = 600
+    /// "#).unwrap();
+    /// assert!(policy.allows_origin("https://app.example"));
+    ///
+    /// let error = Policy::from_toml("origins = [\"https://app.example/\"]").unwrap_err();
+    /// assert_eq!((error.line, error.column), (1, 12));
+    /// ```
+    pub fn from_toml(text: &str) -> Result<Policy, PolicyFileError> {
+        let file: PolicyFile = toml::from_str(text).map_err(|error| {
+            PolicyFileError::at(text, error.span().unwrap_or(0..0), error.message().trim_end())
+        })?;
+        let Some(origins) = &file.origins else {
+            return Err(PolicyFileError::at(text, 0..0, "missing `origins`: the origins allowed, or \"*\""));
+        };
+        let mut builder = Policy::builder().allow_origin(allow(origins));
+        if let Some(credentials) = &file.credentials {
+            builder = builder.allow_credentials(*credentials.get_ref());
+        }
+        if let Some(methods) = &file.methods {
+            builder = builder.allow_methods(allow(methods));
+        }
+        if let Some(headers) = &file.headers {
+            builder = builder.allow_headers(allow(headers));
+        }
+        if let Some(expose) = &file.expose {
+            builder = builder.expose_headers(allow(expose));
+        }
+        if let Some(max_age) = &file.max_age {
+            builder = builder.max_age(Duration::from_secs(*max_age.get_ref()));
+        }
+        builder.build().map_err(|error| locate(text, &file, error))
+    }
+}
+
+fn allow(values: &Spanned<Values>) -> Allow {
+    Allow::Only(values.get_ref().0.iter().map(|value| value.get_ref().clone()).collect())
+}
+
+/// Puts a policy error at its list item, or else at its field's value.
+fn locate(text: &str, file: &PolicyFile, error: PolicyError) -> PolicyFileError {
+    let values = match error.field {
+        Field::Origins => file.origins.as_ref(),
+        Field::Methods => file.methods.as_ref(),
+        Field::Headers => file.headers.as_ref(),
+        Field::Expose => file.expose.as_ref(),
+        Field::Credentials => None,
+        Field::MaxAge => None,
+    };
+    let item_span = values
+        .zip(error.item)
+        .and_then(|(values, item)| values.get_ref().0.get(item))
+        .map(|value| value.span())
+        .filter(|span| !span.is_empty());
+    let field_span = match error.field {
+        Field::Credentials => file.credentials.as_ref().map(Spanned::span),
+        Field::MaxAge => file.max_age.as_ref().map(Spanned::span),
+        _ => values.map(Spanned::span),
+    };
+    let span = item_span.or(field_span).unwrap_or(0..0);
+    PolicyFileError::at(text, span, error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> PolicyFileError {
+        Policy::from_toml(text).unwrap_err()
+    }
+
+    #[test]
+    fn a_wildcard_is_a_string_and_a_list_is_a_list() {
+        let policy = Policy::from_toml("origins = \"*\"\nmethods = [\"PUT\"]").unwrap();
+        assert_eq!(policy.origins(), &Allow::Any);
+        assert_eq!(policy.methods().listed(), ["PUT"]);
+    }
+
+    #[test]
+    fn a_bad_list_item_is_pointed_at() {
+        let error = error("origins = [\n  \"https://app.example\",\n  \"null\",\n]\n");
+        assert_eq!((error.line, error.column), (3, 3), "{error}");
+        assert!(error.message.contains("sandboxed"), "{error}");
+    }
+
+    #[test]
+    fn a_rule_across_fields_points_at_the_field() {
+        let error = error("origins = \"*\"\ncredentials = true\n");
+        assert_eq!((error.line, error.column), (2, 15), "{error}");
+    }
+
+    #[test]
+    fn syntax_types_and_unknown_keys_are_located_by_toml() {
+        let unknown = error("origins = \"*\"\norigin = \"https://a.example\"\n");
+        assert_eq!(unknown.line, 2, "{unknown}");
+        assert!(unknown.message.contains("unknown field"), "{unknown}");
+        let wrong_type = error("origins = \"*\"\nmax_age = \"10 minutes\"\n");
+        assert_eq!((wrong_type.line, wrong_type.column), (2, 11), "{wrong_type}");
+        let one_string = error("origins = \"https://app.example\"");
+        assert!(one_string.message.contains("[\"https://app.example\"]"), "{one_string}");
+    }
+
+    #[test]
+    fn missing_origins_is_an_error() {
+        assert!(error("credentials = false").message.contains("missing `origins`"));
+    }
+}
