@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use corsproof_check::{Checked, Checker, Engine, Probe};
+use corsproof_check::{Checked, Checker, Engine, Failure, Policy, Probe, Report, VerifyConfig, verify};
 use serde_json::{Value, json};
 
 /// `corsproof check URL --origin ORIGIN ...`.
@@ -16,8 +16,18 @@ pub struct CheckArgs {
     /// The URL the page fetches.
     url: String,
     /// The page's origin (`https://app.example`, or `null` for a sandboxed page).
-    #[arg(long)]
-    origin: String,
+    #[arg(long, required_unless_present = "policy")]
+    origin: Option<String>,
+    /// Verify the policy in this TOML file instead of one request: requests from its allowed
+    /// origins and from attacker origins, methods, headers and credentials, generated and seeded.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["origin", "method", "headers", "data", "credentials"])]
+    policy: Option<PathBuf>,
+    /// With --policy: how many requests to generate.
+    #[arg(long, value_name = "N", requires = "policy")]
+    cases: Option<u32>,
+    /// With --policy: the seed that generates them.
+    #[arg(long, value_name = "N", requires = "policy")]
+    seed: Option<u64>,
     /// The method, sent as written.
     #[arg(long, short = 'X', default_value = "GET")]
     method: String,
@@ -72,8 +82,12 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             address.trim_matches(['[', ']']).parse().with_context(|| format!("--resolve {entry}"))?;
         builder = builder.resolve(host, address);
     }
-    let mut probe =
-        Probe::new(&args.url).origin(&args.origin).method(&args.method).credentials(args.credentials);
+    let checker = builder.build();
+    if let Some(path) = &args.policy {
+        return verify_policy(path, &args, checker).await;
+    }
+    let origin = args.origin.as_deref().unwrap_or_default();
+    let mut probe = Probe::new(&args.url).origin(origin).method(&args.method).credentials(args.credentials);
     for header in &args.headers {
         let Some((name, value)) = header.split_once(':') else {
             bail!("-H {header:?}: expected `Name: value`");
@@ -83,7 +97,7 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     if let Some(body) = &args.data {
         probe = probe.body(body);
     }
-    let checked = builder.build().check(&probe).await?;
+    let checked = checker.check(&probe).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&as_json(&checked))?);
     } else {
@@ -95,6 +109,58 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         ExitCode::from(2)
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// `--policy FILE`: 0 when the server honours it, 1 when not, 2 when it could not be verified.
+async fn verify_policy(path: &PathBuf, args: &CheckArgs, checker: Checker) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let policy = Policy::from_toml(&text).map_err(|error| {
+        anyhow::anyhow!("{}:{}:{}: {}", path.display(), error.line, error.column, error.message)
+    })?;
+    let mut config = VerifyConfig::default().checker(checker);
+    if let Some(cases) = args.cases {
+        config = config.cases(cases);
+    }
+    if let Some(seed) = args.seed {
+        config = config.seed(seed);
+    }
+    let report = verify(&policy, &args.url, &config).await;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report_json(&report))?);
+    } else {
+        print!("{report}");
+    }
+    Ok(match &report.failure {
+        Some(Failure::NoAnswer(_) | Failure::Unusable(_)) => ExitCode::from(2),
+        _ if report.passed() => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    })
+}
+
+fn report_json(report: &Report) -> Value {
+    let failure = report.failure.as_ref().map(|failure| match failure {
+        Failure::Disagrees { disagreement, checked, shrink_steps } => json!({
+            "kind": "disagrees",
+            "disagreement": disagreement.to_string(),
+            "shrink_steps": shrink_steps,
+            "check": as_json(checked),
+        }),
+        Failure::NoAnswer(checked) => json!({ "kind": "no-answer", "check": as_json(checked) }),
+        Failure::Unusable(why) => json!({ "kind": "unusable", "why": why }),
+    });
+    json!({
+        "url": report.url,
+        "passed": report.passed(),
+        "cases": report.cases,
+        "seed": report.seed,
+        "elapsed_ms": report.elapsed.as_millis(),
+        "failure": failure,
+        "findings": report.findings.iter().map(|finding| json!({
+            "severity": format!("{:?}", finding.severity()).to_lowercase(),
+            "url": finding.url(),
+            "text": finding.to_string(),
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -74,3 +74,85 @@ fn no_connection_and_bad_arguments_exit_2() {
     assert_eq!(check(&[&closed, "--origin", "https://a.example", "-H", "no colon"]).status.code(), Some(2));
     assert_eq!(check(&[&closed]).status.code(), Some(2), "--origin is required");
 }
+
+const POLICY: &str = r#"
+origins = ["https://app.example"]
+credentials = true
+methods = ["PUT"]
+headers = ["x-requested-with"]
+max_age = 600
+"#;
+
+/// The mock origins' HTTPS API (an https page cannot fetch http), with its CA and a policy file.
+async fn https_api() -> (MockServer, tempfile_dir::Dir, String) {
+    let server = MockServer::start(ServerConfig::default()).await.expect("the mock origins start");
+    let dir = tempfile_dir::Dir::new();
+    std::fs::write(dir.path("ca.pem"), &server.certificates().ca_pem).unwrap();
+    std::fs::write(dir.path("policy.toml"), POLICY).unwrap();
+    let port = server.origin("api-https").expect("api-https").port;
+    (server, dir, format!("https://127.0.0.1:{port}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_policy_the_server_honours_exits_0() {
+    let (_server, dir, api) = https_api().await;
+    let url = format!(
+        "{api}/t/c5/items?acao=https://app.example&acac=true&acam=PUT&acah=x-requested-with&vary=Origin&max_age=600"
+    );
+    let (policy, ca) = (dir.path("policy.toml"), dir.path("ca.pem"));
+    let output = check(&[&url, "--policy", policy.to_str().unwrap(), "--cacert", ca.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).starts_with("ok: "), "{}", stdout(&output));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_reflecting_any_origin_fails_the_policy_with_a_shrunk_attacker() {
+    let (_server, dir, api) = https_api().await;
+    let url = format!("{api}/t/c6/items?acao=origin&acac=true&acam=PUT&acah=x-requested-with&vary=Origin");
+    let (policy, ca) = (dir.path("policy.toml"), dir.path("ca.pem"));
+    let output =
+        check(&[&url, "--policy", policy.to_str().unwrap(), "--cacert", ca.to_str().unwrap(), "--json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    assert_eq!(report["failure"]["kind"], "disagrees");
+    assert!(report["failure"]["disagreement"].as_str().unwrap().contains("the page reads the response"));
+    assert_ne!(report["failure"]["check"]["origin"], "https://app.example", "an attacker's origin");
+}
+
+#[test]
+fn a_broken_policy_file_is_located() {
+    let dir = tempfile_dir::Dir::new();
+    std::fs::write(dir.path("policy.toml"), "origins = [\"https://app.example\"]\ncredentials = tru\n")
+        .unwrap();
+    let output = check(&["https://127.0.0.1:1/", "--policy", dir.path("policy.toml").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("policy.toml:2:"), "{error}");
+}
+
+/// A temporary directory removed on drop.
+mod tempfile_dir {
+    use std::path::PathBuf;
+
+    pub struct Dir(PathBuf);
+
+    impl Dir {
+        pub fn new() -> Self {
+            static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let path = std::env::temp_dir().join(format!("corsproof-check-{}-{n}", std::process::id()));
+            std::fs::create_dir_all(&path).unwrap();
+            Self(path)
+        }
+
+        pub fn path(&self, name: &str) -> PathBuf {
+            self.0.join(name)
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
