@@ -260,3 +260,48 @@ where
     }
     outputs
 }
+
+/// The policy every `correct` configuration implements.
+const POLICY: &str = r#"
+origins = ["https://app.example.com"]
+credentials = true
+methods = ["GET", "PUT", "DELETE"]
+headers = ["content-type", "authorization", "x-request-id"]
+expose = ["x-request-id"]
+max_age = 600
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verifying_the_policy_passes_the_correct_setups_and_fails_the_broken_ones() {
+    let policy = corsproof_check::Policy::from_toml(POLICY).expect("a valid policy");
+    let mut outcomes = Vec::new();
+    for implementation in Implementation::ALL {
+        for config in implementation.configurations() {
+            let server = support::implementations::start(implementation, config)
+                .await
+                .unwrap_or_else(|error| panic!("{} {config}: {error:#}", implementation.name()));
+            // The resource and the error path: a gotcha may only show on the 500.
+            for path in ["/api/items", "/api/error"] {
+                let url = format!("{}{path}", server.base_url());
+                let settings = corsproof_check::VerifyConfig::default();
+                let report = corsproof_check::verify(&policy, &url, &settings).await;
+                outcomes.push((implementation.name(), *config, report));
+            }
+        }
+    }
+    let mut wrong = Vec::new();
+    for (name, config, reports) in
+        outcomes.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)).map(|c| (c[0].0, c[0].1, c))
+    {
+        let passed = reports.iter().all(|(_, _, report)| report.passed());
+        if passed != (config == "correct") {
+            let reports: Vec<String> = reports.iter().map(|(_, _, report)| report.to_string()).collect();
+            wrong.push(format!(
+                "{name} {config} {}:\n{}",
+                if passed { "passed" } else { "failed" },
+                reports.join("\n")
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}
