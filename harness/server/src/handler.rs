@@ -10,11 +10,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
-use http::{Method, Request, Response, StatusCode, Version};
+use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 
-use crate::journal::{Entry, Journal};
+use crate::journal::{Journal, Record};
 use crate::origin::{Listener, Origin};
 use crate::vocabulary::{self, VocabularyError};
 use crate::wire::WireBehaviour;
@@ -93,27 +93,38 @@ pub async fn handle(
         return Ok(internal);
     }
 
-    let token = path
+    let (parts, body) = request.into_parts();
+    let token = parts
+        .uri
+        .path()
         .strip_prefix(TOKEN_PREFIX)
         .and_then(|rest| rest.split('/').next())
-        .filter(|token| !token.is_empty())
-        .map(str::to_owned);
-    let preflight = request.method() == Method::OPTIONS
-        && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    let request_origin = request.headers().get(header::ORIGIN).cloned();
+        .filter(|token| !token.is_empty());
+    let preflight =
+        parts.method == Method::OPTIONS && parts.headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
 
-    let scripted = token.as_ref().and_then(|token| {
+    let scripted = token.and_then(|token| {
         let scripts = state.scripts.read().unwrap_or_else(|p| p.into_inner());
         scripts.get(token).cloned()
     });
     let behaviour = match scripted {
         Some(behaviour) => Ok(behaviour),
-        None => state.parsed_queries.parse(request.uri().query().unwrap_or("")),
+        None => state.parsed_queries.parse(parts.uri.query().unwrap_or("")),
     };
 
-    let entry = journal_entry(listener, token, preflight, &request);
-    let body_size = count_body(request.into_body()).await;
-    state.journal.record(Entry { body_size, ..entry });
+    let received_unix_ms =
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as u64);
+    let record = Record::new(
+        listener,
+        preflight,
+        received_unix_ms,
+        &parts.method,
+        &parts.uri,
+        parts.version,
+        &parts.headers,
+    );
+    let body_size = count_body(body).await;
+    state.journal.record(token, record.with_body_size(body_size));
 
     let behaviour = match behaviour {
         Ok(behaviour) => behaviour,
@@ -126,7 +137,7 @@ pub async fn handle(
     if reply.close {
         return Err(CloseConnection);
     }
-    Ok(reply.response(request_origin.as_ref()))
+    Ok(reply.response(parts.headers.get(header::ORIGIN)))
 }
 
 /// The page, the script, the journal and the index; `None` for mock resources.
@@ -167,46 +178,6 @@ fn index_text(origins: &[Origin]) -> String {
     text.push('\n');
     text.push_str(&vocabulary::reference());
     text
-}
-
-fn journal_entry(
-    listener: Listener,
-    token: Option<String>,
-    preflight: bool,
-    request: &Request<Incoming>,
-) -> Entry {
-    let version = match request.version() {
-        Version::HTTP_09 => "HTTP/0.9",
-        Version::HTTP_10 => "HTTP/1.0",
-        Version::HTTP_2 => "HTTP/2",
-        Version::HTTP_3 => "HTTP/3",
-        _ => "HTTP/1.1",
-    };
-    Entry {
-        seq: 0,
-        token,
-        listener,
-        scheme: listener.scheme(),
-        version,
-        method: request.method().as_str().to_owned(),
-        authority: request.uri().authority().map(|authority| authority.as_str().to_owned()).or_else(|| {
-            request.headers().get(header::HOST).and_then(|host| host.to_str().ok()).map(str::to_owned)
-        }),
-        path: request.uri().path().to_owned(),
-        query: request.uri().query().map(str::to_owned),
-        headers: request
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned())
-            })
-            .collect(),
-        body_size: 0,
-        received_unix_ms: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |since| since.as_millis() as u64),
-        preflight,
-    }
 }
 
 /// Reads the body to its end (or to [`MAX_COUNTED_BODY`]), keeping only its length.

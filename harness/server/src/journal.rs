@@ -4,11 +4,15 @@
 //! still reached the server, which Origin it sent after a redirect. The journal is the server's
 //! side of the story. Requests carry a token in their path (`/t/<token>/...`) so that concurrent
 //! requests never mix; requests without one are kept too, in a smaller ring.
+//!
+//! Every request is recorded, so recording is cheap: a request's text is copied into one buffer
+//! (a [`Record`]), and only turned into an [`Entry`] when someone reads the journal.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use http::{HeaderMap, Method, Uri, Version};
 use serde::Serialize;
 use tokio::sync::Notify;
 
@@ -76,11 +80,134 @@ struct Shared {
 #[derive(Debug, Default)]
 struct Inner {
     next_seq: u64,
-    by_token: HashMap<String, Vec<Entry>>,
+    by_token: HashMap<String, Vec<Record>>,
     /// Tokens in the order they were first seen, for forgetting the oldest.
     token_order: VecDeque<String>,
     tokened_len: usize,
-    untokened: VecDeque<Entry>,
+    untokened: VecDeque<Record>,
+}
+
+/// One request as the journal keeps it until it is read.
+#[derive(Debug)]
+pub(crate) struct Record {
+    seq: u64,
+    listener: Listener,
+    version: &'static str,
+    preflight: bool,
+    body_size: u64,
+    received_unix_ms: u64,
+    /// The method, authority, path, query, then each header's name and value, each as its
+    /// length (4 bytes, little-endian; [`ABSENT`] for a missing authority or query) and its bytes.
+    text: Box<[u8]>,
+}
+
+/// The length that marks a missing authority or query in [`Record::text`].
+const ABSENT: u32 = u32::MAX;
+
+/// Appends one field to a [`Record::text`]. Request heads are limited to far less than 4 GiB, so a
+/// length always fits.
+fn put_field(text: &mut Vec<u8>, field: Option<&[u8]>) {
+    match field.and_then(|bytes| Some((u32::try_from(bytes.len()).ok()?, bytes))) {
+        Some((length, bytes)) => {
+            text.extend_from_slice(&length.to_le_bytes());
+            text.extend_from_slice(bytes);
+        }
+        None => text.extend_from_slice(&ABSENT.to_le_bytes()),
+    }
+}
+
+impl Record {
+    /// A request that arrived on `listener` at `received_unix_ms`, before its body was counted.
+    pub(crate) fn new(
+        listener: Listener,
+        preflight: bool,
+        received_unix_ms: u64,
+        method: &Method,
+        uri: &Uri,
+        version: Version,
+        headers: &HeaderMap,
+    ) -> Self {
+        let version = match version {
+            Version::HTTP_09 => "HTTP/0.9",
+            Version::HTTP_10 => "HTTP/1.0",
+            Version::HTTP_2 => "HTTP/2",
+            Version::HTTP_3 => "HTTP/3",
+            _ => "HTTP/1.1",
+        };
+        let authority = match uri.authority() {
+            Some(authority) => Some(authority.as_str().as_bytes()),
+            None => headers
+                .get(http::header::HOST)
+                .filter(|host| host.to_str().is_ok())
+                .map(|host| host.as_bytes()),
+        };
+        let query = uri.query().map(str::as_bytes);
+        let fields = [Some(method.as_str().as_bytes()), authority, Some(uri.path().as_bytes()), query];
+        let mut size = fields.iter().map(|field| 4 + field.map_or(0, <[u8]>::len)).sum::<usize>();
+        for (name, value) in headers {
+            size += 8 + name.as_str().len() + value.len();
+        }
+        let mut text = Vec::with_capacity(size);
+        for field in fields {
+            put_field(&mut text, field);
+        }
+        for (name, value) in headers {
+            put_field(&mut text, Some(name.as_str().as_bytes()));
+            put_field(&mut text, Some(value.as_bytes()));
+        }
+        Self {
+            seq: 0,
+            listener,
+            version,
+            preflight,
+            body_size: 0,
+            received_unix_ms,
+            text: text.into_boxed_slice(),
+        }
+    }
+
+    /// Sets the size of the request body.
+    pub(crate) fn with_body_size(self, body_size: u64) -> Self {
+        Self { body_size, ..self }
+    }
+
+    fn entry(&self, token: Option<&str>) -> Entry {
+        let mut rest = &self.text[..];
+        let mut next = || -> Option<String> {
+            let (length, tail) = rest.split_first_chunk::<4>()?;
+            let length = u32::from_le_bytes(*length);
+            if length == ABSENT {
+                rest = tail;
+                return None;
+            }
+            let (field, tail) = tail.split_at(length as usize);
+            rest = tail;
+            Some(String::from_utf8_lossy(field).into_owned())
+        };
+        let method = next().unwrap_or_default();
+        let authority = next();
+        let path = next().unwrap_or_default();
+        let query = next();
+        let mut headers = Vec::new();
+        while let (Some(name), Some(value)) = (next(), next()) {
+            headers.push((name, value));
+        }
+        Entry {
+            seq: self.seq,
+            token: token.map(str::to_owned),
+            listener: self.listener,
+            scheme: self.listener.scheme(),
+            version: self.version,
+            method,
+            authority,
+            path,
+            query,
+            headers,
+            body_size: self.body_size,
+            received_unix_ms: self.received_unix_ms,
+            preflight: self.preflight,
+        }
+    }
 }
 
 impl Default for Journal {
@@ -107,18 +234,19 @@ impl Journal {
         self.shared.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Records a request; `seq` is assigned here.
-    pub(crate) fn record(&self, mut entry: Entry) {
+    /// Records a request that carried `token`; `seq` is assigned here.
+    pub(crate) fn record(&self, token: Option<&str>, mut record: Record) {
         {
             let mut inner = self.lock();
             inner.next_seq += 1;
-            entry.seq = inner.next_seq;
-            match entry.token.clone() {
+            record.seq = inner.next_seq;
+            match token {
                 Some(token) => {
-                    let entries = inner.by_token.entry(token.clone()).or_default();
-                    entries.push(entry);
-                    if entries.len() == 1 {
-                        inner.token_order.push_back(token);
+                    if let Some(records) = inner.by_token.get_mut(token) {
+                        records.push(record);
+                    } else {
+                        inner.by_token.insert(token.to_owned(), vec![record]);
+                        inner.token_order.push_back(token.to_owned());
                     }
                     inner.tokened_len += 1;
                     while inner.tokened_len > self.shared.capacity {
@@ -128,7 +256,7 @@ impl Journal {
                     }
                 }
                 None => {
-                    inner.untokened.push_back(entry);
+                    inner.untokened.push_back(record);
                     if inner.untokened.len() > self.shared.capacity.div_ceil(10) {
                         inner.untokened.pop_front();
                     }
@@ -140,12 +268,14 @@ impl Journal {
 
     /// The requests that carried `token`, in arrival order.
     pub fn entries(&self, token: &str) -> Vec<Entry> {
-        self.lock().by_token.get(token).cloned().unwrap_or_default()
+        let inner = self.lock();
+        let records = inner.by_token.get(token).map_or(&[][..], Vec::as_slice);
+        records.iter().map(|record| record.entry(Some(token))).collect()
     }
 
     /// The most recent requests without a token, oldest first.
     pub fn untokened(&self) -> Vec<Entry> {
-        self.lock().untokened.iter().cloned().collect()
+        self.lock().untokened.iter().map(|record| record.entry(None)).collect()
     }
 
     /// How many requests are held.
@@ -183,30 +313,27 @@ impl Journal {
 mod tests {
     use super::*;
 
-    fn entry(token: Option<&str>) -> Entry {
-        Entry {
-            seq: 0,
-            token: token.map(str::to_owned),
-            listener: Listener::HttpA,
-            scheme: "http",
-            version: "HTTP/1.1",
-            method: "GET".into(),
-            authority: Some("api.test:1".into()),
-            path: "/".into(),
-            query: None,
-            headers: vec![("origin".into(), "http://app.test".into())],
-            body_size: 0,
-            received_unix_ms: 0,
-            preflight: false,
-        }
+    fn record_of(request: http::Request<()>) -> Record {
+        let (parts, ()) = request.into_parts();
+        Record::new(Listener::HttpA, false, 7, &parts.method, &parts.uri, parts.version, &parts.headers)
+    }
+
+    fn record() -> Record {
+        record_of(
+            http::Request::get("/")
+                .header("host", "api.test:1")
+                .header("origin", "http://app.test")
+                .body(())
+                .unwrap(),
+        )
     }
 
     #[test]
     fn entries_are_grouped_by_token_in_arrival_order() {
         let journal = Journal::default();
-        journal.record(entry(Some("a")));
-        journal.record(entry(Some("b")));
-        journal.record(entry(Some("a")));
+        journal.record(Some("a"), record());
+        journal.record(Some("b"), record());
+        journal.record(Some("a"), record());
         let seqs: Vec<u64> = journal.entries("a").iter().map(|e| e.seq).collect();
         assert_eq!(seqs, vec![1, 3]);
         assert_eq!(journal.entries("b").len(), 1);
@@ -217,7 +344,7 @@ mod tests {
     fn the_oldest_tokens_are_forgotten_at_capacity() {
         let journal = Journal::with_capacity(3);
         for token in ["a", "a", "b", "c", "d"] {
-            journal.record(entry(Some(token)));
+            journal.record(Some(token), record());
         }
         assert!(journal.entries("a").is_empty());
         assert_eq!(journal.entries("d").len(), 1);
@@ -228,7 +355,7 @@ mod tests {
     fn untokened_requests_are_kept_in_a_small_ring() {
         let journal = Journal::with_capacity(20);
         for _ in 0..5 {
-            journal.record(entry(None));
+            journal.record(None, record());
         }
         assert_eq!(journal.untokened().len(), 2);
         assert_eq!(journal.untokened()[1].seq, 5);
@@ -236,7 +363,32 @@ mod tests {
 
     #[test]
     fn header_lookup_ignores_case() {
-        assert_eq!(entry(None).header("Origin"), Some("http://app.test"));
-        assert_eq!(entry(None).origin(), Some("http://app.test"));
+        assert_eq!(record().entry(None).header("Origin"), Some("http://app.test"));
+        assert_eq!(record().entry(None).origin(), Some("http://app.test"));
+    }
+
+    #[test]
+    fn a_record_reads_back_as_the_request_it_was() {
+        let request = http::Request::builder()
+            .method("patch")
+            .uri("/t/x/data?")
+            .header("host", "api.test:1")
+            .header("x-a", "1")
+            .header("x-bytes", http::HeaderValue::from_bytes(b"caf\xe9").unwrap())
+            .header("x-a", "2")
+            .body(())
+            .unwrap();
+        let entry = record_of(request).with_body_size(3).entry(Some("x"));
+        assert_eq!(entry.token.as_deref(), Some("x"));
+        assert_eq!((entry.method.as_str(), entry.version, entry.scheme), ("patch", "HTTP/1.1", "http"));
+        assert_eq!(entry.authority.as_deref(), Some("api.test:1"));
+        assert_eq!((entry.path.as_str(), entry.query.as_deref()), ("/t/x/data", Some("")));
+        let headers: Vec<(&str, &str)> =
+            entry.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        assert_eq!(headers, [("host", "api.test:1"), ("x-a", "1"), ("x-a", "2"), ("x-bytes", "caf\u{fffd}")]);
+        assert_eq!((entry.body_size, entry.received_unix_ms), (3, 7));
+
+        let entry = record_of(http::Request::get("/plain").body(()).unwrap()).entry(None);
+        assert_eq!((entry.authority, entry.query), (None, None));
     }
 }

@@ -317,6 +317,8 @@ fn http_builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
+        // Copying the small body after the head beats hyper's vectored-write bookkeeping.
+        .writev(false)
         .max_buf_size(limits.max_header_bytes.max(8192));
     builder
         .http2()
