@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use corsproof_oracle::{
     Engine, Method, Oracle, PreflightCache, Reason, RequestKind, Response, SentRequest, Step,
-    is_forbidden_request_header,
+    is_cors_safelisted_response_header, is_forbidden_request_header, is_forbidden_response_header,
 };
 
 use crate::probe::{Probe, ProbeError};
@@ -322,18 +322,6 @@ impl Policy {
     }
 }
 
-/// Response headers every page may read from a CORS response (Fetch's "CORS-safelisted
-/// response-header name").
-const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = [
-    "cache-control",
-    "content-language",
-    "content-length",
-    "content-type",
-    "expires",
-    "last-modified",
-    "pragma",
-];
-
 /// What a browser should conclude for a probe under a policy: allowed or not, and which
 /// response headers the page may read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -367,9 +355,8 @@ impl Expected {
     pub fn reads(&self, name: &str) -> bool {
         let name = name.to_ascii_lowercase();
         self.is_allowed()
-            && name != "set-cookie"
-            && name != "set-cookie2"
-            && (SAFELISTED_RESPONSE_HEADERS.contains(&name.as_str())
+            && !is_forbidden_response_header(name.as_bytes())
+            && (is_cors_safelisted_response_header(name.as_bytes())
                 || (self.exposed == Allow::Any && !self.credentials)
                 || self.exposed.listed().contains(&name))
     }

@@ -13,7 +13,19 @@ const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = [
     "pragma",
 ];
 
-fn is_forbidden_response_header(name: &[u8]) -> bool {
+/// Whether every CORS response lets a page read this header (Fetch's "CORS-safelisted
+/// response-header name"), whatever `Access-Control-Expose-Headers` says.
+///
+/// ```
+/// assert!(corsproof_oracle::is_cors_safelisted_response_header(b"Content-Type"));
+/// assert!(!corsproof_oracle::is_cors_safelisted_response_header(b"ETag"));
+/// ```
+pub fn is_cors_safelisted_response_header(name: &[u8]) -> bool {
+    SAFELISTED_RESPONSE_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s.as_bytes()))
+}
+
+/// Whether a page can never read this header (`Set-Cookie`, `Set-Cookie2`), exposed or not.
+pub fn is_forbidden_response_header(name: &[u8]) -> bool {
     name.eq_ignore_ascii_case(b"set-cookie") || name.eq_ignore_ascii_case(b"set-cookie2")
 }
 

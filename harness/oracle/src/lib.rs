@@ -70,6 +70,7 @@ mod url;
 pub use cache::{CacheEntry, CacheKey, PreflightCache};
 pub use engine::{DEFAULT_MAX_AGE, Engine};
 pub use exchange::{Exchange, Response};
+pub use expose::{is_cors_safelisted_response_header, is_forbidden_response_header};
 pub use fetch::{
     DropReason, DroppedHeader, Fetch, Oracle, Outcome, Plan, ReadableResponse, RequestKind, SentRequest,
     Step, Tainting, Verdict, Warning,
