@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::Full;
 use hyper_util::rt::TokioIo;
-use support::Received;
 use support::implementations::{ALLOWED_ORIGIN, Implementation, RunningServer, start};
+use support::{Received, Transport};
 use tokio::net::TcpStream;
 
 const EVIL: &str = "https://evil.example";
@@ -38,21 +38,10 @@ async fn exchange(
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let request = request.body(Empty::<Bytes>::new())?;
+    let request = request.body(Full::new(Bytes::new()))?;
     let answer = async {
         let tcp = TcpStream::connect(server.addr()).await?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await?;
-        tokio::spawn(connection);
-        let response = sender.send_request(request).await?;
-        let status = response.status().as_u16();
-        let version = response.version();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
-        let body = response.into_body().collect().await?.to_bytes();
-        anyhow::Ok(Received { status, version, headers, body: String::from_utf8_lossy(&body).into_owned() })
+        support::over(Transport::Http1, TokioIo::new(tcp), request).await
     };
     tokio::time::timeout(Duration::from_secs(10), answer).await.context("no answer within 10 s")?
 }

@@ -122,7 +122,8 @@ async fn exchange(
     }
 }
 
-async fn over<IO>(transport: Transport, io: IO, request: http::Request<Full<Bytes>>) -> Result<Received>
+/// One request over an open connection, the whole answer read.
+pub async fn over<IO>(transport: Transport, io: IO, request: http::Request<Full<Bytes>>) -> Result<Received>
 where
     IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
