@@ -1,24 +1,16 @@
 //! The checker against real servers: the mock origins, told by the query how to answer. Each
 //! test reads like what a user learns from a check.
 
-use std::net::{IpAddr, Ipv4Addr};
+mod mock;
 
 use corsproof_check::{Checker, Probe};
-use corsproof_server::{MockServer, ServerConfig};
+use corsproof_server::MockServer;
+use mock::start;
 
 const PAGE: &str = "http://app.test:8000";
 
-async fn start() -> (MockServer, Checker) {
-    let server = MockServer::start(ServerConfig::default()).await.expect("the mock origins start");
-    let checker = Checker::builder()
-        .resolve("api.test", IpAddr::V4(Ipv4Addr::LOCALHOST))
-        .trust(server.certificates().ca_der.clone())
-        .build();
-    (server, checker)
-}
-
 fn api(server: &MockServer, name: &str, path_and_query: &str) -> String {
-    format!("{}{path_and_query}", server.origin(name).expect("a known origin").url().trim_end_matches('/'))
+    mock::url(server, name, path_and_query)
 }
 
 #[tokio::test]

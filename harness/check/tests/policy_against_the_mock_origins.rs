@@ -1,30 +1,19 @@
 //! Policies verified against the mock origins, told by the query how to answer: a reflecting
 //! server, a `*` with credentials, a correct allow-list, and the hygiene findings.
 
-use std::net::{IpAddr, Ipv4Addr};
+mod mock;
 
 use corsproof_check::{
     Checked, Checker, Disagreement, Failure, Finding, Policy, Probe, Report, VerifyConfig, findings, verify,
 };
-use corsproof_server::{MockServer, ServerConfig};
+use corsproof_server::MockServer;
+use mock::start;
 
 const APP: &str = "https://app.example";
 
-async fn start() -> (MockServer, Checker) {
-    let server = MockServer::start(ServerConfig::default()).await.expect("the mock origins start");
-    let checker = Checker::builder()
-        .resolve("api.test", IpAddr::V4(Ipv4Addr::LOCALHOST))
-        .trust(server.certificates().ca_der.clone())
-        .build();
-    (server, checker)
-}
-
 /// The https API: an https page cannot fetch http (mixed content).
 fn api(server: &MockServer, path_and_query: &str) -> String {
-    format!(
-        "{}{path_and_query}",
-        server.origin("api-https").expect("a known origin").url().trim_end_matches('/')
-    )
+    mock::url(server, "api-https", path_and_query)
 }
 
 /// The policy of an app at https://app.example that writes with PUT, with cookies.
