@@ -62,8 +62,7 @@ async fn another_origin_is_refused_at_the_preflight() {
 #[tokio::test]
 async fn cors_layer_headers_ride_error_answers_too() {
     let base = serve(api().layer(correct())).await;
-    let checked =
-        Checker::new().check(&Probe::new(format!("{base}/api/error")).origin(APP)).await.unwrap();
+    let checked = Checker::new().check(&Probe::new(format!("{base}/api/error")).origin(APP)).await.unwrap();
     checked.assert_allowed();
     assert_eq!(checked.verdict().response().unwrap().status, 500, "the page can read the 500");
 }

@@ -1,6 +1,7 @@
-//! The oracle proven against the browser: for every scenario, the oracle's prediction must match
-//! Chromium's recorded snapshot, field by field, unless the difference is a documented
-//! deviation in `tests/deviations/chromium.toml`. Needs no browser: it reads the snapshots.
+//! The oracle proven against the browsers: for every scenario and every engine, the oracle's
+//! prediction with that engine's profile must match the engine's recorded snapshot
+//! (`tests/snapshots/<engine>/`), field by field, unless the difference is a documented
+//! deviation in `tests/deviations/<engine>.toml`. Needs no browser: it reads the snapshots.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -81,10 +82,20 @@ fn snapshot_body(path: &std::path::Path) -> Value {
 
 #[test]
 fn the_oracle_predicts_every_chromium_snapshot_or_names_the_deviation() {
+    agreement(Engine::Chromium);
+}
+
+#[test]
+fn the_oracle_predicts_every_firefox_snapshot_or_names_the_deviation() {
+    agreement(Engine::Firefox);
+}
+
+fn agreement(engine: Engine) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let file = format!("tests/deviations/{engine}.toml");
     let deviations: Deviations =
-        toml::from_str(&std::fs::read_to_string(root.join("tests/deviations/chromium.toml")).unwrap())
-            .unwrap();
+        toml::from_str(&std::fs::read_to_string(root.join(&file)).unwrap_or_else(|e| panic!("{file}: {e}")))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
     let listed: BTreeSet<(String, usize, String)> = deviations
         .deviation
         .iter()
@@ -100,10 +111,10 @@ fn the_oracle_predicts_every_chromium_snapshot_or_names_the_deviation() {
     for path in corsproof_scenario::discover(&[root.join("scenarios")]) {
         let file = corsproof_scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
         for scenario in &file.scenarios {
-            let location = SnapshotLocation::find(&path, &scenario.name, "chromium").unwrap();
+            let location = SnapshotLocation::find(&path, &scenario.name, engine.name()).unwrap();
             let snapshot = snapshot_body(&location.path());
             let observed = snapshot["requests"].as_array().expect("a snapshot lists its requests").clone();
-            let predicted = predict(scenario, &origins, Engine::Chromium, Duration::from_secs(5))
+            let predicted = predict(scenario, &origins, engine, Duration::from_secs(5))
                 .unwrap_or_else(|e| panic!("{}: {e}", location.name));
             assert_eq!(observed.len(), predicted.len(), "{}: one prediction per request", location.name);
             scenarios += 1;
@@ -116,7 +127,7 @@ fn the_oracle_predicts_every_chromium_snapshot_or_names_the_deviation() {
                         agrees = false;
                         let key = (location.name.clone(), index + 1, field.to_owned());
                         let text = format!(
-                            "{} request {} {field}: chromium {browser}, oracle {oracle}",
+                            "{} request {} {field}: {engine} {browser}, oracle {oracle}",
                             key.0, key.1
                         );
                         differences.push((key, text));
@@ -127,7 +138,7 @@ fn the_oracle_predicts_every_chromium_snapshot_or_names_the_deviation() {
         }
     }
     eprintln!(
-        "oracle agreement with chromium: {}/{compared} fields, {scenarios_agreeing}/{scenarios} scenarios exactly; \
+        "oracle agreement with {engine}: {}/{compared} fields, {scenarios_agreeing}/{scenarios} scenarios exactly; \
          {} documented deviations covering {} fields",
         compared - differences.len(),
         deviations.deviation.len(),
@@ -135,11 +146,7 @@ fn the_oracle_predicts_every_chromium_snapshot_or_names_the_deviation() {
     );
     let unexplained: Vec<&str> =
         differences.iter().filter(|(key, _)| !listed.contains(key)).map(|(_, text)| text.as_str()).collect();
-    assert!(
-        unexplained.is_empty(),
-        "differences not in tests/deviations/chromium.toml:\n  {}",
-        unexplained.join("\n  ")
-    );
+    assert!(unexplained.is_empty(), "differences not in {file}:\n  {}", unexplained.join("\n  "));
     let differing: BTreeSet<(String, usize, String)> = differences.into_iter().map(|(key, _)| key).collect();
     let stale: Vec<_> = listed.difference(&differing).collect();
     assert!(stale.is_empty(), "deviations that no longer differ (remove them): {stale:?}");

@@ -1,4 +1,5 @@
-//! The WebDriver driver process (chromedriver), and making sure it and its browser go away.
+//! The WebDriver driver process (chromedriver, geckodriver), and making sure it and its browser
+//! go away.
 //!
 //! The driver starts in a process group of its own, which the browser it launches joins; stopping
 //! means killing that group. Should this process die without stopping it (a panic in a test
@@ -10,6 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::locate::Engine;
 use crate::session::BrowserError;
 
 /// How long a driver may take to listen after it starts.
@@ -24,11 +26,18 @@ pub(crate) struct DriverProcess {
 }
 
 impl DriverProcess {
-    /// Starts `driver` on a free port and waits until it accepts connections.
-    pub(crate) async fn start(driver: &Path) -> Result<Self, BrowserError> {
+    /// Starts `driver` for `engine` on a free port and waits until it accepts connections.
+    /// geckodriver also gets a free port of its own for WebDriver BiDi's websocket (its default,
+    /// 9222, would collide between drivers running at once).
+    pub(crate) async fn start(driver: &Path, engine: Engine) -> Result<Self, BrowserError> {
         let port = free_port().map_err(|e| BrowserError::Driver(format!("no free port: {e}")))?;
-        let child = Command::new(driver)
-            .arg(format!("--port={port}"))
+        let mut command = Command::new(driver);
+        command.arg(format!("--port={port}"));
+        if engine == Engine::Firefox {
+            let websocket = free_port().map_err(|e| BrowserError::Driver(format!("no free port: {e}")))?;
+            command.arg(format!("--websocket-port={websocket}"));
+        }
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

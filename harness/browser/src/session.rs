@@ -10,9 +10,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::bidi::BidiConsole;
 use crate::console::{ConsoleEntry, ReadBrowserLog};
 use crate::driver::DriverProcess;
-use crate::locate::{Engine, INSTALL_HINT, find_executable};
+use crate::locate::{Engine, find_executable};
 use crate::page::{PageRequest, PageResult};
 
 /// How to get a browser.
@@ -25,6 +26,9 @@ pub struct BrowserConfig {
     pub webdriver: Option<String>,
     /// Chromium's `--host-resolver-rules`, e.g. `MAP *.test 127.0.0.1`.
     pub host_resolver_rules: Option<String>,
+    /// Host names Firefox resolves to loopback (its `network.dns.localDomains`, a list: it
+    /// takes no wildcard), e.g. `app.test`, `api.test`.
+    pub local_domains: Vec<String>,
     /// How long one batch of requests may take in the page before the session is given up.
     pub batch_timeout: Duration,
 }
@@ -35,6 +39,7 @@ impl Default for BrowserConfig {
             engine: Engine::Chromium,
             webdriver: None,
             host_resolver_rules: None,
+            local_domains: Vec::new(),
             batch_timeout: Duration::from_secs(120),
         }
     }
@@ -44,10 +49,12 @@ impl Default for BrowserConfig {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BrowserError {
     /// The browser or its driver is not installed.
-    #[error("{what} was not found; {INSTALL_HINT}")]
+    #[error("{what} was not found; {hint}", hint = .engine.install_hint())]
     NotInstalled {
         /// What is missing.
         what: String,
+        /// The engine it belongs to, which says how to install it.
+        engine: Engine,
     },
     /// The driver could not be started.
     #[error("the WebDriver driver failed: {0}")]
@@ -74,6 +81,8 @@ impl BrowserError {
 #[derive(Debug)]
 pub struct Browser {
     client: Client,
+    /// Firefox's console, read through WebDriver BiDi; `None` reads it through `se/log`.
+    console: Option<BidiConsole>,
     driver: Option<DriverProcess>,
     profile: Option<Profile>,
     version: String,
@@ -85,20 +94,24 @@ impl Browser {
         let (driver, url, binary) = match &config.webdriver {
             Some(url) => (None, url.clone(), None),
             None => {
-                let binary = find_executable(config.engine.browser_names()).ok_or_else(|| {
-                    BrowserError::NotInstalled { what: config.engine.browser_names()[0].to_owned() }
+                let engine = config.engine;
+                let binary = find_executable(engine.browser_names()).ok_or_else(|| {
+                    BrowserError::NotInstalled { what: engine.browser_names()[0].to_owned(), engine }
                 })?;
-                let driver_path = find_executable(config.engine.driver_names()).ok_or_else(|| {
-                    BrowserError::NotInstalled { what: config.engine.driver_names()[0].to_owned() }
+                let driver_path = find_executable(engine.driver_names()).ok_or_else(|| {
+                    BrowserError::NotInstalled { what: engine.driver_names()[0].to_owned(), engine }
                 })?;
-                let driver = DriverProcess::start(&driver_path).await?;
+                let driver = DriverProcess::start(&driver_path, engine).await?;
                 let url = driver.url();
                 (Some(driver), url, Some(binary))
             }
         };
         let profile =
             Profile::create().map_err(|e| BrowserError::Session(format!("no profile directory: {e}")))?;
-        let capabilities = chromium_capabilities(config, binary.as_ref(), &profile);
+        let capabilities = match config.engine {
+            Engine::Chromium => chromium_capabilities(config, binary.as_ref(), &profile),
+            Engine::Firefox => firefox_capabilities(config, binary.as_ref(), &profile),
+        };
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&url)
@@ -112,8 +125,31 @@ impl Browser {
             .to_owned();
         let timeouts =
             TimeoutConfiguration::new(Some(config.batch_timeout), Some(Duration::from_secs(30)), None);
-        client.update_timeouts(timeouts).await.map_err(|e| BrowserError::Session(e.to_string()))?;
-        Ok(Self { client, driver, profile: Some(profile), version })
+        let mut browser = Self { client, console: None, driver, profile: Some(profile), version };
+        if let Err(error) = browser.client.update_timeouts(timeouts).await {
+            browser.close().await;
+            return Err(BrowserError::Session(error.to_string()));
+        }
+        if config.engine == Engine::Firefox {
+            let websocket = browser
+                .client
+                .capabilities()
+                .and_then(|caps| caps.get("webSocketUrl"))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
+            let console = match websocket {
+                Some(url) => BidiConsole::connect(&url).await,
+                None => Err("the driver gave no webSocketUrl: it does not speak WebDriver BiDi".to_owned()),
+            };
+            match console {
+                Ok(console) => browser.console = Some(console),
+                Err(error) => {
+                    browser.close().await;
+                    return Err(BrowserError::Session(error));
+                }
+            }
+        }
+        Ok(browser)
     }
 
     /// The browser's version, as the driver reports it.
@@ -158,15 +194,20 @@ impl Browser {
 
     /// The console messages written since the last call.
     pub async fn drain_console(&mut self) -> Result<Vec<ConsoleEntry>, BrowserError> {
+        if let Some(console) = &self.console {
+            return console.drain().await.map_err(BrowserError::Lost);
+        }
         let outcome = self.client.issue_cmd(ReadBrowserLog).await;
         let value = outcome.map_err(|e| self.classify(e))?;
         serde_json::from_value(value).map_err(|e| BrowserError::Page(format!("unexpected console log: {e}")))
     }
 
-    /// Ends the session, then stops the driver and the browser.
+    /// Ends the session, then stops the driver and the browser (in that order: killing
+    /// geckodriver first can leave Firefox running).
     pub async fn close(mut self) {
         let client = self.client.clone();
         let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
+        drop(self.console.take());
         drop(self.driver.take());
         drop(self.profile.take());
     }
@@ -233,6 +274,51 @@ fn chromium_capabilities(
     capabilities
 }
 
+/// The capabilities that make Firefox ESR work here (see shared/browsers.md): headless, a
+/// fresh profile, the mock host names resolved to loopback (`network.dns.localDomains`), no
+/// HTTP/3 and no HTTPS-First upgrade (they would change which origin a page talks to), no DNS
+/// over HTTPS and no system proxy, insecure certificates accepted, third-party cookies
+/// accepted (`network.cookie.cookieBehavior` 0, as the Chromium profile allows them: a
+/// partitioned `SameSite=None` cookie would never ride a cross-site request), no background
+/// connections to Mozilla's services (the network is closed), and WebDriver BiDi on (the
+/// console's only way out).
+fn firefox_capabilities(config: &BrowserConfig, binary: Option<&PathBuf>, profile: &Profile) -> Capabilities {
+    let mut prefs = json!({
+        "network.http.http3.enable": false,
+        "dom.security.https_first": false,
+        "dom.security.https_first_pbm": false,
+        "network.trr.mode": 5,
+        "network.proxy.type": 0,
+        "network.cookie.cookieBehavior": 0,
+        "network.captive-portal-service.enabled": false,
+        "network.connectivity-service.enabled": false,
+        "browser.safebrowsing.malware.enabled": false,
+        "browser.safebrowsing.phishing.enabled": false,
+        "browser.safebrowsing.downloads.enabled": false,
+        "app.update.disabledForTesting": true,
+        "app.normandy.enabled": false,
+        "datareporting.policy.dataSubmissionEnabled": false,
+        "toolkit.telemetry.enabled": false,
+        "extensions.getAddons.cache.enabled": false,
+        "services.settings.server": "",
+        "devtools.console.stdout.content": false,
+    });
+    if !config.local_domains.is_empty() {
+        prefs["network.dns.localDomains"] = json!(config.local_domains.join(","));
+    }
+    let args = vec!["-headless".to_owned(), "-profile".to_owned(), profile.path.display().to_string()];
+    let mut options = json!({ "args": args, "prefs": prefs });
+    if let Some(binary) = binary {
+        options["binary"] = json!(binary);
+    }
+    let mut capabilities = Capabilities::new();
+    capabilities.insert("browserName".into(), json!("firefox"));
+    capabilities.insert("acceptInsecureCerts".into(), json!(true));
+    capabilities.insert("webSocketUrl".into(), json!(true));
+    capabilities.insert("moz:firefoxOptions".into(), options);
+    capabilities
+}
+
 /// A fresh browser profile directory, removed on drop.
 #[derive(Debug)]
 struct Profile {
@@ -262,10 +348,16 @@ mod tests {
 
     #[test]
     fn a_missing_browser_says_how_to_install_it() {
-        let message = BrowserError::NotInstalled { what: "chromedriver".into() }.to_string();
+        let message =
+            BrowserError::NotInstalled { what: "chromedriver".into(), engine: Engine::Chromium }.to_string();
         assert!(message.starts_with("chromedriver was not found"), "{message}");
         assert!(message.contains("ci/install-browsers"), "{message}");
         assert!(message.contains("apt-get install chromium chromium-driver"), "{message}");
+        let message =
+            BrowserError::NotInstalled { what: "geckodriver".into(), engine: Engine::Firefox }.to_string();
+        assert!(message.starts_with("geckodriver was not found"), "{message}");
+        assert!(message.contains("ci/install-browsers"), "{message}");
+        assert!(message.contains("cargo install --locked geckodriver"), "{message}");
     }
 
     #[test]

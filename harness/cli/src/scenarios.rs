@@ -6,16 +6,38 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::Args;
-use corsproof_browser::BrowserConfig;
+use clap::{Args, ValueEnum};
+use corsproof_browser::{BrowserConfig, Engine};
 use corsproof_runner::report::{self, Report, ScenarioReport, SnapshotNote};
 use corsproof_runner::snapshot::{self, SnapshotLocation, SnapshotState};
 use corsproof_runner::{Job, JobResult, RunConfig, Runner};
 use corsproof_server::ServerConfig;
 
+/// The browsers `--browser` can name. WebKit and `all` are not available yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BrowserChoice {
+    /// Blink: Chromium through chromedriver.
+    Chromium,
+    /// Gecko: Firefox ESR through geckodriver.
+    Firefox,
+}
+
+impl BrowserChoice {
+    fn engine(self) -> Engine {
+        match self {
+            BrowserChoice::Chromium => Engine::Chromium,
+            BrowserChoice::Firefox => Engine::Firefox,
+        }
+    }
+}
+
 /// Options shared by `run` and `record`.
 #[derive(Debug, Args)]
 pub struct ScenarioArgs {
+    /// The browser to run the scenarios in; its snapshots are in `snapshots/<browser>/`.
+    /// Scenario expectations describe Chromium and are checked there only.
+    #[arg(long, value_enum, default_value_t = BrowserChoice::Chromium)]
+    browser: BrowserChoice,
     /// Scenario files or folders (searched for `*.toml`).
     #[arg(default_value = "scenarios")]
     paths: Vec<PathBuf>,
@@ -97,7 +119,11 @@ async fn execute(
     jobs: Vec<Job>,
 ) -> anyhow::Result<Option<Executed>> {
     let config = RunConfig {
-        browser: BrowserConfig { webdriver: args.webdriver.clone(), ..BrowserConfig::default() },
+        browser: BrowserConfig {
+            engine: args.browser.engine(),
+            webdriver: args.webdriver.clone(),
+            ..BrowserConfig::default()
+        },
         server: ServerConfig { bind: args.bind, ..ServerConfig::default() },
         target,
         request_timeout: Duration::from_millis(args.timeout_ms),
@@ -123,7 +149,7 @@ async fn execute(
         if interactive {
             eprint!("\r\x1b[2K");
         }
-        let browser = format!("chromium {}", runner.browser_version());
+        let browser = format!("{} {}", runner.engine().name(), runner.browser_version());
         if runner.restarts() > 0 {
             eprintln!("corsproof: the browser was lost and restarted {} time(s)", runner.restarts());
         }
@@ -150,6 +176,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let color = color();
     let Listing { jobs, load_errors } = list(&args.common, color);
     let target = args.target.clone();
+    let engine = args.common.browser.engine();
     let Some(Executed { results, browser, startup }) = execute(&args.common, target, jobs).await? else {
         return Ok(ExitCode::from(130));
     };
@@ -158,7 +185,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .map(|result| {
             let note = match &result.observation {
                 Ok(observation) if args.target.is_none() => {
-                    match SnapshotLocation::find(&result.job.file, &result.job.scenario.name, "chromium") {
+                    match SnapshotLocation::find(&result.job.file, &result.job.scenario.name, engine.name()) {
                         Ok(location) => {
                             SnapshotNote::from(snapshot::compare(&location, &snapshot::render(observation)))
                         }
@@ -187,6 +214,7 @@ pub async fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let color = color();
     let Listing { jobs, load_errors } = list(&args.common, color);
+    let engine = args.common.browser.engine();
     let Some(Executed { results, browser, .. }) = execute(&args.common, None, jobs).await? else {
         return Ok(ExitCode::from(130));
     };
@@ -194,7 +222,7 @@ pub async fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
     let mut unchanged = 0;
     for result in &results {
         let Ok(observation) = &result.observation else { continue };
-        let location = SnapshotLocation::find(&result.job.file, &result.job.scenario.name, "chromium")
+        let location = SnapshotLocation::find(&result.job.file, &result.job.scenario.name, engine.name())
             .map_err(anyhow::Error::msg)?;
         let contents = snapshot::render(observation);
         match snapshot::compare(&location, &contents) {

@@ -36,7 +36,8 @@ pub struct CacheEntry {
 /// Keyed as the standard says: request origin, URL, credentials flag, and one method or
 /// header name per entry (the network partition is out of scope: one page, one partition).
 /// A credentialed entry serves any request; a non-credentialed one only non-credentialed
-/// requests. Time never flows by itself: every call takes `now`.
+/// requests (Firefox: each only its own kind, [`Engine::preflight_cache_keyed_by_credentials`]).
+/// Time never flows by itself: every call takes `now`.
 ///
 /// ```
 /// use std::time::Duration;
@@ -53,6 +54,7 @@ pub struct PreflightCache {
 
 /// What a request needs from the cache to skip its preflight.
 pub(crate) struct Lookup {
+    pub engine: Engine,
     pub origin: Arc<str>,
     pub url: Arc<str>,
     pub credentials: bool,
@@ -64,7 +66,11 @@ impl Lookup {
         entry.expires_at > self.now
             && entry.origin == self.origin
             && entry.url == self.url
-            && (entry.credentials || !self.credentials)
+            && if self.engine.preflight_cache_keyed_by_credentials() {
+                entry.credentials == self.credentials
+            } else {
+                entry.credentials || !self.credentials
+            }
     }
 }
 
@@ -89,12 +95,18 @@ impl PreflightCache {
         self.entries.iter().filter(move |e| e.expires_at > now)
     }
 
-    /// "Method cache entry match": an entry for this method, or `*` when not credentialed.
+    /// "Method cache entry match": an entry for this method, or `*` when not credentialed (and
+    /// the engine's cache matches wildcards at all).
     pub(crate) fn has_method(&self, lookup: &Lookup, method: &str) -> bool {
         self.entries.iter().any(|entry| {
             lookup.matches(entry)
                 && match &entry.key {
-                    CacheKey::Method(m) => &**m == method || (&**m == "*" && !lookup.credentials),
+                    CacheKey::Method(m) => {
+                        &**m == method
+                            || (&**m == "*"
+                                && !lookup.credentials
+                                && lookup.engine.preflight_cache_matches_wildcards())
+                    }
                     CacheKey::Header(_) => false,
                 }
         })
@@ -110,6 +122,7 @@ impl PreflightCache {
                         h.eq_ignore_ascii_case(name)
                             || (&**h == "*"
                                 && !lookup.credentials
+                                && lookup.engine.preflight_cache_matches_wildcards()
                                 && !name.eq_ignore_ascii_case("authorization"))
                     }
                     CacheKey::Method(_) => false,
@@ -181,8 +194,17 @@ mod tests {
     const ORIGIN: &str = "https://app.test";
     const URL: &str = "https://api.test/x";
 
+    /// An engine whose cache lookups follow the standard in everything these tests check.
+    const STANDARD: Engine = Engine::WebKit;
+
     fn lookup(credentials: bool, now: u64) -> Lookup {
-        Lookup { origin: ORIGIN.into(), url: URL.into(), credentials, now: Duration::from_secs(now) }
+        Lookup {
+            engine: STANDARD,
+            origin: ORIGIN.into(),
+            url: URL.into(),
+            credentials,
+            now: Duration::from_secs(now),
+        }
     }
 
     fn cache_with(credentials: bool, methods: &[&str], headers: &[&str]) -> PreflightCache {
@@ -222,6 +244,19 @@ mod tests {
         assert!(!cache.has_method(&lookup(true, 1), "PUT"));
         assert!(!cache.has_header(&lookup(true, 1), "x-a"));
         assert!(cache.has_method(&lookup(false, 1), "PUT"));
+    }
+
+    #[test]
+    fn firefox_keys_by_credentials_and_matches_no_wildcard() {
+        let firefox = |credentials, now| Lookup { engine: Engine::Firefox, ..lookup(credentials, now) };
+        let cache = cache_with(true, &["PUT"], &["x-a"]);
+        assert!(cache.has_method(&firefox(true, 1), "PUT"));
+        assert!(!cache.has_method(&firefox(false, 1), "PUT"));
+        assert!(!cache.has_header(&firefox(false, 1), "x-a"));
+        let cache = cache_with(false, &["*"], &["*"]);
+        assert!(!cache.has_method(&firefox(false, 1), "PUT"));
+        assert!(!cache.has_header(&firefox(false, 1), "x-a"));
+        assert!(cache.has_method(&firefox(false, 1), "*"));
     }
 
     #[test]

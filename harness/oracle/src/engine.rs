@@ -41,8 +41,11 @@ impl Engine {
     /// How long a preflight result lives given the `Access-Control-Max-Age` bytes (`None`
     /// when absent): delta-seconds, capped; missing or invalid is 5 s.
     ///
-    /// Deviation: Chromium parses the value as a signed integer, so a negative value means
-    /// "do not cache" (0 s) rather than the standard's 5 s default.
+    /// Deviations: Chromium parses the value as a signed integer, so a negative value means
+    /// "do not cache" (0 s) rather than the standard's 5 s default. Firefox caches nothing for
+    /// any value that is not all digits, negative or not (`nsCORSPreflightListener::
+    /// AddResultToCache` returns at the first non-digit); only an absent or empty header gets
+    /// the 5 s default.
     pub fn max_age(self, header: Option<&[u8]>) -> Duration {
         let Some(value) = header else {
             return DEFAULT_MAX_AGE;
@@ -59,7 +62,7 @@ impl Engine {
             return Duration::ZERO;
         }
         if !value.iter().all(u8::is_ascii_digit) {
-            return DEFAULT_MAX_AGE;
+            return if self == Engine::Firefox { Duration::ZERO } else { DEFAULT_MAX_AGE };
         }
         // Saturate instead of overflowing: anything this long is capped anyway.
         let seconds = value
@@ -78,9 +81,36 @@ impl Engine {
 
     /// Whether `Access-Control-Allow-Headers: *` covers `Authorization`. The standard says
     /// never; Chromium only deprecated it (a console warning, chromestatus 5742041264816128)
-    /// and still lets it through, so the oracle warns instead of blocking there.
+    /// and still lets it through, and so does Firefox (pref
+    /// `network.cors_preflight.authorization_covered_by_wildcard`, on by default, with the
+    /// `CORSAllowHeaderFromPreflightDeprecation` warning), so the oracle warns instead of
+    /// blocking there.
     pub fn wildcard_covers_authorization(self) -> bool {
-        self == Engine::Chromium
+        matches!(self, Engine::Chromium | Engine::Firefox)
+    }
+
+    /// Whether a preflight result cached for a credentialed request serves only credentialed
+    /// requests. The standard lets it serve any request; Firefox keys its preflight cache by
+    /// the credentials flag (`nsPreflightCache::GetEntry(..., aWithCredentials, ...)`), so an
+    /// uncredentialed request to the same URL preflights again.
+    pub fn preflight_cache_keyed_by_credentials(self) -> bool {
+        self == Engine::Firefox
+    }
+
+    /// Whether a cached `*` (from `Access-Control-Allow-Methods: *` or `-Headers: *`) serves
+    /// later requests with other methods or headers. The standard says so; Firefox's
+    /// `CORSCacheEntry::CheckRequest` compares the cached tokens literally, so `*` serves
+    /// nothing and the request preflights again (where `*` then allows it).
+    pub fn preflight_cache_matches_wildcards(self) -> bool {
+        self != Engine::Firefox
+    }
+
+    /// Whether the HTTP cache keeps credentialed and uncredentialed requests apart, so that a
+    /// response stored for one is never served to the other. Firefox's cache key carries the
+    /// anonymous-load flag (`LOAD_ANONYMOUS`, set for credentials mode `omit`); Chromium serves
+    /// one stored response to both.
+    pub fn http_cache_keyed_by_credentials(self) -> bool {
+        self == Engine::Firefox
     }
 
     /// Whether a preflighted fetch that fails (the actual response refused by the CORS check,
@@ -124,13 +154,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn max_age_missing_or_invalid_means_five_seconds() {
+    fn max_age_missing_means_five_seconds_and_invalid_too_except_in_firefox() {
         for engine in Engine::ALL {
             assert_eq!(engine.max_age(None), DEFAULT_MAX_AGE);
-            assert_eq!(engine.max_age(Some(b"ten")), DEFAULT_MAX_AGE);
-            assert_eq!(engine.max_age(Some(b"1.5")), DEFAULT_MAX_AGE);
             assert_eq!(engine.max_age(Some(b"")), DEFAULT_MAX_AGE);
             assert_eq!(engine.max_age(Some(b"60")), Duration::from_secs(60));
+            let invalid = if engine == Engine::Firefox { Duration::ZERO } else { DEFAULT_MAX_AGE };
+            assert_eq!(engine.max_age(Some(b"ten")), invalid);
+            assert_eq!(engine.max_age(Some(b"1.5")), invalid);
         }
     }
 
@@ -143,9 +174,10 @@ mod tests {
     }
 
     #[test]
-    fn max_age_negative_is_zero_in_chromium_and_default_elsewhere() {
+    fn max_age_negative_is_zero_in_chromium_and_firefox_and_default_elsewhere() {
         assert_eq!(Engine::Chromium.max_age(Some(b"-1")), Duration::ZERO);
-        assert_eq!(Engine::Firefox.max_age(Some(b"-1")), DEFAULT_MAX_AGE);
+        assert_eq!(Engine::Firefox.max_age(Some(b"-1")), Duration::ZERO);
+        assert_eq!(Engine::WebKit.max_age(Some(b"-1")), DEFAULT_MAX_AGE);
     }
 
     #[test]

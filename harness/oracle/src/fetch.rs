@@ -553,6 +553,7 @@ impl Fetch {
 
     fn lookup(&self) -> Lookup {
         Lookup {
+            engine: self.engine,
             origin: Arc::clone(&self.request_origin),
             url: self.url.shared(),
             credentials: self.credentialed(),
@@ -651,6 +652,7 @@ impl Fetch {
         let grant = judge_preflight(self.engine, response, &question)
             .map_err(|reason| End::Blocked(reason, Stage::Preflight, Some(response.status)))?;
         let lookup = Lookup {
+            engine: self.engine,
             origin: Arc::clone(&self.request_origin),
             url: self.url.shared(),
             credentials,

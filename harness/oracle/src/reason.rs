@@ -158,38 +158,40 @@ impl Reason {
         }
     }
 
+    /// Firefox's `(Reason: ...)` strings from Gecko's `security.properties`, with its
+    /// typographic quotes. Firefox words several values in ACAO ("a, b", or the header twice)
+    /// and a value that is no origin as a mismatch.
     fn firefox(&self) -> String {
         match self {
             Reason::DisallowedByMode => "CORS request not allowed by request mode".into(),
-            Reason::MissingAllowOrigin => "CORS header 'Access-Control-Allow-Origin' missing".into(),
+            Reason::MissingAllowOrigin => "CORS header ‘Access-Control-Allow-Origin’ missing".into(),
             Reason::WildcardOriginWithCredentials => {
-                "Credential is not supported if the CORS header 'Access-Control-Allow-Origin' is '*'".into()
+                "Credential is not supported if the CORS header ‘Access-Control-Allow-Origin’ is ‘*’".into()
             }
-            Reason::MultipleAllowOriginValues { .. } => {
-                "Multiple CORS header 'Access-Control-Allow-Origin' not allowed".into()
-            }
-            Reason::InvalidAllowOriginValue { value } | Reason::AllowOriginMismatch { value } => {
-                format!("CORS header 'Access-Control-Allow-Origin' does not match '{value}'")
+            Reason::MultipleAllowOriginValues { value }
+            | Reason::InvalidAllowOriginValue { value }
+            | Reason::AllowOriginMismatch { value } => {
+                format!("CORS header ‘Access-Control-Allow-Origin’ does not match ‘{value}’")
             }
             Reason::AllowCredentialsNotTrue { .. } => {
-                "expected 'true' in CORS header 'Access-Control-Allow-Credentials'".into()
+                "expected ‘true’ in CORS header ‘Access-Control-Allow-Credentials’".into()
             }
             Reason::PreflightStatusNotOk { .. } => "CORS preflight response did not succeed".into(),
             Reason::PreflightRedirect { .. } => "CORS request external redirect not allowed".into(),
             Reason::InvalidAllowMethods { value } => {
-                format!("invalid token '{value}' in CORS header 'Access-Control-Allow-Methods'")
+                format!("invalid token ‘{value}’ in CORS header ‘Access-Control-Allow-Methods’")
             }
             Reason::InvalidAllowHeaders { value } => {
-                format!("invalid token '{value}' in CORS header 'Access-Control-Allow-Headers'")
+                format!("invalid token ‘{value}’ in CORS header ‘Access-Control-Allow-Headers’")
             }
             Reason::MethodNotAllowed { .. } => {
-                "Did not find method in CORS header 'Access-Control-Allow-Methods'".into()
+                "Did not find method in CORS header ‘Access-Control-Allow-Methods’".into()
             }
             Reason::HeaderNotAllowed { header } => format!(
-                "header '{header}' is not allowed according to header 'Access-Control-Allow-Headers' from CORS preflight response"
+                "header ‘{header}’ is not allowed according to header ‘Access-Control-Allow-Headers’ from CORS preflight response"
             ),
             Reason::AuthorizationNotCoveredByWildcard => {
-                "header 'authorization' is not allowed according to header 'Access-Control-Allow-Headers' from CORS preflight response".into()
+                "header ‘authorization’ is not allowed according to header ‘Access-Control-Allow-Headers’ from CORS preflight response".into()
             }
             Reason::RedirectContainsCredentials { .. } => {
                 "CORS request external redirect not allowed".into()
@@ -323,10 +325,23 @@ impl Block {
                 )
             }
             Engine::Firefox => {
-                let status = self.status.map(|s| format!(" Status code: {s}.")).unwrap_or_default();
+                // Only these two strings carry the status (`CORSMissingAllowOrigin2`,
+                // `CORSPreflightDidNotSucceed3`).
+                let with_status =
+                    matches!(self.reason, Reason::MissingAllowOrigin | Reason::PreflightStatusNotOk { .. });
+                let status = self
+                    .status
+                    .filter(|_| with_status)
+                    .map(|s| format!(" Status code: {s}."))
+                    .unwrap_or_default();
+                // `CORSNotSupportingCredentials` quotes the URL; the other strings do not.
+                let url = if matches!(self.reason, Reason::WildcardOriginWithCredentials) {
+                    format!("‘{}’", self.url)
+                } else {
+                    self.url.to_string()
+                };
                 format!(
-                    "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {}. (Reason: {reason}).{status}",
-                    self.url
+                    "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: {reason}).{status}"
                 )
             }
             Engine::WebKit => {

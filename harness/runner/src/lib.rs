@@ -18,4 +18,4 @@ pub mod snapshot;
 
 pub use expect::Mismatch;
 pub use observe::{Observation, RequestObservation, SeenRequest};
-pub use run::{Job, JobResult, RunConfig, RunError, Runner};
+pub use run::{EXPECTATIONS_ENGINE, Job, JobResult, RunConfig, RunError, Runner};

@@ -7,7 +7,10 @@ use corsproof_server::{Entry, Journal, Origin};
 use serde::Serialize;
 
 use crate::plan::PlannedScenario;
-use crate::reason::{CHROMIUM_CORS_MARK, chromium_blames_preflight, classify_chromium};
+use crate::reason::{
+    CHROMIUM_CORS_MARK, FIREFOX_NETWORK_FAILURE, chromium_blames_preflight, classify_chromium,
+    classify_firefox, firefox_blames_preflight, firefox_is_block,
+};
 
 /// A scenario as the browser and the server lived it, with ports and tokens redacted so that
 /// it reads the same on every run.
@@ -140,8 +143,29 @@ impl Redactor {
                 text = text.replace(from.as_str(), to);
             }
         }
-        drop_token_queries(&text)
+        redact_null_principals(&drop_token_queries(&text))
     }
+}
+
+/// Firefox names an opaque origin by a fresh UUID (`moz-nullprincipal:{b681af7d-...}`); it
+/// becomes `moz-nullprincipal:{uuid}`.
+fn redact_null_principals(text: &str) -> String {
+    const MARK: &str = "moz-nullprincipal:{";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(MARK) {
+        let (before, after) = rest.split_at(start + MARK.len());
+        out.push_str(before);
+        match after.find('}') {
+            Some(end) if after[..end].chars().all(|c| c.is_ascii_hexdigit() || c == '-') => {
+                out.push_str("uuid");
+                rest = &after[end..];
+            }
+            _ => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Removes the query of every `/t/{tokenN}...` URL in `text`: the behaviour the runner put
@@ -152,8 +176,18 @@ fn drop_token_queries(text: &str) -> String {
     while let Some(start) = rest.find("/t/{token") {
         let (before, url) = rest.split_at(start);
         out.push_str(before);
-        let end =
-            url.find(|c: char| c == '\'' || c == '"' || c.is_whitespace() || c == ')').unwrap_or(url.len());
+        // The URL ends at a quote (Firefox's typographic ’ and ” too), a space or a parenthesis, or
+        // at a full stop before a space
+        // (Firefox's "... at URL. (Reason: ..."); a URL holds no space, so no full stop before one.
+        let bytes = url.as_bytes();
+        let end = url
+            .char_indices()
+            .find(|&(i, c)| {
+                matches!(c, '\'' | '"' | ')' | '\u{2019}' | '\u{201d}')
+                    || c.is_whitespace()
+                    || (c == '.' && bytes.get(i + 1).is_none_or(|next| next.is_ascii_whitespace()))
+            })
+            .map_or(url.len(), |(i, _)| i);
         let (whole, after) = url.split_at(end);
         out.push_str(whole.split('?').next().unwrap_or(whole));
         rest = after;
@@ -191,12 +225,27 @@ pub fn observe(
                 entries[from..until.min(entries.len())].to_vec()
             });
             let mut observation = from_page(&step.request.method, &step.request.url, result, redactor);
+            let mut blame_unknown = false;
             if observation.outcome != Outcome::Allowed && observation.outcome != Outcome::Timeout {
-                explain(&mut observation, &step.token, &step.request.url, console, &mut consumed, redactor);
+                blame_unknown = explain(
+                    &mut observation,
+                    &step.token,
+                    &step.request.url,
+                    console,
+                    &mut consumed,
+                    redactor,
+                );
             }
             if let Some(seen) = seen {
                 observation.preflight = Some(seen.iter().any(|entry| entry.preflight));
                 observation.reached_server = Some(seen.iter().any(|entry| !entry.preflight));
+                if blame_unknown {
+                    // The message does not say which response failed (Firefox's origin and
+                    // credentials reasons): the preflight did when it went out and the actual
+                    // request never followed.
+                    observation.reason_in_preflight =
+                        observation.preflight == Some(true) && observation.reached_server == Some(false);
+                }
                 observation.server_saw =
                     Some(seen.iter().map(|entry| seen_request(entry, redactor)).collect());
             }
@@ -240,9 +289,23 @@ fn from_page(method: &str, url: &str, result: &PageResult, redactor: &Redactor) 
     }
 }
 
+/// A console message read as a CORS block: its class, and whether it blames the preflight
+/// (`None` when the message does not say). Chromium's and Firefox's wordings are told apart by
+/// their preambles.
+fn read_block(message: &str) -> Option<(ReasonClass, Option<bool>)> {
+    if message.contains(CHROMIUM_CORS_MARK) {
+        Some((classify_chromium(message), Some(chromium_blames_preflight(message))))
+    } else if firefox_is_block(message) {
+        Some((classify_firefox(message), firefox_blames_preflight(message)))
+    } else {
+        None
+    }
+}
+
 /// Finds the console's reason for a failed request: a CORS block, else a network error. A
 /// message belongs to the request when it names the request's token (mock origins) or, for a
-/// URL without one (`--target`), the request's exact URL.
+/// URL without one (`--target`), the request's exact URL. Returns whether the block's message
+/// left open which response failed (for the journal to tell).
 fn explain(
     observation: &mut RequestObservation,
     token: &str,
@@ -250,13 +313,16 @@ fn explain(
     console: &[ConsoleEntry],
     consumed: &mut [bool],
     redactor: &Redactor,
-) {
+) -> bool {
     let tokened = url.contains(&format!("/t/{token}"));
     let mentions = |entry: &ConsoleEntry| {
         if tokened {
-            ["/", "?", "-", "'", "#"].iter().any(|end| entry.message.contains(&format!("/t/{token}{end}")))
+            ["/", "?", "-", "'", "#", ". "]
+                .iter()
+                .any(|end| entry.message.contains(&format!("/t/{token}{end}")))
         } else {
-            ["'", " ", "\""].iter().any(|end| entry.message.contains(&format!("{url}{end}")))
+            // Chromium quotes the URL; Firefox ends it with ". (Reason: ...".
+            ["'", " ", "\"", ". ("].iter().any(|end| entry.message.contains(&format!("{url}{end}")))
         }
     };
     let pick = |wanted: &dyn Fn(&str) -> bool, consumed: &mut [bool]| {
@@ -267,15 +333,21 @@ fn explain(
         consumed[index] = true;
         Some(message_text(&console[index].message))
     };
-    if let Some(message) = pick(&|text| text.contains(CHROMIUM_CORS_MARK), consumed) {
+    if let Some(message) = pick(&|text| read_block(text).is_some(), consumed) {
+        let Some((class, in_preflight)) = read_block(&message) else { unreachable!("picked as a block") };
         observation.outcome = Outcome::Blocked;
-        observation.reason_class = Some(classify_chromium(&message));
-        observation.reason_in_preflight = chromium_blames_preflight(&message);
+        observation.reason_class = Some(class);
+        observation.reason_in_preflight = in_preflight.unwrap_or(false);
         observation.reason = Some(redactor.redact(&message));
-        // Chromium follows each block with "Failed to load resource: net::ERR_FAILED".
-        pick(&|text| text.contains("net::ERR_FAILED"), consumed);
-    } else if let Some(message) = pick(&|_| true, consumed) {
-        observation.reason = Some(redactor.redact(&message));
+        // Chromium follows each block with "Failed to load resource: net::ERR_FAILED"; Firefox
+        // may follow one with its network-failure line for the same URL.
+        pick(&|text| text.contains("net::ERR_FAILED") || text.contains(FIREFOX_NETWORK_FAILURE), consumed);
+        in_preflight.is_none()
+    } else {
+        if let Some(message) = pick(&|_| true, consumed) {
+            observation.reason = Some(redactor.redact(&message));
+        }
+        false
     }
 }
 
@@ -316,6 +388,34 @@ mod tests {
         assert_eq!(
             drop_token_queries(text),
             "Access to fetch at '{api}/t/{token1}/data' from origin '{app}' (see ?help)"
+        );
+    }
+
+    #[test]
+    fn firefox_urls_end_before_the_full_stop() {
+        let text = "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {api}/t/{token1}/data?acao=none. (Reason: CORS header 'Access-Control-Allow-Origin' missing). Status code: 200.";
+        assert_eq!(
+            drop_token_queries(text),
+            "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {api}/t/{token1}/data. (Reason: CORS header 'Access-Control-Allow-Origin' missing). Status code: 200."
+        );
+        assert_eq!(drop_token_queries("at {api}/t/{token1}/a.json?x=1."), "at {api}/t/{token1}/a.json.");
+        assert_eq!(
+            drop_token_queries("at \u{2018}{api}/t/{token1}/me?acao=*\u{2019}. (R"),
+            "at \u{2018}{api}/t/{token1}/me\u{2019}. (R"
+        );
+    }
+
+    #[test]
+    fn firefox_null_principals_lose_their_uuid() {
+        assert_eq!(
+            redact_null_principals(
+                "Content at moz-nullprincipal:{b681af7d-9cfb-4c5c-a818-2f84e298c489}?{app} may not load data"
+            ),
+            "Content at moz-nullprincipal:{uuid}?{app} may not load data"
+        );
+        assert_eq!(
+            redact_null_principals("moz-nullprincipal:{not a uuid}"),
+            "moz-nullprincipal:{not a uuid}"
         );
     }
 

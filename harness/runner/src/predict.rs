@@ -51,7 +51,8 @@ pub fn predict(
     };
     let oracle = Oracle::new(engine);
     let mut cache = PreflightCache::new();
-    let mut http_cache = HttpCache::default();
+    let mut http_cache =
+        HttpCache { keyed_by_credentials: engine.http_cache_keyed_by_credentials(), ..HttpCache::default() };
     let mut now = Duration::ZERO;
     let mut predictions = Vec::with_capacity(planned.steps.len());
     for (step, planned_step) in scenario.requests.iter().zip(&planned.steps) {
@@ -105,7 +106,8 @@ fn follow(
                 sent_preflight |= preflight;
                 sent_actual |= !preflight;
                 let get = !preflight && sent.method.as_str() == "GET";
-                if let Some(answer) = http_cache.lookup(get, &sent.url, sent.origin.as_deref()) {
+                if let Some(answer) = http_cache.lookup(get, &sent.url, sent.origin.as_deref(), sent.cookies)
+                {
                     let mut response = Response::new(answer.status);
                     for (name, value) in answer.headers {
                         response = response.header(name.into_bytes(), value.into_bytes());
@@ -129,7 +131,7 @@ fn follow(
                 }
                 let answer = reply.answer(sent.origin.as_deref());
                 if get && !answer.closes {
-                    http_cache.store(&sent.url, sent.origin.as_deref(), &answer);
+                    http_cache.store(&sent.url, sent.origin.as_deref(), sent.cookies, &answer);
                 }
                 step = if answer.closes {
                     fetch.on_network_error()
@@ -171,7 +173,7 @@ fn follow(
                     }
                     corsproof_oracle::Outcome::Blocked(block) => {
                         prediction.outcome = Outcome::Blocked;
-                        prediction.reason_class = Some(reason_class(&block.reason));
+                        prediction.reason_class = Some(engine_reason_class(block, oracle.engine()));
                         prediction.reason_in_preflight = block.stage == Stage::Preflight;
                     }
                     corsproof_oracle::Outcome::NetworkError(_) => prediction.outcome = Outcome::NetworkError,
@@ -186,13 +188,16 @@ fn follow(
 /// `Cache-Control: max-age=N` (N > 0, no `no-store` or `no-cache`) is stored under its URL and
 /// serves later GETs of that URL, mode and credentials alike, as Chromium does within one page;
 /// `Vary: Origin` makes it serve only requests with the same `Origin`, any other `Vary` nothing.
+/// Firefox keeps credentialed and uncredentialed requests apart (`keyed_by_credentials`).
 #[derive(Default)]
 struct HttpCache {
-    stored: Vec<(String, Option<String>, Answer)>,
+    /// (URL, the request's Origin, whether it carried credentials, the answer).
+    stored: Vec<(String, Option<String>, bool, Answer)>,
+    keyed_by_credentials: bool,
 }
 
 impl HttpCache {
-    fn store(&mut self, url: &str, origin: Option<&str>, answer: &Answer) {
+    fn store(&mut self, url: &str, origin: Option<&str>, credentials: bool, answer: &Answer) {
         let directives: Vec<String> = answer
             .headers
             .iter()
@@ -204,14 +209,17 @@ impl HttpCache {
             .iter()
             .any(|d| d.strip_prefix("max-age=").and_then(|s| s.parse::<u64>().ok()).is_some_and(|s| s > 0));
         let forbidden = directives.iter().any(|d| d == "no-store" || d == "no-cache");
-        self.stored.retain(|(stored, _, _)| stored != url);
+        let keyed = self.keyed_by_credentials;
+        self.stored.retain(|(stored, _, with, _)| stored != url || (keyed && *with != credentials));
         if answer.status == 200 && fresh && !forbidden {
-            self.stored.push((url.to_owned(), origin.map(str::to_owned), answer.clone()));
+            self.stored.push((url.to_owned(), origin.map(str::to_owned), credentials, answer.clone()));
         }
     }
 
-    fn lookup(&self, get: bool, url: &str, origin: Option<&str>) -> Option<Answer> {
-        let (_, stored_origin, answer) = self.stored.iter().find(|(stored, _, _)| get && stored == url)?;
+    fn lookup(&self, get: bool, url: &str, origin: Option<&str>, credentials: bool) -> Option<Answer> {
+        let (_, stored_origin, _, answer) = self.stored.iter().find(|(stored, _, with, _)| {
+            get && stored == url && (!self.keyed_by_credentials || *with == credentials)
+        })?;
         let vary: Vec<String> = answer
             .headers
             .iter()
@@ -230,6 +238,17 @@ fn behaviour_of(url: &str) -> Behaviour {
     let query = url.split_once('?').map_or("", |(_, query)| query);
     let query = query.split('#').next().unwrap_or("");
     vocabulary::parse(query).unwrap_or_else(|_| Behaviour::same(Reply::new().status(400)))
+}
+
+/// The class a run would read from the engine's console for this block: Chromium's reasons map
+/// one to one; Firefox's are read from the oracle's Firefox wording the way the runner reads
+/// the browser's, since Firefox words several reasons alike (a list in ACAO and a non-origin
+/// as a mismatch, a redirected preflight as a redirect).
+pub fn engine_reason_class(block: &corsproof_oracle::Block, engine: Engine) -> ReasonClass {
+    match engine {
+        Engine::Firefox => crate::reason::classify_firefox(&block.reason.explain(engine, block.initiator)),
+        _ => reason_class(&block.reason),
+    }
 }
 
 /// The scenario-file class of an oracle reason.
@@ -290,26 +309,39 @@ mod tests {
     #[test]
     fn http_cache_serves_a_fresh_get_to_any_origin_without_vary() {
         let mut cache = HttpCache::default();
-        cache.store(URL, None, &answer(Reply::new().header("Cache-Control", "max-age=600"), None));
-        let served = cache.lookup(true, URL, Some("http://app.test:8001")).expect("stored");
+        cache.store(URL, None, false, &answer(Reply::new().header("Cache-Control", "max-age=600"), None));
+        let served = cache.lookup(true, URL, Some("http://app.test:8001"), false).expect("stored");
         assert!(!served.headers.iter().any(|(name, _)| name == "access-control-allow-origin"));
-        assert!(cache.lookup(false, URL, None).is_none(), "only GETs are served");
+        assert!(cache.lookup(false, URL, None, false).is_none(), "only GETs are served");
     }
 
     #[test]
     fn http_cache_vary_origin_serves_only_the_same_origin() {
         let mut cache = HttpCache::default();
         let reply = Reply::new().header("Cache-Control", "max-age=600").vary("Origin");
-        cache.store(URL, None, &answer(reply, None));
-        assert!(cache.lookup(true, URL, Some("http://app.test:8001")).is_none());
-        assert!(cache.lookup(true, URL, None).is_some());
+        cache.store(URL, None, false, &answer(reply, None));
+        assert!(cache.lookup(true, URL, Some("http://app.test:8001"), false).is_none());
+        assert!(cache.lookup(true, URL, None, false).is_some());
+    }
+
+    #[test]
+    fn http_cache_keyed_by_credentials_serves_only_the_same_kind() {
+        let mut cache = HttpCache { keyed_by_credentials: true, ..HttpCache::default() };
+        cache.store(URL, None, false, &answer(Reply::new().header("Cache-Control", "max-age=600"), None));
+        assert!(cache.lookup(true, URL, None, false).is_some());
+        assert!(cache.lookup(true, URL, None, true).is_none());
     }
 
     #[test]
     fn http_cache_stores_nothing_without_freshness_or_with_no_store() {
         let mut cache = HttpCache::default();
-        cache.store(URL, None, &answer(Reply::new(), None));
-        cache.store(URL, None, &answer(Reply::new().header("Cache-Control", "max-age=600, no-store"), None));
-        assert!(cache.lookup(true, URL, None).is_none());
+        cache.store(URL, None, false, &answer(Reply::new(), None));
+        cache.store(
+            URL,
+            None,
+            false,
+            &answer(Reply::new().header("Cache-Control", "max-age=600, no-store"), None),
+        );
+        assert!(cache.lookup(true, URL, None, false).is_none());
     }
 }
