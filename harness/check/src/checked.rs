@@ -148,13 +148,7 @@ impl Checked {
     pub fn summary(&self) -> String {
         match &self.verdict.outcome {
             Outcome::Allowed(response) => {
-                let mut names: Vec<String> = response
-                    .headers
-                    .iter()
-                    .map(|h| String::from_utf8_lossy(&h.name).to_ascii_lowercase())
-                    .collect();
-                names.sort();
-                names.dedup();
+                let names = response.header_names();
                 format!(
                     "allowed: the page reads status {} and headers [{}]",
                     response.status,

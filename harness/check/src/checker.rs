@@ -85,13 +85,9 @@ impl Checker {
                     };
                     let received = self.client.send(sent.method.as_str(), &sent.url, &headers, body).await;
                     step = match &received {
-                        Ok(answer) => {
-                            let mut response = Response::new(answer.status);
-                            for (name, value) in &answer.headers {
-                                response = response.header(name.as_bytes().to_vec(), value.clone());
-                            }
-                            fetch.on_response(&response)
-                        }
+                        Ok(answer) => fetch.on_response(&Response::new(answer.status).headers(
+                            answer.headers.iter().map(|(name, value)| (name.as_str(), value.clone())),
+                        )),
                         Err(_) => fetch.on_network_error(),
                     };
                     hops.push(Hop { sent, headers, received });

@@ -34,6 +34,21 @@ impl Response {
         self
     }
 
+    /// Adds header lines, in order: what a driver received, as `(name, value)` pairs.
+    ///
+    /// ```
+    /// let received = [("access-control-allow-origin", "*"), ("vary", "Origin")];
+    /// let response = corsproof_oracle::Response::new(200).headers(received);
+    /// assert_eq!(response.headers.len(), 2);
+    /// ```
+    pub fn headers<N: Into<Vec<u8>>, V: Into<Vec<u8>>>(
+        mut self,
+        headers: impl IntoIterator<Item = (N, V)>,
+    ) -> Self {
+        self.headers.extend(headers.into_iter().map(|(name, value)| Header::new(name, value)));
+        self
+    }
+
     /// "OK status": 200 to 299.
     pub fn is_ok(&self) -> bool {
         (200..=299).contains(&self.status)

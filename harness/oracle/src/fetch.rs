@@ -175,6 +175,21 @@ pub struct ReadableResponse {
     pub redirected: bool,
 }
 
+impl ReadableResponse {
+    /// The names of the headers the page can read, lower-cased, sorted, each once: what
+    /// `response.headers.keys()` lists.
+    pub fn header_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .headers
+            .iter()
+            .map(|header| String::from_utf8_lossy(&header.name).to_ascii_lowercase())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
 /// How the fetch ended, for the page.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Outcome {

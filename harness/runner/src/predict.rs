@@ -108,11 +108,7 @@ fn follow(
                 let get = !preflight && sent.method.as_str() == "GET";
                 if let Some(answer) = http_cache.lookup(get, &sent.url, sent.origin.as_deref(), sent.cookies)
                 {
-                    let mut response = Response::new(answer.status);
-                    for (name, value) in answer.headers {
-                        response = response.header(name.into_bytes(), value.into_bytes());
-                    }
-                    step = fetch.on_response(&response);
+                    step = fetch.on_response(&Response::new(answer.status).headers(answer.headers));
                     continue;
                 }
                 network_actual |= !preflight;
@@ -136,11 +132,7 @@ fn follow(
                 step = if answer.closes {
                     fetch.on_network_error()
                 } else {
-                    let mut response = Response::new(answer.status);
-                    for (name, value) in answer.headers {
-                        response = response.header(name.into_bytes(), value.into_bytes());
-                    }
-                    fetch.on_response(&response)
+                    fetch.on_response(&Response::new(answer.status).headers(answer.headers))
                 };
             }
             Step::Done(verdict) => {
@@ -159,14 +151,7 @@ fn follow(
                 match &verdict.outcome {
                     corsproof_oracle::Outcome::Allowed(response) => {
                         prediction.status = Some(response.status);
-                        let mut names: Vec<String> = response
-                            .headers
-                            .iter()
-                            .map(|header| String::from_utf8_lossy(&header.name).to_ascii_lowercase())
-                            .collect();
-                        names.sort();
-                        names.dedup();
-                        prediction.readable_headers = names;
+                        prediction.readable_headers = response.header_names();
                     }
                     corsproof_oracle::Outcome::Opaque | corsproof_oracle::Outcome::OpaqueRedirect => {
                         prediction.status = Some(0);
