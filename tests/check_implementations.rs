@@ -91,18 +91,11 @@ fn verdict_of(checked: &Checked) -> Option<Verdict> {
 }
 
 fn scenario(case: &Case, index: usize, page: &str) -> Scenario {
-    let expect = Expectation {
-        outcome: if case.verdict == Verdict::Allowed { Outcome::Allowed } else { Outcome::Blocked },
-        preflight: None,
-        reached_server: None,
-        cookies_sent: None,
-        reason: match case.verdict {
-            Verdict::Blocked(class) => Some(class),
-            Verdict::Allowed => None,
-        },
-        status: None,
-        readable_headers: vec![],
-        hidden_headers: vec![],
+    let expect = match case.verdict {
+        Verdict::Allowed => Expectation::outcome(Outcome::Allowed),
+        Verdict::Blocked(class) => {
+            Expectation { reason: Some(class), ..Expectation::outcome(Outcome::Blocked) }
+        }
     };
     Scenario {
         name: format!("case-{index}"),

@@ -21,16 +21,7 @@ fn step(to: &str, server: &str, outcome: Outcome) -> RequestStep {
         api: Api::Fetch,
         same_url_as: None,
         server: (!server.is_empty()).then(|| server.to_owned()),
-        expect: Expectation {
-            outcome,
-            preflight: None,
-            reached_server: None,
-            reason: None,
-            status: None,
-            readable_headers: vec![],
-            cookies_sent: None,
-            hidden_headers: vec![],
-        },
+        expect: Expectation::outcome(outcome),
     }
 }
 
