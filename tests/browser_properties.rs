@@ -6,9 +6,12 @@
 //! Seeded and bounded: `CORSPROOF_SEED` (default below) and `CORSPROOF_CASES` (default 200)
 //! reproduce a run exactly.
 
+mod agreement;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
+use agreement::{observed_field, predicted_fields};
 use corsproof_oracle::Engine;
 use corsproof_runner::predict::{Prediction, predict};
 use corsproof_runner::{Job, RequestObservation, RunConfig, Runner};
@@ -173,51 +176,22 @@ impl Case {
 
 /// An expectation that checks nothing but the outcome; the comparison is with the oracle.
 fn unknown() -> Expectation {
-    Expectation {
-        outcome: Outcome::Allowed,
-        preflight: None,
-        reached_server: None,
-        cookies_sent: None,
-        reason: None,
-        status: None,
-        readable_headers: vec![],
-        hidden_headers: vec![],
-    }
+    Expectation::outcome(Outcome::Allowed)
 }
 
-/// Where the browser and the oracle differ on one scenario: `request N field: chromium X, oracle Y`.
+/// Where the browser and the oracle differ on one scenario: `request N field: chromium X, oracle Y`,
+/// over the same fields as the snapshots' agreement test.
 fn disagreements(observed: &[RequestObservation], predicted: &[Prediction]) -> Vec<String> {
     let mut differences = Vec::new();
     for (index, (seen, oracle)) in observed.iter().zip(predicted).enumerate() {
-        let mut differ = |field: &str, browser: String, oracle: String| {
-            if browser != oracle {
+        let seen = serde_json::to_value(seen).expect("an observation serializes");
+        for (field, predicted) in predicted_fields(oracle) {
+            let browser = observed_field(&seen, field);
+            if browser != predicted {
                 differences
-                    .push(format!("request {} {field}: chromium {browser}, oracle {oracle}", index + 1));
+                    .push(format!("request {} {field}: chromium {browser}, oracle {predicted}", index + 1));
             }
-        };
-        differ("outcome", seen.outcome.name().into(), oracle.outcome.name().into());
-        differ(
-            "reason_class",
-            format!("{:?}", seen.reason_class.map(|c| c.name())),
-            format!("{:?}", oracle.reason_class.map(|c| c.name())),
-        );
-        differ(
-            "reason_in_preflight",
-            seen.reason_in_preflight.to_string(),
-            oracle.reason_in_preflight.to_string(),
-        );
-        differ("preflight", format!("{:?}", seen.preflight), format!("{:?}", Some(oracle.preflight)));
-        differ(
-            "reached_server",
-            format!("{:?}", seen.reached_server),
-            format!("{:?}", Some(oracle.reached_server)),
-        );
-        differ("status", format!("{:?}", seen.status), format!("{:?}", oracle.status));
-        differ(
-            "readable_headers",
-            format!("{:?}", seen.readable_headers),
-            format!("{:?}", oracle.readable_headers),
-        );
+        }
     }
     differences
 }
@@ -227,14 +201,12 @@ fn as_corpus_entry(mut scenario: Scenario, observed: &[RequestObservation]) -> S
     scenario.name = "generated-case".to_owned();
     for (step, seen) in scenario.requests.iter_mut().zip(observed) {
         step.expect = Expectation {
-            outcome: seen.outcome,
             preflight: seen.preflight,
             reached_server: seen.reached_server,
-            cookies_sent: None,
             reason: seen.reason_class,
             status: seen.status,
             readable_headers: seen.readable_headers.clone(),
-            hidden_headers: vec![],
+            ..Expectation::outcome(seen.outcome)
         };
     }
     to_toml(&scenario)

@@ -3,16 +3,19 @@
 //! (`tests/snapshots/<engine>/`), field by field, unless the difference is a documented
 //! deviation in `tests/deviations/<engine>.toml`. Needs no browser: it reads the snapshots.
 
+mod agreement;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use agreement::{observed_field, predicted_fields};
 use corsproof_oracle::Engine;
-use corsproof_runner::predict::{Prediction, predict};
+use corsproof_runner::predict::predict;
 use corsproof_runner::snapshot::SnapshotLocation;
 use corsproof_server::{Listener, ORIGIN_TABLE, Origin};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The mock origins with stand-in ports; snapshots name origins, never ports.
 fn origins() -> Vec<Origin> {
@@ -46,29 +49,6 @@ struct Deviation {
     /// The fields of that request that differ for this one reason.
     fields: Vec<String>,
     why: String,
-}
-
-/// The fields compared, as the snapshot writes them.
-fn predicted_fields(prediction: &Prediction) -> Vec<(&'static str, Value)> {
-    vec![
-        ("outcome", json!(prediction.outcome.name())),
-        ("reason_class", prediction.reason_class.map_or(Value::Null, |class| json!(class.name()))),
-        ("reason_in_preflight", json!(prediction.reason_in_preflight)),
-        ("preflight", json!(prediction.preflight)),
-        ("reached_server", json!(prediction.reached_server)),
-        ("status", prediction.status.map_or(Value::Null, |status| json!(status))),
-        ("readable_headers", json!(prediction.readable_headers)),
-    ]
-}
-
-/// The same field in a snapshot's request; absent optional fields read as the defaults the
-/// snapshot writer leaves out.
-fn observed_field(request: &Value, field: &str) -> Value {
-    match (field, request.get(field)) {
-        (_, Some(value)) => value.clone(),
-        ("reason_in_preflight", None) => json!(false),
-        (_, None) => Value::Null,
-    }
 }
 
 fn snapshot_body(path: &std::path::Path) -> Value {
