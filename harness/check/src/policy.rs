@@ -137,9 +137,9 @@ impl PolicyError {
     }
 }
 
-/// No browser keeps a preflight result longer than this (Firefox's cap; Chromium's is 7200 s,
-/// WebKit's 600 s), so a longer max-age is a mistake.
-pub const LONGEST_MAX_AGE: Duration = Duration::from_secs(86_400);
+/// No browser keeps a preflight result longer than this (Firefox's cap; Chromium's and WebKit's
+/// are shorter, see [`Engine::max_age_cap`]), so a longer max-age is a mistake.
+pub const LONGEST_MAX_AGE: Duration = Engine::Firefox.max_age_cap();
 
 /// The CORS policy a server should implement: which origins may read its responses, with or
 /// without credentials, which methods and request headers they may use, which response headers
@@ -588,6 +588,11 @@ fn request_header(text: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_longest_max_age_is_the_longest_any_engine_keeps() {
+        assert_eq!(Some(LONGEST_MAX_AGE), Engine::ALL.into_iter().map(Engine::max_age_cap).max());
+    }
 
     fn policy() -> Policy {
         Policy::builder()

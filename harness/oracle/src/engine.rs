@@ -30,7 +30,7 @@ impl Engine {
     /// The longest a preflight result is cached, whatever `Access-Control-Max-Age` says:
     /// Chromium 2 hours (`kMaxTimeout`), Firefox 24 hours, WebKit 10 minutes
     /// (`maxPreflightCacheTimeout`).
-    pub fn max_age_cap(self) -> Duration {
+    pub const fn max_age_cap(self) -> Duration {
         Duration::from_secs(match self {
             Engine::Chromium => 7200,
             Engine::Firefox => 86_400,
