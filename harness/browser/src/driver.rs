@@ -1,17 +1,19 @@
-//! The WebDriver driver process (chromedriver, geckodriver), and making sure it and its browser
-//! go away.
+//! The WebDriver driver process (chromedriver, geckodriver, WebKitWebDriver), and making sure it
+//! and its browser go away.
 //!
 //! The driver starts in a process group of its own, which the browser it launches joins; stopping
-//! means killing that group. Should this process die without stopping it (a panic in a test
+//! means killing that group. WebKitGTK needs an X display: an Xvfb of its own leads that group,
+//! so the same kill ends it too. Should this process die without stopping it (a panic in a test
 //! harness, SIGKILL), a small watchdog shell notices and kills the group.
 
+use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::locate::Engine;
+use crate::locate::{Engine, find_executable};
 use crate::session::BrowserError;
 
 /// How long a driver may take to listen after it starts.
@@ -21,6 +23,10 @@ const READY_TIMEOUT: Duration = Duration::from_secs(20);
 #[derive(Debug)]
 pub(crate) struct DriverProcess {
     child: Child,
+    /// The X server WebKit draws on, when the driver needs one.
+    display: Option<Child>,
+    /// The process group everything started here belongs to.
+    group: u32,
     watchdog: Option<Child>,
     port: u16,
 }
@@ -37,15 +43,34 @@ impl DriverProcess {
             let websocket = free_port().map_err(|e| BrowserError::Driver(format!("no free port: {e}")))?;
             command.arg(format!("--websocket-port={websocket}"));
         }
-        let child = command
+        let display = match engine {
+            Engine::WebKit => Some(VirtualDisplay::start().await?),
+            Engine::Chromium | Engine::Firefox => None,
+        };
+        if let Some(display) = &display {
+            command.env("DISPLAY", &display.name);
+        }
+        // The driver joins the display's group, or leads a group of its own.
+        let group = display.as_ref().map_or(0, |display| display.process.id());
+        let spawned = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .map_err(|e| BrowserError::Driver(format!("cannot start {}: {e}", driver.display())))?;
-        let watchdog = spawn_watchdog(child.id());
-        let mut process = Self { child, watchdog, port };
+            .process_group(i32::try_from(group).unwrap_or(0))
+            .spawn();
+        let child = match spawned {
+            Ok(child) => child,
+            Err(error) => {
+                if let Some(display) = display {
+                    display.stop();
+                }
+                return Err(BrowserError::Driver(format!("cannot start {}: {error}", driver.display())));
+            }
+        };
+        let group = if group == 0 { child.id() } else { group };
+        let watchdog = spawn_watchdog(group);
+        let mut process =
+            Self { child, display: display.map(|display| display.process), group, watchdog, port };
 
         let started = Instant::now();
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
@@ -79,13 +104,75 @@ impl DriverProcess {
 
 impl Drop for DriverProcess {
     fn drop(&mut self) {
-        kill_group(self.child.id());
+        kill_group(self.group);
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(mut display) = self.display.take() {
+            let _ = display.kill();
+            let _ = display.wait();
+        }
         if let Some(mut watchdog) = self.watchdog.take() {
             let _ = watchdog.kill();
             let _ = watchdog.wait();
         }
+    }
+}
+
+/// An Xvfb server on a display number it picks itself (`-displayfd`), so that several can start
+/// at once without racing for a number.
+struct VirtualDisplay {
+    process: Child,
+    /// `:N`, for `DISPLAY`.
+    name: String,
+}
+
+impl VirtualDisplay {
+    /// How long Xvfb may take to report its display.
+    const READY_TIMEOUT: Duration = Duration::from_secs(10);
+
+    async fn start() -> Result<Self, BrowserError> {
+        let xvfb = find_executable(&["Xvfb"])
+            .ok_or(BrowserError::NotInstalled { what: "Xvfb".to_owned(), engine: Engine::WebKit })?;
+        let mut process = Command::new(&xvfb)
+            .args(["-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "1280x800x24"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .map_err(|e| BrowserError::Driver(format!("cannot start {}: {e}", xvfb.display())))?;
+        let Some(mut stdout) = process.stdout.take() else {
+            let _ = process.kill();
+            return Err(BrowserError::Driver("Xvfb gave no output pipe".to_owned()));
+        };
+        // Xvfb writes the display number and a newline once it accepts clients.
+        let reading = tokio::task::spawn_blocking(move || {
+            let mut number = Vec::new();
+            let mut byte = [0u8];
+            while stdout.read(&mut byte).is_ok_and(|read| read == 1) && byte[0] != b'\n' {
+                number.push(byte[0]);
+            }
+            String::from_utf8_lossy(&number).trim().to_owned()
+        });
+        let number = match tokio::time::timeout(Self::READY_TIMEOUT, reading).await {
+            Ok(Ok(number)) if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) => number,
+            _ => {
+                let display = Self { process, name: String::new() };
+                display.stop();
+                return Err(BrowserError::Driver(format!(
+                    "{} did not report a display within {:?}",
+                    xvfb.display(),
+                    Self::READY_TIMEOUT
+                )));
+            }
+        };
+        Ok(Self { process, name: format!(":{number}") })
+    }
+
+    fn stop(mut self) {
+        kill_group(self.process.id());
+        let _ = self.process.kill();
+        let _ = self.process.wait();
     }
 }
 

@@ -1,11 +1,12 @@
 //! A real headless browser behind WebDriver.
 //!
-//! [`Browser::launch`] finds Chromium and chromedriver, or Firefox and geckodriver (or uses a
-//! WebDriver URL you give it), starts one session, and then serves many pages: [`Browser::open`] loads a page,
+//! [`Browser::launch`] finds Chromium and chromedriver, Firefox and geckodriver, or WebKitGTK's
+//! MiniBrowser and WebKitWebDriver under Xvfb (or uses a WebDriver URL you give it), starts one
+//! session, and then serves many pages: [`Browser::open`] loads a page,
 //! [`Browser::run_sequences`] makes requests from it through the page script that every mock
 //! origin serves, and [`Browser::drain_console`] reads the console, where the browser writes the
 //! reasons it hides from JavaScript (Chromium's through `se/log`, Firefox's through WebDriver
-//! BiDi's `log.entryAdded`).
+//! BiDi's `log.entryAdded`; WebKitWebDriver offers neither, so WebKit's reasons stay unknown).
 //!
 //! The crate knows nothing of scenario files or of the mock server: it takes URLs and
 //! [`PageRequest`]s and gives back what the page and the console saw. Every process it starts is
@@ -19,6 +20,6 @@ mod page;
 mod session;
 
 pub use console::ConsoleEntry;
-pub use locate::{Engine, FIREFOX_INSTALL_HINT, INSTALL_HINT};
+pub use locate::{Engine, FIREFOX_INSTALL_HINT, INSTALL_HINT, WEBKIT_INSTALL_HINT};
 pub use page::{PageRequest, PageResult};
 pub use session::{Browser, BrowserConfig, BrowserError};

@@ -11,6 +11,11 @@ pub const FIREFOX_INSTALL_HINT: &str = "install Firefox ESR and geckodriver with
      (or `apt-get install firefox-esr` and `cargo install --locked geckodriver`), or point --webdriver \
      at a running driver";
 
+/// What to do when WebKitGTK's MiniBrowser, WebKitWebDriver or Xvfb is missing.
+pub const WEBKIT_INSTALL_HINT: &str = "install WebKitGTK's MiniBrowser, WebKitWebDriver and Xvfb with \
+     `ci/install-browsers` (or `apt-get install webkit2gtk-driver xvfb`), or point --webdriver at a \
+     running driver";
+
 /// A browser engine corsproof can drive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Engine {
@@ -19,17 +24,20 @@ pub enum Engine {
     Chromium,
     /// Gecko: Firefox (ESR), through geckodriver.
     Firefox,
+    /// WebKit: WebKitGTK's MiniBrowser, through WebKitWebDriver, on an Xvfb display of its own.
+    WebKit,
 }
 
 impl Engine {
     /// Every engine corsproof can drive.
-    pub const ALL: [Engine; 2] = [Engine::Chromium, Engine::Firefox];
+    pub const ALL: [Engine; 3] = [Engine::Chromium, Engine::Firefox, Engine::WebKit];
 
     /// The name used in snapshot folders and reports.
     pub fn name(self) -> &'static str {
         match self {
             Engine::Chromium => "chromium",
             Engine::Firefox => "firefox",
+            Engine::WebKit => "webkit",
         }
     }
 
@@ -38,6 +46,7 @@ impl Engine {
         match self {
             Engine::Chromium => INSTALL_HINT,
             Engine::Firefox => FIREFOX_INSTALL_HINT,
+            Engine::WebKit => WEBKIT_INSTALL_HINT,
         }
     }
 
@@ -46,6 +55,7 @@ impl Engine {
         match self {
             Engine::Chromium => &["chromium", "chromium-browser", "google-chrome"],
             Engine::Firefox => &["firefox-esr", "firefox"],
+            Engine::WebKit => &["MiniBrowser"],
         }
     }
 
@@ -54,6 +64,7 @@ impl Engine {
         match self {
             Engine::Chromium => &["chromedriver"],
             Engine::Firefox => &["geckodriver"],
+            Engine::WebKit => &["WebKitWebDriver"],
         }
     }
 }
@@ -71,19 +82,29 @@ impl std::str::FromStr for Engine {
         Engine::ALL
             .into_iter()
             .find(|engine| engine.name().eq_ignore_ascii_case(text))
-            .ok_or_else(|| format!("unknown browser `{text}` (chromium or firefox)"))
+            .ok_or_else(|| format!("unknown browser `{text}` (chromium, firefox or webkit)"))
     }
 }
 
-/// The first of `names` found on `PATH`, in `/usr/bin` or in Cargo's `bin` folder (where
-/// `cargo install geckodriver` puts it).
+/// Where WebKitGTK keeps MiniBrowser, which is not on `PATH` (newest API first).
+const WEBKITGTK_DIRS: [&str; 3] = [
+    "/usr/lib/x86_64-linux-gnu/webkitgtk-6.0",
+    "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1",
+    "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0",
+];
+
+/// The first of `names` found on `PATH`, in `/usr/bin`, in Cargo's `bin` folder (where
+/// `cargo install geckodriver` puts it) or in WebKitGTK's library folders (MiniBrowser).
 pub(crate) fn find_executable(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let cargo_bin = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
         .map(|home| home.join("bin"));
-    let dirs = std::env::split_paths(&path).chain([PathBuf::from("/usr/bin")]).chain(cargo_bin);
+    let dirs = std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin")])
+        .chain(cargo_bin)
+        .chain(WEBKITGTK_DIRS.map(PathBuf::from));
     let dirs: Vec<PathBuf> = dirs.collect();
     names
         .iter()

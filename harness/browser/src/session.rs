@@ -29,6 +29,9 @@ pub struct BrowserConfig {
     /// Host names Firefox resolves to loopback (its `network.dns.localDomains`, a list: it
     /// takes no wildcard), e.g. `app.test`, `api.test`.
     pub local_domains: Vec<String>,
+    /// An HTTP proxy (`host:port`) that routes the mock host names, for engines without a
+    /// resolver setting (WebKit); given as the WebDriver `proxy` capability.
+    pub proxy: Option<String>,
     /// How long one batch of requests may take in the page before the session is given up.
     pub batch_timeout: Duration,
 }
@@ -40,6 +43,7 @@ impl Default for BrowserConfig {
             webdriver: None,
             host_resolver_rules: None,
             local_domains: Vec::new(),
+            proxy: None,
             batch_timeout: Duration::from_secs(120),
         }
     }
@@ -81,6 +85,7 @@ impl BrowserError {
 #[derive(Debug)]
 pub struct Browser {
     client: Client,
+    engine: Engine,
     /// Firefox's console, read through WebDriver BiDi; `None` reads it through `se/log`.
     console: Option<BidiConsole>,
     driver: Option<DriverProcess>,
@@ -111,6 +116,7 @@ impl Browser {
         let capabilities = match config.engine {
             Engine::Chromium => chromium_capabilities(config, binary.as_ref(), &profile),
             Engine::Firefox => firefox_capabilities(config, binary.as_ref(), &profile),
+            Engine::WebKit => webkit_capabilities(config, binary.as_ref()),
         };
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
@@ -125,7 +131,8 @@ impl Browser {
             .to_owned();
         let timeouts =
             TimeoutConfiguration::new(Some(config.batch_timeout), Some(Duration::from_secs(30)), None);
-        let mut browser = Self { client, console: None, driver, profile: Some(profile), version };
+        let mut browser =
+            Self { client, engine: config.engine, console: None, driver, profile: Some(profile), version };
         if let Err(error) = browser.client.update_timeouts(timeouts).await {
             browser.close().await;
             return Err(BrowserError::Session(error.to_string()));
@@ -192,10 +199,14 @@ impl Browser {
         }
     }
 
-    /// The console messages written since the last call.
+    /// The console messages written since the last call. WebKitWebDriver offers no way to read
+    /// the console (no `se/log`, no BiDi), so WebKit's is always empty.
     pub async fn drain_console(&mut self) -> Result<Vec<ConsoleEntry>, BrowserError> {
         if let Some(console) = &self.console {
             return console.drain().await.map_err(BrowserError::Lost);
+        }
+        if self.engine == Engine::WebKit {
+            return Ok(Vec::new());
         }
         let outcome = self.client.issue_cmd(ReadBrowserLog).await;
         let value = outcome.map_err(|e| self.classify(e))?;
@@ -319,6 +330,26 @@ fn firefox_capabilities(config: &BrowserConfig, binary: Option<&PathBuf>, profil
     capabilities
 }
 
+/// The capabilities that make WebKitGTK's MiniBrowser work here (see shared/browsers.md): the
+/// automation mode, insecure certificates accepted, and the mock host names routed through
+/// `config.proxy` (WebKit has no resolver setting). MiniBrowser's automation sessions are
+/// ephemeral, so it needs no profile directory.
+fn webkit_capabilities(config: &BrowserConfig, binary: Option<&PathBuf>) -> Capabilities {
+    let mut options = json!({ "args": ["--automation"] });
+    if let Some(binary) = binary {
+        options["binary"] = json!(binary);
+    }
+    let mut capabilities = Capabilities::new();
+    capabilities.insert("browserName".into(), json!("MiniBrowser"));
+    capabilities.insert("acceptInsecureCerts".into(), json!(true));
+    capabilities.insert("webkitgtk:browserOptions".into(), options);
+    if let Some(proxy) = &config.proxy {
+        capabilities
+            .insert("proxy".into(), json!({ "proxyType": "manual", "httpProxy": proxy, "sslProxy": proxy }));
+    }
+    capabilities
+}
+
 /// A fresh browser profile directory, removed on drop.
 #[derive(Debug)]
 struct Profile {
@@ -358,6 +389,9 @@ mod tests {
         assert!(message.starts_with("geckodriver was not found"), "{message}");
         assert!(message.contains("ci/install-browsers"), "{message}");
         assert!(message.contains("cargo install --locked geckodriver"), "{message}");
+        let message = BrowserError::NotInstalled { what: "Xvfb".into(), engine: Engine::WebKit }.to_string();
+        assert!(message.starts_with("Xvfb was not found"), "{message}");
+        assert!(message.contains("apt-get install webkit2gtk-driver xvfb"), "{message}");
     }
 
     #[test]
