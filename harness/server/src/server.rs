@@ -8,7 +8,8 @@ use std::time::Duration;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
@@ -186,10 +187,12 @@ impl MockServer {
         let connections = Arc::new(Semaphore::new(config.limits.max_connections));
         let acceptor = |listener: Listener| Acceptor {
             listener,
-            tls: (listener == Listener::Https).then(|| tls.clone()),
-            http: http_builder(&config.limits),
-            limits: config.limits,
-            state: state.clone(),
+            origins: Origins {
+                tls: tls.clone(),
+                http: http_builder(&config.limits),
+                limits: config.limits,
+                state: state.clone(),
+            },
             connections: connections.clone(),
             stopped: stopped.clone(),
         };
@@ -331,10 +334,7 @@ fn http_builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
 /// One listener's accept loop and what its connections need.
 struct Acceptor {
     listener: Listener,
-    tls: Option<TlsAcceptor>,
-    http: auto::Builder<TokioExecutor>,
-    limits: Limits,
-    state: Arc<State>,
+    origins: Origins,
     connections: Arc<Semaphore>,
     stopped: watch::Receiver<bool>,
 }
@@ -364,43 +364,51 @@ impl Acceptor {
             let _ = stream.set_nodelay(true);
             let this = this.clone();
             tokio::spawn(async move {
-                this.serve(stream).await;
+                let mut stopped = this.stopped.clone();
+                tokio::select! {
+                    _ = stopped.wait_for(|stop| *stop) => {}
+                    _ = this.origins.serve(this.listener, stream) => {}
+                }
                 drop(permit);
             });
         }
     }
+}
 
-    async fn serve(&self, stream: TcpStream) {
-        let mut stopped = self.stopped.clone();
-        let listener = self.listener;
+/// What an origin listener's connections need.
+struct Origins {
+    tls: TlsAcceptor,
+    http: auto::Builder<TokioExecutor>,
+    limits: Limits,
+    state: Arc<State>,
+}
+
+impl Origins {
+    /// Serves one connection of `listener` to its end, the TLS handshake first on the HTTPS one.
+    async fn serve<S>(&self, listener: Listener, stream: S)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let state = self.state.clone();
         let service = service_fn(move |request| handler::handle(state.clone(), listener, request));
-        let served = async {
-            let result = match &self.tls {
-                None => self.http.serve_connection(TokioIo::new(stream), service).await,
-                Some(acceptor) => {
-                    let handshake =
-                        tokio::time::timeout(self.limits.tls_handshake_timeout, acceptor.accept(stream));
-                    match handshake.await {
-                        Ok(Ok(tls)) => self.http.serve_connection(TokioIo::new(tls), service).await,
-                        Ok(Err(error)) => {
-                            tracing::debug!(listener = %listener, %error, "TLS handshake failed");
-                            return;
-                        }
-                        Err(_) => {
-                            tracing::debug!(listener = %listener, "TLS handshake timed out");
-                            return;
-                        }
-                    }
+        let result = if listener == Listener::Https {
+            let handshake = tokio::time::timeout(self.limits.tls_handshake_timeout, self.tls.accept(stream));
+            match handshake.await {
+                Ok(Ok(tls)) => self.http.serve_connection(TokioIo::new(tls), service).await,
+                Ok(Err(error)) => {
+                    tracing::debug!(%listener, %error, "TLS handshake failed");
+                    return;
                 }
-            };
-            if let Err(error) = result {
-                tracing::debug!(listener = %listener, %error, "connection ended with an error");
+                Err(_) => {
+                    tracing::debug!(%listener, "TLS handshake timed out");
+                    return;
+                }
             }
+        } else {
+            self.http.serve_connection(TokioIo::new(stream), service).await
         };
-        tokio::select! {
-            _ = stopped.wait_for(|stop| *stop) => {}
-            _ = served => {}
+        if let Err(error) = result {
+            tracing::debug!(%listener, %error, "connection ended with an error");
         }
     }
 }
