@@ -32,7 +32,7 @@ fn parse_ports(text: &str) -> Result<Ports, String> {
         .map(|part| part.trim().parse::<u16>().map_err(|_| format!("`{part}` is not a port number")))
         .collect::<Result<_, _>>()?;
     match numbers[..] {
-        [http_a, http_b, https] => Ok(Ports { http_a, http_b, https }),
+        [http_a, http_b, https] => Ok(Ports { http_a, http_b, https, proxy: 0 }),
         _ => Err(format!("expected three ports HTTP_A,HTTP_B,HTTPS, got {}", numbers.len())),
     }
 }
