@@ -20,6 +20,8 @@ pub enum BrowserChoice {
     Chromium,
     /// Gecko: Firefox ESR through geckodriver.
     Firefox,
+    /// WebKit: WebKitGTK's MiniBrowser through WebKitWebDriver.
+    Webkit,
 }
 
 impl BrowserChoice {
@@ -27,6 +29,7 @@ impl BrowserChoice {
         match self {
             BrowserChoice::Chromium => Engine::Chromium,
             BrowserChoice::Firefox => Engine::Firefox,
+            BrowserChoice::Webkit => Engine::WebKit,
         }
     }
 }
