@@ -70,6 +70,11 @@ fn the_oracle_predicts_every_firefox_snapshot_or_names_the_deviation() {
     agreement(Engine::Firefox);
 }
 
+#[test]
+fn the_oracle_predicts_every_webkit_snapshot_or_names_the_deviation() {
+    agreement(Engine::WebKit);
+}
+
 fn agreement(engine: Engine) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let file = format!("tests/deviations/{engine}.toml");

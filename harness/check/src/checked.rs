@@ -214,7 +214,7 @@ fn warning_text(warning: &Warning) -> String {
             "{url} allows one origin without `Vary: Origin`: a cache can serve it to a page of another origin"
         ),
         Warning::AuthorizationCoveredByWildcard { url } => format!(
-            "{url}: `Access-Control-Allow-Headers: *` covers Authorization only in Chromium and Firefox, which have deprecated it; name Authorization"
+            "{url}: `Access-Control-Allow-Headers: *` covers Authorization in today's browsers, not by the standard (Chromium and Firefox have deprecated it); name Authorization"
         ),
         other => format!("{other:?}"),
     }

@@ -113,7 +113,8 @@ impl PreflightCache {
     }
 
     /// "Header-name cache entry match": an entry for this name (case-insensitive), or `*`
-    /// when not credentialed and the name is not `authorization`.
+    /// when not credentialed and the name is not `authorization` (WebKit: whatever the name,
+    /// [`Engine::preflight_cache_wildcard_covers_authorization`]).
     pub(crate) fn has_header(&self, lookup: &Lookup, name: &str) -> bool {
         self.entries.iter().any(|entry| {
             lookup.matches(entry)
@@ -123,7 +124,8 @@ impl PreflightCache {
                             || (&**h == "*"
                                 && !lookup.credentials
                                 && lookup.engine.preflight_cache_matches_wildcards()
-                                && !name.eq_ignore_ascii_case("authorization"))
+                                && (!name.eq_ignore_ascii_case("authorization")
+                                    || lookup.engine.preflight_cache_wildcard_covers_authorization()))
                     }
                     CacheKey::Method(_) => false,
                 }
@@ -195,7 +197,7 @@ mod tests {
     const URL: &str = "https://api.test/x";
 
     /// An engine whose cache lookups follow the standard in everything these tests check.
-    const STANDARD: Engine = Engine::WebKit;
+    const STANDARD: Engine = Engine::Chromium;
 
     fn lookup(credentials: bool, now: u64) -> Lookup {
         Lookup {
@@ -236,6 +238,14 @@ mod tests {
         let cache = cache_with(false, &[], &["*"]);
         assert!(cache.has_header(&lookup(false, 1), "x-anything"));
         assert!(!cache.has_header(&lookup(false, 1), "authorization"));
+    }
+
+    #[test]
+    fn webkit_cache_wildcard_header_entry_matches_authorization() {
+        let webkit = |credentials, now| Lookup { engine: Engine::WebKit, ..lookup(credentials, now) };
+        let cache = cache_with(false, &[], &["*"]);
+        assert!(cache.has_header(&webkit(false, 1), "authorization"));
+        assert!(!cache.has_header(&webkit(true, 1), "authorization"), "never with credentials");
     }
 
     #[test]

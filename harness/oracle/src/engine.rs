@@ -45,7 +45,11 @@ impl Engine {
     /// "do not cache" (0 s) rather than the standard's 5 s default. Firefox caches nothing for
     /// any value that is not all digits, negative or not (`nsCORSPreflightListener::
     /// AddResultToCache` returns at the first non-digit); only an absent or empty header gets
-    /// the 5 s default.
+    /// the 5 s default. WebKit parses it with `parseInteger<int64_t>`
+    /// (`parseAccessControlMaxAge` in Source/WebCore/loader/CrossOriginPreflightResultCache.cpp):
+    /// a sign is allowed, so `-1` gives an entry that has already expired (0 s) and `+60` is
+    /// 60 s, while a value that overflows an `int64_t` does not parse and gets the 5 s default
+    /// instead of the cap.
     pub fn max_age(self, header: Option<&[u8]>) -> Duration {
         let Some(value) = header else {
             return DEFAULT_MAX_AGE;
@@ -54,11 +58,22 @@ impl Engine {
         if value.is_empty() {
             return DEFAULT_MAX_AGE;
         }
-        if self == Engine::Chromium
-            && value[0] == b'-'
-            && value.len() > 1
-            && value[1..].iter().all(u8::is_ascii_digit)
-        {
+        let all_digits = |digits: &[u8]| !digits.is_empty() && digits.iter().all(u8::is_ascii_digit);
+        if self == Engine::WebKit {
+            let (negative, digits) = match value[0] {
+                b'-' => (true, &value[1..]),
+                b'+' => (false, &value[1..]),
+                _ => (false, value),
+            };
+            let parsed =
+                all_digits(digits).then(|| std::str::from_utf8(digits).ok()?.parse::<i64>().ok()).flatten();
+            return match parsed {
+                None => DEFAULT_MAX_AGE,
+                Some(_) if negative => Duration::ZERO,
+                Some(seconds) => Duration::from_secs(seconds.unsigned_abs()).min(cap),
+            };
+        }
+        if self == Engine::Chromium && value[0] == b'-' && all_digits(&value[1..]) {
             return Duration::ZERO;
         }
         if !value.iter().all(u8::is_ascii_digit) {
@@ -83,10 +98,26 @@ impl Engine {
     /// never; Chromium only deprecated it (a console warning, chromestatus 5742041264816128)
     /// and still lets it through, and so does Firefox (pref
     /// `network.cors_preflight.authorization_covered_by_wildcard`, on by default, with the
-    /// `CORSAllowHeaderFromPreflightDeprecation` warning), so the oracle warns instead of
-    /// blocking there.
+    /// `CORSAllowHeaderFromPreflightDeprecation` warning). WebKit never made the exception:
+    /// `CrossOriginPreflightResultCacheItem::validateCrossOriginHeaders`
+    /// (Source/WebCore/loader/CrossOriginPreflightResultCache.cpp) lets a `*` without
+    /// credentials cover every name, `Authorization` included, and says nothing. So the
+    /// oracle warns instead of blocking in every profile.
     pub fn wildcard_covers_authorization(self) -> bool {
-        matches!(self, Engine::Chromium | Engine::Firefox)
+        match self {
+            Engine::Chromium | Engine::Firefox | Engine::WebKit => true,
+        }
+    }
+
+    /// Whether a cached `*` header entry serves a later request carrying `Authorization`
+    /// without a new preflight. The standard's header-name cache entry match never lets `*`
+    /// match `Authorization`, and Chromium and Firefox preflight again (where a fresh `*` then
+    /// covers it, [`Engine::wildcard_covers_authorization`]). WebKit checks a cached result
+    /// with the same `validateCrossOriginHeaders` it judges a fresh preflight with
+    /// (`CrossOriginPreflightResultCacheItem::allowsRequest`), so the cached `*` covers it and
+    /// the request goes out without a preflight.
+    pub fn preflight_cache_wildcard_covers_authorization(self) -> bool {
+        self == Engine::WebKit
     }
 
     /// Whether a preflight result cached for a credentialed request serves only credentialed
@@ -115,9 +146,43 @@ impl Engine {
 
     /// Whether a preflighted fetch that fails (the actual response refused by the CORS check,
     /// say) clears the preflight cache entries of its origin and URL, as the standard's HTTP
-    /// fetch says. Chromium keeps them: a repeat within Max-Age goes without a preflight.
+    /// fetch says. Chromium keeps them: a repeat within Max-Age goes without a preflight. So
+    /// does WebKit: `CrossOriginPreflightResultCache`
+    /// (Source/WebCore/loader/CrossOriginPreflightResultCache.cpp) removes an entry only in
+    /// `canSkipPreflight`, when a request finds it does not cover it
+    /// ([`Engine::preflight_cache_miss_evicts_entry`]).
     pub fn clears_preflight_cache_on_failure(self) -> bool {
-        self != Engine::Chromium
+        self == Engine::Firefox
+    }
+
+    /// Whether a request that needs a preflight and is not covered by the cached result for
+    /// its origin and URL throws that result away before preflighting. The standard and the
+    /// other engines leave the entries alone (a failed new preflight then leaves the old
+    /// result in place); WebKit's `CrossOriginPreflightResultCache::canSkipPreflight`
+    /// (Source/WebCore/loader/CrossOriginPreflightResultCache.cpp) removes the (origin, URL)
+    /// entry when `allowsRequest` says no, whatever the preflight that follows says.
+    pub fn preflight_cache_miss_evicts_entry(self) -> bool {
+        self == Engine::WebKit
+    }
+
+    /// Whether an https page may fetch `http://localhost`, `http://*.localhost` and loopback
+    /// IP addresses: they are potentially trustworthy URLs, so the standard (Mixed Content,
+    /// "should fetching request be blocked as mixed content?"), Chromium and Firefox do not
+    /// treat them as mixed content. WebKit does: `isNonLocalHostPotentiallyTrustworthyURL` in
+    /// Source/WebCore/loader/MixedContentChecker.cpp counts a localhost or loopback URL as
+    /// trustworthy only with a secure scheme (webkit.org/b/171934), so the fetch is blocked
+    /// before anything is sent.
+    pub fn mixed_content_exempts_loopback(self) -> bool {
+        self != Engine::WebKit
+    }
+
+    /// Whether the `Range` safelist takes the `bytes` unit in any case (`Bytes=0-99`). The
+    /// standard's "simple range header value" compares `bytes` byte for byte, and Chromium
+    /// and Firefox preflight any other spelling; WebKit's `parseRange`
+    /// (Source/WebCore/platform/network/HTTPParsers.cpp, called by
+    /// `isCrossOriginSafeRequestHeader`) matches it with `startsWithLettersIgnoringASCIICase`.
+    pub fn range_unit_case_insensitive(self) -> bool {
+        self == Engine::WebKit
     }
 
     /// The engine's name as users know it.
@@ -167,17 +232,31 @@ mod tests {
 
     #[test]
     fn max_age_capped_per_engine() {
+        let long = Some(&b"86400000"[..]);
+        assert_eq!(Engine::Chromium.max_age(long), Duration::from_secs(7200));
+        assert_eq!(Engine::Firefox.max_age(long), Duration::from_secs(86_400));
+        assert_eq!(Engine::WebKit.max_age(long), Duration::from_secs(600));
         let huge = Some(&b"99999999999999999999999999"[..]);
         assert_eq!(Engine::Chromium.max_age(huge), Duration::from_secs(7200));
         assert_eq!(Engine::Firefox.max_age(huge), Duration::from_secs(86_400));
-        assert_eq!(Engine::WebKit.max_age(huge), Duration::from_secs(600));
+        // WebKit's int64 parse fails on it: the 5 s default, not the cap.
+        assert_eq!(Engine::WebKit.max_age(huge), DEFAULT_MAX_AGE);
     }
 
     #[test]
-    fn max_age_negative_is_zero_in_chromium_and_firefox_and_default_elsewhere() {
-        assert_eq!(Engine::Chromium.max_age(Some(b"-1")), Duration::ZERO);
-        assert_eq!(Engine::Firefox.max_age(Some(b"-1")), Duration::ZERO);
-        assert_eq!(Engine::WebKit.max_age(Some(b"-1")), DEFAULT_MAX_AGE);
+    fn max_age_negative_is_zero_in_every_engine_and_not_the_standard_default() {
+        for engine in Engine::ALL {
+            assert_eq!(engine.max_age(Some(b"-1")), Duration::ZERO, "{engine}");
+        }
+    }
+
+    #[test]
+    fn max_age_takes_a_sign_in_webkit() {
+        assert_eq!(Engine::WebKit.max_age(Some(b"+60")), Duration::from_secs(60));
+        assert_eq!(Engine::WebKit.max_age(Some(b"-0")), Duration::ZERO);
+        assert_eq!(Engine::WebKit.max_age(Some(b"+")), DEFAULT_MAX_AGE);
+        assert_eq!(Engine::WebKit.max_age(Some(b"-")), DEFAULT_MAX_AGE);
+        assert_eq!(Engine::WebKit.max_age(Some(b"+ 60")), DEFAULT_MAX_AGE);
     }
 
     #[test]

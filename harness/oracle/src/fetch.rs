@@ -18,7 +18,9 @@ use crate::preflight::{PreflightQuestion, PreflightRequest, judge_preflight};
 use crate::reason::{Block, NetworkError, Reason, Stage};
 use crate::redirect::{self, MAX_REDIRECTS};
 use crate::request::{Body, CredentialsMode, Initiator, RedirectMode, Request, RequestMode};
-use crate::safelist::{cors_unsafe_names, is_forbidden_request_header, is_no_cors_safelisted_request_header};
+use crate::safelist::{
+    cors_unsafe_names_in, is_forbidden_request_header, is_no_cors_safelisted_request_header,
+};
 use crate::url::{Url, UrlError};
 
 /// The oracle: an engine profile and the two steps, `plan` and `judge`.
@@ -217,7 +219,8 @@ pub enum Warning {
         url: String,
     },
     /// `Authorization` was allowed only by `Access-Control-Allow-Headers: *`, which the
-    /// standard never lets cover it. The engine still allows it, but has deprecated it: name
+    /// standard never lets cover it. The engine still allows it (Chromium and Firefox have
+    /// deprecated it, WebKit says nothing), but a browser that follows the standard will not: name
     /// `Authorization` in the list.
     AuthorizationCoveredByWildcard {
         /// The URL of the preflight.
@@ -464,7 +467,7 @@ impl Fetch {
         if !url.is_http_family() {
             return Err(NetworkError::UnsupportedScheme { scheme: url.scheme().to_owned() });
         }
-        if blocked_as_mixed_content(page, &url) {
+        if blocked_as_mixed_content(engine, page, &url) {
             return Err(NetworkError::MixedContent { url: url.to_string() });
         }
         let same_origin = page.is_same_origin_with_url(&url);
@@ -601,7 +604,7 @@ impl Fetch {
                 }
                 RequestMode::Cors => {
                     self.tainting = Tainting::Cors;
-                    self.unsafe_names = cors_unsafe_names(&self.headers);
+                    self.unsafe_names = cors_unsafe_names_in(self.engine, &self.headers);
                     self.preflight_branch = self.use_cors_preflight
                         || !self.method.is_cors_safelisted()
                         || !self.unsafe_names.is_empty();
@@ -616,6 +619,9 @@ impl Fetch {
             if method_covered && headers_covered {
                 self.preflight_cached = true;
             } else {
+                if self.engine.preflight_cache_miss_evicts_entry() {
+                    self.cache.clear(&self.request_origin, self.url.as_str());
+                }
                 let preflight = PreflightRequest {
                     url: self.url.shared(),
                     origin: Arc::clone(&self.request_origin),
@@ -710,7 +716,7 @@ impl Fetch {
                 location: location.to_string(),
             }));
         }
-        if blocked_as_mixed_content(&self.page, &location) {
+        if blocked_as_mixed_content(self.engine, &self.page, &location) {
             return Err(End::Network(NetworkError::MixedContent { url: location.to_string() }));
         }
         if self.redirects >= MAX_REDIRECTS {
@@ -814,17 +820,20 @@ impl Fetch {
     }
 }
 
-/// The headers the page's request carries after validation: invalid ones are a `TypeError`,
-/// forbidden ones (and, in `no-cors`, unsafe ones) are dropped silently, and the body's
-/// `Content-Type` is added when the page set none.
 /// Mixed Content's "should fetching request be blocked as mixed content?" for fetch and XHR
 /// (never upgraded): an https page and a URL that is not potentially trustworthy. The standard
 /// restricts every potentially trustworthy page origin; Chromium only https ones, and so does
-/// this.
-fn blocked_as_mixed_content(page: &Origin, url: &Url) -> bool {
-    page.scheme() == Some("https") && !url.is_potentially_trustworthy()
+/// this. WebKit does not count loopback `http` URLs as trustworthy here
+/// ([`Engine::mixed_content_exempts_loopback`]).
+fn blocked_as_mixed_content(engine: Engine, page: &Origin, url: &Url) -> bool {
+    page.scheme() == Some("https")
+        && !(url.is_potentially_trustworthy()
+            && (url.scheme() == "https" || engine.mixed_content_exempts_loopback()))
 }
 
+/// The headers the page's request carries after validation: invalid ones are a `TypeError`,
+/// forbidden ones (and, in `no-cors`, unsafe ones) are dropped silently, and the body's
+/// `Content-Type` is added when the page set none.
 fn page_headers(request: &Request, dropped: &mut Vec<DroppedHeader>) -> Result<Vec<Header>, NetworkError> {
     let mut headers: Vec<Header> = Vec::new();
     let implied =

@@ -1,5 +1,6 @@
 //! Which request headers a page may set, and which of them need a preflight.
 
+use crate::engine::Engine;
 use crate::header::{self, Header, is_token, trim};
 use crate::method::is_forbidden_method;
 
@@ -34,10 +35,16 @@ fn mime_essence(value: &[u8]) -> Option<&[u8]> {
 }
 
 /// `bytes=N-` or `bytes=N-M` with `N <= M`: the only `Range` values that skip a preflight.
-fn is_simple_range(value: &[u8]) -> bool {
-    let Some(range) = value.strip_prefix(b"bytes=") else {
+/// `unit_any_case`: `bytes` matched case-insensitively, as WebKit does
+/// ([`Engine::range_unit_case_insensitive`]).
+fn is_simple_range(value: &[u8], unit_any_case: bool) -> bool {
+    let unit = value
+        .get(..b"bytes=".len())
+        .filter(|unit| if unit_any_case { unit.eq_ignore_ascii_case(b"bytes=") } else { *unit == b"bytes=" });
+    let Some(unit) = unit else {
         return false;
     };
+    let range = &value[unit.len()..];
     let Some(dash) = range.iter().position(|b| *b == b'-') else {
         return false;
     };
@@ -59,6 +66,11 @@ fn is_simple_range(value: &[u8]) -> bool {
 /// preflight, judged on the header alone (the 1024-byte total is checked by
 /// [`cors_unsafe_names`]).
 pub fn is_cors_safelisted_request_header(name: &[u8], value: &[u8]) -> bool {
+    is_safelisted(name, value, false)
+}
+
+/// [`is_cors_safelisted_request_header`] with the engine's leniencies.
+fn is_safelisted(name: &[u8], value: &[u8], range_unit_any_case: bool) -> bool {
     if value.len() > MAX_SAFELISTED_VALUE {
         return false;
     }
@@ -75,7 +87,7 @@ pub fn is_cors_safelisted_request_header(name: &[u8], value: &[u8]) -> bool {
                     .any(|safe| essence.eq_ignore_ascii_case(safe))
             })
     } else if is(b"range") {
-        is_simple_range(value)
+        is_simple_range(value, range_unit_any_case)
     } else {
         false
     }
@@ -95,11 +107,20 @@ pub(crate) fn is_no_cors_safelisted_request_header(name: &[u8], value: &[u8]) ->
 ///
 /// When the safelisted values add up to more than 1024 bytes, their names become unsafe too.
 pub fn cors_unsafe_names(headers: &[Header]) -> Vec<String> {
+    unsafe_names(headers, false)
+}
+
+/// [`cors_unsafe_names`] as `engine` judges them.
+pub(crate) fn cors_unsafe_names_in(engine: Engine, headers: &[Header]) -> Vec<String> {
+    unsafe_names(headers, engine.range_unit_case_insensitive())
+}
+
+fn unsafe_names(headers: &[Header], range_unit_any_case: bool) -> Vec<String> {
     let mut unsafe_names = Vec::new();
     let mut safelisted_bytes = 0usize;
     let mut safelisted = Vec::new();
     for header in headers {
-        if is_cors_safelisted_request_header(&header.name, &header.value) {
+        if is_safelisted(&header.name, &header.value, range_unit_any_case) {
             safelisted_bytes += header.value.len();
             safelisted.push(&header.name);
         } else {
@@ -207,6 +228,19 @@ mod tests {
         assert!(!is_cors_safelisted_request_header(b"range", b"bytes=20-10"));
         assert!(!is_cors_safelisted_request_header(b"range", b"bytes=0-1,5-6"));
         assert!(!is_cors_safelisted_request_header(b"range", b"items=0-1"));
+        assert!(!is_cors_safelisted_request_header(b"range", b"Bytes=0-1"));
+    }
+
+    #[test]
+    fn webkit_takes_the_range_unit_in_any_case() {
+        let range = |value: &str| headers(&[("Range", value)]);
+        assert!(cors_unsafe_names_in(Engine::WebKit, &range("Bytes=0-99")).is_empty());
+        assert!(cors_unsafe_names_in(Engine::WebKit, &range("BYTES=5-")).is_empty());
+        assert_eq!(cors_unsafe_names_in(Engine::WebKit, &range("Bytes=-5")), ["range"]);
+        for engine in [Engine::Chromium, Engine::Firefox] {
+            assert_eq!(cors_unsafe_names_in(engine, &range("Bytes=0-99")), ["range"], "{engine}");
+        }
+        assert_eq!(cors_unsafe_names(&range("Bytes=0-99")), ["range"], "the standard");
     }
 
     #[test]

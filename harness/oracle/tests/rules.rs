@@ -95,6 +95,27 @@ fn content_type_application_json_triggers_preflight() {
 }
 
 #[test]
+fn range_safelisted_only_for_a_single_bytes_range() {
+    let preflighted = |engine: Engine, value: &str| {
+        let request = Request::get(API).header("Range", value);
+        Oracle::new(engine)
+            .plan(&page(), &request, &PreflightCache::new(), Duration::ZERO)
+            .preflight
+            .is_some()
+    };
+    for engine in Engine::ALL {
+        assert!(!preflighted(engine, "bytes=0-99"), "{engine}");
+        assert!(!preflighted(engine, "bytes=100-"), "{engine}");
+        assert!(preflighted(engine, "bytes=-500"), "{engine}: a suffix range");
+        assert!(preflighted(engine, "bytes=0-1,5-6"), "{engine}: two ranges");
+    }
+    // The standard spells the unit `bytes` byte for byte; WebKit's parseRange takes any case.
+    assert!(preflighted(Engine::Chromium, "Bytes=0-99"));
+    assert!(preflighted(Engine::Firefox, "Bytes=0-99"));
+    assert!(!preflighted(Engine::WebKit, "Bytes=0-99"));
+}
+
+#[test]
 fn body_implied_content_type_counts_for_the_safelist() {
     let text = Request::fetch("POST", API).body(Body::Text);
     let plan = chromium().plan(&page(), &text, &PreflightCache::new(), Duration::ZERO);
@@ -419,24 +440,33 @@ fn preflight_header_not_listed_is_blocked() {
 
 #[test]
 fn authorization_not_covered_by_wildcard_allow_headers() {
+    // The standard: `*` never covers Authorization. No engine follows it.
     let request = Request::get(API).header("Authorization", "Bearer t");
     let exchange = Exchange::preflighted(preflight_ok("GET", "*"), allow(200));
     // Chromium has only deprecated the wildcard covering Authorization: allowed, with a warning.
     let chromium = judge(&request, exchange.clone());
     assert!(matches!(chromium.outcome, Outcome::Allowed(_)), "{:?}", chromium.outcome);
     assert_eq!(chromium.warnings, [Warning::AuthorizationCoveredByWildcard { url: API.into() }]);
-    // So has Firefox; WebKit follows the standard and blocks.
-    let firefox = Oracle::new(Engine::Firefox).judge_once(&page(), &request, &exchange);
-    assert!(matches!(firefox.outcome, Outcome::Allowed(_)), "{:?}", firefox.outcome);
-    let verdict = Oracle::new(Engine::WebKit).judge_once(&page(), &request, &exchange);
-    assert_eq!(reason(&verdict), Reason::AuthorizationNotCoveredByWildcard);
-    assert!(
-        verdict
-            .block()
-            .unwrap()
-            .console_message(Engine::Chromium)
-            .ends_with("Request header field authorization is not allowed by Access-Control-Allow-Headers in preflight response.")
+    // So has Firefox; WebKit never made the exception (validateCrossOriginHeaders).
+    for engine in [Engine::Firefox, Engine::WebKit] {
+        let verdict = Oracle::new(engine).judge_once(&page(), &request, &exchange);
+        assert!(matches!(verdict.outcome, Outcome::Allowed(_)), "{engine}: {:?}", verdict.outcome);
+        assert_eq!(
+            verdict.warnings,
+            [Warning::AuthorizationCoveredByWildcard { url: API.into() }],
+            "{engine}"
+        );
+    }
+    // With credentials `*` is a literal name in every engine, and Authorization is refused.
+    let credentialed = request.clone().credentials(CredentialsMode::Include);
+    let exchange = Exchange::preflighted(
+        preflight_ok("GET", "*").header("Access-Control-Allow-Credentials", "true"),
+        allow_credentials(200),
     );
+    for engine in Engine::ALL {
+        let verdict = Oracle::new(engine).judge_once(&page(), &credentialed, &exchange);
+        assert_eq!(reason(&verdict), Reason::HeaderNotAllowed { header: "authorization".into() }, "{engine}");
+    }
 }
 
 #[test]
@@ -463,6 +493,30 @@ fn preflight_missing_max_age_caches_five_seconds() {
         |secs| oracle.plan(&page(), &request, &verdict.cache, Duration::from_secs(secs)).preflight.is_none();
     assert!(at(4), "cached at 4 s");
     assert!(!at(5), "expired at 5 s");
+}
+
+#[test]
+fn preflight_invalid_max_age_caches_five_seconds_but_negative_caches_nothing_in_browsers() {
+    let request = Request::fetch("PUT", API);
+    let lifetime = |engine: Engine, max_age: &str| {
+        let exchange = Exchange::preflighted(
+            preflight_ok("PUT", "").header("Access-Control-Max-Age", max_age),
+            allow(200),
+        );
+        let verdict = Oracle::new(engine).judge_once(&page(), &request, &exchange);
+        verdict.cache.entries().first().map(|entry| entry.expires_at)
+    };
+    // The standard: a value that is not delta-seconds is the 5 s default.
+    for engine in [Engine::Chromium, Engine::WebKit] {
+        assert_eq!(lifetime(engine, "ten"), Some(Duration::from_secs(5)), "{engine}");
+    }
+    // Every engine reads `-1` as "do not cache": nothing is left in the cache.
+    for engine in Engine::ALL {
+        assert_eq!(lifetime(engine, "-1"), None, "{engine}");
+    }
+    // WebKit parses a signed int64: `+60` is 60 s, and a value too long for it the default.
+    assert_eq!(lifetime(Engine::WebKit, "+60"), Some(Duration::from_secs(60)));
+    assert_eq!(lifetime(Engine::WebKit, "99999999999999999999"), Some(Duration::from_secs(5)));
 }
 
 // ----- CORS-preflight cache -----
@@ -521,18 +575,19 @@ fn cache_uncredentialed_entry_does_not_serve_credentialed() {
 
 #[test]
 fn cache_wildcard_header_entry_never_matches_authorization() {
-    let oracle = chromium();
-    let first = oracle.judge(
-        &page(),
-        &Request::get(API).header("X-A", "1"),
-        &PreflightCache::new(),
-        Duration::ZERO,
-        &Exchange::preflighted(preflight_ok("GET", "*"), allow(200)),
-    );
-    assert!(first.cache.entries().iter().any(|e| e.key == CacheKey::Header("*".into())));
+    let first_request = Request::get(API).header("X-A", "1");
+    let grant = Exchange::preflighted(preflight_ok("GET", "*"), allow(200));
     let with_auth = Request::get(API).header("Authorization", "Bearer t");
+    let oracle = chromium();
+    let first = oracle.judge(&page(), &first_request, &PreflightCache::new(), Duration::ZERO, &grant);
+    assert!(first.cache.entries().iter().any(|e| e.key == CacheKey::Header("*".into())));
     let plan = oracle.plan(&page(), &with_auth, &first.cache, Duration::from_secs(1));
     assert_eq!(plan.preflight.unwrap().request_headers.as_deref(), Some("authorization"));
+    // WebKit checks a cached result as it judges a fresh one: the cached `*` covers it.
+    let webkit = Oracle::new(Engine::WebKit);
+    let first = webkit.judge(&page(), &first_request, &PreflightCache::new(), Duration::ZERO, &grant);
+    let plan = webkit.plan(&page(), &with_auth, &first.cache, Duration::from_secs(1));
+    assert!(plan.preflight.is_none() && plan.preflight_cached);
 }
 
 #[test]
@@ -554,18 +609,41 @@ fn cache_cleared_after_failed_cors_check_on_preflighted_request() {
     assert_eq!(kinds(&second), [RequestKind::Actual]);
     assert_eq!(reason(&second), Reason::MissingAllowOrigin);
     assert!(second.cache.is_empty());
-    // Chromium keeps the entry: a repeat within Max-Age still goes without a preflight.
-    let chromium = chromium();
-    let first = chromium.judge(&page(), &request, &PreflightCache::new(), Duration::ZERO, &grant);
-    let second = chromium.judge(
-        &page(),
-        &request,
-        &first.cache,
-        Duration::from_secs(1),
-        &Exchange::single(Response::new(200)),
-    );
-    assert_eq!(reason(&second), Reason::MissingAllowOrigin);
-    assert!(!second.cache.is_empty());
+    // Chromium and WebKit keep the entry: a repeat within Max-Age still goes without a preflight.
+    for engine in [Engine::Chromium, Engine::WebKit] {
+        let oracle = Oracle::new(engine);
+        let first = oracle.judge(&page(), &request, &PreflightCache::new(), Duration::ZERO, &grant);
+        let second = oracle.judge(
+            &page(),
+            &request,
+            &first.cache,
+            Duration::from_secs(1),
+            &Exchange::single(Response::new(200)),
+        );
+        assert_eq!(reason(&second), Reason::MissingAllowOrigin, "{engine}");
+        assert!(!second.cache.is_empty(), "{engine}");
+    }
+}
+
+#[test]
+fn cache_kept_when_a_request_it_does_not_cover_fails_its_preflight_except_in_webkit() {
+    let put = Request::fetch("PUT", API);
+    let grant =
+        Exchange::preflighted(preflight_ok("PUT", "").header("Access-Control-Max-Age", "600"), allow(200));
+    let delete = Request::fetch("DELETE", API);
+    let refused = Exchange::preflighted(preflight_ok("PUT", ""), allow(200));
+    let put_cached_after_refused_delete = |engine: Engine| {
+        let oracle = Oracle::new(engine);
+        let first = oracle.judge(&page(), &put, &PreflightCache::new(), Duration::ZERO, &grant);
+        let second = oracle.judge(&page(), &delete, &first.cache, Duration::from_secs(1), &refused);
+        assert_eq!(reason(&second), Reason::MethodNotAllowed { method: "DELETE".into() }, "{engine}");
+        oracle.plan(&page(), &put, &second.cache, Duration::from_secs(2)).preflight.is_none()
+    };
+    // Chromium keeps the PUT entry through the failed DELETE preflight.
+    assert!(put_cached_after_refused_delete(Engine::Chromium));
+    // WebKit's canSkipPreflight drops the entry that did not cover the DELETE before its
+    // preflight went out: the PUT preflights again.
+    assert!(!put_cached_after_refused_delete(Engine::WebKit));
 }
 
 // ----- CORS-filtered response -----
@@ -867,9 +945,21 @@ fn mixed_content_https_page_to_http_url_is_a_network_error() {
 fn mixed_content_spares_loopback_urls() {
     for url in ["http://localhost:8001/x", "http://127.0.0.1:8001/x", "http://a.localhost/x"] {
         let response = Response::new(200).header("Access-Control-Allow-Origin", "*");
-        let verdict = judge(&Request::get(url), Exchange::single(response));
+        let verdict = judge(&Request::get(url), Exchange::single(response.clone()));
         assert!(verdict.is_allowed(), "{url}: {:?}", verdict.outcome);
+        // WebKit counts loopback URLs as trustworthy only over https: blocked, nothing sent.
+        let webkit =
+            Oracle::new(Engine::WebKit).judge_once(&page(), &Request::get(url), &Exchange::single(response));
+        assert!(matches!(webkit.outcome, Outcome::NetworkError(NetworkError::MixedContent { .. })), "{url}");
+        assert!(webkit.requests.is_empty(), "{url}");
     }
+    let https = Response::new(200).header("Access-Control-Allow-Origin", "*");
+    let webkit = Oracle::new(Engine::WebKit).judge_once(
+        &page(),
+        &Request::get("https://localhost:8443/x"),
+        &Exchange::single(https),
+    );
+    assert!(webkit.is_allowed(), "{:?}", webkit.outcome);
 }
 
 #[test]
