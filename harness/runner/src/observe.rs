@@ -260,10 +260,9 @@ pub fn observe(
                 }
                 if blame_unknown {
                     // The message does not say which response failed (Firefox's origin and
-                    // credentials reasons; WebKit says nothing): the preflight did when it went
-                    // out and the actual request never followed.
-                    observation.reason_in_preflight =
-                        observation.preflight == Some(true) && observation.reached_server == Some(false);
+                    // credentials reasons; WebKit says nothing): the preflight did when it was
+                    // the last request the server saw, on any hop of a redirect chain.
+                    observation.reason_in_preflight = seen.last().is_some_and(|entry| entry.preflight);
                 }
                 observation.server_saw =
                     Some(seen.iter().map(|entry| seen_request(entry, redactor)).collect());
