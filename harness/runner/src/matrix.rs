@@ -8,6 +8,7 @@
 //! that could not start is a column with its error rather than a missing column: one absent
 //! browser must not hide what the others did.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
@@ -319,6 +320,60 @@ impl Problem<'_> {
     }
 }
 
+/// What the renderers explain below the table.
+#[derive(Debug, Default)]
+struct Failures<'a> {
+    /// Failing cells, each with its problems: (engine, row, cell).
+    cells: Vec<(&'a str, &'a Row, &'a Cell)>,
+    /// A "could not run" error an engine gave several scenarios (no page loaded), told once:
+    /// (engine, error, how many scenarios).
+    shared: Vec<(&'a str, &'a str, usize)>,
+    /// Engines that could not start: (engine, error).
+    engines: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Failures<'a> {
+    /// The failures of the given rows.
+    fn of(matrix: &'a Matrix, rows: &[&'a Row]) -> Self {
+        let mut failures = Failures::default();
+        for (index, column) in matrix.engines.iter().enumerate() {
+            let engine = column.engine.as_str();
+            if let ColumnState::Failed { error } = &column.state {
+                failures.engines.push((engine, error));
+                continue;
+            }
+            let mut shared: Vec<(&str, usize)> = Vec::new();
+            for row in rows {
+                if let Cell::CouldNotRun { error } = &row.cells[index] {
+                    match shared.iter_mut().find(|(known, _)| known == error) {
+                        Some((_, count)) => *count += 1,
+                        None => shared.push((error, 1)),
+                    }
+                }
+            }
+            for row in rows {
+                let cell = &row.cells[index];
+                let told_once = match cell {
+                    Cell::CouldNotRun { error } => {
+                        shared.iter().any(|(known, count)| known == error && *count > 1)
+                    }
+                    _ => false,
+                };
+                if cell.fails() && !told_once && !cell.problems().is_empty() {
+                    failures.cells.push((engine, row, cell));
+                }
+            }
+            failures.shared.extend(
+                shared
+                    .into_iter()
+                    .filter(|(_, count)| *count > 1)
+                    .map(|(error, count)| (engine, error, count)),
+            );
+        }
+        failures
+    }
+}
+
 impl Matrix {
     /// The matrix of the engines' runs. Rows are the scenarios of every engine that ran, in the
     /// order the first engine listed them; a scenario an engine lists twice (a file named twice
@@ -338,11 +393,11 @@ impl Matrix {
             })
             .collect();
         let mut order: Vec<(&str, &str)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         // Each engine's cells by scenario id, first listing wins.
-        let mut cells: Vec<std::collections::HashMap<&str, Cell>> = Vec::new();
+        let mut cells: Vec<HashMap<&str, Cell>> = Vec::new();
         for run in runs {
-            let mut column = std::collections::HashMap::new();
+            let mut column = HashMap::new();
             if let Ok((report, results)) = run.outcome {
                 for (line, result) in report.scenarios.iter().zip(results) {
                     if seen.insert(line.id.as_str()) {
@@ -395,13 +450,20 @@ impl Matrix {
     /// One line: the counts, each engine's browser and passes, the wall time.
     pub fn summary(&self) -> String {
         let count = |wanted: Agreement| self.rows.iter().filter(|row| row.agreement == wanted).count();
-        let ran: Vec<&str> = self
+        // Rows are compared between the engines that observed them: name those when one
+        // observed nothing (it did not start, or no page loaded), lest "all" claim too much.
+        let observing: Vec<&str> = self
             .engines
             .iter()
-            .filter(|column| matches!(column.state, ColumnState::Ran { .. }))
-            .map(|column| column.engine.as_str())
+            .enumerate()
+            .filter(|(index, _)| self.rows.iter().any(|row| row.cells[*index].fates().is_some()))
+            .map(|(_, column)| column.engine.as_str())
             .collect();
-        let scope = if ran.len() == self.engines.len() { "all engines".to_owned() } else { ran.join(", ") };
+        let scope = if observing.len() == self.engines.len() {
+            "all engines".to_owned()
+        } else {
+            observing.join(", ")
+        };
         let mut out = format!(
             "{} scenarios, {} identical in {scope}, {} differ, {} failing",
             self.rows.len(),
@@ -493,39 +555,36 @@ pub fn table(matrix: &Matrix, color: bool) -> String {
             let _ = writeln!(out, "{}", line.trim_end());
         }
     }
-    for row in &shown {
-        for (column, cell) in matrix.engines.iter().zip(&row.cells) {
-            let problems = cell.problems();
-            if !cell.fails() || problems.is_empty() {
-                continue;
-            }
-            let _ = writeln!(out, "\n{} {} {}", paint("31", "FAIL"), column.engine, row.id);
-            let _ = writeln!(out, "     {}", row.about);
-            for problem in problems {
-                let _ = writeln!(out, "     {}", problem.heading(&column.engine));
-                if let Problem::Diff(diff) = problem {
-                    for line in diff.lines() {
-                        let line = match line.chars().next() {
-                            Some('+') if !line.starts_with("+++") => paint("32", line),
-                            Some('-') if !line.starts_with("---") => paint("31", line),
-                            _ => line.to_owned(),
-                        };
-                        let _ = writeln!(out, "       {line}");
-                    }
+    let failures = Failures::of(matrix, &shown);
+    for (engine, row, cell) in &failures.cells {
+        let _ = writeln!(out, "\n{} {engine} {}", paint("31", "FAIL"), row.id);
+        let _ = writeln!(out, "     {}", row.about);
+        for problem in cell.problems() {
+            let _ = writeln!(out, "     {}", problem.heading(engine));
+            if let Problem::Diff(diff) = problem {
+                for line in diff.lines() {
+                    let line = match line.chars().next() {
+                        Some('+') if !line.starts_with("+++") => paint("32", line),
+                        Some('-') if !line.starts_with("---") => paint("31", line),
+                        _ => line.to_owned(),
+                    };
+                    let _ = writeln!(out, "       {line}");
                 }
             }
         }
     }
-    for column in &matrix.engines {
-        if let ColumnState::Failed { error } = &column.state {
-            let _ = writeln!(out, "\n{} {} could not run: {error}", paint("31", "FAIL"), column.engine);
-        }
+    for (engine, error, count) in &failures.shared {
+        let _ = writeln!(out, "\n{} {engine}: {count} scenarios could not run: {error}", paint("31", "FAIL"));
+    }
+    for (engine, error) in &failures.engines {
+        let _ = writeln!(out, "\n{} {engine} could not run: {error}", paint("31", "FAIL"));
     }
     for error in &matrix.load_errors {
         let _ = writeln!(out, "\n{error}");
     }
     let _ = writeln!(out, "\n{}", matrix.summary());
-    out
+    // With no row to show, the first explanation or the summary opens the output.
+    out.trim_start_matches('\n').to_owned()
 }
 
 /// Text for a Markdown table cell: `|` would end the cell; `\`, `` ` ``, `*`, `_`, `~`, `[`,
@@ -600,26 +659,28 @@ pub fn markdown_report(matrix: &Matrix) -> String {
         out.push('\n');
     }
     let mut failures = String::new();
-    for row in &matrix.rows {
-        for (column, cell) in matrix.engines.iter().zip(&row.cells) {
-            let problems = cell.problems();
-            if !cell.fails() || problems.is_empty() {
-                continue;
-            }
-            let _ = writeln!(failures, "\n### {}: {}\n", markdown(&column.engine), markdown(&row.id));
-            let _ = writeln!(failures, "{}\n", markdown(&row.about));
-            for problem in problems {
-                let _ = writeln!(failures, "- {}", markdown(&problem.heading(&column.engine)));
-                if let Problem::Diff(diff) = problem {
-                    let _ = write!(failures, "\n{}", fenced(diff));
-                }
+    let rows: Vec<&Row> = matrix.rows.iter().collect();
+    let explained = Failures::of(matrix, &rows);
+    for (engine, row, cell) in &explained.cells {
+        let _ = writeln!(failures, "\n### {}: {}\n", markdown(engine), markdown(&row.id));
+        let _ = writeln!(failures, "{}\n", markdown(&row.about));
+        for problem in cell.problems() {
+            let _ = writeln!(failures, "- {}", markdown(&problem.heading(engine)));
+            if let Problem::Diff(diff) = problem {
+                let _ = write!(failures, "\n{}", fenced(diff));
             }
         }
     }
-    for column in &matrix.engines {
-        if let ColumnState::Failed { error } = &column.state {
-            let _ = write!(failures, "\n### {} could not run\n\n{}", markdown(&column.engine), fenced(error));
-        }
+    for (engine, error, count) in &explained.shared {
+        let _ = write!(
+            failures,
+            "\n### {}: {count} scenarios could not run\n\n{}",
+            markdown(engine),
+            fenced(error)
+        );
+    }
+    for (engine, error) in &explained.engines {
+        let _ = write!(failures, "\n### {} could not run\n\n{}", markdown(engine), fenced(error));
     }
     for error in &matrix.load_errors {
         let _ = write!(failures, "\n### A file could not be loaded\n\n{}", fenced(error));
@@ -664,16 +725,19 @@ td.fails{background:#fde2e2;color:#8b0000}
 tr.differs td.fails{background:#fbd0c8}
 .note{font-size:12px;white-space:nowrap}
 .add{color:#176f2c}.del{color:#b00020}
-body.only-notable tr.plain{display:none}
+body.only-differing table.matrix tbody tr:not(.differs){display:none}
+body.only-notable table.matrix tbody tr.plain{display:none}
 ";
 
-/// Shows only the rows that differ or fail while the box is ticked.
-const HTML_SCRIPT: &str = "document.getElementById('only-notable').addEventListener('change',\
-function(e){document.body.classList.toggle('only-notable',e.target.checked);});";
+/// The row filter: the chosen radio button's value becomes the body's class, which the style
+/// turns into hidden rows.
+const HTML_SCRIPT: &str = "document.querySelectorAll('input[name=rows]').forEach(function(radio){\
+radio.addEventListener('change',function(){document.body.className=radio.value;});});";
 
 /// The matrix as one self-contained HTML page (inline style and script, nothing fetched):
 /// differing rows highlighted and marked `≠`, failing cells red with their explanation
-/// folded inside, the browser's reasons as each cell's tooltip, and a box that hides the rest.
+/// folded inside, the browser's reasons as each cell's tooltip, and buttons that show only the
+/// rows that differ, or that differ or fail.
 pub fn html_report(matrix: &Matrix) -> String {
     let mut out = String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     let names: Vec<&str> = matrix.engines.iter().map(|column| column.engine.as_str()).collect();
@@ -703,9 +767,11 @@ pub fn html_report(matrix: &Matrix) -> String {
         let _ = writeln!(out, "<pre class=\"fails\">{}</pre>", html(error));
     }
     out.push_str(
-        "<p><label><input type=\"checkbox\" id=\"only-notable\"> only the rows that differ or fail</label></p>\n",
+        "<p>Show: <label><input type=\"radio\" name=\"rows\" value=\"\" checked> every row</label> \
+         <label><input type=\"radio\" name=\"rows\" value=\"only-differing\"> rows that differ</label> \
+         <label><input type=\"radio\" name=\"rows\" value=\"only-notable\"> rows that differ or fail</label></p>\n",
     );
-    out.push_str("<table>\n<thead><tr><th></th><th>scenario</th>");
+    out.push_str("<table class=\"matrix\">\n<thead><tr><th></th><th>scenario</th>");
     for name in &names {
         let _ = write!(out, "<th>{}</th>", html(name));
     }
@@ -749,8 +815,11 @@ fn html_cell(cell: &Cell, engine: &str) -> String {
     let fates: Vec<String> = cell.fates().unwrap_or_default().iter().map(Fate::to_string).collect();
     out.push_str(&html(&fates.join(" → ")));
     for note in cell.notes() {
-        let mark = if note.fails() { "✗ " } else { "" };
-        let _ = write!(out, " <span class=\"note\">{mark}{}</span>", note.text());
+        let _ = if note.fails() {
+            write!(out, " <span class=\"note\">✗ {}</span>", note.text())
+        } else {
+            write!(out, " <span class=\"note\">({})</span>", note.text())
+        };
     }
     let problems = cell.problems();
     if cell.fails() && !problems.is_empty() {
@@ -962,6 +1031,38 @@ mod tests {
             html.contains("could not run<pre>WebKitWebDriver not found: install WebKitGTK&#39;s"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn a_page_error_shared_by_an_engines_scenarios_is_told_once() {
+        let chromium = ran(
+            "chromium 1",
+            &[
+                ("one", vec![fate(Outcome::Allowed, false)], SnapshotNote::Matches),
+                ("two", vec![fate(Outcome::Allowed, false)], SnapshotNote::Matches),
+            ],
+        );
+        let mut webkit = ran(
+            "webkit 2",
+            &[("one", vec![], SnapshotNote::NotTaken), ("two", vec![], SnapshotNote::NotTaken)],
+        );
+        for (line, result) in webkit.report.scenarios.iter_mut().zip(&mut webkit.results) {
+            result.observation = Err("the page has no corsproof script: about:blank".into());
+            *line = ScenarioReport::new(result, SnapshotNote::NotTaken);
+        }
+        let matrix = matrix(&[("chromium", Ok(&chromium)), ("webkit", Ok(&webkit))]);
+        assert!(matrix.rows.iter().all(|row| row.failing && row.agreement == Agreement::NotCompared));
+        let text = table(&matrix, false);
+        assert_eq!(text.matches("about:blank").count(), 1, "{text}");
+        assert!(
+            text.contains("FAIL webkit: 2 scenarios could not run: the page has no corsproof script"),
+            "{text}"
+        );
+        assert!(
+            text.contains("2 scenarios, 0 identical in chromium, 0 differ, 2 failing, 2 not compared"),
+            "{text}"
+        );
+        assert_eq!(markdown_report(&matrix).matches("about:blank").count(), 1);
     }
 
     #[test]
