@@ -137,6 +137,11 @@ where
         tokio::spawn(connection);
         sender.send_request(request).await?
     };
+    read_response(response).await
+}
+
+/// A response's status, version, headers and whole body.
+pub async fn read_response(response: http::Response<hyper::body::Incoming>) -> Result<Received> {
     let status = response.status().as_u16();
     let version = response.version();
     let headers = response

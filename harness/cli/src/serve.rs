@@ -1,6 +1,6 @@
 //! `corsproof serve`: the mock origins as a standalone process, for a browser or curl.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -15,7 +15,7 @@ pub struct ServeArgs {
     /// reachable from elsewhere unless you say so.
     #[arg(long, default_value = "127.0.0.1")]
     bind: IpAddr,
-    /// Fixed ports as HTTP_A,HTTP_B,HTTPS (0 picks a free one).
+    /// Fixed ports as HTTP_A,HTTP_B,HTTPS[,PROXY] (0 picks a free one).
     #[arg(long, value_parser = parse_ports, default_value = "0,0,0")]
     ports: Ports,
     /// Print the origins as JSON, for scripts.
@@ -32,14 +32,16 @@ fn parse_ports(text: &str) -> Result<Ports, String> {
         .map(|part| part.trim().parse::<u16>().map_err(|_| format!("`{part}` is not a port number")))
         .collect::<Result<_, _>>()?;
     match numbers[..] {
-        [http_a, http_b, https] => Ok(Ports { http_a, http_b, https }),
-        _ => Err(format!("expected three ports HTTP_A,HTTP_B,HTTPS, got {}", numbers.len())),
+        [http_a, http_b, https] => Ok(Ports { http_a, http_b, https, proxy: 0 }),
+        [http_a, http_b, https, proxy] => Ok(Ports { http_a, http_b, https, proxy }),
+        _ => Err(format!("expected three or four ports HTTP_A,HTTP_B,HTTPS[,PROXY], got {}", numbers.len())),
     }
 }
 
 #[derive(Debug, Serialize)]
 struct Listing<'a> {
     origins: &'a [Origin],
+    proxy: SocketAddr,
     host_resolver_rules: String,
     chromium_flag: String,
     ca_pem: &'a str,
@@ -58,6 +60,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         let listing = Listing {
             origins: server.origins(),
+            proxy: server.proxy_addr(),
             host_resolver_rules: rules,
             chromium_flag: flag,
             ca_pem: &server.certificates().ca_pem,
@@ -68,6 +71,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             println!("{:<12} {}", origin.name, origin.url());
         }
         println!("browser flag: {flag}");
+        println!(
+            "proxy: http://{}  (for clients without a host-resolver flag: WebKit's WebDriver proxy \
+             capability, curl -x)",
+            server.proxy_addr()
+        );
         let api = server.origin("api").map(Origin::url).unwrap_or_default();
         eprintln!(
             "\nTry: curl -si --resolve api.test:{port}:{ip} '{api}/echo?acao=origin&acac=true' -H 'Origin: http://app.test'\n\
@@ -95,4 +103,18 @@ async fn wait_for_stop_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_take_three_numbers_or_four_with_the_proxy() {
+        let three = parse_ports("1,2,3").expect("three ports");
+        assert_eq!(three, Ports { http_a: 1, http_b: 2, https: 3, proxy: 0 });
+        let four = parse_ports("1, 2, 3, 4").expect("four ports");
+        assert_eq!(four, Ports { http_a: 1, http_b: 2, https: 3, proxy: 4 });
+        assert!(parse_ports("1,2").is_err() && parse_ports("1,2,3,4,5").is_err());
+    }
 }

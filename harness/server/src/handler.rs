@@ -192,7 +192,7 @@ async fn count_body(mut body: Incoming) -> u64 {
     size
 }
 
-fn plain(status: StatusCode, text: String) -> Response<Full<Bytes>> {
+pub(crate) fn plain(status: StatusCode, text: String) -> Response<Full<Bytes>> {
     let mut response = with_type(Response::new(Full::from(text)), "text/plain; charset=utf-8");
     *response.status_mut() = status;
     response

@@ -18,12 +18,16 @@
 //! # });
 //! ```
 //!
+//! Clients that cannot map the `*.test` names to the server use its routing proxy instead
+//! ([`MockServer::proxy_addr`]), which answers for the server's own origins in-process.
+//!
 //! The server knows nothing of browsers: it only answers and remembers.
 
 mod behaviour;
 mod handler;
 pub mod journal;
 mod origin;
+mod proxy;
 mod server;
 mod tls;
 pub mod vocabulary;

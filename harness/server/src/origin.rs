@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// One of the server's sockets.
+/// One of the server's origin sockets (the routing proxy is not one: it is no origin).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Listener {

@@ -1,6 +1,8 @@
-//! Starting and stopping the mock origins: three listeners on one tokio runtime.
+//! Starting and stopping the mock origins: three listeners and the routing proxy on one tokio runtime
+//! (or on threads of their own).
 
 use std::collections::HashMap;
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -8,7 +10,8 @@ use std::time::Duration;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
@@ -16,6 +19,7 @@ use crate::behaviour::Behaviour;
 use crate::handler::{self, QueryCache, State};
 use crate::journal::{self, Journal};
 use crate::origin::{self, Listener, ORIGIN_TABLE, Origin};
+use crate::proxy::{Proxy, Routes};
 use crate::tls::{Certificates, TlsError};
 use crate::wire::WireBehaviour;
 
@@ -28,6 +32,8 @@ pub struct Ports {
     pub http_b: u16,
     /// The HTTPS port (HTTP/2 and HTTP/1.1).
     pub https: u16,
+    /// The routing proxy's port (see [`MockServer::proxy_addr`]).
+    pub proxy: u16,
 }
 
 impl Ports {
@@ -44,7 +50,7 @@ impl Ports {
 /// or keeps a misbehaving client from holding the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Open connections across all listeners; more are accepted and closed at once.
+    /// Open connections across all listeners and the proxy; more are accepted and closed at once.
     pub max_connections: usize,
     /// The bytes of one request head (HTTP/1) or header list (HTTP/2).
     pub max_header_bytes: usize,
@@ -121,6 +127,14 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
+    /// The proxy listener could not bind.
+    #[error("cannot listen on {addr} for the proxy: {source}")]
+    BindProxy {
+        /// The address it tried.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The certificate could not be made.
     #[error(transparent)]
     Tls(#[from] TlsError),
@@ -135,6 +149,7 @@ pub enum StartError {
 pub struct MockServer {
     state: Arc<State>,
     addrs: HashMap<Listener, SocketAddr>,
+    proxy_addr: SocketAddr,
     certificates: Certificates,
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -155,16 +170,17 @@ impl MockServer {
         let mut sockets = Vec::new();
         for listener in Listener::ALL {
             let addr = SocketAddr::new(config.bind, config.ports.of(listener));
-            let socket = TcpListener::bind(addr).await.map_err(|source| StartError::Bind {
-                listener,
-                addr,
-                source,
-            })?;
-            let local = socket.local_addr().map_err(|source| StartError::Bind { listener, addr, source })?;
+            let bind_error = |source| StartError::Bind { listener, addr, source };
+            let socket = TcpListener::bind(addr).await.map_err(bind_error)?;
+            let local = socket.local_addr().map_err(bind_error)?;
             sockets.push((listener, socket, local));
         }
-
         let addrs: HashMap<Listener, SocketAddr> = sockets.iter().map(|(l, _, a)| (*l, *a)).collect();
+        let proxy_addr = SocketAddr::new(config.bind, config.ports.proxy);
+        let bind_error = |source| StartError::BindProxy { addr: proxy_addr, source };
+        let proxy_socket = TcpListener::bind(proxy_addr).await.map_err(bind_error)?;
+        let proxy_addr = proxy_socket.local_addr().map_err(bind_error)?;
+
         let origins = ORIGIN_TABLE
             .iter()
             .map(|(name, host, listener)| Origin {
@@ -182,36 +198,46 @@ impl MockServer {
             parsed_queries: QueryCache::default(),
         });
 
+        let proxy = Proxy::new(
+            &config.limits,
+            Routes::new(config.bind, Listener::ALL.map(|l| (l, addrs[&l].port()))),
+        );
+        let sockets: Vec<(Role, TcpListener)> = sockets
+            .into_iter()
+            .map(|(listener, socket, _)| (Role::Origin(listener), socket))
+            .chain([(Role::Proxy(proxy), proxy_socket)])
+            .collect();
+
         let (stop, stopped) = watch::channel(false);
         let connections = Arc::new(Semaphore::new(config.limits.max_connections));
-        let acceptor = |listener: Listener| Acceptor {
-            listener,
-            tls: (listener == Listener::Https).then(|| tls.clone()),
-            http: http_builder(&config.limits),
-            limits: config.limits,
-            state: state.clone(),
+        let acceptor = |role: Role| Acceptor {
+            role,
+            origins: Origins {
+                tls: tls.clone(),
+                http: http_builder(&config.limits),
+                limits: config.limits,
+                state: state.clone(),
+            },
             connections: connections.clone(),
             stopped: stopped.clone(),
         };
 
         if config.threads == 0 {
-            let tasks = sockets
-                .into_iter()
-                .map(|(listener, socket, _)| tokio::spawn(acceptor(listener).run(socket)))
-                .collect();
-            return Ok(Self { state, addrs, certificates, stop, tasks, threads_done: None });
+            let tasks =
+                sockets.into_iter().map(|(role, socket)| tokio::spawn(acceptor(role).run(socket))).collect();
+            return Ok(Self { state, addrs, proxy_addr, certificates, stop, tasks, threads_done: None });
         }
 
-        let sockets: Vec<(Listener, std::net::TcpListener)> = sockets
+        let sockets: Vec<(Role, std::net::TcpListener)> = sockets
             .into_iter()
-            .map(|(listener, socket, _)| socket.into_std().map(|socket| (listener, socket)))
+            .map(|(role, socket)| socket.into_std().map(|socket| (role, socket)))
             .collect::<Result<_, _>>()
             .map_err(StartError::Threads)?;
         let (done, threads_done) = mpsc::channel::<()>(1);
         for index in 0..config.threads {
             let mut work = Vec::new();
-            for (listener, socket) in &sockets {
-                work.push((acceptor(*listener), socket.try_clone().map_err(StartError::Threads)?));
+            for (role, socket) in &sockets {
+                work.push((acceptor(role.clone()), socket.try_clone().map_err(StartError::Threads)?));
             }
             let done = done.clone();
             std::thread::Builder::new()
@@ -219,7 +245,15 @@ impl MockServer {
                 .spawn(move || serve_on_own_runtime(work, done))
                 .map_err(StartError::Threads)?;
         }
-        Ok(Self { state, addrs, certificates, stop, tasks: Vec::new(), threads_done: Some(threads_done) })
+        Ok(Self {
+            state,
+            addrs,
+            proxy_addr,
+            certificates,
+            stop,
+            tasks: Vec::new(),
+            threads_done: Some(threads_done),
+        })
     }
 
     /// Every named origin.
@@ -235,6 +269,13 @@ impl MockServer {
     /// The socket address of a listener.
     pub fn local_addr(&self, listener: Listener) -> SocketAddr {
         self.addrs[&listener]
+    }
+
+    /// The routing proxy's address, for clients that cannot map `*.test` to this server (WebKit's
+    /// WebDriver `proxy` capability, `curl -x`): it answers absolute-form `http://` requests and
+    /// `CONNECT` for the server's own origins in-process, and refuses everything else.
+    pub fn proxy_addr(&self) -> SocketAddr {
+        self.proxy_addr
     }
 
     /// The request journal.
@@ -280,7 +321,7 @@ impl MockServer {
     }
 }
 
-/// One serving thread: a single-threaded runtime running an accept loop per listener until the
+/// One serving thread: a single-threaded runtime running an accept loop per socket until the
 /// server stops; `done` is dropped when it ends.
 fn serve_on_own_runtime(work: Vec<(Acceptor, std::net::TcpListener)>, done: mpsc::Sender<()>) {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -328,13 +369,28 @@ fn http_builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
     builder
 }
 
-/// One listener's accept loop and what its connections need.
+/// What an acceptor's socket is for.
+#[derive(Debug, Clone)]
+enum Role {
+    /// An origin listener: its connections are that origin's.
+    Origin(Listener),
+    /// The routing proxy: its requests go to the origin listeners in-process.
+    Proxy(Proxy),
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Role::Origin(listener) => listener.fmt(f),
+            Role::Proxy(_) => f.write_str("proxy"),
+        }
+    }
+}
+
+/// One socket's accept loop and what its connections need.
 struct Acceptor {
-    listener: Listener,
-    tls: Option<TlsAcceptor>,
-    http: auto::Builder<TokioExecutor>,
-    limits: Limits,
-    state: Arc<State>,
+    role: Role,
+    origins: Origins,
     connections: Arc<Semaphore>,
     stopped: watch::Receiver<bool>,
 }
@@ -352,55 +408,74 @@ impl Acceptor {
                 Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(listener = %this.listener, %error, "accept failed");
+                    tracing::warn!(socket = %this.role, %error, "accept failed");
                     tokio::time::sleep(Duration::from_millis(20)).await;
                     continue;
                 }
             };
             let Ok(permit) = this.connections.clone().try_acquire_owned() else {
-                tracing::warn!(listener = %this.listener, %peer, "too many connections; closing");
+                tracing::warn!(socket = %this.role, %peer, "too many connections; closing");
                 continue;
             };
             let _ = stream.set_nodelay(true);
             let this = this.clone();
             tokio::spawn(async move {
-                this.serve(stream).await;
+                let mut stopped = this.stopped.clone();
+                let served = async {
+                    match &this.role {
+                        Role::Origin(listener) => this.origins.serve(*listener, stream).await,
+                        Role::Proxy(proxy) => proxy.serve(&this.origins, stream).await,
+                    }
+                };
+                tokio::select! {
+                    _ = stopped.wait_for(|stop| *stop) => {}
+                    _ = served => {}
+                }
                 drop(permit);
             });
         }
     }
+}
 
-    async fn serve(&self, stream: TcpStream) {
-        let mut stopped = self.stopped.clone();
-        let listener = self.listener;
+/// What an origin listener's connection needs, whether it came from its socket or through a proxy
+/// tunnel.
+pub(crate) struct Origins {
+    tls: TlsAcceptor,
+    http: auto::Builder<TokioExecutor>,
+    limits: Limits,
+    state: Arc<State>,
+}
+
+impl Origins {
+    pub(crate) fn state(&self) -> &Arc<State> {
+        &self.state
+    }
+
+    /// Serves one connection of `listener` to its end, the TLS handshake first on the HTTPS one.
+    pub(crate) async fn serve<S>(&self, listener: Listener, stream: S)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let state = self.state.clone();
         let service = service_fn(move |request| handler::handle(state.clone(), listener, request));
-        let served = async {
-            let result = match &self.tls {
-                None => self.http.serve_connection(TokioIo::new(stream), service).await,
-                Some(acceptor) => {
-                    let handshake =
-                        tokio::time::timeout(self.limits.tls_handshake_timeout, acceptor.accept(stream));
-                    match handshake.await {
-                        Ok(Ok(tls)) => self.http.serve_connection(TokioIo::new(tls), service).await,
-                        Ok(Err(error)) => {
-                            tracing::debug!(listener = %listener, %error, "TLS handshake failed");
-                            return;
-                        }
-                        Err(_) => {
-                            tracing::debug!(listener = %listener, "TLS handshake timed out");
-                            return;
-                        }
-                    }
+        let result = if listener == Listener::Https {
+            let handshake = tokio::time::timeout(self.limits.tls_handshake_timeout, self.tls.accept(stream));
+            match handshake.await {
+                Ok(Ok(tls)) => self.http.serve_connection(TokioIo::new(tls), service).await,
+                Ok(Err(error)) => {
+                    tracing::debug!(%listener, %error, "TLS handshake failed");
+                    return;
                 }
-            };
-            if let Err(error) = result {
-                tracing::debug!(listener = %listener, %error, "connection ended with an error");
+                Err(_) => {
+                    tracing::debug!(%listener, "TLS handshake timed out");
+                    return;
+                }
             }
+        } else {
+            self.http.serve_connection(TokioIo::new(stream), service).await
         };
-        tokio::select! {
-            _ = stopped.wait_for(|stop| *stop) => {}
-            _ = served => {}
+        if let Err(error) = result {
+            tracing::debug!(%listener, %error, "connection ended with an error");
         }
     }
 }
