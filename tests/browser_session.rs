@@ -61,4 +61,3 @@ async fn a_page_at_one_origin_fetches_from_another_and_the_console_says_why_it_w
         reason.message
     );
 }
-

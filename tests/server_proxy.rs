@@ -12,7 +12,7 @@ use http_body_util::Full;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use support::{Received, Transport, over, read_response, start, tls_connect};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// An HTTP/1.1 keep-alive connection to the proxy.
@@ -56,7 +56,12 @@ async fn raw_exchange(server: &MockServer, bytes: &[u8]) -> String {
 
 /// Opens a `CONNECT` tunnel to `authority` and returns the stream after the proxy's `200`.
 async fn tunnel(server: &MockServer, authority: &str) -> TcpStream {
-    let mut stream = TcpStream::connect(server.proxy_addr()).await.expect("the proxy accepts");
+    let stream = TcpStream::connect(server.proxy_addr()).await.expect("the proxy accepts");
+    connect(stream, authority).await
+}
+
+/// Asks for a tunnel to `authority` on a connection to the proxy, plain or TLS.
+async fn connect<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, authority: &str) -> S {
     let connect = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n");
     stream.write_all(connect.as_bytes()).await.expect("the CONNECT is sent");
     // Byte by byte, so nothing after the head is read: the tunnel's first bytes are the origin's.
@@ -139,6 +144,42 @@ async fn a_connect_tunnel_to_the_https_listener_speaks_tls_with_http1_and_http2(
         assert_eq!((entries[0].listener, entries[0].scheme), (Listener::Https, "https"));
         assert_eq!(entries[0].version, if transport.is_h2() { "HTTP/2" } else { "HTTP/1.1" });
     }
+}
+
+/// WebKit's `sslProxy` is an HTTPS proxy: TLS to the proxy, `CONNECT` inside it, then the
+/// origin's own TLS inside the tunnel.
+#[tokio::test]
+async fn a_tls_connection_to_the_proxy_carries_a_connect_tunnel_with_the_origins_own_tls() {
+    let server = start().await;
+    let https = server.origin("api-https").expect("api-https").clone();
+    let tcp = TcpStream::connect(server.proxy_addr()).await.expect("the proxy accepts");
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(server.certificates().ca_der.clone()).expect("the CA");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let name = rustls::pki_types::ServerName::IpAddress(std::net::Ipv4Addr::LOCALHOST.into());
+    let to_proxy = connector.connect(name, tcp).await.expect("the proxy's certificate names 127.0.0.1");
+    assert_eq!(to_proxy.get_ref().1.alpn_protocol(), Some(&b"http/1.1"[..]), "a proxy speaks HTTP/1.1");
+
+    let tunnelled = connect(to_proxy, &format!("api.test:{}", https.port)).await;
+    let tls = tls_connect(&server, Transport::Https2, tunnelled).await.expect("the origin's TLS inside");
+    let request = support::request(&server, Transport::Https2, "GET", "/t/tls-proxy/x?acao=*")
+        .body(Full::default())
+        .expect("a request");
+    let received = over(Transport::Https2, TokioIo::new(tls), request).await.expect("an answer");
+    assert_eq!((received.status, received.one("access-control-allow-origin")), (200, Some("*")));
+    let entries = server.journal().entries("tls-proxy");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        (entries[0].listener, entries[0].scheme, entries[0].version),
+        (Listener::Https, "https", "HTTP/2")
+    );
 }
 
 #[tokio::test]

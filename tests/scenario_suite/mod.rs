@@ -1,84 +1,107 @@
-//! The scenario suite shared by `tests/scenarios.rs` (Chromium) and
-//! `tests/scenarios_firefox.rs` (Firefox): separate test binaries, so that `cargo test` runs
-//! the engines in parallel.
+//! The scenario suite of `tests/scenarios.rs`: every scenario file in every engine.
 //!
-//! One browser session serves a whole test binary: the test cases (one per file) hand their
-//! files to a runner thread, which batches whatever is waiting into one run. Every scenario's
-//! observation must match its snapshot in `tests/snapshots/<engine>/`; in Chromium, the engine
-//! the scenario files' `expect` tables describe, the expectations must hold too.
+//! The corpus runs once per engine, the three engines at the same time: the first test case to
+//! ask starts one thread per engine, each with one mock server and one browser session for the
+//! whole corpus, and every test case (one per file and engine) waits for its engine's results.
+//! Every scenario's observation must match its snapshot in `tests/snapshots/<engine>/`; in
+//! Chromium, the engine the scenario files' `expect` tables describe, the expectations must
+//! hold too.
 //!
 //! A browser update that changes an observation fails here with a diff. Accept the new
 //! behaviour with `cargo run -- record --browser <engine> scenarios` (or `cargo insta review`).
-//! A missing browser fails every case with the install hint; nothing is skipped.
+//! A missing browser fails every case of its engine with the install hint; nothing is skipped.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Condvar, LazyLock, Mutex};
 
 use corsproof_browser::{BrowserConfig, Engine};
 use corsproof_runner::snapshot::{self, SnapshotLocation};
 use corsproof_runner::{EXPECTATIONS_ENGINE, Job, JobResult, RunConfig, Runner};
 
-type Reply = Sender<Result<Vec<JobResult>, String>>;
+/// One engine's run of the whole corpus: each file's results, or why the run could not start.
+type CorpusResults = Result<HashMap<PathBuf, Result<Vec<JobResult>, String>>, String>;
 
-/// Hands a file to the shared runner thread and waits for its results. A test binary runs one
-/// engine: the first call decides which.
-fn run_file(engine: Engine, path: &Path) -> Result<Vec<JobResult>, String> {
-    static RUNNER: OnceLock<Mutex<Sender<(PathBuf, Reply)>>> = OnceLock::new();
-    let sender = RUNNER.get_or_init(|| {
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || serve(engine, receiver));
-        Mutex::new(sender)
-    });
-    let (reply, answer) = mpsc::channel();
-    sender.lock().unwrap().send((path.to_path_buf(), reply)).map_err(|e| e.to_string())?;
-    answer.recv().map_err(|e| format!("the runner thread ended: {e}"))?
+/// A result that one thread fills in and many test cases wait for.
+#[derive(Default)]
+struct Pending {
+    value: Mutex<Option<Arc<CorpusResults>>>,
+    filled: Condvar,
 }
 
-/// The runner thread: one mock server and one browser for every file of this test binary.
-fn serve(engine: Engine, requests: Receiver<(PathBuf, Reply)>) {
-    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
-    let config =
-        RunConfig { browser: BrowserConfig { engine, ..BrowserConfig::default() }, ..RunConfig::default() };
-    let mut runner = runtime.block_on(Runner::start(config)).map_err(|error| error.to_string());
-    while let Ok(first) = requests.recv() {
-        let mut batch = vec![first];
-        batch.extend(requests.try_iter());
-        let runner = match &mut runner {
-            Ok(runner) => runner,
+impl Pending {
+    fn fill(&self, value: CorpusResults) {
+        *self.value.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(value));
+        self.filled.notify_all();
+    }
+
+    fn wait(&self) -> Arc<CorpusResults> {
+        let mut value = self.value.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(value) = value.as_ref() {
+                return value.clone();
+            }
+            value = self.filled.wait(value).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// The corpus runs, started together on first use.
+static RUNS: LazyLock<HashMap<Engine, Arc<Pending>>> = LazyLock::new(|| {
+    Engine::ALL
+        .into_iter()
+        .map(|engine| {
+            let pending = Arc::new(Pending::default());
+            let filling = pending.clone();
+            std::thread::spawn(move || {
+                // A panic in the run must not leave the test cases waiting forever.
+                let outcome = std::panic::catch_unwind(|| run_corpus(engine))
+                    .unwrap_or_else(|_| Err(format!("the {engine} corpus run panicked")));
+                filling.fill(outcome);
+            });
+            (engine, pending)
+        })
+        .collect()
+});
+
+/// Every scenario file of the corpus in `engine`: one mock server, one browser, one run.
+fn run_corpus(engine: Engine) -> CorpusResults {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut per_file: HashMap<PathBuf, Result<Vec<JobResult>, String>> = HashMap::new();
+    let mut jobs = Vec::new();
+    for path in corsproof_scenario::discover(&[root]) {
+        match corsproof_scenario::load(&path) {
+            Ok(file) => {
+                per_file.insert(path.clone(), Ok(Vec::new()));
+                jobs.extend(file.scenarios.into_iter().map(|scenario| Job { file: path.clone(), scenario }));
+            }
             Err(error) => {
-                for (_, reply) in batch {
-                    let _ = reply.send(Err(format!("the browser run could not start: {error}")));
-                }
-                continue;
-            }
-        };
-        let mut jobs = Vec::new();
-        let mut owners = Vec::new();
-        for (index, (path, reply)) in batch.iter().enumerate() {
-            match corsproof_scenario::load(path) {
-                Ok(file) => {
-                    for scenario in file.scenarios {
-                        jobs.push(Job { file: path.clone(), scenario });
-                        owners.push(index);
-                    }
-                }
-                Err(error) => {
-                    let _ = reply.send(Err(error.to_string()));
-                }
-            }
-        }
-        let results = runtime.block_on(runner.run(jobs, &mut |_| {}));
-        let mut per_file: Vec<Vec<JobResult>> = vec![Vec::new(); batch.len()];
-        for (owner, result) in owners.into_iter().zip(results) {
-            per_file[owner].push(result);
-        }
-        for ((_, reply), results) in batch.iter().zip(per_file) {
-            if !results.is_empty() {
-                let _ = reply.send(Ok(results));
+                per_file.insert(path, Err(error.to_string()));
             }
         }
     }
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("no tokio runtime: {e}"))?;
+    let config =
+        RunConfig { browser: BrowserConfig { engine, ..BrowserConfig::default() }, ..RunConfig::default() };
+    let results = runtime.block_on(async {
+        let mut runner = Runner::start(config).await.map_err(|error| error.to_string())?;
+        let results = runner.run(jobs, &mut |_| {}).await;
+        runner.close().await;
+        Ok::<_, String>(results)
+    });
+    for result in results.map_err(|error| format!("the {engine} run could not start: {error}"))? {
+        if let Some(Ok(file)) = per_file.get_mut(&result.job.file) {
+            file.push(result);
+        }
+    }
+    Ok(per_file)
+}
+
+/// The results of one scenario file in `engine`, once that engine's corpus run has finished.
+fn run_file(engine: Engine, path: &Path) -> Result<Vec<JobResult>, String> {
+    let results = RUNS[&engine].wait();
+    let per_file = results.as_ref().as_ref().map_err(Clone::clone)?;
+    per_file.get(path).cloned().unwrap_or_else(|| Err(format!("{} is not in the corpus", path.display())))
 }
 
 /// Runs one scenario file in `engine` and asserts its snapshots in `tests/snapshots/<engine>/`,

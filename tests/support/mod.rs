@@ -154,11 +154,14 @@ pub async fn read_response(response: http::Response<hyper::body::Incoming>) -> R
 }
 
 /// A TLS connection that trusts only the server's throwaway CA.
-pub async fn tls_connect(
+pub async fn tls_connect<S>(
     server: &MockServer,
     transport: Transport,
-    tcp: TcpStream,
-) -> Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    tcp: S,
+) -> Result<tokio_rustls::client::TlsStream<S>>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     let mut roots = rustls::RootCertStore::empty();
     roots.add(server.certificates().ca_der.clone())?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());

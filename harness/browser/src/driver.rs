@@ -9,7 +9,7 @@
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -35,9 +35,17 @@ impl DriverProcess {
     /// Starts `driver` for `engine` on a free port and waits until it accepts connections.
     /// geckodriver also gets a free port of its own for WebDriver BiDi's websocket (its default,
     /// 9222, would collide between drivers running at once).
-    pub(crate) async fn start(driver: &Path, engine: Engine) -> Result<Self, BrowserError> {
+    /// With `trust`, the driver (and so its browser) sees that bundle as the system's CA store.
+    pub(crate) async fn start(
+        driver: &Path,
+        engine: Engine,
+        trust: Option<&TrustStore>,
+    ) -> Result<Self, BrowserError> {
         let port = free_port().map_err(|e| BrowserError::Driver(format!("no free port: {e}")))?;
-        let mut command = Command::new(driver);
+        let mut command = match trust {
+            Some(trust) => trust.command(driver),
+            None => Command::new(driver),
+        };
         command.arg(format!("--port={port}"));
         if engine == Engine::Firefox {
             let websocket = free_port().map_err(|e| BrowserError::Driver(format!("no free port: {e}")))?;
@@ -79,7 +87,16 @@ impl DriverProcess {
                 return Ok(process);
             }
             if let Ok(Some(status)) = process.child.try_wait() {
-                return Err(BrowserError::Driver(format!("{} exited at start ({status})", driver.display())));
+                let namespace = if trust.is_some() {
+                    " (it runs in a mount namespace of its own, to trust the mock CA: `unshare --mount` \
+                     needs root or unprivileged user namespaces)"
+                } else {
+                    ""
+                };
+                return Err(BrowserError::Driver(format!(
+                    "{} exited at start ({status}){namespace}",
+                    driver.display()
+                )));
             }
             if started.elapsed() > READY_TIMEOUT {
                 return Err(BrowserError::Driver(format!(
@@ -115,6 +132,50 @@ impl Drop for DriverProcess {
             let _ = watchdog.kill();
             let _ = watchdog.wait();
         }
+    }
+}
+
+/// A CA bundle that replaces the system's for one driver and the browser it starts.
+///
+/// WebKitGTK reaches `https://` origins only through an HTTPS proxy (the WebDriver `sslProxy`),
+/// and it checks that proxy's certificate against the system store, ignoring
+/// `acceptInsecureCerts`. Rather than touch the machine's store, the driver runs in a mount
+/// namespace of its own where the system bundle is bind-mounted over by a copy that also holds
+/// the mock server's throwaway CA. Nothing outside that process tree sees it.
+#[derive(Debug)]
+pub(crate) struct TrustStore {
+    bundle: PathBuf,
+}
+
+impl TrustStore {
+    /// Where Debian and Ubuntu keep the system bundle GnuTLS reads.
+    const SYSTEM_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+    /// Writes the system bundle plus `pem` into `dir`. `None` when there is no system bundle to
+    /// stand in for (WebKit then trusts nothing extra, and `https://` origins fail visibly).
+    pub(crate) fn with_extra_ca(dir: &Path, pem: &str) -> std::io::Result<Option<Self>> {
+        let Ok(mut bundle) = std::fs::read_to_string(Self::SYSTEM_BUNDLE) else { return Ok(None) };
+        if !bundle.ends_with('\n') {
+            bundle.push('\n');
+        }
+        bundle.push_str(pem);
+        let path = dir.join("ca-bundle.pem");
+        std::fs::write(&path, bundle)?;
+        Ok(Some(Self { bundle: path }))
+    }
+
+    /// `driver` in a private mount namespace with the bundle in place; arguments added to the
+    /// returned command reach the driver.
+    fn command(&self, driver: &Path) -> Command {
+        let mut command = Command::new("unshare");
+        command
+            .args(["--mount", "--propagation", "private", "sh", "-c"])
+            .arg(r#"mount --bind "$1" "$2" && shift 2 && exec "$@""#)
+            .arg("corsproof-trust")
+            .arg(&self.bundle)
+            .arg(Self::SYSTEM_BUNDLE)
+            .arg(driver);
+        command
     }
 }
 

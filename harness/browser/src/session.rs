@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::bidi::BidiConsole;
 use crate::console::{ConsoleEntry, ReadBrowserLog};
-use crate::driver::DriverProcess;
+use crate::driver::{DriverProcess, TrustStore};
 use crate::locate::{Engine, find_executable};
 use crate::page::{PageRequest, PageResult};
 
@@ -32,6 +32,10 @@ pub struct BrowserConfig {
     /// An HTTP proxy (`host:port`) that routes the mock host names, for engines without a
     /// resolver setting (WebKit); given as the WebDriver `proxy` capability.
     pub proxy: Option<String>,
+    /// A CA certificate (PEM) to trust besides the system's. WebKitGTK checks an HTTPS proxy's
+    /// certificate against the system store whatever `acceptInsecureCerts` says, so for WebKit
+    /// the routing proxy's CA must be in that store (see `driver.rs`).
+    pub trust_ca_pem: Option<String>,
     /// How long one batch of requests may take in the page before the session is given up.
     pub batch_timeout: Duration,
 }
@@ -44,6 +48,7 @@ impl Default for BrowserConfig {
             host_resolver_rules: None,
             local_domains: Vec::new(),
             proxy: None,
+            trust_ca_pem: None,
             batch_timeout: Duration::from_secs(120),
         }
     }
@@ -96,6 +101,8 @@ pub struct Browser {
 impl Browser {
     /// Starts a driver (unless `config.webdriver` names one) and a session.
     pub async fn launch(config: &BrowserConfig) -> Result<Self, BrowserError> {
+        let profile =
+            Profile::create().map_err(|e| BrowserError::Session(format!("no profile directory: {e}")))?;
         let (driver, url, binary) = match &config.webdriver {
             Some(url) => (None, url.clone(), None),
             None => {
@@ -106,13 +113,16 @@ impl Browser {
                 let driver_path = find_executable(engine.driver_names()).ok_or_else(|| {
                     BrowserError::NotInstalled { what: engine.driver_names()[0].to_owned(), engine }
                 })?;
-                let driver = DriverProcess::start(&driver_path, engine).await?;
+                let trust = match (&config.trust_ca_pem, engine) {
+                    (Some(pem), Engine::WebKit) => TrustStore::with_extra_ca(&profile.path, pem)
+                        .map_err(|e| BrowserError::Driver(format!("cannot write the CA bundle: {e}")))?,
+                    _ => None,
+                };
+                let driver = DriverProcess::start(&driver_path, engine, trust.as_ref()).await?;
                 let url = driver.url();
                 (Some(driver), url, Some(binary))
             }
         };
-        let profile =
-            Profile::create().map_err(|e| BrowserError::Session(format!("no profile directory: {e}")))?;
         let capabilities = match config.engine {
             Engine::Chromium => chromium_capabilities(config, binary.as_ref(), &profile),
             Engine::Firefox => firefox_capabilities(config, binary.as_ref(), &profile),

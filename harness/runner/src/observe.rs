@@ -196,12 +196,24 @@ fn drop_token_queries(text: &str) -> String {
     out
 }
 
+/// Whether the engine lets the runner read its console, where the reasons for blocks are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Console {
+    /// Chromium (`se/log`) and Firefox (WebDriver BiDi): a block is known by its message.
+    Readable,
+    /// WebKit: WebKitWebDriver offers no console. A failed request the server answered is read
+    /// as a block (the network delivered a response and the browser withheld it), one that never
+    /// reached the server as a network error; the reason stays unknown.
+    Unavailable,
+}
+
 /// Builds the observation of one scenario from its planned requests and the three witnesses.
 /// `journal` is `None` when requests went to an external target.
 pub fn observe(
     scenario: &Scenario,
     planned: &PlannedScenario,
     results: &[PageResult],
+    console_access: Console,
     console: &[ConsoleEntry],
     journal: Option<&Journal>,
     redactor: &Redactor,
@@ -239,10 +251,17 @@ pub fn observe(
             if let Some(seen) = seen {
                 observation.preflight = Some(seen.iter().any(|entry| entry.preflight));
                 observation.reached_server = Some(seen.iter().any(|entry| !entry.preflight));
+                if console_access == Console::Unavailable
+                    && observation.outcome == Outcome::NetworkError
+                    && !seen.is_empty()
+                {
+                    observation.outcome = Outcome::Blocked;
+                    blame_unknown = true;
+                }
                 if blame_unknown {
                     // The message does not say which response failed (Firefox's origin and
-                    // credentials reasons): the preflight did when it went out and the actual
-                    // request never followed.
+                    // credentials reasons; WebKit says nothing): the preflight did when it went
+                    // out and the actual request never followed.
                     observation.reason_in_preflight =
                         observation.preflight == Some(true) && observation.reached_server == Some(false);
                 }

@@ -158,7 +158,7 @@ fn follow(
                     }
                     corsproof_oracle::Outcome::Blocked(block) => {
                         prediction.outcome = Outcome::Blocked;
-                        prediction.reason_class = Some(engine_reason_class(block, oracle.engine()));
+                        prediction.reason_class = engine_reason_class(block, oracle.engine());
                         prediction.reason_in_preflight = block.stage == Stage::Preflight;
                     }
                     corsproof_oracle::Outcome::NetworkError(_) => prediction.outcome = Outcome::NetworkError,
@@ -228,11 +228,15 @@ fn behaviour_of(url: &str) -> Behaviour {
 /// The class a run would read from the engine's console for this block: Chromium's reasons map
 /// one to one; Firefox's are read from the oracle's Firefox wording the way the runner reads
 /// the browser's, since Firefox words several reasons alike (a list in ACAO and a non-origin
-/// as a mismatch, a redirected preflight as a redirect).
-pub fn engine_reason_class(block: &corsproof_oracle::Block, engine: Engine) -> ReasonClass {
+/// as a mismatch, a redirected preflight as a redirect). WebKitWebDriver lets no one read
+/// WebKit's console, so a run never has a WebKit reason: `None`.
+pub fn engine_reason_class(block: &corsproof_oracle::Block, engine: Engine) -> Option<ReasonClass> {
     match engine {
-        Engine::Firefox => crate::reason::classify_firefox(&block.reason.explain(engine, block.initiator)),
-        _ => reason_class(&block.reason),
+        Engine::Chromium => Some(reason_class(&block.reason)),
+        Engine::Firefox => {
+            Some(crate::reason::classify_firefox(&block.reason.explain(engine, block.initiator)))
+        }
+        Engine::WebKit => None,
     }
 }
 

@@ -15,7 +15,7 @@ use corsproof_scenario::Scenario;
 use corsproof_server::{MockServer, ServerConfig, StartError};
 
 use crate::expect::{Mismatch, check};
-use crate::observe::{Observation, Redactor, observe};
+use crate::observe::{Console, Observation, Redactor, observe};
 use crate::plan::{PlannedScenario, Planner};
 
 /// The engine whose behaviour a scenario's `expect` tables describe. Engines differ (that is
@@ -119,6 +119,8 @@ impl Runner {
         let server = MockServer::start(config.server.clone()).await?;
         config.browser.host_resolver_rules = Some(server.host_resolver_rules());
         config.browser.local_domains = local_domains(server.origins());
+        config.browser.proxy = Some(server.proxy_addr().to_string());
+        config.browser.trust_ca_pem = Some(server.certificates().ca_pem.clone());
         let browser = Browser::launch(&config.browser).await?;
         let browser_version = browser.version().to_owned();
         Ok(Self { server, browser: Some(browser), config, browser_version, runs: 0, restarts: 0 })
@@ -172,6 +174,10 @@ impl Runner {
             }
         }
 
+        let console_access = match self.config.browser.engine {
+            Engine::Chromium | Engine::Firefox => Console::Readable,
+            Engine::WebKit => Console::Unavailable,
+        };
         for (page_url, planned) in groups {
             for chunk in planned.chunks(self.config.chunk_size.max(1)) {
                 let outcome = self.run_chunk(&page_url, chunk).await;
@@ -185,6 +191,7 @@ impl Runner {
                                 &job.scenario,
                                 planned,
                                 &page_results[position],
+                                console_access,
                                 console,
                                 journal,
                                 &redactor,

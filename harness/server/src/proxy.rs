@@ -5,7 +5,9 @@
 //! in absolute form (`GET http://app.test:A/x`) is answered in-process as if it had arrived on
 //! that origin's listener, and `CONNECT host:port` turns the connection into one of that
 //! listener's connections (TLS included, for the HTTPS one). The journal cannot tell the
-//! difference. It never opens a connection to anything: a request for a host or port that is not
+//! difference. The same port is also an HTTPS proxy: WebKit's `sslProxy` speaks TLS to the
+//! proxy itself before its `CONNECT`, so a connection that opens with a TLS handshake is
+//! unwrapped first (a certificate for the bind address, HTTP/1.1 only). It never opens a connection to anything: a request for a host or port that is not
 //! one of the server's own gets a `502` that says so.
 
 use std::fmt;
@@ -23,6 +25,8 @@ use hyper::service::service_fn;
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsAcceptor;
 
 use crate::handler::{self, CloseConnection, State};
 use crate::origin::Listener;
@@ -34,24 +38,51 @@ const PROXY_ONLY: [HeaderName; 2] =
 
 /// The proxy listener's connections: HTTP/1.1 only (what clients speak to a proxy), with
 /// upgrades for `CONNECT`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Proxy {
     http: http1::Builder,
     routes: Routes,
+    tls: TlsAcceptor,
+}
+
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Proxy").field("routes", &self.routes).finish_non_exhaustive()
+    }
 }
 
 /// A tunnel granted on a proxy connection: the listener it leads to and the upgrade to take.
 type Tunnel = Arc<Mutex<Option<(Listener, OnUpgrade)>>>;
 
 impl Proxy {
-    pub(crate) fn new(limits: &Limits, routes: Routes) -> Self {
+    pub(crate) fn new(limits: &Limits, routes: Routes, tls: TlsAcceptor) -> Self {
         // The origin listeners' HTTP/1 limits (`server::http_builder`), on a builder of its own:
         // the automatic one ignores `http1_only` once upgrades are on.
         let mut http = http1::Builder::new();
         http.timer(TokioTimer::new())
             .header_read_timeout(limits.header_read_timeout)
             .max_buf_size(limits.max_header_bytes.max(8192));
-        Self { http, routes }
+        Self { http, routes, tls }
+    }
+
+    /// Serves one accepted socket: as an HTTPS proxy when the client opens with a TLS handshake
+    /// record (first byte 0x16, which no HTTP method starts with), else as a plain one.
+    pub(crate) async fn serve_socket(&self, origins: &Origins, stream: TcpStream) {
+        const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+        let mut first = [0u8; 1];
+        let peeked = tokio::time::timeout(origins.limits().header_read_timeout, stream.peek(&mut first));
+        if !matches!(peeked.await, Ok(Ok(1))) {
+            return;
+        }
+        if first[0] != TLS_HANDSHAKE_RECORD {
+            return self.serve(origins, stream).await;
+        }
+        let handshake = tokio::time::timeout(origins.limits().tls_handshake_timeout, self.tls.accept(stream));
+        match handshake.await {
+            Ok(Ok(tls)) => self.serve(origins, tls).await,
+            Ok(Err(error)) => tracing::debug!(%error, "proxy TLS handshake failed"),
+            Err(_) => tracing::debug!("proxy TLS handshake timed out"),
+        }
     }
 
     /// Serves one proxy connection: its requests, then the tunnel if one was granted, in this task

@@ -201,6 +201,7 @@ impl MockServer {
         let proxy = Proxy::new(
             &config.limits,
             Routes::new(config.bind, Listener::ALL.map(|l| (l, addrs[&l].port()))),
+            TlsAcceptor::from(certificates.proxy_config()?),
         );
         let sockets: Vec<(Role, TcpListener)> = sockets
             .into_iter()
@@ -424,7 +425,7 @@ impl Acceptor {
                 let served = async {
                     match &this.role {
                         Role::Origin(listener) => this.origins.serve(*listener, stream).await,
-                        Role::Proxy(proxy) => proxy.serve(&this.origins, stream).await,
+                        Role::Proxy(proxy) => proxy.serve_socket(&this.origins, stream).await,
                     }
                 };
                 tokio::select! {
@@ -449,6 +450,10 @@ pub(crate) struct Origins {
 impl Origins {
     pub(crate) fn state(&self) -> &Arc<State> {
         &self.state
+    }
+
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// Serves one connection of `listener` to its end, the TLS handshake first on the HTTPS one.

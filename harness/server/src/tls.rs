@@ -55,6 +55,16 @@ impl Certificates {
 
     /// The server side: this leaf, HTTP/2 and HTTP/1.1 offered through ALPN.
     pub(crate) fn server_config(&self) -> Result<Arc<ServerConfig>, TlsError> {
+        self.config_with_alpn(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
+    }
+
+    /// The routing proxy's side: the same leaf, HTTP/1.1 only (a proxy speaks HTTP/1.1, and
+    /// `CONNECT` needs it).
+    pub(crate) fn proxy_config(&self) -> Result<Arc<ServerConfig>, TlsError> {
+        self.config_with_alpn(vec![b"http/1.1".to_vec()])
+    }
+
+    fn config_with_alpn(&self, alpn: Vec<Vec<u8>>) -> Result<Arc<ServerConfig>, TlsError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -65,7 +75,7 @@ impl Certificates {
                 PrivateKeyDer::Pkcs8(self.leaf_key.clone_key()),
             )
             .map_err(|e| TlsError(e.to_string()))?;
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        config.alpn_protocols = alpn;
         Ok(Arc::new(config))
     }
 }
