@@ -165,9 +165,16 @@ impl TrustStore {
     }
 
     /// `driver` in a private mount namespace with the bundle in place; arguments added to the
-    /// returned command reach the driver.
+    /// returned command reach the driver. Root may make a mount namespace; anyone else needs a
+    /// user namespace first, in which they are root (where the kernel allows it).
     fn command(&self, driver: &Path) -> Command {
+        use std::os::unix::fs::MetadataExt;
+        // `/proc/self` belongs to the effective user: no libc call needed.
+        let root = std::fs::metadata("/proc/self").is_ok_and(|meta| meta.uid() == 0);
         let mut command = Command::new("unshare");
+        if !root {
+            command.args(["--user", "--map-root-user"]);
+        }
         command
             .args(["--mount", "--propagation", "private", "sh", "-c"])
             .arg(r#"mount --bind "$1" "$2" && shift 2 && exec "$@""#)
