@@ -1,9 +1,11 @@
-//! The runner in real Chromium: verdicts for hung and crashing servers, a browser that dies
-//! mid-run, and no process left behind.
+//! The runner in real browsers: verdicts for hung and crashing servers (Chromium), and in every
+//! engine a browser that dies mid-run is replaced and no process outlives the run.
 
 use std::time::Duration;
 
+use corsproof_browser::{BrowserConfig, Engine, OWNER_VARIABLE};
 use corsproof_runner::{Job, JobResult, RunConfig, Runner};
+use rstest::rstest;
 use corsproof_scenario::{
     Api, Credentials, Expectation, Mode, Outcome, ReasonClass, RedirectMode, RequestStep, Scenario,
 };
@@ -40,7 +42,12 @@ fn job(name: &str, requests: Vec<RequestStep>) -> Job {
 }
 
 async fn start(request_timeout: Duration) -> Runner {
-    let config = RunConfig { request_timeout, ..RunConfig::default() };
+    start_in(Engine::Chromium, request_timeout).await
+}
+
+async fn start_in(engine: Engine, request_timeout: Duration) -> Runner {
+    let browser = BrowserConfig { engine, ..BrowserConfig::default() };
+    let config = RunConfig { browser, request_timeout, ..RunConfig::default() };
     Runner::start(config).await.unwrap_or_else(|error| panic!("{error}"))
 }
 
@@ -49,11 +56,25 @@ fn only(results: &[JobResult]) -> &corsproof_runner::RequestObservation {
     &observation.requests[0]
 }
 
-/// Chromium processes started by this test process (they carry our profile directory).
-fn our_chromium_processes() -> usize {
-    let pattern = format!("corsproof-profile-{}-", std::process::id());
-    let output = std::process::Command::new("pgrep").args(["-f", &pattern]).output().expect("pgrep runs");
-    String::from_utf8_lossy(&output.stdout).lines().count()
+/// The processes of one browser: driver, browser, helpers, Xvfb (each carries
+/// `CORSPROOF_OWNER=<marker>` in its environment).
+fn processes_marked(marker: &str) -> Vec<u32> {
+    let marker = format!("{OWNER_VARIABLE}={marker}\0");
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|environ| environ.windows(marker.len()).any(|window| window == marker.as_bytes()))
+        })
+        // A zombie has no environment left to read, so it is not counted: it holds no resources.
+        .collect()
+}
+
+fn kill_all(pids: &[u32]) {
+    for pid in pids {
+        let _ = std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -115,17 +136,21 @@ async fn a_blocked_request_carries_the_browsers_reason_and_class() {
     assert!(results[0].mismatches.is_empty(), "{:?}", results[0].mismatches);
 }
 
+#[rstest]
+#[case::chromium(Engine::Chromium)]
+#[case::firefox(Engine::Firefox)]
+#[case::webkit(Engine::WebKit)]
 #[tokio::test(flavor = "multi_thread")]
-async fn a_browser_that_dies_is_restarted_and_the_run_goes_on() {
-    let mut runner = start(Duration::from_secs(5)).await;
+async fn a_browser_that_dies_is_restarted_and_the_run_goes_on(#[case] engine: Engine) {
+    let mut runner = start_in(engine, Duration::from_secs(5)).await;
     let first =
         runner.run(vec![job("before", vec![step("api", "acao=*", Outcome::Allowed)])], &mut |_| {}).await;
     assert_eq!(only(&first).outcome, Outcome::Allowed);
 
-    let pattern = format!("corsproof-profile-{}-", std::process::id());
-    let killed =
-        std::process::Command::new("pkill").args(["-KILL", "-f", &pattern]).status().expect("pkill runs");
-    assert!(killed.success(), "there was a Chromium to kill");
+    let marker = runner.browser_process_marker().expect("a driver of ours").to_owned();
+    let ours = processes_marked(&marker);
+    assert!(!ours.is_empty(), "there was a browser to kill");
+    kill_all(&ours);
 
     let after =
         runner.run(vec![job("after", vec![step("api", "acao=*", Outcome::Allowed)])], &mut |_| {}).await;
@@ -134,18 +159,23 @@ async fn a_browser_that_dies_is_restarted_and_the_run_goes_on() {
     runner.close().await;
 }
 
+#[rstest]
+#[case::chromium(Engine::Chromium)]
+#[case::firefox(Engine::Firefox)]
+#[case::webkit(Engine::WebKit)]
 #[tokio::test(flavor = "multi_thread")]
-async fn closing_the_runner_leaves_no_browser_behind() {
-    let runner = start(Duration::from_secs(5)).await;
-    assert!(our_chromium_processes() > 0, "the browser runs while the runner does");
+async fn closing_the_runner_leaves_no_process_behind(#[case] engine: Engine) {
+    let runner = start_in(engine, Duration::from_secs(5)).await;
+    let marker = runner.browser_process_marker().expect("a driver of ours").to_owned();
+    assert!(!processes_marked(&marker).is_empty(), "the browser runs while the runner does");
     runner.close().await;
-    let mut remaining = our_chromium_processes();
+    let mut remaining = processes_marked(&marker);
     for _ in 0..50 {
-        if remaining == 0 {
+        if remaining.is_empty() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-        remaining = our_chromium_processes();
+        remaining = processes_marked(&marker);
     }
-    assert_eq!(remaining, 0, "Chromium processes outlived the runner");
+    assert!(remaining.is_empty(), "{engine} processes outlived the runner: {remaining:?}");
 }

@@ -11,10 +11,18 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::locate::{Engine, find_executable};
 use crate::session::BrowserError;
+
+/// Set in the environment of every process a driver start begins (Xvfb, the driver), and so
+/// inherited by the browser and its helpers, to a value unique to that start
+/// ([`Browser::process_marker`](crate::Browser::process_marker)): whoever wonders which
+/// processes belong to one browser (a test checking that none outlives its run) can read it
+/// from `/proc/<pid>/environ`.
+pub const OWNER_VARIABLE: &str = "CORSPROOF_OWNER";
 
 /// How long a driver may take to listen after it starts.
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
@@ -29,6 +37,7 @@ pub(crate) struct DriverProcess {
     group: u32,
     watchdog: Option<Child>,
     port: u16,
+    marker: String,
 }
 
 impl DriverProcess {
@@ -51,13 +60,16 @@ impl DriverProcess {
             let websocket = free_port().map_err(|e| BrowserError::Driver(format!("no free port: {e}")))?;
             command.arg(format!("--websocket-port={websocket}"));
         }
+        static STARTS: AtomicU64 = AtomicU64::new(0);
+        let marker = format!("{}-{}", std::process::id(), STARTS.fetch_add(1, Ordering::Relaxed));
         let display = match engine {
-            Engine::WebKit => Some(VirtualDisplay::start().await?),
+            Engine::WebKit => Some(VirtualDisplay::start(&marker).await?),
             Engine::Chromium | Engine::Firefox => None,
         };
         if let Some(display) = &display {
             command.env("DISPLAY", &display.name);
         }
+        command.env(OWNER_VARIABLE, &marker);
         // The driver joins the display's group, or leads a group of its own.
         let group = display.as_ref().map_or(0, |display| display.process.id());
         let spawned = command
@@ -78,7 +90,7 @@ impl DriverProcess {
         let group = if group == 0 { child.id() } else { group };
         let watchdog = spawn_watchdog(group);
         let mut process =
-            Self { child, display: display.map(|display| display.process), group, watchdog, port };
+            Self { child, display: display.map(|display| display.process), group, watchdog, port, marker };
 
         let started = Instant::now();
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
@@ -106,6 +118,11 @@ impl DriverProcess {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+
+    /// The value of [`OWNER_VARIABLE`] in every process of this start.
+    pub(crate) fn marker(&self) -> &str {
+        &self.marker
     }
 
     /// The driver's WebDriver URL.
@@ -198,11 +215,12 @@ impl VirtualDisplay {
     /// How long Xvfb may take to report its display.
     const READY_TIMEOUT: Duration = Duration::from_secs(10);
 
-    async fn start() -> Result<Self, BrowserError> {
+    async fn start(marker: &str) -> Result<Self, BrowserError> {
         let xvfb = find_executable(&["Xvfb"])
             .ok_or(BrowserError::NotInstalled { what: "Xvfb".to_owned(), engine: Engine::WebKit })?;
         let mut process = Command::new(&xvfb)
             .args(["-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "1280x800x24"])
+            .env(OWNER_VARIABLE, marker)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -20,6 +20,7 @@ mod page;
 mod session;
 
 pub use console::ConsoleEntry;
+pub use driver::OWNER_VARIABLE;
 pub use locate::{Engine, FIREFOX_INSTALL_HINT, INSTALL_HINT, WEBKIT_INSTALL_HINT};
 pub use page::{PageRequest, PageResult};
 pub use session::{Browser, BrowserConfig, BrowserError};

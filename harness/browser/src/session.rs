@@ -174,6 +174,13 @@ impl Browser {
         &self.version
     }
 
+    /// The value of [`OWNER_VARIABLE`](crate::OWNER_VARIABLE) in the environment of every
+    /// process of this browser (driver, browser, helpers, Xvfb); `None` for a driver that was
+    /// already running.
+    pub fn process_marker(&self) -> Option<&str> {
+        self.driver.as_ref().map(DriverProcess::marker)
+    }
+
     /// Loads `url` in the session's window.
     pub async fn open(&mut self, url: &str) -> Result<(), BrowserError> {
         let outcome = self.client.goto(url).await;

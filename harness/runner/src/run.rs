@@ -136,6 +136,12 @@ impl Runner {
         &self.browser_version
     }
 
+    /// The environment marker every process of the current browser carries
+    /// ([`corsproof_browser::OWNER_VARIABLE`]), to find them.
+    pub fn browser_process_marker(&self) -> Option<&str> {
+        self.browser.as_ref().and_then(Browser::process_marker)
+    }
+
     /// How many times the browser was replaced after it was lost.
     pub fn restarts(&self) -> usize {
         self.restarts
