@@ -139,6 +139,13 @@ pub(crate) struct Mock<'a> {
     behaviour: Parsed,
 }
 
+impl Mock<'_> {
+    /// The reply to send; `None` when the query does not parse (answered with a 400 that says why).
+    pub(crate) fn reply(&self) -> Option<&WireReply> {
+        self.behaviour.as_ref().ok().map(|behaviour| behaviour.reply_for(self.preflight))
+    }
+}
+
 /// What [`play`] answers.
 #[derive(Debug)]
 pub(crate) enum Answer<'m> {
