@@ -17,7 +17,7 @@ use hyper::body::Incoming;
 use crate::journal::{Journal, Record};
 use crate::origin::{Listener, Origin};
 use crate::vocabulary::{self, VocabularyError};
-use crate::wire::WireBehaviour;
+use crate::wire::{WireBehaviour, WireReply};
 
 /// The blank page a browser loads to be "at" an origin.
 pub const PAGE_PATH: &str = "/_page";
@@ -82,68 +82,152 @@ impl QueryCache {
     }
 }
 
+/// A request head as the handler reads it, whichever HTTP implementation parsed it: hyper's
+/// [`http::request::Parts`], or the plain listeners' HTTP/1.1 fast path (`crate::h1`).
+pub(crate) trait RequestHead {
+    /// The path, without the query.
+    fn path(&self) -> &str;
+    /// The query, without the `?`.
+    fn query(&self) -> Option<&str>;
+    /// Whether it is a CORS preflight: `OPTIONS` with `Access-Control-Request-Method`.
+    fn is_preflight(&self) -> bool;
+    /// The journal's record of this head, before its body is counted.
+    fn record(&self, listener: Listener, preflight: bool, received_unix_ms: u64) -> Record;
+}
+
+impl RequestHead for http::request::Parts {
+    fn path(&self) -> &str {
+        self.uri.path()
+    }
+
+    fn query(&self) -> Option<&str> {
+        self.uri.query()
+    }
+
+    fn is_preflight(&self) -> bool {
+        self.method == Method::OPTIONS && self.headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    }
+
+    fn record(&self, listener: Listener, preflight: bool, received_unix_ms: u64) -> Record {
+        Record::new(
+            listener,
+            preflight,
+            received_unix_ms,
+            &self.method,
+            &self.uri,
+            self.version,
+            &self.headers,
+        )
+    }
+}
+
+/// What a request is for, known from its head alone, before anything is journaled: a caller
+/// that cannot send the answer it leads to can still pass the request on untouched.
+#[derive(Debug)]
+pub(crate) enum Resolved<'a> {
+    /// One of corsproof's own paths, answered as it is and not journaled.
+    Internal(Response<Bytes>),
+    /// A mock resource, answered by [`play`].
+    Mock(Mock<'a>),
+}
+
+/// A mock resource's request: its token and the behaviour it is answered with.
+#[derive(Debug)]
+pub(crate) struct Mock<'a> {
+    token: Option<&'a str>,
+    preflight: bool,
+    behaviour: Parsed,
+}
+
+impl Mock<'_> {
+    /// The reply to send; `None` when the query does not parse (answered with a 400 that says why).
+    pub(crate) fn reply(&self) -> Option<&WireReply> {
+        self.behaviour.as_ref().ok().map(|behaviour| behaviour.reply_for(self.preflight))
+    }
+}
+
+/// What [`play`] answers.
+#[derive(Debug)]
+pub(crate) enum Answer<'m> {
+    /// The behaviour's reply, for the caller to send with the request's Origin.
+    Reply(&'m WireReply),
+    /// A response of its own (a query that does not parse).
+    Response(Response<Bytes>),
+}
+
 /// Answers one request that arrived on `listener`.
 pub async fn handle(
     state: Arc<State>,
     listener: Listener,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, CloseConnection> {
-    let path = request.uri().path();
-    if let Some(internal) = internal_response(&state, path, request.uri().query()) {
-        return Ok(internal);
-    }
-
     let (parts, body) = request.into_parts();
-    let token = parts
-        .uri
-        .path()
+    let mock = match resolve(&state, &parts) {
+        Resolved::Internal(response) => return Ok(response.map(Full::new)),
+        Resolved::Mock(mock) => mock,
+    };
+    Ok(match play(&state, listener, &parts, &mock, count_body(body)).await? {
+        Answer::Reply(reply) => reply.response(parts.headers.get(header::ORIGIN)),
+        Answer::Response(response) => response.map(Full::new),
+    })
+}
+
+/// Routes a request by its head: corsproof's own paths, or a mock resource and its behaviour
+/// (the one scripted for its token, else the one its query describes).
+pub(crate) fn resolve<'a>(state: &State, request: &'a impl RequestHead) -> Resolved<'a> {
+    let path = request.path();
+    if let Some(internal) = internal_response(state, path, request.query()) {
+        return Resolved::Internal(internal);
+    }
+    let token = path
         .strip_prefix(TOKEN_PREFIX)
         .and_then(|rest| rest.split('/').next())
         .filter(|token| !token.is_empty());
-    let preflight =
-        parts.method == Method::OPTIONS && parts.headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-
     let scripted = token.and_then(|token| {
         let scripts = state.scripts.read().unwrap_or_else(|p| p.into_inner());
         scripts.get(token).cloned()
     });
     let behaviour = match scripted {
         Some(behaviour) => Ok(behaviour),
-        None => state.parsed_queries.parse(parts.uri.query().unwrap_or("")),
+        None => state.parsed_queries.parse(request.query().unwrap_or("")),
     };
+    Resolved::Mock(Mock { token, preflight: request.is_preflight(), behaviour })
+}
 
+/// Plays a mock resource's behaviour: journals the request once its body (`body_size`) is
+/// counted, waits the reply's delay, and answers, or closes the connection if the reply says so.
+pub(crate) async fn play<'m>(
+    state: &State,
+    listener: Listener,
+    request: &impl RequestHead,
+    mock: &'m Mock<'_>,
+    body_size: impl Future<Output = u64>,
+) -> Result<Answer<'m>, CloseConnection> {
     let received_unix_ms =
         SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as u64);
-    let record = Record::new(
-        listener,
-        preflight,
-        received_unix_ms,
-        &parts.method,
-        &parts.uri,
-        parts.version,
-        &parts.headers,
-    );
-    let body_size = count_body(body).await;
-    state.journal.record(token, record.with_body_size(body_size));
+    let record = request.record(listener, mock.preflight, received_unix_ms);
+    let body_size = body_size.await;
+    state.journal.record(mock.token, record.with_body_size(body_size));
 
-    let behaviour = match behaviour {
+    let behaviour = match &mock.behaviour {
         Ok(behaviour) => behaviour,
-        Err(error) => return Ok(plain(StatusCode::BAD_REQUEST, error.help_text())),
+        Err(error) => return Ok(Answer::Response(plain(StatusCode::BAD_REQUEST, error.help_text()))),
     };
-    let reply = behaviour.reply_for(preflight);
+    let reply = behaviour.reply_for(mock.preflight);
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
     if reply.close {
         return Err(CloseConnection);
     }
-    Ok(reply.response(parts.headers.get(header::ORIGIN)))
+    Ok(Answer::Reply(reply))
 }
 
 /// The page, the script, the journal and the index; `None` for mock resources.
-fn internal_response(state: &State, path: &str, query: Option<&str>) -> Option<Response<Full<Bytes>>> {
+fn internal_response(state: &State, path: &str, query: Option<&str>) -> Option<Response<Bytes>> {
     let response = if path == PAGE_PATH {
-        let mut response = with_type(Response::new(Full::from(PAGE_HTML)), "text/html; charset=utf-8");
+        let mut response =
+            with_type(Response::new(Bytes::from_static(PAGE_HTML.as_bytes())), "text/html; charset=utf-8");
         if query == Some(SANDBOX_QUERY) {
             response
                 .headers_mut()
@@ -151,10 +235,10 @@ fn internal_response(state: &State, path: &str, query: Option<&str>) -> Option<R
         }
         response
     } else if path == SCRIPT_PATH {
-        with_type(Response::new(Full::from(SCRIPT_JS)), "text/javascript; charset=utf-8")
+        with_type(Response::new(Bytes::from_static(SCRIPT_JS.as_bytes())), "text/javascript; charset=utf-8")
     } else if let Some(token) = path.strip_prefix(JOURNAL_PREFIX) {
         let json = serde_json::to_vec(&state.journal.entries(token)).unwrap_or_default();
-        let mut response = with_type(Response::new(Full::from(json)), "application/json");
+        let mut response = with_type(Response::new(Bytes::from(json)), "application/json");
         // Readable from any page, so a browser-side script can look at its own requests.
         response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
         response
@@ -192,13 +276,13 @@ async fn count_body(mut body: Incoming) -> u64 {
     size
 }
 
-pub(crate) fn plain(status: StatusCode, text: String) -> Response<Full<Bytes>> {
-    let mut response = with_type(Response::new(Full::from(text)), "text/plain; charset=utf-8");
+pub(crate) fn plain(status: StatusCode, text: String) -> Response<Bytes> {
+    let mut response = with_type(Response::new(Bytes::from(text)), "text/plain; charset=utf-8");
     *response.status_mut() = status;
     response
 }
 
-fn with_type(mut response: Response<Full<Bytes>>, content_type: &'static str) -> Response<Full<Bytes>> {
+fn with_type(mut response: Response<Bytes>, content_type: &'static str) -> Response<Bytes> {
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }

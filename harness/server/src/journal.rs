@@ -141,19 +141,59 @@ impl Record {
                 .filter(|host| host.to_str().is_ok())
                 .map(|host| host.as_bytes()),
         };
-        let query = uri.query().map(str::as_bytes);
-        let fields = [Some(method.as_str().as_bytes()), authority, Some(uri.path().as_bytes()), query];
+        let fields = [
+            Some(method.as_str().as_bytes()),
+            authority,
+            Some(uri.path().as_bytes()),
+            uri.query().map(str::as_bytes),
+        ];
+        let headers = || headers.iter().map(|(name, value)| (name.as_str().as_bytes(), value.as_bytes()));
+        Self::build(listener, version, preflight, received_unix_ms, fields, headers)
+    }
+
+    /// An HTTP/1.1 request read without hyper (`crate::h1`), from its text as received: the same
+    /// record [`new`](Self::new) makes of what hyper parses from those bytes, so `headers` must come
+    /// in the order a `HeaderMap` iterates them (grouped by name), and `authority` is the first
+    /// `Host` if that is visible ASCII. Names are recorded in lower case.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_http1<'h>(
+        listener: Listener,
+        preflight: bool,
+        received_unix_ms: u64,
+        method: &[u8],
+        authority: Option<&[u8]>,
+        path: &[u8],
+        query: Option<&[u8]>,
+        headers: impl Iterator<Item = (&'h [u8], &'h [u8])> + Clone,
+    ) -> Self {
+        let fields = [Some(method), authority, Some(path), query];
+        Self::build(listener, "HTTP/1.1", preflight, received_unix_ms, fields, || headers.clone())
+    }
+
+    /// `headers` gives the header lines, once to size the record and once to fill it.
+    fn build<'h, I: Iterator<Item = (&'h [u8], &'h [u8])>>(
+        listener: Listener,
+        version: &'static str,
+        preflight: bool,
+        received_unix_ms: u64,
+        fields: [Option<&[u8]>; 4],
+        headers: impl Fn() -> I,
+    ) -> Self {
         let mut size = fields.iter().map(|field| 4 + field.map_or(0, <[u8]>::len)).sum::<usize>();
-        for (name, value) in headers {
-            size += 8 + name.as_str().len() + value.len();
+        for (name, value) in headers() {
+            size += 8 + name.len() + value.len();
         }
         let mut text = Vec::with_capacity(size);
         for field in fields {
             put_field(&mut text, field);
         }
-        for (name, value) in headers {
-            put_field(&mut text, Some(name.as_str().as_bytes()));
-            put_field(&mut text, Some(value.as_bytes()));
+        for (name, value) in headers() {
+            let name_start = text.len() + 4;
+            put_field(&mut text, Some(name));
+            if let Some(name) = text.get_mut(name_start..) {
+                name.make_ascii_lowercase();
+            }
+            put_field(&mut text, Some(value));
         }
         Self {
             seq: 0,

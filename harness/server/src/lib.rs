@@ -24,6 +24,7 @@
 //! The server knows nothing of browsers: it only answers and remembers.
 
 mod behaviour;
+mod h1;
 mod handler;
 pub mod journal;
 mod origin;

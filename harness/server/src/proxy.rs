@@ -130,7 +130,7 @@ async fn answer(
                 request.uri(),
                 routes,
             );
-            Ok(handler::plain(status, text))
+            Ok(handler::plain(status, text).map(Full::new))
         }
     }
 }

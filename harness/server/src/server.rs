@@ -16,6 +16,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::behaviour::Behaviour;
+use crate::h1;
 use crate::handler::{self, QueryCache, State};
 use crate::journal::{self, Journal};
 use crate::origin::{self, Listener, ORIGIN_TABLE, Origin};
@@ -424,7 +425,8 @@ impl Acceptor {
                 let mut stopped = this.stopped.clone();
                 let served = async {
                     match &this.role {
-                        Role::Origin(listener) => this.origins.serve(*listener, stream).await,
+                        Role::Origin(Listener::Https) => this.origins.serve(Listener::Https, stream).await,
+                        Role::Origin(listener) => h1::serve(&this.origins, *listener, stream).await,
                         Role::Proxy(proxy) => proxy.serve_socket(&this.origins, stream).await,
                     }
                 };

@@ -42,6 +42,29 @@ enum WireHeader {
     EchoOrigin,
 }
 
+impl WireHeader {
+    fn name(&self) -> &HeaderName {
+        match self {
+            WireHeader::Fixed(name, _) => name,
+            WireHeader::EchoOrigin => &header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        }
+    }
+}
+
+/// The lines in the order a `HeaderMap` iterates them: by name in order of first appearance, the
+/// values of one name together in their order. Hyper sends a response's headers in that order, so
+/// a reply written from this list without a map (the HTTP/1.1 fast path) reads the same.
+fn grouped(lines: Vec<WireHeader>) -> Vec<WireHeader> {
+    let mut sorted: Vec<WireHeader> = Vec::with_capacity(lines.len());
+    for line in lines {
+        match sorted.iter().rposition(|earlier| earlier.name() == line.name()) {
+            Some(last) => sorted.insert(last + 1, line),
+            None => sorted.push(line),
+        }
+    }
+    sorted
+}
+
 /// [`Reply`] in wire form; a reply that is not valid HTTP becomes a 500 that says why.
 #[derive(Debug, Clone)]
 pub(crate) struct WireReply {
@@ -52,6 +75,8 @@ pub(crate) struct WireReply {
     pub(crate) delay: Duration,
     /// Close the connection instead of answering.
     pub(crate) close: bool,
+    /// Whether the HTTP/1.1 fast path may send it as it is (see [`crate::h1::sends_as_is`]).
+    pub(crate) plain_http1: bool,
 }
 
 impl WireReply {
@@ -67,6 +92,7 @@ impl WireReply {
                 body: Bytes::from(format!("corsproof: the scripted reply is not valid HTTP: {problem}\n")),
                 delay: reply.delay,
                 close: reply.close,
+                plain_http1: true,
             },
         }
     }
@@ -122,7 +148,33 @@ impl WireReply {
             Some(body) => Bytes::copy_from_slice(body.as_bytes()),
             None => Bytes::from_static(DEFAULT_BODY.as_bytes()),
         };
-        Ok(Self { status, headers, body, delay: reply.delay, close: reply.close })
+        let headers = grouped(headers);
+        let plain_http1 = crate::h1::sends_as_is(status, headers.iter().map(WireHeader::name));
+        Ok(Self { status, headers, body, delay: reply.delay, close: reply.close, plain_http1 })
+    }
+
+    /// The status.
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The body.
+    pub(crate) fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The header lines sent to a request that carried `origin` (its bytes as received), in the
+    /// order [`response`](Self::response)'s header map iterates them.
+    pub(crate) fn lines<'a>(
+        &'a self,
+        origin: Option<&'a [u8]>,
+    ) -> impl Iterator<Item = (&'a [u8], &'a [u8])> {
+        self.headers.iter().filter_map(move |line| match line {
+            WireHeader::Fixed(name, value) => Some((name.as_str().as_bytes(), value.as_bytes())),
+            WireHeader::EchoOrigin => {
+                Some((header::ACCESS_CONTROL_ALLOW_ORIGIN.as_str().as_bytes(), origin?))
+            }
+        })
     }
 
     /// The status, headers and body length sent to a request that carried `origin`.
