@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use corsproof_browser::{BrowserConfig, Engine, OWNER_VARIABLE};
 use corsproof_runner::{Job, JobResult, RunConfig, Runner};
-use rstest::rstest;
 use corsproof_scenario::{
     Api, Credentials, Expectation, Mode, Outcome, ReasonClass, RedirectMode, RequestStep, Scenario,
 };
+use rstest::rstest;
 
 fn step(to: &str, server: &str, outcome: Outcome) -> RequestStep {
     RequestStep {
