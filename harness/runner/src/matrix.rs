@@ -512,8 +512,7 @@ fn clip_left(text: &str, width: usize) -> String {
 /// Differing rows are yellow and failing cells red when `color`; a `≠` marks differing rows
 /// either way.
 pub fn table(matrix: &Matrix, color: bool) -> String {
-    let paint =
-        |code: &str, text: &str| if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() };
+    let paint = |code: &str, text: &str| crate::report::paint(color, code, text);
     let shown: Vec<&Row> = matrix.rows.iter().filter(|row| row.notable()).collect();
     let id_width = shown.iter().map(|row| row.id.chars().count()).max().unwrap_or(8).clamp(8, 60);
     let texts: Vec<Vec<String>> =
@@ -562,14 +561,7 @@ pub fn table(matrix: &Matrix, color: bool) -> String {
         for problem in cell.problems() {
             let _ = writeln!(out, "     {}", problem.heading(engine));
             if let Problem::Diff(diff) = problem {
-                for line in diff.lines() {
-                    let line = match line.chars().next() {
-                        Some('+') if !line.starts_with("+++") => paint("32", line),
-                        Some('-') if !line.starts_with("---") => paint("31", line),
-                        _ => line.to_owned(),
-                    };
-                    let _ = writeln!(out, "       {line}");
-                }
+                crate::report::write_diff(&mut out, diff, color);
             }
         }
     }

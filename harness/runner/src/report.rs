@@ -146,10 +146,26 @@ fn outcomes(outcomes: &[Outcome]) -> String {
     outcomes.iter().map(|o| o.name()).collect::<Vec<_>>().join(",")
 }
 
+/// `text` in the ANSI color `code` when `color`, else as it is.
+pub(crate) fn paint(color: bool, code: &str, text: &str) -> String {
+    if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+}
+
+/// A unified diff, indented under a failure, its added lines green and removed ones red.
+pub(crate) fn write_diff(out: &mut String, diff: &str, color: bool) {
+    for line in diff.lines() {
+        let line = match line.chars().next() {
+            Some('+') if !line.starts_with("+++") => paint(color, "32", line),
+            Some('-') if !line.starts_with("---") => paint(color, "31", line),
+            _ => line.to_owned(),
+        };
+        let _ = writeln!(out, "       {line}");
+    }
+}
+
 /// The table: one row per scenario, then the failures explained, then the summary.
 pub fn table(report: &Report, color: bool) -> String {
-    let paint =
-        |code: &str, text: &str| if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() };
+    let paint = |code: &str, text: &str| paint(color, code, text);
     let id_width = report.scenarios.iter().map(|s| s.id.len()).max().unwrap_or(8).clamp(8, 70);
     let mut out = String::new();
     let _ =
@@ -183,14 +199,7 @@ pub fn table(report: &Report, color: bool) -> String {
         }
         if let SnapshotNote::Changed(diff) = &scenario.snapshot {
             let _ = writeln!(out, "     snapshot changed (`corsproof record` accepts it):");
-            for line in diff.lines() {
-                let line = match line.chars().next() {
-                    Some('+') if !line.starts_with("+++") => paint("32", line),
-                    Some('-') if !line.starts_with("---") => paint("31", line),
-                    _ => line.to_owned(),
-                };
-                let _ = writeln!(out, "       {line}");
-            }
+            write_diff(&mut out, diff, color);
         }
     }
     for error in &report.load_errors {
