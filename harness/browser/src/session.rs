@@ -84,6 +84,13 @@ impl BrowserError {
     pub fn is_lost(&self) -> bool {
         matches!(self, BrowserError::Lost(_))
     }
+
+    /// Whether a second launch may succeed where this one failed: a driver that lost its port
+    /// to another process or died at start, a session refused under load. A missing browser or
+    /// a page error will not go away by trying again.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, BrowserError::Lost(_) | BrowserError::Driver(_) | BrowserError::Session(_))
+    }
 }
 
 /// A running browser session (and, unless it was given a WebDriver URL, its driver).
@@ -415,5 +422,7 @@ mod tests {
     fn only_a_lost_browser_is_worth_a_restart() {
         assert!(BrowserError::Lost("chrome not reachable".into()).is_lost());
         assert!(!BrowserError::Page("no corsproof script".into()).is_lost());
+        assert!(BrowserError::Session("webdriver server did not respond".into()).is_transient());
+        assert!(!BrowserError::NotInstalled { what: "Xvfb".into(), engine: Engine::WebKit }.is_transient());
     }
 }

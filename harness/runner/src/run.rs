@@ -102,6 +102,17 @@ fn local_domains(origins: &[corsproof_server::Origin]) -> Vec<String> {
     hosts
 }
 
+/// Starts a browser, once more when the first start fails for a reason a second may not meet.
+async fn launch(config: &BrowserConfig) -> Result<Browser, BrowserError> {
+    match Browser::launch(config).await {
+        Err(error) if error.is_transient() => {
+            tracing::warn!(%error, engine = %config.engine, "the browser did not start; trying once more");
+            Browser::launch(config).await
+        }
+        other => other,
+    }
+}
+
 /// A mock server and a browser, ready to run scenarios.
 #[derive(Debug)]
 pub struct Runner {
@@ -121,7 +132,7 @@ impl Runner {
         config.browser.local_domains = local_domains(server.origins());
         config.browser.proxy = Some(server.proxy_addr().to_string());
         config.browser.trust_ca_pem = Some(server.certificates().ca_pem.clone());
-        let browser = Browser::launch(&config.browser).await?;
+        let browser = launch(&config.browser).await?;
         let browser_version = browser.version().to_owned();
         Ok(Self { server, browser: Some(browser), config, browser_version, runs: 0, restarts: 0 })
     }
@@ -262,7 +273,7 @@ impl Runner {
         sequences: &[Vec<PageRequest>],
     ) -> Result<PageOutcome, BrowserError> {
         if self.browser.is_none() {
-            let browser = Browser::launch(&self.config.browser).await?;
+            let browser = launch(&self.config.browser).await?;
             self.browser_version = browser.version().to_owned();
             self.browser = Some(browser);
         }
