@@ -497,16 +497,6 @@ impl Matrix {
     }
 }
 
-/// `text` cut to `width` characters from the left, so that the scenario's name stays.
-fn clip_left(text: &str, width: usize) -> String {
-    let length = text.chars().count();
-    if length <= width {
-        return text.to_owned();
-    }
-    let kept: String = text.chars().skip(length - width + 1).collect();
-    format!("…{kept}")
-}
-
 /// The terminal table: the rows that differ or fail (every row would be too long; the files
 /// hold them all), why the failing cells fail, the engines that could not run, and the summary.
 /// Differing rows are yellow and failing cells red when `color`; a `≠` marks differing rows
@@ -539,7 +529,7 @@ pub fn table(matrix: &Matrix, color: bool) -> String {
         let _ = writeln!(out, "{}", header.trim_end());
         for (row, cells) in shown.iter().zip(&texts) {
             let mark = if row.differs() { paint("33", "≠") } else { " ".to_owned() };
-            let mut line = format!("{mark} {:<id_width$}", clip_left(&row.id, id_width));
+            let mut line = format!("{mark} {:<id_width$}", crate::report::clip_left(&row.id, id_width));
             for ((cell, text), width) in row.cells.iter().zip(cells).zip(&widths) {
                 let padded = format!("{text:<width$}");
                 let painted = if cell.fails() {

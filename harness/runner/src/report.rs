@@ -146,6 +146,17 @@ fn outcomes(outcomes: &[Outcome]) -> String {
     outcomes.iter().map(|o| o.name()).collect::<Vec<_>>().join(",")
 }
 
+/// `text` cut to `width` characters from the left, so that the scenario's name stays. Counts
+/// characters, not bytes: a file path may hold any.
+pub(crate) fn clip_left(text: &str, width: usize) -> String {
+    let length = text.chars().count();
+    if length <= width {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().skip(length - width + 1).collect();
+    format!("…{kept}")
+}
+
 /// `text` in the ANSI color `code` when `color`, else as it is.
 pub(crate) fn paint(color: bool, code: &str, text: &str) -> String {
     if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
@@ -166,17 +177,13 @@ pub(crate) fn write_diff(out: &mut String, diff: &str, color: bool) {
 /// The table: one row per scenario, then the failures explained, then the summary.
 pub fn table(report: &Report, color: bool) -> String {
     let paint = |code: &str, text: &str| paint(color, code, text);
-    let id_width = report.scenarios.iter().map(|s| s.id.len()).max().unwrap_or(8).clamp(8, 70);
+    let id_width = report.scenarios.iter().map(|s| s.id.chars().count()).max().unwrap_or(8).clamp(8, 70);
     let mut out = String::new();
     let _ =
         writeln!(out, "{:<4} {:<id_width$}  {:<16} {:<16} reason", "", "scenario", "expected", "observed");
     for scenario in &report.scenarios {
         let mark = if scenario.passed() { paint("32", "ok  ") } else { paint("31", "FAIL") };
-        let id: String = if scenario.id.len() > id_width {
-            format!("…{}", &scenario.id[scenario.id.len() - id_width + 1..])
-        } else {
-            scenario.id.clone()
-        };
+        let id = clip_left(&scenario.id, id_width);
         let _ = writeln!(
             out,
             "{mark} {id:<id_width$}  {:<16} {:<16} {}",
@@ -317,6 +324,15 @@ mod tests {
             elapsed: Duration::from_millis(1500),
             startup: Duration::from_millis(500),
         }
+    }
+
+    #[test]
+    fn a_long_id_in_any_alphabet_is_clipped_by_characters() {
+        let mut report = report(vec![], SnapshotNote::Matches);
+        report.scenarios[0].id = format!("scénarios/{}.toml::ünïcode", "é".repeat(80));
+        let text = table(&report, false);
+        assert!(text.contains("…éé"), "{text}");
+        assert!(text.contains("ünïcode"), "{text}");
     }
 
     #[test]
