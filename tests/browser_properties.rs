@@ -1,5 +1,6 @@
-//! The oracle against the browser on generated cases: proptest draws (request, server behaviour)
-//! pairs, Chromium runs them all in one batch, and the oracle must predict each one. A case where
+//! The oracle against the browsers on generated cases: proptest draws (request, server behaviour)
+//! pairs, each engine (Chromium, Firefox, WebKit) runs them all in one batch, and the oracle,
+//! with that engine's profile, must predict each one. A case where
 //! they disagree is shrunk with the browser in the loop and printed as a scenario file, ready to
 //! add to the corpus.
 //!
@@ -12,7 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use agreement::{observed_field, predicted_fields};
-use corsproof_oracle::Engine;
+use corsproof_browser::{BrowserConfig, Engine};
 use corsproof_runner::predict::{Prediction, predict};
 use corsproof_runner::{Job, RequestObservation, RunConfig, Runner};
 use corsproof_scenario::{
@@ -215,6 +216,7 @@ fn as_corpus_entry(mut scenario: Scenario, observed: &[RequestObservation]) -> S
 /// Runs scenarios in the browser and returns, per scenario, its disagreements with the oracle
 /// (or why it could not run) and what the browser observed.
 async fn judge(
+    engine: corsproof_oracle::Engine,
     runner: &mut Runner,
     origins: &[Origin],
     scenarios: Vec<Scenario>,
@@ -229,7 +231,7 @@ async fn judge(
         .into_iter()
         .map(|result| match result.observation {
             Ok(observation) => {
-                let verdict = predict(&result.job.scenario, origins, Engine::Chromium, REQUEST_TIMEOUT)
+                let verdict = predict(&result.job.scenario, origins, engine, REQUEST_TIMEOUT)
                     .map(|predicted| disagreements(&observation.requests, &predicted))
                     .map_err(|error| error.to_string());
                 (verdict, observation.requests)
@@ -255,6 +257,22 @@ fn setting(name: &str, default: u64) -> u64 {
 
 #[test]
 fn the_oracle_agrees_with_chromium_on_generated_cases() {
+    agrees_on_generated_cases(Engine::Chromium);
+}
+
+#[test]
+fn the_oracle_agrees_with_firefox_on_generated_cases() {
+    agrees_on_generated_cases(Engine::Firefox);
+}
+
+#[test]
+fn the_oracle_agrees_with_webkit_on_generated_cases() {
+    agrees_on_generated_cases(Engine::WebKit);
+}
+
+fn agrees_on_generated_cases(engine: Engine) {
+    let profile: corsproof_oracle::Engine =
+        engine.name().parse().unwrap_or_else(|e| panic!("the oracle has no {engine} profile: {e}"));
     let seed = setting("CORSPROOF_SEED", DEFAULT_SEED);
     let count = usize::try_from(setting("CORSPROOF_CASES", DEFAULT_CASES as u64)).unwrap_or(DEFAULT_CASES);
     let mut seed_bytes = [0u8; 32];
@@ -267,13 +285,17 @@ fn the_oracle_agrees_with_chromium_on_generated_cases() {
 
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let mut runner = runtime
-        .block_on(Runner::start(RunConfig { request_timeout: REQUEST_TIMEOUT, ..RunConfig::default() }))
+        .block_on(Runner::start(RunConfig {
+            browser: BrowserConfig { engine, ..BrowserConfig::default() },
+            request_timeout: REQUEST_TIMEOUT,
+            ..RunConfig::default()
+        }))
         .unwrap_or_else(|error| panic!("the browser run could not start: {error}"));
     let origins = runner.server().origins().to_vec();
 
     let scenarios =
         trees.iter().enumerate().map(|(i, tree)| tree.current().scenario(&format!("case-{i}"))).collect();
-    let verdicts = runtime.block_on(judge(&mut runner, &origins, scenarios));
+    let verdicts = runtime.block_on(judge(profile, &mut runner, &origins, scenarios));
     let failing: Vec<usize> = verdicts
         .iter()
         .enumerate()
@@ -281,7 +303,7 @@ fn the_oracle_agrees_with_chromium_on_generated_cases() {
         .map(|(index, _)| index)
         .collect();
     eprintln!(
-        "oracle vs chromium on {count} generated cases (CORSPROOF_SEED={seed:#x}): {} agree, {} disagree",
+        "oracle vs {engine} on {count} generated cases (CORSPROOF_SEED={seed:#x}): {} agree, {} disagree",
         count - failing.len(),
         failing.len()
     );
@@ -297,7 +319,8 @@ fn the_oracle_agrees_with_chromium_on_generated_cases() {
         // fails, step back (complicate) when a simplification made it pass.
         for _ in 0..SHRINK_RUNS {
             let case = tree.current();
-            let judged = runtime.block_on(judge(&mut runner, &origins, vec![case.scenario("shrinking")]));
+            let judged =
+                runtime.block_on(judge(profile, &mut runner, &origins, vec![case.scenario("shrinking")]));
             let judged = judged.into_iter().next().expect("one verdict per scenario");
             let fails = !matches!(&judged.0, Ok(differences) if differences.is_empty());
             let moved = if fails {
@@ -321,7 +344,7 @@ fn the_oracle_agrees_with_chromium_on_generated_cases() {
         ));
     }
     panic!(
-        "the oracle disagrees with Chromium on {} of {count} generated cases (CORSPROOF_SEED={seed:#x}); \
+        "the oracle disagrees with {engine} on {} of {count} generated cases (CORSPROOF_SEED={seed:#x}); \
          the first {}, shrunk, as scenario files:\n\n{}",
         failing.len(),
         report.len(),

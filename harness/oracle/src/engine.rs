@@ -185,6 +185,17 @@ impl Engine {
         self == Engine::WebKit
     }
 
+    /// Whether a preflight made from an opaque origin (a sandboxed document, whose requests say
+    /// `Origin: null`) is cached. The standard keys the cache by the serialized origin, so a
+    /// second request from the same document finds the entry; Firefox and WebKit do that.
+    /// Chromium preflights again every time: its cache (services/network/cors/preflight_cache.h)
+    /// is keyed by `url::Origin`, and in Chromium 156 no entry made for an opaque initiator was
+    /// ever found again (found by `tests/browser_properties.rs`, `CORSPROOF_SEED=7`; the
+    /// corpus scenario `preflight-cache/opaque-origin` keeps it).
+    pub fn caches_preflights_for_opaque_origins(self) -> bool {
+        self != Engine::Chromium
+    }
+
     /// The engine's name as users know it.
     pub fn name(self) -> &'static str {
         match self {

@@ -679,7 +679,9 @@ impl Fetch {
             credentials,
             now: self.now,
         };
-        self.cache.store(self.engine, &lookup, &grant.methods, &grant.headers, grant.max_age);
+        if self.engine.caches_preflights_for_opaque_origins() || &*self.request_origin != "null" {
+            self.cache.store(self.engine, &lookup, &grant.methods, &grant.headers, grant.max_age);
+        }
         if grant.authorization_by_wildcard {
             self.warnings.push(Warning::AuthorizationCoveredByWildcard { url: self.url.as_str().to_owned() });
         }

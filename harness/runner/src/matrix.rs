@@ -106,8 +106,8 @@ impl Row {
 }
 
 /// Whether the engines agree on a scenario: compared on what the cells show, each request's
-/// outcome and whether the preflight was blamed (the console's words differ between engines
-/// even when they do the same thing, so they are not compared).
+/// outcome, whether a preflight went out and whether it was blamed (the console's words differ
+/// between engines even when they do the same thing, so they are not compared).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Agreement {
@@ -126,10 +126,16 @@ pub struct Fate {
     pub outcome: Outcome,
     /// Whether the browser blamed the preflight.
     pub in_preflight: bool,
+    /// Whether a preflight reached the server (engines differ in what their preflight cache
+    /// spares).
+    pub preflighted: bool,
 }
 
 impl fmt::Display for Fate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.preflighted && !self.in_preflight {
+            f.write_str("preflight + ")?;
+        }
         f.write_str(self.outcome.name())?;
         if self.in_preflight {
             f.write_str(" (preflight)")?;
@@ -214,7 +220,11 @@ impl Cell {
             requests: observation
                 .requests
                 .iter()
-                .map(|request| Fate { outcome: request.outcome, in_preflight: request.reason_in_preflight })
+                .map(|request| Fate {
+                    outcome: request.outcome,
+                    in_preflight: request.reason_in_preflight,
+                    preflighted: request.preflight == Some(true),
+                })
                 .collect(),
             reasons: observation
                 .requests
@@ -837,10 +847,11 @@ mod tests {
     use crate::run::Job;
 
     fn fate(outcome: Outcome, in_preflight: bool) -> Fate {
-        Fate { outcome, in_preflight }
+        Fate { outcome, in_preflight, preflighted: in_preflight }
     }
 
-    fn request(outcome: Outcome, in_preflight: bool) -> RequestObservation {
+    fn request(fate: &Fate) -> RequestObservation {
+        let Fate { outcome, in_preflight, preflighted } = *fate;
         RequestObservation {
             request: "GET {api}/t/{token1}/data".into(),
             outcome,
@@ -852,7 +863,7 @@ mod tests {
             response_type: None,
             readable_headers: vec![],
             body: None,
-            preflight: Some(in_preflight),
+            preflight: Some(preflighted),
             reached_server: Some(!in_preflight),
             server_saw: None,
         }
@@ -882,7 +893,7 @@ mod tests {
                 about: scenario.about.clone(),
                 page: "app".into(),
                 sandbox: false,
-                requests: fates.iter().map(|fate| request(fate.outcome, fate.in_preflight)).collect(),
+                requests: fates.iter().map(request).collect(),
             };
             let result = JobResult {
                 job: Job { file: PathBuf::from("scenarios/a.toml"), scenario },
@@ -933,6 +944,22 @@ mod tests {
                 .contains("|  | scenarios/a.toml::same | blocked (preflight) → allowed |")
         );
         assert!(html_report(&matrix).contains("<tr class=\"plain\"><td class=\"mark\"></td>"));
+    }
+
+    #[test]
+    fn a_preflight_one_engine_sends_and_another_spares_makes_a_row_differ() {
+        let preflighted = Fate { outcome: Outcome::Allowed, in_preflight: false, preflighted: true };
+        let cached = fate(Outcome::Allowed, false);
+        let chromium =
+            ran("chromium 1", &[("opaque", vec![preflighted, preflighted], SnapshotNote::Matches)]);
+        let firefox = ran("firefox 2", &[("opaque", vec![preflighted, cached], SnapshotNote::Matches)]);
+        let matrix = matrix(&[("chromium", Ok(&chromium)), ("firefox", Ok(&firefox))]);
+        assert_eq!(matrix.rows[0].agreement, Agreement::Differs);
+        let plain = table(&matrix, false);
+        assert!(
+            plain.contains("preflight + allowed → preflight + allowed  preflight + allowed → allowed"),
+            "{plain}"
+        );
     }
 
     #[test]
