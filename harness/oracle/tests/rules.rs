@@ -540,6 +540,34 @@ fn cache_hit_skips_preflight_for_covered_method_and_headers() {
 }
 
 #[test]
+fn cache_serves_an_opaque_origin_again_except_in_chromium() {
+    let request = Request::fetch("PUT", API).header("X-A", "1");
+    let sandboxed = Origin::opaque();
+    let granted = Response::new(204)
+        .header("Access-Control-Allow-Origin", "*")
+        .header("Access-Control-Allow-Methods", "PUT")
+        .header("Access-Control-Allow-Headers", "x-a")
+        .header("Access-Control-Max-Age", "600");
+    let answered = Response::new(200).header("Access-Control-Allow-Origin", "*");
+    for engine in Engine::ALL {
+        let oracle = Oracle::new(engine);
+        let first = oracle.judge(
+            &sandboxed,
+            &request,
+            &PreflightCache::new(),
+            Duration::ZERO,
+            &Exchange::preflighted(granted.clone(), answered.clone()),
+        );
+        assert!(matches!(first.outcome, Outcome::Allowed(_)), "{engine}");
+        let again = oracle.plan(&sandboxed, &request, &first.cache, Duration::from_secs(1));
+        // The standard keys the cache by the serialized origin, `null` included.
+        let standard = engine.caches_preflights_for_opaque_origins();
+        assert_eq!(again.preflight.is_none(), standard, "{engine}");
+        assert_eq!(standard, engine != Engine::Chromium, "{engine}");
+    }
+}
+
+#[test]
 fn cache_credentialed_entry_serves_uncredentialed() {
     let oracle = chromium();
     let credentialed = Request::fetch("PUT", API).credentials(CredentialsMode::Include);
