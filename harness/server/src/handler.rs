@@ -52,11 +52,14 @@ pub struct State {
 }
 
 /// Parsed and compiled queries by their text. Pages and load tests send the same few queries again and again
-/// (only the token in the path changes), so each is parsed once.
+/// (only the token in the path changes), so each is parsed once. Looked up on every request, so
+/// hashed with foldhash (seeded per process) rather than SipHash.
 #[derive(Debug, Default)]
 pub struct QueryCache {
-    parsed: Mutex<HashMap<Box<str>, Parsed>>,
+    parsed: Mutex<QueryMap>,
 }
+
+type QueryMap = HashMap<Box<str>, Parsed, foldhash::fast::RandomState>;
 
 type Parsed = Result<Arc<WireBehaviour>, VocabularyError>;
 
@@ -77,7 +80,7 @@ impl QueryCache {
         parsed
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Box<str>, Parsed>> {
+    fn lock(&self) -> MutexGuard<'_, QueryMap> {
         self.parsed.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
