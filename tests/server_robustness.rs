@@ -189,3 +189,35 @@ async fn a_server_on_threads_of_its_own_answers_journals_and_stops() {
     server.shutdown().await;
     assert!(TcpStream::connect(addr).await.is_err(), "the port still accepts after shutdown");
 }
+
+#[tokio::test]
+async fn shutdown_ends_open_connections_on_every_listener() {
+    for threads in [0, 2] {
+        let server = MockServer::start(ServerConfig { threads, ..ServerConfig::default() })
+            .await
+            .expect("the mock server starts");
+        let mut open = Vec::new();
+        for listener in [Listener::HttpA, Listener::HttpB, Listener::Https] {
+            let mut stream = TcpStream::connect(server.local_addr(listener)).await.unwrap();
+            if listener != Listener::Https {
+                // A keep-alive connection that has been served and waits for its next request.
+                stream.write_all(b"GET /t/open/x HTTP/1.1\r\nHost: a\r\n\r\n").await.unwrap();
+                let mut answer = [0u8; 12];
+                stream.read_exact(&mut answer).await.unwrap();
+                assert_eq!(&answer, b"HTTP/1.1 200");
+            }
+            open.push((listener, stream));
+        }
+        let mut proxied = TcpStream::connect(server.proxy_addr()).await.unwrap();
+        proxied.write_all(b"GET http://").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        open.push((Listener::HttpA, proxied));
+
+        server.shutdown().await;
+        for (listener, mut stream) in open {
+            let mut rest = Vec::new();
+            let ended = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+            assert!(ended.is_ok(), "threads {threads}: a {listener} connection stayed open after shutdown");
+        }
+    }
+}

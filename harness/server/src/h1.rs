@@ -21,7 +21,7 @@ use std::io;
 use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::StatusCode;
 use http::header::{self, HeaderName};
@@ -77,6 +77,9 @@ pub(crate) async fn serve(origins: &Origins, listener: Listener, mut stream: Tcp
     let header_timer = tokio::time::sleep(limits.header_read_timeout);
     tokio::pin!(header_timer);
     let mut head_started = false;
+    // When the bytes being served were read: the journal's arrival time and the `date` header of
+    // their answers, one clock read per read from the socket (pipelined requests share it).
+    let mut arrived_unix_ms = 0;
     loop {
         let mut storage = [MaybeUninit::uninit(); MAX_HEADERS];
         let buffered = input.get(start..).unwrap_or_default();
@@ -91,12 +94,14 @@ pub(crate) async fn serve(origins: &Origins, listener: Listener, mut stream: Tcp
                 if !read_more(&mut stream, &mut input, &mut start, 0, Some(header_timer.as_mut())).await {
                     return;
                 }
+                arrived_unix_ms = handler::unix_ms(SystemTime::now());
                 continue;
             }
             Parsed::Body(length) => {
                 if !read_more(&mut stream, &mut input, &mut start, length, None).await {
                     return;
                 }
+                arrived_unix_ms = handler::unix_ms(SystemTime::now());
                 continue;
             }
             Parsed::HandOver => break,
@@ -104,7 +109,7 @@ pub(crate) async fn serve(origins: &Origins, listener: Listener, mut stream: Tcp
         };
         head_started = false;
 
-        match answer(origins.state(), listener, &head, &mut output).await {
+        match answer(origins.state(), listener, &head, arrived_unix_ms, &mut output).await {
             Outcome::Write => {}
             Outcome::Close => return,
             Outcome::HandOver => break,
@@ -331,8 +336,15 @@ enum Outcome {
     HandOver,
 }
 
-/// Answers one request into `output`, as [`handler::handle`] does for hyper.
-async fn answer(state: &State, listener: Listener, head: &Head<'_>, output: &mut Vec<u8>) -> Outcome {
+/// Answers one request that arrived at `arrived_unix_ms` into `output`, as [`handler::handle`]
+/// does for hyper.
+async fn answer(
+    state: &State,
+    listener: Listener,
+    head: &Head<'_>,
+    arrived_unix_ms: u64,
+    output: &mut Vec<u8>,
+) -> Outcome {
     let head_only = head.method == "HEAD";
     let mock = match handler::resolve(state, head) {
         Resolved::Internal(response) => {
@@ -341,7 +353,8 @@ async fn answer(state: &State, listener: Listener, head: &Head<'_>, output: &mut
             }
             let lines =
                 response.headers().iter().map(|(name, value)| (name.as_str().as_bytes(), value.as_bytes()));
-            write_response(output, response.status(), lines, response.body(), head_only, head.close);
+            let date = arrived_unix_ms;
+            write_response(output, response.status(), lines, response.body(), head_only, head.close, date);
             return Outcome::Write;
         }
         Resolved::Mock(mock) => mock,
@@ -349,15 +362,19 @@ async fn answer(state: &State, listener: Listener, head: &Head<'_>, output: &mut
     if mock.reply().is_some_and(|reply| !reply.plain_http1) {
         return Outcome::HandOver;
     }
-    match handler::play(state, listener, head, &mock, ready(head.body_size)).await {
+    match handler::play(state, listener, head, &mock, arrived_unix_ms, ready(head.body_size)).await {
         Ok(Answer::Reply(reply)) => {
             let lines = reply.lines(head.header("origin"));
-            write_response(output, reply.status(), lines, reply.body(), head_only, head.close);
+            // A delayed answer is dated when it is sent, as hyper dates it.
+            let date =
+                if reply.delay.is_zero() { arrived_unix_ms } else { handler::unix_ms(SystemTime::now()) };
+            write_response(output, reply.status(), lines, reply.body(), head_only, head.close, date);
         }
         Ok(Answer::Response(response)) => {
             let lines =
                 response.headers().iter().map(|(name, value)| (name.as_str().as_bytes(), value.as_bytes()));
-            write_response(output, response.status(), lines, response.body(), head_only, head.close);
+            let date = arrived_unix_ms;
+            write_response(output, response.status(), lines, response.body(), head_only, head.close, date);
         }
         Err(CloseConnection) => return Outcome::Close,
     }
@@ -367,7 +384,7 @@ async fn answer(state: &State, listener: Listener, head: &Head<'_>, output: &mut
 /// Writes a response as hyper's HTTP/1.1 server does: the status line, the headers in order
 /// (lower-case names), `connection: close` when the request asked for it, `content-length` (none
 /// for 204 and 304, none for an empty answer to `HEAD`), `date`, and the body unless the request
-/// was `HEAD` or the status has none.
+/// was `HEAD` or the status has none; `date_unix_ms` is the time the `date` header gives.
 fn write_response<'a>(
     output: &mut Vec<u8>,
     status: StatusCode,
@@ -375,6 +392,7 @@ fn write_response<'a>(
     body: &[u8],
     head_only: bool,
     close: bool,
+    date_unix_ms: u64,
 ) {
     output.reserve(WRITE_CAPACITY + body.len());
     if status == StatusCode::OK {
@@ -402,7 +420,7 @@ fn write_response<'a>(
         output.extend_from_slice(b"\r\n");
     }
     output.extend_from_slice(b"date: ");
-    push_date(output);
+    push_date(output, date_unix_ms / 1000);
     output.extend_from_slice(b"\r\n\r\n");
     if !head_only && !bodiless {
         output.extend_from_slice(body);
@@ -423,17 +441,16 @@ fn push_decimal(output: &mut Vec<u8>, mut value: usize) {
     output.extend_from_slice(digits.get(first..).unwrap_or_default());
 }
 
-/// Appends the current time as an HTTP date, formatted once a second per thread as hyper does.
-fn push_date(output: &mut Vec<u8>) {
+/// Appends `second` (since the Unix epoch) as an HTTP date, formatted once a second per thread as
+/// hyper does.
+fn push_date(output: &mut Vec<u8>, second: u64) {
     thread_local! {
         static DATE: std::cell::RefCell<(u64, String)> = const { std::cell::RefCell::new((0, String::new())) };
     }
-    let now = SystemTime::now();
-    let second = now.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs());
     DATE.with_borrow_mut(|(cached_second, text)| {
         if *cached_second != second || text.is_empty() {
             *cached_second = second;
-            *text = httpdate::fmt_http_date(now);
+            *text = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(second));
         }
         output.extend_from_slice(text.as_bytes());
     });

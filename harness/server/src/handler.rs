@@ -52,11 +52,14 @@ pub struct State {
 }
 
 /// Parsed and compiled queries by their text. Pages and load tests send the same few queries again and again
-/// (only the token in the path changes), so each is parsed once.
+/// (only the token in the path changes), so each is parsed once. Looked up on every request, so
+/// hashed with foldhash (seeded per process) rather than SipHash.
 #[derive(Debug, Default)]
 pub struct QueryCache {
-    parsed: Mutex<HashMap<Box<str>, Parsed>>,
+    parsed: Mutex<QueryMap>,
 }
+
+type QueryMap = HashMap<Box<str>, Parsed, foldhash::fast::RandomState>;
 
 type Parsed = Result<Arc<WireBehaviour>, VocabularyError>;
 
@@ -77,7 +80,7 @@ impl QueryCache {
         parsed
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Box<str>, Parsed>> {
+    fn lock(&self) -> MutexGuard<'_, QueryMap> {
         self.parsed.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
@@ -166,7 +169,7 @@ pub async fn handle(
         Resolved::Internal(response) => return Ok(response.map(Full::new)),
         Resolved::Mock(mock) => mock,
     };
-    Ok(match play(&state, listener, &parts, &mock, count_body(body)).await? {
+    Ok(match play(&state, listener, &parts, &mock, unix_ms(SystemTime::now()), count_body(body)).await? {
         Answer::Reply(reply) => reply.response(parts.headers.get(header::ORIGIN)),
         Answer::Response(response) => response.map(Full::new),
     })
@@ -194,17 +197,22 @@ pub(crate) fn resolve<'a>(state: &State, request: &'a impl RequestHead) -> Resol
     Resolved::Mock(Mock { token, preflight: request.is_preflight(), behaviour })
 }
 
-/// Plays a mock resource's behaviour: journals the request once its body (`body_size`) is
-/// counted, waits the reply's delay, and answers, or closes the connection if the reply says so.
+/// Milliseconds since the Unix epoch (0 before it).
+pub(crate) fn unix_ms(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as u64)
+}
+
+/// Plays a mock resource's behaviour: journals the request (which arrived at `received_unix_ms`)
+/// once its body (`body_size`) is counted, waits the reply's delay, and answers, or closes the
+/// connection if the reply says so.
 pub(crate) async fn play<'m>(
     state: &State,
     listener: Listener,
     request: &impl RequestHead,
     mock: &'m Mock<'_>,
+    received_unix_ms: u64,
     body_size: impl Future<Output = u64>,
 ) -> Result<Answer<'m>, CloseConnection> {
-    let received_unix_ms =
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as u64);
     let record = request.record(listener, mock.preflight, received_unix_ms);
     let body_size = body_size.await;
     state.journal.record(mock.token, record.with_body_size(body_size));

@@ -398,12 +398,17 @@ struct Acceptor {
 }
 
 impl Acceptor {
+    /// Accepts until the server stops, then ends every connection it accepted and waits for them.
+    /// A connection's task is aborted rather than told to stop, so that serving a request never
+    /// looks at the stop signal.
     async fn run(self, socket: TcpListener) {
         let this = Arc::new(self);
         let mut stopped = this.stopped.clone();
+        let mut connections = tokio::task::JoinSet::new();
         loop {
             let accepted = tokio::select! {
-                _ = stopped.wait_for(|stop| *stop) => return,
+                _ = stopped.wait_for(|stop| *stop) => break,
+                Some(_) = connections.join_next(), if !connections.is_empty() => continue,
                 accepted = socket.accept() => accepted,
             };
             let (stream, peer) = match accepted {
@@ -421,22 +426,18 @@ impl Acceptor {
             };
             let _ = stream.set_nodelay(true);
             let this = this.clone();
-            tokio::spawn(async move {
-                let mut stopped = this.stopped.clone();
-                let served = async {
-                    match &this.role {
-                        Role::Origin(Listener::Https) => this.origins.serve(Listener::Https, stream).await,
-                        Role::Origin(listener) => h1::serve(&this.origins, *listener, stream).await,
-                        Role::Proxy(proxy) => proxy.serve_socket(&this.origins, stream).await,
-                    }
-                };
-                tokio::select! {
-                    _ = stopped.wait_for(|stop| *stop) => {}
-                    _ = served => {}
+            connections.spawn(async move {
+                match &this.role {
+                    Role::Origin(Listener::Https) => this.origins.serve(Listener::Https, stream).await,
+                    Role::Origin(listener) => h1::serve(&this.origins, *listener, stream).await,
+                    Role::Proxy(proxy) => proxy.serve_socket(&this.origins, stream).await,
                 }
                 drop(permit);
             });
         }
+        drop(socket);
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
     }
 }
 
