@@ -41,6 +41,13 @@ impl Engine {
         }
     }
 
+    /// Whether the runner can read the console, where the engine writes why it blocked a
+    /// request: Chromium's through `se/log`, Firefox's through WebDriver BiDi. WebKitWebDriver
+    /// offers neither (and no other way), so WebKit's reasons stay unknown.
+    pub fn console_readable(self) -> bool {
+        self != Engine::WebKit
+    }
+
     /// What to do when this engine's browser or driver is missing.
     pub fn install_hint(self) -> &'static str {
         match self {

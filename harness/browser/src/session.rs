@@ -223,13 +223,13 @@ impl Browser {
         }
     }
 
-    /// The console messages written since the last call. WebKitWebDriver offers no way to read
-    /// the console (no `se/log`, no BiDi), so WebKit's is always empty.
+    /// The console messages written since the last call; always none for an engine whose
+    /// console cannot be read ([`Engine::console_readable`]).
     pub async fn drain_console(&mut self) -> Result<Vec<ConsoleEntry>, BrowserError> {
         if let Some(console) = &self.console {
             return console.drain().await.map_err(BrowserError::Lost);
         }
-        if self.engine == Engine::WebKit {
+        if !self.engine.console_readable() {
             return Ok(Vec::new());
         }
         let outcome = self.client.issue_cmd(ReadBrowserLog).await;
