@@ -185,6 +185,18 @@ impl Engine {
         self == Engine::WebKit
     }
 
+    /// Headers the engine's network layer adds to every response it received over HTTP/2,
+    /// before the CORS filter sees them, as if the server had sent them. Firefox adds
+    /// `X-Firefox-Spdy: h2`, which `Access-Control-Expose-Headers: *` then exposes (found by
+    /// `tests/browser_properties.rs`; the corpus scenario
+    /// `exposed-headers/…::wildcard-over-http2-exposes-what-the-server-sent` keeps it).
+    pub fn http2_response_headers(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Engine::Firefox => &[("x-firefox-spdy", "h2")],
+            Engine::Chromium | Engine::WebKit => &[],
+        }
+    }
+
     /// Whether a preflight made from an opaque origin (a sandboxed document, whose requests say
     /// `Origin: null`) is cached. The standard keys the cache by the serialized origin, so a
     /// second request from the same document finds the entry; Firefox and WebKit do that.
@@ -228,6 +240,13 @@ impl FromStr for Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_firefox_adds_a_header_to_http2_responses() {
+        assert_eq!(Engine::Firefox.http2_response_headers(), [("x-firefox-spdy", "h2")]);
+        assert!(Engine::Chromium.http2_response_headers().is_empty());
+        assert!(Engine::WebKit.http2_response_headers().is_empty());
+    }
 
     #[test]
     fn max_age_missing_means_five_seconds_and_invalid_too_except_in_firefox() {

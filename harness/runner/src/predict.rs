@@ -14,9 +14,6 @@ use corsproof_server::{Answer, Behaviour, Origin, Reply, vocabulary};
 
 use crate::plan::{PlanError, Planner, origin_url};
 
-/// The header Firefox adds to every response it received over HTTP/2.
-const FIREFOX_HTTP2_HEADER: &str = "x-firefox-spdy";
-
 /// The oracle's account of one request, in the terms of an observation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prediction {
@@ -129,11 +126,10 @@ fn follow(
                     return (prediction, cache.clone());
                 }
                 let mut answer = reply.answer(sent.origin.as_deref());
-                if oracle.engine() == Engine::Firefox && sent.url.starts_with("https://") {
-                    // Firefox's network layer adds this to every HTTP/2 response (the mock
-                    // origins' TLS listener speaks HTTP/2), before the CORS filter sees it, as
-                    // if the server had sent it: `Access-Control-Expose-Headers: *` exposes it.
-                    answer.headers.push((FIREFOX_HTTP2_HEADER.to_owned(), "h2".to_owned()));
+                // The mock origins' TLS listener speaks HTTP/2 to every browser.
+                if sent.url.starts_with("https://") {
+                    let added = oracle.engine().http2_response_headers().iter();
+                    answer.headers.extend(added.map(|(name, value)| (name.to_string(), value.to_string())));
                 }
                 if get && !answer.closes {
                     http_cache.store(&sent.url, sent.origin.as_deref(), sent.cookies, &answer);
