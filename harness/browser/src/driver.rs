@@ -70,13 +70,13 @@ impl DriverProcess {
             command.env("DISPLAY", &display.name);
         }
         command.env(OWNER_VARIABLE, &marker);
-        // The driver joins the display's group, or leads a group of its own.
-        let group = display.as_ref().map_or(0, |display| display.process.id());
+        // The driver joins the display's group, or leads a group of its own (0).
+        let display_group = display.as_ref().map(|display| display.process.id());
         let spawned = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .process_group(i32::try_from(group).unwrap_or(0))
+            .process_group(display_group.and_then(|id| i32::try_from(id).ok()).unwrap_or(0))
             .spawn();
         let child = match spawned {
             Ok(child) => child,
@@ -87,7 +87,7 @@ impl DriverProcess {
                 return Err(BrowserError::Driver(format!("cannot start {}: {error}", driver.display())));
             }
         };
-        let group = if group == 0 { child.id() } else { group };
+        let group = display_group.unwrap_or(child.id());
         let watchdog = spawn_watchdog(group);
         let mut process =
             Self { child, display: display.map(|display| display.process), group, watchdog, port, marker };
