@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use corsproof_browser::process_group;
 
 /// The origin every configuration allows unless told otherwise.
 pub const ALLOWED_ORIGIN: &str = "https://app.example.com";
@@ -166,7 +167,7 @@ impl RunningServer {
             .process_group(0)
             .spawn()
             .with_context(|| format!("cannot start {} ({INSTALL_HINT})", implementation.name()))?;
-        let watchdog = spawn_watchdog(child.id(), &work_dir);
+        let watchdog = process_group::watchdog(child.id(), Some(&work_dir));
         Ok(Self { implementation, config: config.to_owned(), port, child, watchdog, work_dir })
     }
 
@@ -223,7 +224,7 @@ impl std::fmt::Display for RunningServer {
 
 impl Drop for RunningServer {
     fn drop(&mut self) {
-        kill_group(self.child.id());
+        process_group::kill(self.child.id());
         let _ = self.child.kill();
         let _ = self.child.wait();
         if let Some(mut watchdog) = self.watchdog.take() {
@@ -247,33 +248,4 @@ fn new_work_dir(implementation: Implementation, config: &str) -> Result<PathBuf>
 /// A port nothing listens on right now (nginx cannot report a port it chose itself).
 fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())
-}
-
-// The same group handling as corsproof-browser's driver: the shell's own `kill`, one syntax
-// (`kill -KILL -PGID`) that both dash and bash accept.
-
-/// Kills a whole process group.
-fn kill_group(pgid: u32) {
-    let _ = Command::new("sh")
-        .args(["-c", r#"kill -KILL "-$1" 2>/dev/null"#, "corsproof-kill", &pgid.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-}
-
-/// A shell that kills the group `pgid`, and removes `work_dir`, once this process is gone: for
-/// servers outliving a test process that was killed. In a group of its own, so Ctrl-C does not
-/// take it down first.
-fn spawn_watchdog(pgid: u32, work_dir: &Path) -> Option<Child> {
-    let script = r#"while kill -0 "$1" 2>/dev/null && kill -0 "-$2" 2>/dev/null; do sleep 0.2; done; kill -KILL "-$2" 2>/dev/null; kill -0 "$1" 2>/dev/null || rm -rf "$3""#;
-    Command::new("sh")
-        .args(["-c", script, "corsproof-watchdog", &std::process::id().to_string(), &pgid.to_string()])
-        .arg(work_dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .ok()
 }

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::locate::{Engine, find_executable};
+use crate::process_group;
 use crate::session::BrowserError;
 
 /// Set in the environment of every process a driver start begins (Xvfb, the driver), and so
@@ -88,7 +89,7 @@ impl DriverProcess {
             }
         };
         let group = display_group.unwrap_or(child.id());
-        let watchdog = spawn_watchdog(group);
+        let watchdog = process_group::watchdog(group, None);
         let mut process =
             Self { child, display: display.map(|display| display.process), group, watchdog, port, marker };
 
@@ -138,7 +139,7 @@ impl DriverProcess {
 
 impl Drop for DriverProcess {
     fn drop(&mut self) {
-        kill_group(self.group);
+        process_group::kill(self.group);
         let _ = self.child.kill();
         let _ = self.child.wait();
         if let Some(mut display) = self.display.take() {
@@ -256,38 +257,10 @@ impl VirtualDisplay {
     }
 
     fn stop(mut self) {
-        kill_group(self.process.id());
+        process_group::kill(self.process.id());
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
-}
-
-/// Kills a whole process group: the driver and the browser processes it started.
-///
-/// Through the shell's own `kill`, the same as the watchdog: procps' `kill` needs `--` before
-/// a negative process id and dash's refuses it, so one syntax (`kill -KILL -PGID`) is kept.
-fn kill_group(pgid: u32) {
-    let _ = Command::new("sh")
-        .args(["-c", r#"kill -KILL "-$1" 2>/dev/null"#, "corsproof-kill", &pgid.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-}
-
-/// A shell that kills the group `pgid` once this process is gone. It lives in a group of its own
-/// so that Ctrl-C in a terminal, which signals our group, does not take it down first.
-fn spawn_watchdog(pgid: u32) -> Option<Child> {
-    // POSIX `kill` syntax only (see `kill_group`).
-    let script = r#"while kill -0 "$1" 2>/dev/null && kill -0 "-$2" 2>/dev/null; do sleep 0.2; done; kill -KILL "-$2" 2>/dev/null"#;
-    Command::new("sh")
-        .args(["-c", script, "corsproof-watchdog", &std::process::id().to_string(), &pgid.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .ok()
 }
 
 /// A port nothing listens on right now (drivers cannot report the port they chose themselves).

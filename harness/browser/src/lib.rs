@@ -17,6 +17,7 @@ mod console;
 mod driver;
 mod locate;
 mod page;
+pub mod process_group;
 mod session;
 
 pub use console::ConsoleEntry;
