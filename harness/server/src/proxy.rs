@@ -77,11 +77,9 @@ impl Proxy {
         if first[0] != TLS_HANDSHAKE_RECORD {
             return self.serve(origins, stream).await;
         }
-        let handshake = tokio::time::timeout(origins.limits().tls_handshake_timeout, self.tls.accept(stream));
-        match handshake.await {
-            Ok(Ok(tls)) => self.serve(origins, tls).await,
-            Ok(Err(error)) => tracing::debug!(%error, "proxy TLS handshake failed"),
-            Err(_) => tracing::debug!("proxy TLS handshake timed out"),
+        let timeout = origins.limits().tls_handshake_timeout;
+        if let Some(tls) = crate::tls::accept(&self.tls, stream, timeout, "proxy").await {
+            self.serve(origins, tls).await;
         }
     }
 

@@ -21,7 +21,7 @@ use crate::handler::{self, QueryCache, State};
 use crate::journal::{self, Journal};
 use crate::origin::{self, Listener, ORIGIN_TABLE, Origin};
 use crate::proxy::{Proxy, Routes};
-use crate::tls::{Certificates, TlsError};
+use crate::tls::{self, Certificates, TlsError};
 use crate::wire::WireBehaviour;
 
 /// Where the listeners bind. Port 0 picks a free port, so tests can run in parallel.
@@ -467,18 +467,9 @@ impl Origins {
         let state = self.state.clone();
         let service = service_fn(move |request| handler::handle(state.clone(), listener, request));
         let result = if listener == Listener::Https {
-            let handshake = tokio::time::timeout(self.limits.tls_handshake_timeout, self.tls.accept(stream));
-            match handshake.await {
-                Ok(Ok(tls)) => self.http.serve_connection(TokioIo::new(tls), service).await,
-                Ok(Err(error)) => {
-                    tracing::debug!(%listener, %error, "TLS handshake failed");
-                    return;
-                }
-                Err(_) => {
-                    tracing::debug!(%listener, "TLS handshake timed out");
-                    return;
-                }
-            }
+            let timeout = self.limits.tls_handshake_timeout;
+            let Some(tls) = tls::accept(&self.tls, stream, timeout, listener.name()).await else { return };
+            self.http.serve_connection(TokioIo::new(tls), service).await
         } else {
             self.http.serve_connection(TokioIo::new(stream), service).await
         };

@@ -79,3 +79,27 @@ impl Certificates {
         Ok(Arc::new(config))
     }
 }
+
+/// The server side of a TLS handshake on `stream`, given at most `timeout`: a client that fails
+/// it or stalls is logged (as `socket`'s, at debug level) and gets `None`.
+pub(crate) async fn accept<S>(
+    acceptor: &tokio_rustls::TlsAcceptor,
+    stream: S,
+    timeout: std::time::Duration,
+    socket: &str,
+) -> Option<tokio_rustls::server::TlsStream<S>>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+        Ok(Ok(tls)) => Some(tls),
+        Ok(Err(error)) => {
+            tracing::debug!(socket, %error, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            tracing::debug!(socket, "TLS handshake timed out");
+            None
+        }
+    }
+}
