@@ -12,8 +12,8 @@ mod agreement;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use agreement::{observed_field, predicted_fields};
 use corsproof_browser::{BrowserConfig, Engine};
+use corsproof_runner::fate::{Difference, Fate};
 use corsproof_runner::predict::{Prediction, predict};
 use corsproof_runner::{Job, RequestObservation, RunConfig, Runner};
 use corsproof_scenario::{
@@ -183,18 +183,14 @@ fn unknown() -> Expectation {
 /// Where the browser and the oracle differ on one scenario: `request N field: chromium X, oracle Y`,
 /// over the same fields as the snapshots' agreement test.
 fn disagreements(observed: &[RequestObservation], predicted: &[Prediction]) -> Vec<String> {
-    let mut differences = Vec::new();
-    for (index, (seen, oracle)) in observed.iter().zip(predicted).enumerate() {
-        let seen = serde_json::to_value(seen).expect("an observation serializes");
-        for (field, predicted) in predicted_fields(oracle) {
-            let browser = observed_field(&seen, field);
-            if browser != predicted {
-                differences
-                    .push(format!("request {} {field}: chromium {browser}, oracle {predicted}", index + 1));
-            }
-        }
-    }
-    differences
+    let observed: Vec<Fate> = observed.iter().map(Fate::observed).collect();
+    let predicted: Vec<Fate> = predicted.iter().map(Fate::predicted).collect();
+    agreement::disagreements(&observed, &predicted)
+        .into_iter()
+        .map(|(request, Difference { field, this: browser, other: oracle })| {
+            format!("request {request} {field}: chromium {browser}, oracle {oracle}")
+        })
+        .collect()
 }
 
 /// The scenario with the browser's observation as its expectations: the browser is right.

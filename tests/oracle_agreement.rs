@@ -9,8 +9,9 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use agreement::{observed_field, predicted_fields};
+use agreement::disagreements;
 use corsproof_oracle::Engine;
+use corsproof_runner::fate::{Difference, Fate, Field};
 use corsproof_runner::predict::predict;
 use corsproof_runner::snapshot::SnapshotLocation;
 use corsproof_server::{Listener, ORIGIN_TABLE, Origin};
@@ -98,28 +99,28 @@ fn agreement(engine: Engine) {
         for scenario in &file.scenarios {
             let location = SnapshotLocation::find(&path, &scenario.name, engine.name()).unwrap();
             let snapshot = snapshot_body(&location.path());
-            let observed = snapshot["requests"].as_array().expect("a snapshot lists its requests").clone();
-            let predicted = predict(scenario, &origins, engine, Duration::from_secs(5))
-                .unwrap_or_else(|e| panic!("{}: {e}", location.name));
+            let observed: Vec<Fate> = snapshot["requests"]
+                .as_array()
+                .expect("a snapshot lists its requests")
+                .iter()
+                .map(|request| Fate::recorded(request).unwrap_or_else(|e| panic!("{}: {e}", location.name)))
+                .collect();
+            let predicted: Vec<Fate> = predict(scenario, &origins, engine, Duration::from_secs(5))
+                .unwrap_or_else(|e| panic!("{}: {e}", location.name))
+                .iter()
+                .map(Fate::predicted)
+                .collect();
             assert_eq!(observed.len(), predicted.len(), "{}: one prediction per request", location.name);
             scenarios += 1;
-            let mut agrees = true;
-            for (index, (prediction, request)) in predicted.iter().zip(&observed).enumerate() {
-                for (field, oracle) in predicted_fields(prediction) {
-                    compared += 1;
-                    let browser = observed_field(request, field);
-                    if browser != oracle {
-                        agrees = false;
-                        let key = (location.name.clone(), index + 1, field.to_owned());
-                        let text = format!(
-                            "{} request {} {field}: {engine} {browser}, oracle {oracle}",
-                            key.0, key.1
-                        );
-                        differences.push((key, text));
-                    }
-                }
+            compared += observed.len() * Field::ALL.len();
+            let found = disagreements(&observed, &predicted);
+            scenarios_agreeing += usize::from(found.is_empty());
+            for (request, Difference { field, this: browser, other: oracle }) in found {
+                let key = (location.name.clone(), request, field.name().to_owned());
+                let text =
+                    format!("{} request {} {field}: {engine} {browser}, oracle {oracle}", key.0, key.1);
+                differences.push((key, text));
             }
-            scenarios_agreeing += usize::from(agrees);
         }
     }
     eprintln!(

@@ -8,6 +8,7 @@
 //! ([`report`], which knows nothing of how scenarios run).
 
 pub mod expect;
+pub mod fate;
 pub mod matrix;
 pub mod observe;
 pub mod plan;
