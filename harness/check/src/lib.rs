@@ -23,7 +23,8 @@
 //! ```
 //!
 //! Users reach all of it, and the oracle's types its signatures name, through the `corsproof`
-//! crate.
+//! crate: `corsproof = { version = "0.1", default-features = false }` is this crate without the
+//! command-line tool's browser stack.
 
 #![warn(missing_docs)]
 

@@ -7,6 +7,19 @@
 //! would. The command-line tool (`corsproof run`, `record`, `serve`, `check`) is this package's
 //! binary.
 //!
+//! # Only the checker: `default-features = false`
+//!
+//! The `cli` feature, on by default, builds the binary and everything only it needs: the mock
+//! origins, the real browsers over WebDriver (fantoccini), the scenario runner, clap and
+//! mimalloc. A test suite that only checks its own server turns it off and compiles the checker's
+//! dependencies alone (hyper, rustls, proptest, toml):
+//!
+//! ```toml
+//! [dev-dependencies]
+//! corsproof = { version = "0.1", default-features = false }
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! ```
+//!
 //! # Check one request: [`Checker`] and [`Probe`]
 //!
 //! A [`Probe`] is a request as a page's script makes it; [`Checker::check`] gives a [`Checked`]:

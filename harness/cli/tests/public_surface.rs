@@ -1,7 +1,8 @@
 //! Everything a user of the checker needs, and every type its public signatures name, is
 //! reachable through `corsproof::`. Each binding states the type a signature gives by its
 //! `corsproof::` path, so the compiler proves that the re-export is that very type; the asserts
-//! check what the values are. It needs no server: the checks go to a closed port.
+//! check what the values are. It needs no `cli` feature and no server: the checks go to a closed
+//! port.
 
 use std::net::{Ipv4Addr, TcpListener};
 use std::time::Duration;
