@@ -8,7 +8,7 @@ mod support;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use corsproof_check::{Checked, Checker, Probe};
+use corsproof::{Checked, Checker, Probe};
 use corsproof_runner::predict::reason_class;
 use corsproof_runner::{Job, RunConfig, Runner};
 use corsproof_scenario::{
@@ -266,7 +266,7 @@ max_age = 600
 
 #[tokio::test(flavor = "multi_thread")]
 async fn verifying_the_policy_passes_the_correct_setups_and_fails_the_broken_ones() {
-    let policy = corsproof_check::Policy::from_toml(POLICY).expect("a valid policy");
+    let policy = corsproof::Policy::from_toml(POLICY).expect("a valid policy");
     let mut outcomes = Vec::new();
     for implementation in Implementation::ALL {
         for config in implementation.configurations() {
@@ -276,8 +276,8 @@ async fn verifying_the_policy_passes_the_correct_setups_and_fails_the_broken_one
             // The resource and the error path: a gotcha may only show on the 500.
             for path in ["/api/items", "/api/error"] {
                 let url = format!("{}{path}", server.base_url());
-                let settings = corsproof_check::VerifyConfig::default();
-                let report = corsproof_check::verify(&policy, &url, &settings).await;
+                let settings = corsproof::VerifyConfig::default();
+                let report = corsproof::verify(&policy, &url, &settings).await;
                 outcomes.push((implementation.name(), *config, report));
             }
         }

@@ -38,10 +38,20 @@ pub enum ClientError {
     Url(String),
     /// No TCP connection.
     #[error("cannot connect to {authority}: {reason}")]
-    Connect { authority: String, reason: String },
+    Connect {
+        /// The URL's `host[:port]`.
+        authority: String,
+        /// Why, in the operating system's words.
+        reason: String,
+    },
     /// The TLS handshake failed (an untrusted certificate, say).
     #[error("TLS with {authority} failed: {reason}")]
-    Tls { authority: String, reason: String },
+    Tls {
+        /// The URL's `host[:port]`.
+        authority: String,
+        /// Why, in rustls' words.
+        reason: String,
+    },
     /// The HTTP exchange failed (the connection closed without an answer, say).
     #[error("{0}")]
     Http(String),

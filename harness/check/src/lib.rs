@@ -21,6 +21,12 @@
 //! checked.assert_allowed(); // on failure: the exchange, the console message, the fix
 //! # }
 //! ```
+//!
+//! Users reach all of it, and the oracle's types its signatures name, through the `corsproof`
+//! crate: `corsproof = { version = "0.1", default-features = false }` is this crate without the
+//! command-line tool's browser stack.
+
+#![warn(missing_docs)]
 
 mod checked;
 mod checker;
@@ -40,4 +46,7 @@ pub use hygiene::{Finding, Severity, findings};
 pub use policy::{Allow, Any, Expected, Field, LONGEST_MAX_AGE, Policy, PolicyBuilder, PolicyError};
 pub use policy_toml::PolicyFileError;
 pub use probe::{Probe, ProbeError};
+/// The certificate [`CheckerBuilder::trust`] takes (rustls' DER bytes), here so that a test can
+/// trust its CA without depending on rustls itself.
+pub use rustls::pki_types::CertificateDer;
 pub use verify::{Disagreement, Failure, Report, VerifyConfig, assert_policy, verify};

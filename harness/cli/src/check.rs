@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use corsproof_check::{Checked, Checker, Engine, Failure, Policy, Probe, Report, VerifyConfig, verify};
+use corsproof::{Checked, Checker, Engine, Failure, Policy, Probe, Report, VerifyConfig, verify};
 use serde_json::{Value, json};
 
 /// `corsproof check URL --origin ORIGIN ...`.

@@ -10,7 +10,7 @@ use crate::cors_check::cors_check;
 use crate::engine::Engine;
 use crate::exchange::{Exchange, Response};
 use crate::expose;
-use crate::fix::Policy;
+use crate::fix::Requirement;
 use crate::header::{self, Header, is_token, trim};
 use crate::method::{Method, MethodError};
 use crate::origin::Origin;
@@ -778,8 +778,8 @@ impl Fetch {
 
     /// What the server must allow for this request, for fixes. Called once the fetch is over,
     /// so it takes the unsafe names rather than copying them.
-    fn take_policy(&mut self) -> Policy {
-        Policy {
+    fn take_policy(&mut self) -> Requirement {
+        Requirement {
             origin: self.request_origin().to_owned(),
             credentials: self.credentialed(),
             preflight: self.preflight_branch,

@@ -5,10 +5,13 @@ use std::fmt::Write as _;
 
 use crate::reason::Reason;
 
-/// What a server's CORS policy must allow for one request to pass: derived from the request,
-/// not from what the server sent.
+/// What the server must allow for one request to pass: the origin, credentials, methods and
+/// headers this request needs, derived from the request, not from what the server sent.
+///
+/// Not the server's whole CORS policy (that is the user's, in `corsproof-check`): the part of it
+/// one blocked request needs, from which its [`Fix`] is written.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
-pub struct Policy {
+pub struct Requirement {
     /// The exact origin to allow (the serialized origin the request carried; `null` after a
     /// tainted redirect).
     pub origin: String,
@@ -61,11 +64,11 @@ const DJANGO_DEFAULT_HEADERS: [&str; 6] =
     ["accept", "authorization", "content-type", "user-agent", "x-csrftoken", "x-requested-with"];
 
 impl Fix {
-    pub(crate) fn for_reason(reason: &Reason, policy: &Policy) -> Fix {
-        let summary = summary(reason, policy);
-        let render = Renderer { reason, policy, note: &summary };
+    pub(crate) fn for_reason(reason: &Reason, required: &Requirement) -> Fix {
+        let summary = summary(reason, required);
+        let render = Renderer { reason, required, note: &summary };
         Fix {
-            headers: required_headers(policy),
+            headers: required_headers(required),
             express: render.express(),
             nginx: render.nginx(),
             django: render.django(),
@@ -75,41 +78,41 @@ impl Fix {
     }
 }
 
-fn required_headers(policy: &Policy) -> Vec<FixHeader> {
+fn required_headers(required: &Requirement) -> Vec<FixHeader> {
     let mut headers = vec![
         FixHeader {
             name: "Access-Control-Allow-Origin".into(),
-            value: policy.origin.clone(),
+            value: required.origin.clone(),
             preflight_only: false,
         },
         FixHeader { name: "Vary".into(), value: "Origin".into(), preflight_only: false },
     ];
-    if policy.credentials {
+    if required.credentials {
         headers.push(FixHeader {
             name: "Access-Control-Allow-Credentials".into(),
             value: "true".into(),
             preflight_only: false,
         });
     }
-    if !policy.methods.is_empty() {
+    if !required.methods.is_empty() {
         headers.push(FixHeader {
             name: "Access-Control-Allow-Methods".into(),
-            value: policy.methods.join(", "),
+            value: required.methods.join(", "),
             preflight_only: true,
         });
     }
-    if !policy.headers.is_empty() {
+    if !required.headers.is_empty() {
         headers.push(FixHeader {
             name: "Access-Control-Allow-Headers".into(),
-            value: policy.headers.join(", "),
+            value: required.headers.join(", "),
             preflight_only: true,
         });
     }
     headers
 }
 
-fn summary(reason: &Reason, policy: &Policy) -> String {
-    let origin = &policy.origin;
+fn summary(reason: &Reason, required: &Requirement) -> String {
+    let origin = &required.origin;
     let null_warning = if origin == "null" {
         " The request passed through a redirect to another origin, so the browser sent \
          `Origin: null`; allowing `null` also admits sandboxed iframes and file: pages, so \
@@ -195,10 +198,10 @@ fn summary(reason: &Reason, policy: &Policy) -> String {
     format!("{text}{null_warning}")
 }
 
-/// Renders the four snippets for one reason and policy.
+/// Renders the four snippets for one reason and requirement.
 struct Renderer<'a> {
     reason: &'a Reason,
-    policy: &'a Policy,
+    required: &'a Requirement,
     note: &'a str,
 }
 
@@ -221,7 +224,7 @@ impl Renderer<'_> {
     /// request needs.
     fn all_methods(&self) -> Vec<&str> {
         let mut methods = vec!["GET", "HEAD", "POST"];
-        for method in &self.policy.methods {
+        for method in &self.required.methods {
             if !methods.contains(&method.as_str()) {
                 methods.push(method);
             }
@@ -254,25 +257,25 @@ impl Renderer<'_> {
             out.push_str("// Nothing to add to the `cors` options for this one; see above.\n");
             return out;
         }
-        let policy = self.policy;
+        let required = self.required;
         out.push_str("const cors = require('cors'); // npm install cors\n\n");
         out.push_str("const corsOptions = {\n");
         let _ = writeln!(
             out,
             "  origin: ['{}'], // exact origins; the middleware echoes the match and adds Vary: Origin",
-            policy.origin
+            required.origin
         );
-        if policy.credentials {
+        if required.credentials {
             out.push_str("  credentials: true,\n");
         }
-        if !policy.methods.is_empty() {
+        if !required.methods.is_empty() {
             let _ = writeln!(out, "  methods: [{}],", quoted_list(&self.all_methods(), '\''));
         }
-        if !policy.headers.is_empty() {
-            let headers: Vec<&str> = policy.headers.iter().map(String::as_str).collect();
+        if !required.headers.is_empty() {
+            let headers: Vec<&str> = required.headers.iter().map(String::as_str).collect();
             let _ = writeln!(out, "  allowedHeaders: [{}],", quoted_list(&headers, '\''));
         }
-        if policy.preflight {
+        if required.preflight {
             let _ = writeln!(out, "  maxAge: {SUGGESTED_MAX_AGE},");
         }
         out.push_str("};\n\n");
@@ -285,25 +288,26 @@ impl Renderer<'_> {
     }
 
     fn nginx_headers(&self, preflight: bool, indent: &str) -> String {
-        let policy = self.policy;
+        let required = self.required;
         let mut out = String::new();
-        let _ = writeln!(out, "{indent}add_header Access-Control-Allow-Origin \"{}\" always;", policy.origin);
-        if policy.credentials {
+        let _ =
+            writeln!(out, "{indent}add_header Access-Control-Allow-Origin \"{}\" always;", required.origin);
+        if required.credentials {
             let _ = writeln!(out, "{indent}add_header Access-Control-Allow-Credentials \"true\" always;");
         }
         if preflight {
-            if !policy.methods.is_empty() {
+            if !required.methods.is_empty() {
                 let _ = writeln!(
                     out,
                     "{indent}add_header Access-Control-Allow-Methods \"{}\" always;",
                     self.all_methods().join(", ")
                 );
             }
-            if !policy.headers.is_empty() {
+            if !required.headers.is_empty() {
                 let _ = writeln!(
                     out,
                     "{indent}add_header Access-Control-Allow-Headers \"{}\" always;",
-                    policy.headers.join(", ")
+                    required.headers.join(", ")
                 );
             }
             let _ = writeln!(out, "{indent}add_header Access-Control-Max-Age {SUGGESTED_MAX_AGE} always;");
@@ -332,7 +336,7 @@ impl Renderer<'_> {
                  \x20   proxy_hide_header Access-Control-Allow-Credentials;\n",
             );
         }
-        if self.policy.preflight {
+        if self.required.preflight {
             out.push_str("    if ($request_method = OPTIONS) {\n");
             out.push_str(&self.nginx_headers(true, "        "));
             out.push_str("        return 204;\n    }\n");
@@ -348,14 +352,14 @@ impl Renderer<'_> {
             out.push_str("# No django-cors-headers setting changes this; see above.\n");
             return out;
         }
-        let policy = self.policy;
-        let extra_methods: Vec<&str> = policy
+        let required = self.required;
+        let extra_methods: Vec<&str> = required
             .methods
             .iter()
             .map(String::as_str)
             .filter(|m| !DJANGO_DEFAULT_METHODS.contains(m))
             .collect();
-        let extra_headers: Vec<&str> = policy
+        let extra_headers: Vec<&str> = required
             .headers
             .iter()
             .map(String::as_str)
@@ -373,9 +377,9 @@ impl Renderer<'_> {
         let _ = writeln!(
             out,
             "CORS_ALLOWED_ORIGINS = [\"{}\"]  # scheme://host[:port], no trailing slash",
-            policy.origin
+            required.origin
         );
-        if policy.credentials {
+        if required.credentials {
             out.push_str("CORS_ALLOW_CREDENTIALS = True\n");
         }
         if !extra_methods.is_empty() {
@@ -392,7 +396,7 @@ impl Renderer<'_> {
                 quoted_list(&extra_headers, '"')
             );
         }
-        if policy.preflight {
+        if required.preflight {
             let _ = writeln!(out, "CORS_PREFLIGHT_MAX_AGE = {SUGGESTED_MAX_AGE}");
         }
         out
@@ -404,16 +408,16 @@ impl Renderer<'_> {
             out.push_str("// No CorsLayer option changes this; see above.\n");
             return out;
         }
-        let policy = self.policy;
+        let required = self.required;
         out.push_str("use std::time::Duration;\n\n");
         out.push_str("use http::{HeaderName, HeaderValue, Method};\n");
         out.push_str("use tower_http::cors::CorsLayer;\n\n");
         out.push_str("let cors = CorsLayer::new()\n");
-        let _ = writeln!(out, "    .allow_origin(HeaderValue::from_static(\"{}\"))", policy.origin);
-        if policy.credentials {
+        let _ = writeln!(out, "    .allow_origin(HeaderValue::from_static(\"{}\"))", required.origin);
+        if required.credentials {
             out.push_str("    .allow_credentials(true)\n");
         }
-        if !policy.methods.is_empty() {
+        if !required.methods.is_empty() {
             let methods: Vec<String> = self
                 .all_methods()
                 .iter()
@@ -426,9 +430,9 @@ impl Renderer<'_> {
                 .collect();
             let _ = writeln!(out, "    .allow_methods([{}])", methods.join(", "));
         }
-        if !policy.headers.is_empty() {
+        if !required.headers.is_empty() {
             let headers: Vec<String> =
-                policy.headers.iter().map(|h| format!("HeaderName::from_static(\"{h}\")")).collect();
+                required.headers.iter().map(|h| format!("HeaderName::from_static(\"{h}\")")).collect();
             let _ = writeln!(out, "    .allow_headers([{}])", headers.join(", "));
         }
         let _ = writeln!(out, "    .max_age(Duration::from_secs({SUGGESTED_MAX_AGE}));");
@@ -444,8 +448,8 @@ impl Renderer<'_> {
 mod tests {
     use super::*;
 
-    fn policy() -> Policy {
-        Policy {
+    fn required() -> Requirement {
+        Requirement {
             origin: "https://app.test".into(),
             credentials: true,
             preflight: true,
@@ -456,7 +460,7 @@ mod tests {
 
     #[test]
     fn fix_lists_exact_origin_credentials_and_preflight_headers() {
-        let fix = Reason::MethodNotAllowed { method: "patch".into() }.fix(&policy());
+        let fix = Reason::MethodNotAllowed { method: "patch".into() }.fix(&required());
         let names: Vec<&str> = fix.headers.iter().map(|h| h.name.as_str()).collect();
         assert_eq!(
             names,
@@ -473,7 +477,7 @@ mod tests {
 
     #[test]
     fn nginx_fix_repeats_headers_inside_if_with_always() {
-        let fix = Reason::MissingAllowOrigin.fix(&policy());
+        let fix = Reason::MissingAllowOrigin.fix(&required());
         let inside_if = fix.nginx.split("if ($request_method = OPTIONS)").nth(1).unwrap();
         assert!(inside_if.contains("add_header Access-Control-Allow-Origin \"https://app.test\" always;"));
         assert!(inside_if.contains("return 204;"));
@@ -482,7 +486,7 @@ mod tests {
 
     #[test]
     fn django_fix_adds_only_what_defaults_lack() {
-        let fix = Reason::HeaderNotAllowed { header: "x-custom".into() }.fix(&policy());
+        let fix = Reason::HeaderNotAllowed { header: "x-custom".into() }.fix(&required());
         assert!(fix.django.contains("CORS_ALLOW_HEADERS = (*default_headers, \"x-custom\")"));
         assert!(fix.django.contains("CORS_ALLOW_METHODS = (*default_methods, \"patch\")"));
         assert!(fix.django.contains("CORS_ALLOW_CREDENTIALS = True"));
@@ -490,14 +494,14 @@ mod tests {
 
     #[test]
     fn tower_fix_uses_from_bytes_for_lowercase_methods() {
-        let fix = Reason::MethodNotAllowed { method: "patch".into() }.fix(&policy());
+        let fix = Reason::MethodNotAllowed { method: "patch".into() }.fix(&required());
         assert!(fix.tower_http.contains("Method::from_bytes(b\"patch\").unwrap()"));
         assert!(fix.tower_http.contains(".allow_credentials(true)"));
     }
 
     #[test]
     fn multiple_acao_fix_hides_upstream_headers_in_nginx() {
-        let fix = Reason::MultipleAllowOriginValues { value: "a, b".into() }.fix(&policy());
+        let fix = Reason::MultipleAllowOriginValues { value: "a, b".into() }.fix(&required());
         assert!(fix.nginx.contains("proxy_hide_header Access-Control-Allow-Origin;"));
     }
 }

@@ -75,7 +75,7 @@ pub use fetch::{
     DropReason, DroppedHeader, Fetch, Oracle, Outcome, Plan, ReadableResponse, RequestKind, SentRequest,
     Step, Tainting, Verdict, Warning,
 };
-pub use fix::{Fix, FixHeader, Policy};
+pub use fix::{Fix, FixHeader, Requirement};
 pub use header::Header;
 pub use method::{Method, MethodError};
 pub use origin::Origin;

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::engine::Engine;
-use crate::fix::{Fix, Policy};
+use crate::fix::{Fix, Requirement};
 use crate::request::Initiator;
 
 /// Why the CORS protocol blocked a response. The variants follow Chromium's `CorsError`, so
@@ -239,7 +239,7 @@ impl Reason {
 
     /// What the server must change, as headers and as configuration snippets, for a request
     /// that needs `policy`.
-    pub fn fix(&self, policy: &Policy) -> Fix {
+    pub fn fix(&self, policy: &Requirement) -> Fix {
         Fix::for_reason(self, policy)
     }
 }
@@ -277,7 +277,7 @@ pub struct Block {
     /// fetch or XHR.
     pub initiator: Initiator,
     /// What the server's CORS policy must allow for this request.
-    pub policy: Policy,
+    pub policy: Requirement,
 }
 
 impl Block {
