@@ -1056,7 +1056,8 @@ mod tests {
             &[("one", vec![], SnapshotNote::NotTaken), ("two", vec![], SnapshotNote::NotTaken)],
         );
         for (line, result) in webkit.report.scenarios.iter_mut().zip(&mut webkit.results) {
-            result.observation = Err("the page has no corsproof script: about:blank".into());
+            let page_error = "the page has no corsproof script: about:blank".to_owned();
+            result.observation = Err(corsproof_browser::BrowserError::Page(page_error).into());
             *line = ScenarioReport::new(result, SnapshotNote::NotTaken);
         }
         let matrix = matrix(&[("chromium", Ok(&chromium)), ("webkit", Ok(&webkit))]);
@@ -1064,7 +1065,9 @@ mod tests {
         let text = table(&matrix, false);
         assert_eq!(text.matches("about:blank").count(), 1, "{text}");
         assert!(
-            text.contains("FAIL webkit: 2 scenarios could not run: the page has no corsproof script"),
+            text.contains(
+                "FAIL webkit: 2 scenarios could not run: the page could not run the requests: the page has no corsproof script"
+            ),
             "{text}"
         );
         assert!(
