@@ -232,7 +232,7 @@ async fn judge(
                     .map_err(|error| error.to_string());
                 (verdict, observation.requests)
             }
-            Err(error) => (Err(error), Vec::new()),
+            Err(error) => (Err(error.to_string()), Vec::new()),
         })
         .collect()
 }

@@ -1,10 +1,11 @@
-//! The runner in real browsers: verdicts for hung and crashing servers (Chromium), and in every
-//! engine a browser that dies mid-run is replaced and no process outlives the run.
+//! The runner in real browsers: verdicts for hung and crashing servers (Chromium), in every
+//! engine a browser that dies mid-run is replaced and no process outlives the run, and the
+//! pipeline runs engines side by side and tells its reporter.
 
 use std::time::Duration;
 
 use corsproof_browser::{BrowserConfig, Engine, OWNER_VARIABLE};
-use corsproof_runner::{Job, JobResult, RunConfig, Runner};
+use corsproof_runner::{Event, Job, JobResult, RunConfig, RunError, Runner, pipeline};
 use corsproof_scenario::{
     Api, Credentials, Expectation, Mode, Outcome, ReasonClass, RedirectMode, RequestStep, Scenario,
 };
@@ -178,4 +179,56 @@ async fn closing_the_runner_leaves_no_process_behind(#[case] engine: Engine) {
         remaining = processes_marked(&marker);
     }
     assert!(remaining.is_empty(), "{engine} processes outlived the runner: {remaining:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pipeline_runs_engines_side_by_side_and_one_that_cannot_start_stops_none() {
+    // Port 9 (discard) has no WebDriver behind it: the engine fails to start, as a missing one does.
+    let mut unreachable = RunConfig::for_engine(Engine::WebKit);
+    unreachable.browser.webdriver = Some("http://127.0.0.1:9".into());
+    let jobs = vec![
+        job("allowed", vec![step("api", "acao=*", Outcome::Allowed)]),
+        job("blocked", vec![step("api", "", Outcome::Blocked)]),
+    ];
+    let mut events = Vec::new();
+    let mut reporter = |event: Event<'_>| {
+        events.push(match event {
+            Event::EngineStarted { engine, browser } => {
+                assert!(browser.starts_with("chromium "), "{browser}");
+                format!("{engine} started")
+            }
+            Event::EngineFailed { engine, error } => {
+                assert!(matches!(error, RunError::Browser(_)), "{error}");
+                format!("{engine} failed")
+            }
+            Event::ScenarioFinished { engine, result } => {
+                format!("{engine} finished {}", result.job.scenario.name)
+            }
+            Event::BrowserRestarted { engine, error } => format!("{engine} restarted: {error}"),
+            Event::EngineFinished { engine, results } => {
+                format!("{engine} finished {} scenarios", results.results.len())
+            }
+        });
+    };
+    let runs =
+        pipeline::run(&jobs, vec![RunConfig::for_engine(Engine::Chromium), unreachable], &mut reporter).await;
+
+    let [chromium, webkit] = <[_; 2]>::try_from(runs).unwrap_or_else(|_| panic!("one result per engine"));
+    let chromium = chromium.unwrap_or_else(|failure| panic!("{}", failure.error));
+    assert_eq!(chromium.engine, Engine::Chromium);
+    let names: Vec<&str> = chromium.results.iter().map(|r| r.job.scenario.name.as_str()).collect();
+    assert_eq!(names, ["allowed", "blocked"], "results in the jobs' order");
+    assert!(chromium.results.iter().all(|result| result.mismatches.is_empty()));
+    assert_eq!(webkit.expect_err("WebKit cannot start").engine, Engine::WebKit);
+
+    let chromium_events: Vec<&str> =
+        events.iter().filter(|event| event.starts_with("chromium")).map(String::as_str).collect();
+    assert_eq!(chromium_events.first(), Some(&"chromium started"), "{events:?}");
+    assert_eq!(chromium_events.last(), Some(&"chromium finished 2 scenarios"), "{events:?}");
+    assert!(chromium_events.contains(&"chromium finished allowed"), "{events:?}");
+    assert!(chromium_events.contains(&"chromium finished blocked"), "{events:?}");
+    assert_eq!(
+        events.iter().filter(|event| event.starts_with("webkit")).collect::<Vec<_>>(),
+        ["webkit failed"]
+    );
 }

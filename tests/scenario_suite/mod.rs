@@ -1,41 +1,73 @@
 //! The scenario suite of `tests/scenarios.rs`: every scenario file in every engine.
 //!
-//! The corpus runs once per engine, the three engines at the same time: the first test case to
-//! ask starts one thread per engine, each with one mock server and one browser session for the
-//! whole corpus, and every test case (one per file and engine) waits for its engine's results.
-//! Every scenario's observation must match its snapshot in `tests/snapshots/<engine>/`; in
-//! Chromium, the engine the scenario files' `expect` tables describe, the expectations must
-//! hold too.
+//! The corpus runs once per engine, the three engines at the same time, through the runner's
+//! pipeline (the one `corsproof run --browser all` uses): the first test case to ask starts
+//! it, each engine with one mock server and one browser session for the whole corpus, and
+//! every test case (one per file and engine) waits for its engine's results. Every scenario's
+//! observation must match its snapshot in `tests/snapshots/<engine>/`; in Chromium, the engine
+//! the scenario files' `expect` tables describe, the expectations must hold too.
 //!
-//! A browser update that changes an observation fails here with a diff. Accept the new
-//! behaviour with `cargo run -- record --browser <engine> scenarios` (or `cargo insta review`).
+//! Snapshots are compared the way insta compares them: a missing or changed snapshot fails the
+//! case with its diff and, outside CI (`CI` is not `true`), leaves the observation beside it
+//! as a pending `NAME.snap.new`; accept it with `cargo insta review`, or record the engine
+//! again with `cargo run -- record --browser <engine> scenarios`. Under CI nothing is written.
 //! A missing browser fails every case of its engine with the install hint; nothing is skipped.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, LazyLock, Mutex};
 
-use corsproof_browser::{BrowserConfig, Engine};
-use corsproof_runner::snapshot::{self, SnapshotLocation};
-use corsproof_runner::{EXPECTATIONS_ENGINE, Job, JobResult, RunConfig, Runner};
+use corsproof_browser::Engine;
+use corsproof_runner::pipeline::{self, EngineFailure, EngineResults};
+use corsproof_runner::snapshot::{SnapshotBody, SnapshotFile, SnapshotState};
+use corsproof_runner::{EXPECTATIONS_ENGINE, Event, Job, JobResult, Listing, RunConfig};
+use corsproof_scenario::ScenarioError;
 
-/// One engine's run of the whole corpus: each file's results, or why the run could not start.
-type CorpusResults = Result<HashMap<PathBuf, Result<Vec<JobResult>, String>>, String>;
+/// One engine's results, by scenario file.
+type ResultsByFile = HashMap<PathBuf, Vec<JobResult>>;
+
+/// Why an engine's corpus run gave no results.
+#[derive(Debug)]
+enum CorpusError {
+    /// The engine could not start.
+    Start(EngineFailure),
+    /// The run panicked before the engine finished.
+    Panicked(Engine),
+}
+
+impl fmt::Display for CorpusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CorpusError::Start(failure) => {
+                write!(f, "the {} run could not start: {}", failure.engine, failure.error)
+            }
+            CorpusError::Panicked(engine) => write!(f, "the {engine} corpus run panicked"),
+        }
+    }
+}
+
+/// One engine's corpus run, as the test cases read it.
+type EngineCorpus = Result<ResultsByFile, CorpusError>;
 
 /// A result that one thread fills in and many test cases wait for.
 #[derive(Default)]
 struct Pending {
-    value: Mutex<Option<Arc<CorpusResults>>>,
+    value: Mutex<Option<Arc<EngineCorpus>>>,
     filled: Condvar,
 }
 
 impl Pending {
-    fn fill(&self, value: CorpusResults) {
-        *self.value.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(value));
-        self.filled.notify_all();
+    /// Fills it, unless it already is.
+    fn fill(&self, value: EngineCorpus) {
+        let mut slot = self.value.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            *slot = Some(Arc::new(value));
+            self.filled.notify_all();
+        }
     }
 
-    fn wait(&self) -> Arc<CorpusResults> {
+    fn wait(&self) -> Arc<EngineCorpus> {
         let mut value = self.value.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             if let Some(value) = value.as_ref() {
@@ -46,74 +78,126 @@ impl Pending {
     }
 }
 
-/// The corpus runs, started together on first use.
-static RUNS: LazyLock<HashMap<Engine, Arc<Pending>>> = LazyLock::new(|| {
-    Engine::ALL
-        .into_iter()
-        .map(|engine| {
-            let pending = Arc::new(Pending::default());
-            let filling = pending.clone();
-            std::thread::spawn(move || {
-                // A panic in the run must not leave the test cases waiting forever.
-                let outcome = std::panic::catch_unwind(|| run_corpus(engine))
-                    .unwrap_or_else(|_| Err(format!("the {engine} corpus run panicked")));
-                filling.fill(outcome);
-            });
-            (engine, pending)
-        })
-        .collect()
+/// The corpus: its files, listed once, and each engine's run of them.
+struct Corpus {
+    /// The files that loaded.
+    files: Vec<PathBuf>,
+    /// The files that did not.
+    load_errors: Vec<ScenarioError>,
+    /// Each engine's results, filled as each engine finishes.
+    runs: Arc<HashMap<Engine, Pending>>,
+}
+
+/// The corpus, listed and set running on first use.
+static CORPUS: LazyLock<Corpus> = LazyLock::new(|| {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let Listing { files, jobs, load_errors } = Listing::load(&[root], None);
+    let runs: Arc<HashMap<Engine, Pending>> =
+        Arc::new(Engine::ALL.into_iter().map(|engine| (engine, Pending::default())).collect());
+    let filling = runs.clone();
+    std::thread::spawn(move || run_corpus(&jobs, &filling));
+    Corpus { files, load_errors, runs }
 });
 
-/// Every scenario file of the corpus in `engine`: one mock server, one browser, one run.
-fn run_corpus(engine: Engine) -> CorpusResults {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut per_file: HashMap<PathBuf, Result<Vec<JobResult>, String>> = HashMap::new();
-    let mut jobs = Vec::new();
-    for path in corsproof_scenario::discover(&[root]) {
-        match corsproof_scenario::load(&path) {
-            Ok(file) => {
-                per_file.insert(path.clone(), Ok(Vec::new()));
-                jobs.extend(file.scenarios.into_iter().map(|scenario| Job { file: path.clone(), scenario }));
+/// Runs the jobs in every engine at once, filling each engine's results as it finishes; a
+/// panic must not leave the test cases waiting forever.
+fn run_corpus(jobs: &[Job], runs: &HashMap<Engine, Pending>) {
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime for the corpus run");
+        let mut publish = |event: Event<'_>| {
+            if let Event::EngineFinished { engine, results } = event {
+                runs[&engine].fill(Ok(by_file(results)));
             }
-            Err(error) => {
-                per_file.insert(path, Err(error.to_string()));
-            }
-        }
+        };
+        let configs = Engine::ALL.map(RunConfig::for_engine).to_vec();
+        runtime.block_on(pipeline::run(jobs, configs, &mut publish))
+    }));
+    for failure in ran.into_iter().flatten().filter_map(Result::err) {
+        runs[&failure.engine].fill(Err(CorpusError::Start(failure)));
     }
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("no tokio runtime: {e}"))?;
-    let config =
-        RunConfig { browser: BrowserConfig { engine, ..BrowserConfig::default() }, ..RunConfig::default() };
-    let results = runtime.block_on(async {
-        let mut runner = Runner::start(config).await.map_err(|error| error.to_string())?;
-        let results = runner.run(jobs, &mut |_| {}).await;
-        runner.close().await;
-        Ok::<_, String>(results)
-    });
-    for result in results.map_err(|error| format!("the {engine} run could not start: {error}"))? {
-        if let Some(Ok(file)) = per_file.get_mut(&result.job.file) {
-            file.push(result);
-        }
+    for (engine, pending) in runs {
+        pending.fill(Err(CorpusError::Panicked(*engine)));
     }
-    Ok(per_file)
+}
+
+fn by_file(run: &EngineResults) -> ResultsByFile {
+    let mut files = ResultsByFile::new();
+    for result in &run.results {
+        files.entry(result.job.file.clone()).or_default().push(result.clone());
+    }
+    files
 }
 
 /// The results of one scenario file in `engine`, once that engine's corpus run has finished.
 fn run_file(engine: Engine, path: &Path) -> Result<Vec<JobResult>, String> {
-    let results = RUNS[&engine].wait();
-    let per_file = results.as_ref().as_ref().map_err(Clone::clone)?;
-    per_file.get(path).cloned().unwrap_or_else(|| Err(format!("{} is not in the corpus", path.display())))
+    let corpus = &*CORPUS;
+    if let Some(error) = corpus.load_errors.iter().find(|error| error.path() == path) {
+        return Err(error.to_string());
+    }
+    if !corpus.files.iter().any(|file| file == path) {
+        return Err(format!("{} is not in the corpus", path.display()));
+    }
+    match corpus.runs[&engine].wait().as_ref() {
+        Ok(files) => Ok(files.get(path).cloned().unwrap_or_default()),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// Whether this is a CI run, where no pending snapshot is written (insta's rule).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| value == "true")
+}
+
+/// `path` relative to the repository, to keep messages short.
+fn shown(path: &Path) -> String {
+    path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(path).display().to_string()
+}
+
+/// Compares the observation with its snapshot, strictly: anything but a match fails, and
+/// outside CI leaves the observation as the pending `.snap.new`. Returns the failure.
+fn compare_snapshot(snapshot: &SnapshotFile, observed: &SnapshotBody, engine: Engine) -> Option<String> {
+    let state = snapshot.compare(observed);
+    if state == SnapshotState::Matches {
+        if in_ci() {
+            return None;
+        }
+        // A pending file left by an earlier failure is stale now; insta removes it too.
+        let removed = snapshot.remove_pending();
+        return removed
+            .err()
+            .map(|error| format!("cannot remove {}: {error}", shown(&snapshot.pending_path())));
+    }
+    let pending = if in_ci() {
+        "CI=true: no pending snapshot written".to_owned()
+    } else {
+        match snapshot.write_pending(observed) {
+            Ok(()) => format!(
+                "pending: {} (accept it with `cargo insta review`, or run `cargo run -- record --browser {engine} scenarios`)",
+                shown(&snapshot.pending_path())
+            ),
+            Err(error) => format!("cannot write {}: {error}", shown(&snapshot.pending_path())),
+        }
+    };
+    let path = shown(&snapshot.path());
+    Some(match state {
+        SnapshotState::Changed(diff) => {
+            let diff: String = diff.lines().map(|line| format!("\n      {line}")).collect();
+            format!("the observation differs from {path}; {pending}{diff}")
+        }
+        _ => format!("there is no snapshot {path}; {pending}"),
+    })
 }
 
 /// Runs one scenario file in `engine` and asserts its snapshots in `tests/snapshots/<engine>/`,
 /// and, in the engine the scenario files describe, its expectations (the runner checks them
 /// there only).
 pub fn check_file(engine: Engine, path: PathBuf) {
-    let relative = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(&path).to_path_buf();
-    let results = run_file(engine, &path).unwrap_or_else(|error| panic!("{}: {error}", relative.display()));
+    let relative = shown(&path);
+    let results = run_file(engine, &path).unwrap_or_else(|error| panic!("{relative}: {error}"));
     let mut failures = Vec::new();
     for result in results {
         let name = &result.job.scenario.name;
-        let observation = match result.observation {
+        let observation = match &result.observation {
             Ok(observation) => observation,
             Err(error) => {
                 failures.push(format!("{name}: could not run: {error}"));
@@ -127,22 +211,13 @@ pub fn check_file(engine: Engine, path: PathBuf) {
                 mismatch.request, mismatch.field, mismatch.expected, mismatch.observed
             ));
         }
-        let location =
-            SnapshotLocation::find(&path, name, engine.name()).unwrap_or_else(|error| panic!("{error}"));
-        let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path(&location.dir);
-        settings.set_prepend_module_to_snapshot(false);
-        settings.set_description(result.job.scenario.about.clone());
-        settings.set_omit_expression(true);
-        let contents = snapshot::render(&observation);
-        // Each scenario's snapshot is asserted even when an earlier one in the file differs, so
+        // Each scenario's snapshot is compared even when an earlier one in the file differs, so
         // that one run shows every diff.
-        let compared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            settings.bind(|| insta::assert_snapshot!(location.name.clone(), contents));
-        }));
-        if compared.is_err() {
-            failures.push(format!("{name}: the observation differs from {}", location.path().display()));
+        let snapshot =
+            SnapshotFile::find(&path, &result.job.scenario, engine).unwrap_or_else(|error| panic!("{error}"));
+        if let Some(failure) = compare_snapshot(&snapshot, &SnapshotBody::of(observation), engine) {
+            failures.push(format!("{name}: {failure}"));
         }
     }
-    assert!(failures.is_empty(), "{}:\n  {}", relative.display(), failures.join("\n  "));
+    assert!(failures.is_empty(), "{relative}:\n  {}", failures.join("\n  "));
 }

@@ -1,7 +1,6 @@
 //! `corsproof run` and `corsproof record`: scenario files in a real browser, or in every engine
 //! at once for the cross-engine matrix.
 
-use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -11,9 +10,10 @@ use std::time::{Duration, Instant};
 use clap::{Args, ValueEnum};
 use corsproof_browser::{BrowserConfig, Engine};
 use corsproof_runner::matrix::{self, EngineRun, Matrix};
-use corsproof_runner::report::{self, Report, ScenarioReport, SnapshotNote};
-use corsproof_runner::snapshot::{self, SnapshotLocation, SnapshotState};
-use corsproof_runner::{Job, JobResult, RunConfig, RunError, Runner};
+use corsproof_runner::pipeline::{self, EngineFailure, EngineResults};
+use corsproof_runner::report::{self, Report, ScenarioReport, SnapshotNote, Snapshots};
+use corsproof_runner::snapshot::{SnapshotBody, SnapshotFile, SnapshotState};
+use corsproof_runner::{Event, Job, JobResult, Listing, Reporter, RunConfig};
 use corsproof_scenario::ScenarioError;
 use corsproof_server::ServerConfig;
 use serde::Serialize;
@@ -97,30 +97,9 @@ pub struct RecordArgs {
     common: ScenarioArgs,
 }
 
-/// The loaded scenarios and the files that failed to load.
-struct Listing {
-    jobs: Vec<Job>,
-    load_errors: Vec<ScenarioError>,
-}
-
+/// The listing `args` name: their files, loaded, and the scenarios the filter keeps.
 fn list(args: &ScenarioArgs) -> Listing {
-    let files = corsproof_scenario::discover(&args.paths);
-    let mut jobs = Vec::new();
-    let mut load_errors = Vec::new();
-    for loaded in corsproof_scenario::load_all(&files) {
-        match loaded {
-            Ok(file) => {
-                for scenario in file.scenarios {
-                    let id = format!("{}::{}", file.path.display(), scenario.name);
-                    if args.filter.as_deref().is_none_or(|pattern| id.contains(pattern)) {
-                        jobs.push(Job { file: file.path.clone(), scenario });
-                    }
-                }
-            }
-            Err(error) => load_errors.push(error),
-        }
-    }
-    Listing { jobs, load_errors }
+    Listing::load(&args.paths, args.filter.as_deref())
 }
 
 /// The load errors as text, in color for a terminal only (not in JSON or report files).
@@ -128,71 +107,44 @@ fn render(load_errors: &[ScenarioError], color: bool) -> Vec<String> {
     load_errors.iter().map(|error| error.render(color)).collect()
 }
 
-/// What one engine's run gave.
-struct Executed {
-    results: Vec<JobResult>,
-    /// The browser and its version.
-    browser: String,
-    /// How long the mock server and the browser took to start.
-    startup: Duration,
-    /// The engine's own wall time, from starting the server to closing the browser.
-    elapsed: Duration,
-}
-
-/// The progress line on a terminal: one bar for every running engine's scenarios together and,
-/// when several engines run at once, each one's count. Their runs share one task, so a
-/// `RefCell` is enough.
-struct Progress {
+/// The terminal reporter: on a terminal, one progress bar for every running engine's scenarios
+/// together and, when several engines run at once, each one's count; afterwards, the notes
+/// kept for when the bar is gone.
+struct ProgressReporter {
     interactive: bool,
     engines: Vec<Engine>,
     jobs: usize,
     /// Per engine, how many scenarios finished; `None` once it failed to start.
-    done: RefCell<Vec<Option<usize>>>,
+    done: Vec<Option<usize>>,
+    /// Per engine, how many times its browser was lost and replaced.
+    restarts: Vec<usize>,
     /// Said after the line is cleared, so that it does not break the bar.
-    notes: RefCell<Vec<String>>,
+    notes: Vec<String>,
 }
 
-impl Progress {
+impl ProgressReporter {
     fn new(engines: &[Engine], jobs: usize) -> Self {
         Self {
             interactive: std::io::stderr().is_terminal(),
             engines: engines.to_vec(),
             jobs,
-            done: RefCell::new(vec![Some(0); engines.len()]),
-            notes: RefCell::new(Vec::new()),
+            done: vec![Some(0); engines.len()],
+            restarts: vec![0; engines.len()],
+            notes: Vec::new(),
         }
-    }
-
-    fn advance(&self, slot: usize, finished: usize) {
-        if let Some(Some(done)) = self.done.borrow_mut().get_mut(slot) {
-            *done += finished;
-        }
-        self.draw();
-    }
-
-    fn failed(&self, slot: usize) {
-        if let Some(done) = self.done.borrow_mut().get_mut(slot) {
-            *done = None;
-        }
-        self.draw();
-    }
-
-    fn note(&self, text: String) {
-        self.notes.borrow_mut().push(text);
     }
 
     fn draw(&self) {
         if !self.interactive {
             return;
         }
-        let done = self.done.borrow();
-        let total = self.jobs * done.iter().flatten().count();
-        let finished: usize = done.iter().flatten().sum();
+        let total = self.jobs * self.done.iter().flatten().count();
+        let finished: usize = self.done.iter().flatten().sum();
         let width = 30;
         let filled = (finished * width).checked_div(total).unwrap_or(width);
         let mut line = format!("\r[{}{}] {finished}/{total}", "=".repeat(filled), " ".repeat(width - filled));
         if self.engines.len() > 1 {
-            for (engine, done) in self.engines.iter().zip(done.iter()) {
+            for (engine, done) in self.engines.iter().zip(&self.done) {
                 match done {
                     Some(done) => line.push_str(&format!("  {engine} {done}/{}", self.jobs)),
                     None => line.push_str(&format!("  {engine} failed")),
@@ -208,12 +160,41 @@ impl Progress {
         if self.interactive {
             eprint!("\r\x1b[2K");
         }
-        for note in self.notes.borrow().iter() {
+        for note in &self.notes {
             eprintln!("{note}");
         }
     }
 }
 
+impl Reporter for ProgressReporter {
+    fn report(&mut self, event: Event<'_>) {
+        let Some(slot) = self.engines.iter().position(|&engine| engine == event.engine()) else { return };
+        match event {
+            Event::EngineStarted { .. } => {}
+            Event::EngineFailed { .. } => {
+                self.done[slot] = None;
+                self.draw();
+            }
+            Event::ScenarioFinished { .. } => {
+                if let Some(done) = &mut self.done[slot] {
+                    *done += 1;
+                }
+                self.draw();
+            }
+            Event::BrowserRestarted { .. } => self.restarts[slot] += 1,
+            Event::EngineFinished { engine, .. } => {
+                if self.restarts[slot] > 0 {
+                    self.notes.push(format!(
+                        "corsproof: the {engine} browser was lost and restarted {} time(s)",
+                        self.restarts[slot]
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// How to run `engine`: `args`' browser and server settings, requests sent to `target` if given.
 fn run_config(args: &ScenarioArgs, engine: Engine, target: Option<String>) -> RunConfig {
     RunConfig {
         browser: BrowserConfig { engine, webdriver: args.webdriver.clone(), ..BrowserConfig::default() },
@@ -222,30 +203,6 @@ fn run_config(args: &ScenarioArgs, engine: Engine, target: Option<String>) -> Ru
         request_timeout: Duration::from_millis(args.timeout_ms),
         ..RunConfig::default()
     }
-}
-
-/// Runs the jobs in one engine with its own mock server and browser, reporting to `progress`
-/// as engine number `slot`.
-async fn execute_engine(
-    config: RunConfig,
-    jobs: Vec<Job>,
-    progress: &Progress,
-    slot: usize,
-) -> Result<Executed, RunError> {
-    let starting = Instant::now();
-    let mut runner = Runner::start(config).await.inspect_err(|_| progress.failed(slot))?;
-    let startup = starting.elapsed();
-    let results = runner.run(jobs, &mut |finished| progress.advance(slot, finished)).await;
-    let browser = format!("{} {}", runner.engine().name(), runner.browser_version());
-    if runner.restarts() > 0 {
-        progress.note(format!(
-            "corsproof: the {} browser was lost and restarted {} time(s)",
-            runner.engine(),
-            runner.restarts()
-        ));
-    }
-    runner.close().await;
-    Ok(Executed { results, browser, startup, elapsed: starting.elapsed() })
 }
 
 /// `work` to its end, or `None` at Ctrl-C: dropping it drops the runners, which stops the
@@ -260,77 +217,29 @@ async fn until_interrupted<T>(work: impl Future<Output = T>) -> Option<T> {
     }
 }
 
-/// Runs the jobs in `engine`, with a progress line on a terminal; `None` at Ctrl-C.
+/// Runs the jobs in every engine of `engines` concurrently, each with its own mock server and
+/// browser, with one progress line on a terminal; an engine that cannot start does not stop
+/// the others. `None` at Ctrl-C.
 async fn execute(
     args: &ScenarioArgs,
     target: Option<String>,
-    jobs: Vec<Job>,
-    engine: Engine,
-) -> Option<Result<Executed, RunError>> {
-    let progress = Progress::new(&[engine], jobs.len());
-    let outcome =
-        until_interrupted(execute_engine(run_config(args, engine, target), jobs, &progress, 0)).await;
+    jobs: &[Job],
+    engines: &[Engine],
+) -> Option<Vec<Result<EngineResults, EngineFailure>>> {
+    let mut progress = ProgressReporter::new(engines, jobs.len());
+    let configs = engines.iter().map(|&engine| run_config(args, engine, target.clone())).collect();
+    let outcome = until_interrupted(pipeline::run(jobs, configs, &mut progress)).await;
     progress.finish();
     outcome
-}
-
-/// Runs the jobs in every engine concurrently, each with its own mock server and browser, with
-/// one progress line; an engine that cannot start does not stop the others. `None` at Ctrl-C.
-async fn execute_all(
-    args: &ScenarioArgs,
-    target: Option<String>,
-    jobs: Vec<Job>,
-) -> Option<Vec<(Engine, Result<Executed, RunError>)>> {
-    let progress = Progress::new(&Engine::ALL, jobs.len());
-    let runs = Engine::ALL.iter().enumerate().map(|(slot, &engine)| {
-        execute_engine(run_config(args, engine, target.clone()), jobs.clone(), &progress, slot)
-    });
-    let outcomes = until_interrupted(futures_util::future::join_all(runs)).await;
-    progress.finish();
-    Some(Engine::ALL.into_iter().zip(outcomes?).collect())
 }
 
 fn color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// Each result's report line, with its observation compared with `engine`'s stored snapshot;
-/// against `--target` there is no snapshot to compare with.
-fn scenario_reports(results: &[JobResult], engine: Engine, against_target: bool) -> Vec<ScenarioReport> {
-    results
-        .iter()
-        .map(|result| {
-            let note = match &result.observation {
-                Ok(observation) if !against_target => {
-                    match SnapshotLocation::find(&result.job.file, &result.job.scenario.name, engine.name()) {
-                        Ok(location) => {
-                            SnapshotNote::from(snapshot::compare(&location, &snapshot::render(observation)))
-                        }
-                        Err(error) => SnapshotNote::Unlocatable(error),
-                    }
-                }
-                _ => SnapshotNote::NotTaken,
-            };
-            ScenarioReport::new(result, note)
-        })
-        .collect()
-}
-
-/// One engine's report, its snapshots compared.
-fn engine_report(
-    executed: &Executed,
-    engine: Engine,
-    against_target: bool,
-    load_errors: Vec<String>,
-    elapsed: Duration,
-) -> Report {
-    Report {
-        scenarios: scenario_reports(&executed.results, engine, against_target),
-        load_errors,
-        browser: executed.browser.clone(),
-        elapsed,
-        startup: executed.startup,
-    }
+/// Whether the observations are compared with the stored snapshots: not against `--target`.
+fn snapshots(target: Option<&String>) -> Snapshots {
+    if target.is_some() { Snapshots::NotTaken } else { Snapshots::Compared }
 }
 
 /// `corsproof run`: exit 0 only when every expectation and every stored snapshot holds (in
@@ -350,13 +259,13 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) -> anyhow::Result<ExitCode> {
-    let Listing { jobs, load_errors } = list(&args.common);
-    let Some(outcome) = execute(&args.common, args.target.clone(), jobs, engine).await else {
+    let Listing { jobs, load_errors, .. } = list(&args.common);
+    let Some(runs) = execute(&args.common, args.target.clone(), &jobs, &[engine]).await else {
         return Ok(ExitCode::from(130));
     };
-    let executed = outcome?;
+    let run = only(runs)?;
     let load_errors = render(&load_errors, color && !args.json);
-    let report = engine_report(&executed, engine, args.target.is_some(), load_errors, started.elapsed());
+    let report = Report::of(&run, snapshots(args.target.as_ref()), load_errors, started.elapsed());
     if let Some(path) = &args.junit {
         std::fs::write(path, report::junit(&report))?;
     }
@@ -368,8 +277,16 @@ async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) 
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
+/// The one engine's run of a single-engine `execute`, or why it could not start.
+fn only(runs: Vec<Result<EngineResults, EngineFailure>>) -> anyhow::Result<EngineResults> {
+    match runs.into_iter().next() {
+        Some(run) => run.map_err(|failure| failure.error.into()),
+        None => anyhow::bail!("no engine ran"),
+    }
+}
+
 /// One engine's run checked against its snapshots: its report and the results it was made from.
-struct Checked {
+struct EngineReport {
     report: Report,
     results: Vec<JobResult>,
 }
@@ -393,27 +310,20 @@ struct EngineJson<'a> {
 /// `run --browser all`: every engine checked against its own snapshots, then the matrix on the
 /// terminal (what differs or fails) and in `matrix.md` and `matrix.html` (everything).
 async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Result<ExitCode> {
-    let Listing { jobs, load_errors } = list(&args.common);
-    let Some(runs) = execute_all(&args.common, args.target.clone(), jobs).await else {
+    let Listing { jobs, load_errors, .. } = list(&args.common);
+    let Some(runs) = execute(&args.common, args.target.clone(), &jobs, &Engine::ALL).await else {
         return Ok(ExitCode::from(130));
     };
     let load_errors = render(&load_errors, false);
-    let engines: Vec<(Engine, Result<Checked, String>)> = runs
+    let snapshots = snapshots(args.target.as_ref());
+    let engines: Vec<(Engine, Result<EngineReport, String>)> = runs
         .into_iter()
-        .map(|(engine, outcome)| {
-            let outcome = outcome
-                .map(|executed| Checked {
-                    report: engine_report(
-                        &executed,
-                        engine,
-                        args.target.is_some(),
-                        load_errors.clone(),
-                        executed.elapsed,
-                    ),
-                    results: executed.results,
-                })
-                .map_err(|error| error.to_string());
-            (engine, outcome)
+        .map(|outcome| match outcome {
+            Ok(run) => {
+                let report = Report::of(&run, snapshots, load_errors.clone(), run.elapsed);
+                (run.engine, Ok(EngineReport { report, results: run.results }))
+            }
+            Err(failure) => (failure.engine, Err(failure.error.to_string())),
         })
         .collect();
     let runs: Vec<EngineRun<'_>> = engines
@@ -465,32 +375,27 @@ fn write_matrix(dir: &Path, matrix: &Matrix) -> anyhow::Result<(PathBuf, PathBuf
 /// engine, concurrently, with `--browser all`).
 pub async fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
     let color = color();
-    let Listing { jobs, load_errors } = list(&args.common);
-    let runs = match args.common.browser.engine() {
-        Some(engine) => {
-            let Some(outcome) = execute(&args.common, None, jobs, engine).await else {
-                return Ok(ExitCode::from(130));
-            };
-            vec![(engine, Ok(outcome?))]
-        }
-        None => {
-            let Some(runs) = execute_all(&args.common, None, jobs).await else {
-                return Ok(ExitCode::from(130));
-            };
-            runs
-        }
+    let Listing { jobs, load_errors, .. } = list(&args.common);
+    let one_engine = args.common.browser.engine();
+    let engines = one_engine.map_or_else(|| Engine::ALL.to_vec(), |engine| vec![engine]);
+    let Some(mut runs) = execute(&args.common, None, &jobs, &engines).await else {
+        return Ok(ExitCode::from(130));
     };
+    if one_engine.is_some() {
+        // The one engine not starting fails the command, as in `run`.
+        runs = vec![Ok(only(runs)?)];
+    }
     let several = runs.len() > 1;
     let mut complete = load_errors.is_empty();
     let mut summaries = Vec::new();
-    for (engine, outcome) in &runs {
+    for outcome in &runs {
         match outcome {
-            Ok(executed) => {
-                summaries.push(record_engine(*engine, executed, several)?);
-                complete &= executed.results.iter().all(|r| r.observation.is_ok());
+            Ok(run) => {
+                summaries.push(record_engine(run, several)?);
+                complete &= run.results.iter().all(|r| r.observation.is_ok());
             }
-            Err(error) => {
-                summaries.push(format!("{engine}: could not run: {error}"));
+            Err(failure) => {
+                summaries.push(format!("{}: could not run: {}", failure.engine, failure.error));
                 complete = false;
             }
         }
@@ -507,23 +412,17 @@ pub async fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
 /// Writes one engine's snapshots, prints what changed and the scenarios that could not run or
 /// did not meet their expectations (naming the engine when `several` ran), and returns the
 /// summary line.
-fn record_engine(engine: Engine, executed: &Executed, several: bool) -> anyhow::Result<String> {
+fn record_engine(run: &EngineResults, several: bool) -> anyhow::Result<String> {
     let mut changed = Vec::new();
     let mut unchanged = 0;
-    for result in &executed.results {
+    for result in &run.results {
         let Ok(observation) = &result.observation else { continue };
-        let location = SnapshotLocation::find(&result.job.file, &result.job.scenario.name, engine.name())
-            .map_err(anyhow::Error::msg)?;
-        let contents = snapshot::render(observation);
-        match snapshot::compare(&location, &contents) {
-            SnapshotState::Matches => {
-                unchanged += 1;
-                continue;
-            }
-            SnapshotState::Changed(diff) => changed.push((location.path(), Some(diff))),
-            SnapshotState::New => changed.push((location.path(), None)),
+        let snapshot = SnapshotFile::find(&result.job.file, &result.job.scenario, run.engine)?;
+        match snapshot.record(&SnapshotBody::of(observation))? {
+            SnapshotState::Matches => unchanged += 1,
+            SnapshotState::Changed(diff) => changed.push((snapshot.path(), Some(diff))),
+            SnapshotState::New => changed.push((snapshot.path(), None)),
         }
-        snapshot::write(&location, &result.job.scenario.about, &contents)?;
     }
     for (path, diff) in &changed {
         match diff {
@@ -531,8 +430,8 @@ fn record_engine(engine: Engine, executed: &Executed, several: bool) -> anyhow::
             None => println!("new     {}", path.display()),
         }
     }
-    let engine_label = if several { format!("{engine}: ") } else { String::new() };
-    for result in executed.results.iter().filter(|r| r.observation.is_err() || !r.mismatches.is_empty()) {
+    let engine_label = if several { format!("{}: ", run.engine) } else { String::new() };
+    for result in run.results.iter().filter(|r| r.observation.is_err() || !r.mismatches.is_empty()) {
         let report = ScenarioReport::new(result, SnapshotNote::NotTaken);
         println!(
             "note: {engine_label}{}: {}",
@@ -544,7 +443,7 @@ fn record_engine(engine: Engine, executed: &Executed, several: bool) -> anyhow::
         "{} scenarios recorded: {} snapshots written, {unchanged} unchanged, in {:.2}s ({})",
         unchanged + changed.len(),
         changed.len(),
-        executed.elapsed.as_secs_f64(),
-        executed.browser
+        run.elapsed.as_secs_f64(),
+        run.browser
     ))
 }

@@ -92,6 +92,7 @@ fn record_writes_snapshots_beside_the_files_and_run_holds_them() {
     let snapshot = dir.join("snapshots/chromium/api__no-acao.snap");
     assert!(text.contains("new     ") && text.contains("api__no-acao.snap"), "{text}");
     let stored = std::fs::read_to_string(&snapshot).expect("the snapshot was written");
+    assert!(stored.starts_with("---\nsource: api.toml\n"), "the header names the user's file:\n{stored}");
     assert!(stored.contains("outcome: \"blocked\""), "{stored}");
     assert!(stored.contains("No 'Access-Control-Allow-Origin' header is present"), "{stored}");
 

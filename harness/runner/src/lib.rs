@@ -1,16 +1,21 @@
 //! Runs scenario files in a real browser and reports what happened.
 //!
-//! The pipeline, like a test runner's: **list** (`corsproof_scenario` loads and validates the
-//! files), **plan** ([`plan`]: each request gets its URL, token and behaviour), **run**
-//! ([`Runner`]: one mock server, one browser session, pages shared by many scenarios),
-//! **observe** ([`observe`]: page, console and journal become an [`Observation`]), **check**
-//! ([`expect`]: the author's expectations), **snapshot** ([`snapshot`]) and **report**
-//! ([`report`], which knows nothing of how scenarios run).
+//! The pipeline, like a test runner's: **list** ([`Listing`]: `corsproof_scenario` loads and
+//! validates the files), **plan** ([`plan`]: each request gets its URL, token and behaviour),
+//! **run** ([`pipeline::run`]: one [`Runner`] per engine, each with one mock server and one
+//! browser session, pages shared by many scenarios; every step told to a [`Reporter`] as an
+//! [`Event`]), **observe** ([`observe`]: page, console and journal become an [`Observation`]),
+//! **check** ([`expect`]: the author's expectations), **snapshot** ([`snapshot`]: one
+//! [`SnapshotFile`](snapshot::SnapshotFile) owns each `.snap`) and **report** ([`report`],
+//! which knows nothing of how scenarios run).
 
+mod event;
 pub mod expect;
 pub mod fate;
+mod list;
 pub mod matrix;
 pub mod observe;
+pub mod pipeline;
 pub mod plan;
 pub mod predict;
 pub mod reason;
@@ -18,6 +23,8 @@ pub mod report;
 mod run;
 pub mod snapshot;
 
+pub use event::{Event, Reporter};
 pub use expect::Mismatch;
+pub use list::Listing;
 pub use observe::{Observation, RequestObservation, SeenRequest};
-pub use run::{EXPECTATIONS_ENGINE, Job, JobResult, RunConfig, RunError, Runner};
+pub use run::{EXPECTATIONS_ENGINE, Job, JobResult, RunConfig, RunError, Runner, ScenarioRunError};

@@ -4,11 +4,13 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use corsproof_browser::Engine;
 use corsproof_scenario::Outcome;
 use serde::Serialize;
 
+use crate::pipeline::EngineResults;
 use crate::run::JobResult;
-use crate::snapshot::SnapshotState;
+use crate::snapshot::{SnapshotBody, SnapshotFile, SnapshotState};
 
 /// What became of the scenario's snapshot in this run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,6 +31,17 @@ pub enum SnapshotNote {
     NotTaken,
     /// Where the snapshot lives could not be worked out (a broken `corsproof.toml`).
     Unlocatable(String),
+}
+
+impl SnapshotNote {
+    /// The observation of `result` compared with `engine`'s stored snapshot.
+    pub fn compared(result: &JobResult, engine: Engine) -> Self {
+        let Ok(observation) = &result.observation else { return SnapshotNote::NotTaken };
+        match SnapshotFile::find(&result.job.file, &result.job.scenario, engine) {
+            Ok(snapshot) => snapshot.compare(&SnapshotBody::of(observation)).into(),
+            Err(error) => SnapshotNote::Unlocatable(error.to_string()),
+        }
+    }
 }
 
 impl From<SnapshotState> for SnapshotNote {
@@ -76,7 +89,7 @@ impl ScenarioReport {
                     .find_map(|request| request.reason_class.map(|class| class.name().to_owned())),
                 None,
             ),
-            Err(error) => (vec![], None, Some(error.clone())),
+            Err(error) => (vec![], None, Some(error.to_string())),
         };
         let mismatches = result
             .mismatches
@@ -105,6 +118,15 @@ impl ScenarioReport {
     }
 }
 
+/// Whether a run's observations are compared with the stored snapshots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Snapshots {
+    /// Each with the engine's stored snapshot.
+    Compared,
+    /// Not at all: against `--target` the server is yours, not the mock one they describe.
+    NotTaken,
+}
+
 /// A whole run's report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -127,6 +149,28 @@ fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S
 }
 
 impl Report {
+    /// The report of one engine's run, its snapshots compared or not; `elapsed` is the wall
+    /// time of the whole run as its caller counts it.
+    pub fn of(
+        run: &EngineResults,
+        snapshots: Snapshots,
+        load_errors: Vec<String>,
+        elapsed: Duration,
+    ) -> Self {
+        let scenarios = run
+            .results
+            .iter()
+            .map(|result| {
+                let note = match snapshots {
+                    Snapshots::Compared => SnapshotNote::compared(result, run.engine),
+                    Snapshots::NotTaken => SnapshotNote::NotTaken,
+                };
+                ScenarioReport::new(result, note)
+            })
+            .collect();
+        Report { scenarios, load_errors, browser: run.browser.clone(), elapsed, startup: run.startup }
+    }
+
     /// Every scenario passed and every file loaded.
     pub fn passed(&self) -> bool {
         self.load_errors.is_empty() && self.scenarios.iter().all(ScenarioReport::passed)

@@ -14,9 +14,10 @@ use corsproof_browser::{
 use corsproof_scenario::Scenario;
 use corsproof_server::{MockServer, ServerConfig, StartError};
 
+use crate::event::Event;
 use crate::expect::{Mismatch, check};
 use crate::observe::{Console, Observation, Redactor, observe};
-use crate::plan::{PlannedScenario, Planner};
+use crate::plan::{PlanError, PlannedScenario, Planner};
 
 /// The engine whose behaviour a scenario's `expect` tables describe. Engines differ (that is
 /// the point of running several), so in the others the expectations are not checked: their
@@ -37,6 +38,13 @@ pub struct RunConfig {
     pub request_timeout: Duration,
     /// At most this many scenarios share one page load and one script call.
     pub chunk_size: usize,
+}
+
+impl RunConfig {
+    /// The default run in `engine`.
+    pub fn for_engine(engine: Engine) -> Self {
+        Self { browser: BrowserConfig { engine, ..BrowserConfig::default() }, ..Self::default() }
+    }
 }
 
 impl Default for RunConfig {
@@ -66,9 +74,23 @@ pub struct JobResult {
     /// The job.
     pub job: Job,
     /// The observation, or why the scenario could not run.
-    pub observation: Result<Observation, String>,
+    pub observation: Result<Observation, ScenarioRunError>,
     /// Expectations the observation contradicts.
     pub mismatches: Vec<Mismatch>,
+}
+
+/// Why one scenario could not run. Errors compare equal when they are the same, so that a
+/// renderer can tell once an error that many scenarios share (a page that would not load).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioRunError {
+    /// The scenario cannot be made concrete (an unknown origin, a `server` table against
+    /// `--target`, ...).
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The browser failed the page the scenario ran in (lost again after its restarts, a page
+    /// error).
+    #[error(transparent)]
+    Browser(#[from] BrowserError),
 }
 
 /// The run could not start.
@@ -169,8 +191,10 @@ impl Runner {
         self.config.target = target;
     }
 
-    /// Runs the jobs; results come back in the jobs' order. `progress` hears how many finished.
-    pub async fn run(&mut self, jobs: Vec<Job>, progress: &mut dyn FnMut(usize)) -> Vec<JobResult> {
+    /// Runs the jobs; results come back in the jobs' order. `events` hears each scenario that
+    /// finished and each browser restart, as they happen.
+    pub async fn run(&mut self, jobs: Vec<Job>, events: &mut dyn FnMut(Event<'_>)) -> Vec<JobResult> {
+        let engine = self.engine();
         self.runs += 1;
         let planner = Planner {
             origins: self.server.origins(),
@@ -184,9 +208,10 @@ impl Runner {
             match planner.plan(&job.scenario, index) {
                 Ok(planned) => groups.entry(planned.page_url.clone()).or_default().push((index, planned)),
                 Err(error) => {
-                    results[index] =
-                        Some(JobResult { job: job.clone(), observation: Err(error.0), mismatches: vec![] });
-                    progress(1);
+                    let result =
+                        JobResult { job: job.clone(), observation: Err(error.into()), mismatches: vec![] };
+                    events(Event::ScenarioFinished { engine, result: &result });
+                    results[index] = Some(result);
                 }
             }
         }
@@ -195,7 +220,7 @@ impl Runner {
             if self.engine().console_readable() { Console::Readable } else { Console::Unavailable };
         for (page_url, planned) in groups {
             for chunk in planned.chunks(self.config.chunk_size.max(1)) {
-                let outcome = self.run_chunk(&page_url, chunk).await;
+                let outcome = self.run_chunk(&page_url, chunk, events).await;
                 for (position, (index, planned)) in chunk.iter().enumerate() {
                     let job = &jobs[*index];
                     let result = match &outcome {
@@ -226,23 +251,25 @@ impl Runner {
                         }
                         Err(error) => JobResult {
                             job: job.clone(),
-                            observation: Err(error.to_string()),
+                            observation: Err(error.clone().into()),
                             mismatches: vec![],
                         },
                     };
+                    events(Event::ScenarioFinished { engine, result: &result });
                     results[*index] = Some(result);
                 }
-                progress(chunk.len());
             }
         }
         results.into_iter().flatten().collect()
     }
 
-    /// Loads the page once and runs the chunk's scenarios in it, replacing a lost browser.
+    /// Loads the page once and runs the chunk's scenarios in it, replacing a lost browser (and
+    /// telling `events`).
     async fn run_chunk(
         &mut self,
         page_url: &str,
         chunk: &[(usize, PlannedScenario)],
+        events: &mut dyn FnMut(Event<'_>),
     ) -> Result<PageOutcome, BrowserError> {
         let sequences: Vec<Vec<PageRequest>> = chunk
             .iter()
@@ -256,6 +283,7 @@ impl Runner {
                     tracing::warn!(%error, "the browser was lost; starting a new one and running the group again");
                     attempt += 1;
                     self.restarts += 1;
+                    events(Event::BrowserRestarted { engine: self.engine(), error: &error });
                     if let Some(browser) = self.browser.take() {
                         browser.close().await;
                     }

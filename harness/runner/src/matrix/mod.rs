@@ -31,7 +31,7 @@ pub use self::terminal::table;
 use crate::fate::{Fate, Glance};
 use crate::observe::Observation;
 use crate::report::{Report, ScenarioReport, SnapshotNote};
-use crate::run::JobResult;
+use crate::run::{JobResult, ScenarioRunError};
 
 /// One engine's run, as the matrix reads it.
 #[derive(Debug, Clone, Copy)]
@@ -202,7 +202,7 @@ impl Note {
 impl Cell {
     /// The cell of a report line and the result it was made from: its observation, or the
     /// error that kept the scenario from running.
-    pub fn new(line: &ScenarioReport, observation: Result<&Observation, &str>) -> Self {
+    pub fn new(line: &ScenarioReport, observation: Result<&Observation, &ScenarioRunError>) -> Self {
         let observation = match observation {
             Ok(observation) => observation,
             Err(error) => return Cell::CouldNotRun { error: CellError::from(error) },
@@ -286,26 +286,28 @@ impl Cell {
     }
 }
 
-/// Why a scenario could not run in one engine: the runner's error, kept as a value. Failures
-/// are grouped by it (errors are compared with `==`, never their rendering), so that an error
-/// an engine gave several scenarios (no page loaded) is told once.
-///
-/// The runner's errors are text today, so the value is that text. When they are typed, this
-/// holds the typed error instead; its `Display` and `Serialize` keep the renderers and the
-/// JSON as they are.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct CellError(String);
+/// Why a scenario could not run in one engine: the runner's typed error, kept as a value.
+/// Failures are grouped by it (errors are compared with `==`, never their rendering), so that an
+/// error an engine gave several scenarios (no page loaded) is told once. It serializes as its
+/// text, which is what the reports and `--json` show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellError(ScenarioRunError);
 
-impl From<&str> for CellError {
-    fn from(error: &str) -> Self {
-        Self(error.to_owned())
+impl From<&ScenarioRunError> for CellError {
+    fn from(error: &ScenarioRunError) -> Self {
+        Self(error.clone())
     }
 }
 
 impl fmt::Display for CellError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for CellError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
     }
 }
 
@@ -449,9 +451,9 @@ impl Matrix {
                     if seen.insert(line.id.as_str()) {
                         order.push((&line.id, &line.about));
                     }
-                    column.entry(line.id.as_str()).or_insert_with(|| {
-                        Cell::new(line, result.observation.as_ref().map_err(String::as_str))
-                    });
+                    column
+                        .entry(line.id.as_str())
+                        .or_insert_with(|| Cell::new(line, result.observation.as_ref()));
                 }
             }
             cells.push(column);

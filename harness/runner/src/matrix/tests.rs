@@ -207,7 +207,8 @@ fn a_page_error_shared_by_an_engines_scenarios_is_told_once() {
     let mut webkit =
         ran("webkit 2", &[("one", vec![], SnapshotNote::NotTaken), ("two", vec![], SnapshotNote::NotTaken)]);
     for (line, result) in webkit.report.scenarios.iter_mut().zip(&mut webkit.results) {
-        result.observation = Err("the page has no corsproof script: about:blank".into());
+        let page_error = "the page has no corsproof script: about:blank".to_owned();
+        result.observation = Err(corsproof_browser::BrowserError::Page(page_error).into());
         *line = ScenarioReport::new(result, SnapshotNote::NotTaken);
     }
     let matrix = matrix(&[("chromium", Ok(&chromium)), ("webkit", Ok(&webkit))]);
@@ -215,7 +216,9 @@ fn a_page_error_shared_by_an_engines_scenarios_is_told_once() {
     let text = table(&matrix, false);
     assert_eq!(text.matches("about:blank").count(), 1, "{text}");
     assert!(
-        text.contains("FAIL webkit: 2 scenarios could not run: the page has no corsproof script"),
+        text.contains(
+            "FAIL webkit: 2 scenarios could not run: the page could not run the requests: the page has no corsproof script"
+        ),
         "{text}"
     );
     assert!(

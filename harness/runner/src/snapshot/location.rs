@@ -1,0 +1,143 @@
+//! Where a scenario's snapshot lives, and what its header calls the scenario file.
+//!
+//! If a `corsproof.toml` sits in a folder above the scenario file, snapshots go under its
+//! `snapshots` folder (`tests/snapshots/<engine>/` in this repository) and the file is named
+//! relative to that folder; otherwise beside the file, in `snapshots/<engine>/`, and the file is
+//! named as it was given.
+
+use std::path::{Path, PathBuf};
+
+/// The file that says where a project keeps its scenarios and snapshots.
+pub const CONFIG_FILE: &str = "corsproof.toml";
+
+/// Where one scenario's snapshot lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotLocation {
+    /// The folder.
+    pub dir: PathBuf,
+    /// The snapshot name, without `.snap` (insta's name).
+    pub name: String,
+}
+
+/// A `corsproof.toml` above the scenario file could not be read: where snapshots live is then
+/// unknown, and guessing would write them where the project does not look.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {error}", file.display())]
+pub struct ProjectConfigError {
+    /// The `corsproof.toml`.
+    pub file: PathBuf,
+    /// What is wrong in it.
+    pub error: toml::de::Error,
+}
+
+impl SnapshotLocation {
+    /// The `.snap` file.
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(format!("{}.snap", self.name))
+    }
+
+    /// Finds where the snapshot of `scenario` in `file` lives for `engine`; fails only when a
+    /// `corsproof.toml` above the file cannot be read.
+    pub fn find(file: &Path, scenario: &str, engine: &str) -> Result<Self, ProjectConfigError> {
+        Ok(Placement::find(file, scenario, engine)?.location)
+    }
+}
+
+/// A snapshot's location and the name its header gives the scenario file, found from one look
+/// for `corsproof.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Placement {
+    /// Where the snapshot lives.
+    pub(crate) location: SnapshotLocation,
+    /// The scenario file relative to the folder of `corsproof.toml`, or as given.
+    pub(crate) source: String,
+}
+
+impl Placement {
+    /// The placement of `scenario`'s snapshot in `file` for `engine`.
+    pub(crate) fn find(file: &Path, scenario: &str, engine: &str) -> Result<Self, ProjectConfigError> {
+        let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        for folder in absolute.ancestors().skip(1) {
+            let config = folder.join(CONFIG_FILE);
+            let Ok(text) = std::fs::read_to_string(&config) else { continue };
+            let settings: ProjectSettings =
+                toml::from_str(&text).map_err(|error| ProjectConfigError { file: config, error })?;
+            let within_project = absolute.strip_prefix(folder).unwrap_or(&absolute);
+            let root = folder.join(&settings.scenarios);
+            let relative = absolute.strip_prefix(&root).unwrap_or(&absolute).with_extension("");
+            return Ok(Self {
+                location: SnapshotLocation {
+                    dir: folder.join(&settings.snapshots).join(engine),
+                    name: format!("{}__{scenario}", joined(&relative, "__")),
+                },
+                source: joined(within_project, "/"),
+            });
+        }
+        let stem = file.file_stem().map_or_else(String::new, |stem| stem.to_string_lossy().into_owned());
+        let dir =
+            absolute.parent().map_or_else(PathBuf::new, Path::to_path_buf).join("snapshots").join(engine);
+        Ok(Self {
+            location: SnapshotLocation { dir, name: format!("{stem}__{scenario}") },
+            source: file.to_string_lossy().into_owned(),
+        })
+    }
+}
+
+/// The path's parts joined with `separator`: the same text on every platform.
+fn joined(path: &Path, separator: &str) -> String {
+    path.components()
+        .map(|part| part.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
+/// `corsproof.toml`: the folders, relative to it, of the scenario files and their snapshots.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectSettings {
+    #[serde(default = "default_scenarios")]
+    scenarios: PathBuf,
+    #[serde(default = "default_snapshots")]
+    snapshots: PathBuf,
+}
+
+fn default_scenarios() -> PathBuf {
+    PathBuf::from("scenarios")
+}
+
+fn default_snapshots() -> PathBuf {
+    PathBuf::from("snapshots")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshots_follow_corsproof_toml_or_sit_beside_the_file() {
+        let root = std::env::temp_dir().join(format!("corsproof-snapshot-test-{}", std::process::id()));
+        let file = root.join("scenarios/classic/basic.toml");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        let beside = SnapshotLocation::find(&file, "one", "chromium").unwrap();
+        assert_eq!(beside.dir, root.join("scenarios/classic/snapshots/chromium"));
+        assert_eq!(beside.name, "basic__one");
+        let given = Placement::find(&file, "one", "chromium").unwrap();
+        assert_eq!(given.source, file.to_string_lossy(), "without corsproof.toml, the file as given");
+
+        std::fs::write(
+            root.join(CONFIG_FILE),
+            "scenarios = \"scenarios\"\nsnapshots = \"tests/snapshots\"\n",
+        )
+        .unwrap();
+        let configured = SnapshotLocation::find(&file, "one", "chromium").unwrap();
+        assert_eq!(configured.dir, root.join("tests/snapshots/chromium"));
+        assert_eq!(configured.name, "classic__basic__one");
+        let placed = Placement::find(&file, "one", "chromium").unwrap();
+        assert_eq!(placed.source, "scenarios/classic/basic.toml", "relative to corsproof.toml's folder");
+
+        std::fs::write(root.join(CONFIG_FILE), "snapshot = \"typo\"\n").unwrap();
+        let error = SnapshotLocation::find(&file, "one", "chromium").unwrap_err().to_string();
+        assert!(error.contains("corsproof.toml") && error.contains("unknown field `snapshot`"), "{error}");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}

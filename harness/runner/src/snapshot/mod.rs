@@ -1,0 +1,238 @@
+//! Snapshots: an observation as YAML in a `.snap` file that insta reads too, so `cargo test`,
+//! `cargo insta review` and `corsproof record` share one set of files.
+//!
+//! One type owns the file, [`SnapshotFile`]: where it lives ([`SnapshotLocation`]'s rule with
+//! `corsproof.toml`), its header (the scenario file it comes from and what the scenario proves),
+//! its body ([`SnapshotBody`], the observation as `observe` redacted it), reading, comparing,
+//! the diff, writing, and the pending `.snap.new` that insta's review accepts.
+
+mod location;
+mod yaml;
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use corsproof_browser::Engine;
+use corsproof_scenario::Scenario;
+
+use crate::observe::Observation;
+
+pub use location::{CONFIG_FILE, ProjectConfigError, SnapshotLocation};
+
+/// How a fresh observation compares with the stored snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotState {
+    /// The same.
+    Matches,
+    /// Different: a unified diff, old to new.
+    Changed(String),
+    /// No snapshot yet.
+    New,
+}
+
+/// What a snapshot stores: an observation as YAML. Only a rendered observation or a stored
+/// snapshot's body is one, so nothing else can be compared or written by mistake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotBody(String);
+
+impl SnapshotBody {
+    /// The observation as the YAML a snapshot holds.
+    pub fn of(observation: &Observation) -> Self {
+        let value = serde_json::to_value(observation).unwrap_or(serde_json::Value::Null);
+        let mut out = String::new();
+        yaml::write_yaml(&value, 0, &mut out);
+        Self(out)
+    }
+
+    /// The YAML.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The same snapshot as `other`: whitespace at the end does not count, as in insta.
+    fn matches(&self, other: &SnapshotBody) -> bool {
+        self.0.trim_end() == other.0.trim_end()
+    }
+
+    /// A unified diff from `self` (stored) to `observed`.
+    fn diff(&self, observed: &SnapshotBody) -> String {
+        similar::TextDiff::from_lines(self.0.trim_end(), observed.0.trim_end())
+            .unified_diff()
+            .context_radius(3)
+            .header("stored", "observed")
+            .to_string()
+    }
+}
+
+/// One scenario's snapshot file in one engine: the only code that reads or writes `.snap` and
+/// `.snap.new` files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotFile {
+    location: SnapshotLocation,
+    /// The scenario file, relative to the folder of `corsproof.toml` or as given: the user's
+    /// own file, which is what a reviewer looks for (insta's `source:` field).
+    source: String,
+    /// What the scenario proves (insta's `description:` field).
+    description: String,
+}
+
+impl SnapshotFile {
+    /// The snapshot file of `scenario` from the scenario file `file` in `engine`; fails only
+    /// when a `corsproof.toml` above the file cannot be read.
+    pub fn find(file: &Path, scenario: &Scenario, engine: Engine) -> Result<Self, ProjectConfigError> {
+        let placement = location::Placement::find(file, &scenario.name, engine.name())?;
+        Ok(Self {
+            location: placement.location,
+            source: placement.source,
+            description: scenario.about.clone(),
+        })
+    }
+
+    /// Where it lives.
+    pub fn location(&self) -> &SnapshotLocation {
+        &self.location
+    }
+
+    /// The `.snap` file.
+    pub fn path(&self) -> PathBuf {
+        self.location.path()
+    }
+
+    /// The pending `.snap.new` beside it, as insta names it.
+    pub fn pending_path(&self) -> PathBuf {
+        self.location.dir.join(format!("{}.snap.new", self.location.name))
+    }
+
+    /// What the header says the snapshot comes from.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The stored body, without its header; `None` when there is no snapshot yet.
+    pub fn stored(&self) -> Option<SnapshotBody> {
+        let file = std::fs::read_to_string(self.path()).ok()?;
+        Some(SnapshotBody(without_header(&file).to_owned()))
+    }
+
+    /// Compares `observed` with the stored snapshot.
+    pub fn compare(&self, observed: &SnapshotBody) -> SnapshotState {
+        match self.stored() {
+            None => SnapshotState::New,
+            Some(stored) if stored.matches(observed) => SnapshotState::Matches,
+            Some(stored) => SnapshotState::Changed(stored.diff(observed)),
+        }
+    }
+
+    /// Stores `body` unless it matches what is stored, and returns how it compared: what
+    /// `corsproof record` does. A pending `.snap.new` is settled by it and removed.
+    pub fn record(&self, body: &SnapshotBody) -> std::io::Result<SnapshotState> {
+        let state = self.compare(body);
+        if state != SnapshotState::Matches {
+            std::fs::create_dir_all(&self.location.dir)?;
+            std::fs::write(self.path(), self.contents(body))?;
+        }
+        self.remove_pending()?;
+        Ok(state)
+    }
+
+    /// Writes `body` as the pending `.snap.new` that `cargo insta review` (or `corsproof
+    /// record`, by running again) accepts.
+    pub fn write_pending(&self, body: &SnapshotBody) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.location.dir)?;
+        std::fs::write(self.pending_path(), self.contents(body))
+    }
+
+    /// Removes a pending `.snap.new` left by an earlier run, if any.
+    pub fn remove_pending(&self) -> std::io::Result<()> {
+        match std::fs::remove_file(self.pending_path()) {
+            Err(error) if error.kind() != ErrorKind::NotFound => Err(error),
+            _ => Ok(()),
+        }
+    }
+
+    /// The whole file: insta's header, then the body.
+    fn contents(&self, body: &SnapshotBody) -> String {
+        let description = serde_json::to_string(&self.description).unwrap_or_default();
+        format!(
+            "---\nsource: {}\ndescription: {description}\n---\n{}\n",
+            yaml_scalar(&self.source),
+            body.0.trim_end()
+        )
+    }
+}
+
+/// The contents of a `.snap` file without its metadata header.
+fn without_header(file: &str) -> &str {
+    file.strip_prefix("---\n")
+        .and_then(|rest| rest.find("\n---\n").map(|end| &rest[end + 5..]))
+        .unwrap_or(file)
+}
+
+/// `text` as a YAML scalar: plain when it reads back as the same string (as insta writes a
+/// path), else double-quoted.
+fn yaml_scalar(text: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-');
+    let reads_as_other_type = text.parse::<f64>().is_ok()
+        || ["~", "null", "true", "false", "yes", "no", "on", "off"]
+            .iter()
+            .any(|word| text.eq_ignore_ascii_case(word));
+    let plain = text.chars().all(safe) && !text.starts_with('-') && !text.is_empty() && !reads_as_other_type;
+    if plain { text.to_owned() } else { serde_json::to_string(text).unwrap_or_default() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_snap_header_is_not_part_of_the_body() {
+        assert_eq!(without_header("---\nsource: x\ndescription: \"y\"\n---\nscenario: 1\n"), "scenario: 1\n");
+    }
+
+    #[test]
+    fn a_path_is_written_plain_and_anything_else_quoted() {
+        assert_eq!(yaml_scalar("scenarios/classic/basic.toml"), "scenarios/classic/basic.toml");
+        assert_eq!(yaml_scalar("my scenarios/a: b.toml"), "\"my scenarios/a: b.toml\"");
+        assert_eq!(yaml_scalar("true"), "\"true\"");
+        assert_eq!(yaml_scalar("1.5"), "\"1.5\"");
+        assert_eq!(yaml_scalar("-x.toml"), "\"-x.toml\"");
+    }
+
+    #[test]
+    fn the_file_is_recorded_with_the_users_source_and_a_pending_file_is_settled() {
+        let root = std::env::temp_dir().join(format!("corsproof-snapshot-file-{}", std::process::id()));
+        let scenario_file = root.join("api.toml");
+        let scenario = Scenario {
+            name: "one".into(),
+            about: "What \"one\" proves".into(),
+            page: "app".into(),
+            sandbox: false,
+            requests: vec![],
+            line: 1,
+        };
+        let snapshot = SnapshotFile::find(&scenario_file, &scenario, Engine::Firefox).unwrap();
+        assert_eq!(snapshot.path(), root.join("snapshots/firefox/api__one.snap"));
+        assert_eq!(snapshot.pending_path(), root.join("snapshots/firefox/api__one.snap.new"));
+        let body = SnapshotBody("scenario: \"one\"\n".into());
+        assert_eq!(snapshot.compare(&body), SnapshotState::New);
+
+        snapshot.write_pending(&body).unwrap();
+        assert_eq!(snapshot.record(&body).unwrap(), SnapshotState::New);
+        assert!(!snapshot.pending_path().exists(), "recording settles the pending file");
+        let written = std::fs::read_to_string(snapshot.path()).unwrap();
+        let source = scenario_file.to_string_lossy();
+        assert_eq!(
+            written,
+            format!(
+                "---\nsource: {source}\ndescription: \"What \\\"one\\\" proves\"\n---\nscenario: \"one\"\n"
+            )
+        );
+        assert_eq!(snapshot.stored(), Some(body.clone()));
+        assert_eq!(snapshot.record(&body).unwrap(), SnapshotState::Matches);
+
+        let changed = SnapshotBody("scenario: \"two\"\n".into());
+        let SnapshotState::Changed(diff) = snapshot.compare(&changed) else { panic!("it changed") };
+        assert!(diff.contains("-scenario: \"one\"") && diff.contains("+scenario: \"two\""), "{diff}");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}
