@@ -1,6 +1,6 @@
 //! The README's promises about the query vocabulary match the code.
 
-use corsproof_server::vocabulary::Word;
+use corsproof_behaviour::vocabulary::Word;
 
 const README: &str = include_str!("../README.md");
 
@@ -14,7 +14,7 @@ fn the_readme_documents_every_vocabulary_word() {
 
 #[test]
 fn the_readme_lists_every_named_origin() {
-    for (name, host, _) in corsproof_server::ORIGIN_TABLE {
+    for (name, host, _) in corsproof_behaviour::ORIGIN_TABLE {
         let listed = README.lines().any(|line| line.starts_with(name) && line.contains(host));
         assert!(listed, "README.md does not show the origin {name} ({host})");
     }

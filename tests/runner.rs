@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use corsproof_behaviour::vocabulary;
 use corsproof_browser::{BrowserConfig, Engine, OWNER_VARIABLE};
 use corsproof_runner::{Job, JobResult, RunConfig, Runner};
 use corsproof_scenario::{
@@ -10,6 +11,7 @@ use corsproof_scenario::{
 };
 use rstest::rstest;
 
+/// A request to `to` whose server behaviour is the vocabulary query `server`.
 fn step(to: &str, server: &str, outcome: Outcome) -> RequestStep {
     RequestStep {
         to: Some(to.to_owned()),
@@ -22,7 +24,8 @@ fn step(to: &str, server: &str, outcome: Outcome) -> RequestStep {
         redirect: RedirectMode::Follow,
         api: Api::Fetch,
         same_url_as: None,
-        server: (!server.is_empty()).then(|| server.to_owned()),
+        server: (!server.is_empty())
+            .then(|| vocabulary::parse(server).expect("a query the vocabulary reads")),
         expect: Expectation::outcome(outcome),
     }
 }
