@@ -254,16 +254,10 @@ impl Reply {
             cookies,
             close,
         } = self;
-        let mut optional = |text: &Option<String>| text.as_deref().map(&mut *change).transpose();
+        let optional = |text: &Option<String>, change: &mut dyn FnMut(&str) -> Result<String, E>| {
+            text.as_deref().map(change).transpose()
+        };
         Ok(Reply {
-            allow_credentials: optional(allow_credentials)?,
-            allow_methods: optional(allow_methods)?,
-            allow_headers: optional(allow_headers)?,
-            expose_headers: optional(expose_headers)?,
-            max_age: optional(max_age)?,
-            vary: optional(vary)?,
-            location: optional(location)?,
-            body: optional(body)?,
             allow_origin: allow_origin
                 .iter()
                 .map(|value| match value {
@@ -271,6 +265,14 @@ impl Reply {
                     AllowOrigin::Literal(text) => change(text).map(AllowOrigin::Literal),
                 })
                 .collect::<Result<_, E>>()?,
+            allow_credentials: optional(allow_credentials, change)?,
+            allow_methods: optional(allow_methods, change)?,
+            allow_headers: optional(allow_headers, change)?,
+            expose_headers: optional(expose_headers, change)?,
+            max_age: optional(max_age, change)?,
+            vary: optional(vary, change)?,
+            location: optional(location, change)?,
+            body: optional(body, change)?,
             headers: headers
                 .iter()
                 .map(|(name, value)| Ok((change(name)?, change(value)?)))
@@ -294,5 +296,49 @@ impl Reply {
     /// The body actually sent.
     pub fn effective_body(&self) -> &str {
         self.body.as_deref().unwrap_or(DEFAULT_BODY)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapping_text_reaches_every_text_value_and_leaves_numbers_and_flags() {
+        let reply = Reply::new()
+            .allow_origin(AllowOrigin::Echo)
+            .allow_origin("a")
+            .allow_credentials("a")
+            .allow_methods("a")
+            .allow_headers("a")
+            .expose_headers("a")
+            .max_age("a")
+            .vary("a")
+            .location("a")
+            .body("a")
+            .header("a", "a")
+            .cookie("a")
+            .status(307)
+            .delay(Duration::from_millis(5))
+            .close();
+        let mapped = reply.try_map_text(&mut |text| Ok::<_, ()>(text.replace('a', "b"))).unwrap();
+        let expected = Reply::new()
+            .allow_origin(AllowOrigin::Echo)
+            .allow_origin("b")
+            .allow_credentials("b")
+            .allow_methods("b")
+            .allow_headers("b")
+            .expose_headers("b")
+            .max_age("b")
+            .vary("b")
+            .location("b")
+            .body("b")
+            .header("b", "b")
+            .cookie("b")
+            .status(307)
+            .delay(Duration::from_millis(5))
+            .close();
+        assert_eq!(mapped, expected);
+        assert_eq!(reply.try_map_text(&mut |_| Err("no")), Err("no"));
     }
 }
