@@ -12,6 +12,8 @@ mod agreement;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use corsproof_behaviour::Origin;
+use corsproof_behaviour::vocabulary::Words;
 use corsproof_browser::{BrowserConfig, Engine};
 use corsproof_runner::fate::{Difference, Fate};
 use corsproof_runner::predict::{Prediction, predict};
@@ -19,7 +21,6 @@ use corsproof_runner::{Job, RequestObservation, RunConfig, Runner};
 use corsproof_scenario::{
     Api, Credentials, Expectation, Mode, Outcome, RedirectMode, RequestStep, Scenario, to_toml,
 };
-use corsproof_server::Origin;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
@@ -139,13 +140,13 @@ fn any_bool() -> impl Strategy<Value = bool> {
 impl Case {
     /// The case as a scenario; expectations are filled in from the browser once it has run.
     fn scenario(&self, name: &str) -> Scenario {
-        let server = {
-            let mut query = form_urlencoded::Serializer::new(String::new());
+        let server = (!self.server.is_empty()).then(|| {
+            let mut words = Words::default();
             for (key, value) in &self.server {
-                query.append_pair(key, value);
+                words.add(key, *value).expect("generated words are vocabulary words, each once");
             }
-            query.finish()
-        };
+            words.behaviour().expect("generated values are values the vocabulary takes")
+        });
         let first = RequestStep {
             to: Some(self.to.to_owned()),
             path: "/generated".to_owned(),
@@ -157,7 +158,7 @@ impl Case {
             redirect: RedirectMode::Follow,
             api: self.api,
             same_url_as: None,
-            server: (!server.is_empty()).then_some(server),
+            server,
             expect: unknown(),
         };
         let mut requests = vec![first.clone()];

@@ -10,30 +10,21 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use agreement::disagreements;
+use corsproof_behaviour::{Listener, Origin};
 use corsproof_oracle::Engine;
 use corsproof_runner::fate::{Difference, Fate, Field};
 use corsproof_runner::predict::predict;
 use corsproof_runner::snapshot::SnapshotLocation;
-use corsproof_server::{Listener, ORIGIN_TABLE, Origin};
 use serde::Deserialize;
 use serde_json::Value;
 
 /// The mock origins with stand-in ports; snapshots name origins, never ports.
 fn origins() -> Vec<Origin> {
-    ORIGIN_TABLE
-        .iter()
-        .map(|(name, host, listener)| Origin {
-            name: name.to_string(),
-            scheme: listener.scheme().to_owned(),
-            host: host.to_string(),
-            port: match listener {
-                Listener::HttpA => 8001,
-                Listener::HttpB => 8002,
-                Listener::Https => 8443,
-            },
-            listener: *listener,
-        })
-        .collect()
+    Origin::table(|listener| match listener {
+        Listener::HttpA => 8001,
+        Listener::HttpB => 8002,
+        Listener::Https => 8443,
+    })
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use corsproof_behaviour::vocabulary;
 use corsproof_browser::{BrowserConfig, Engine, OWNER_VARIABLE};
 use corsproof_runner::{Event, Job, JobResult, RunConfig, RunError, Runner, pipeline};
 use corsproof_scenario::{
@@ -11,6 +12,7 @@ use corsproof_scenario::{
 };
 use rstest::rstest;
 
+/// A request to `to` whose server behaviour is the vocabulary query `server`.
 fn step(to: &str, server: &str, outcome: Outcome) -> RequestStep {
     RequestStep {
         to: Some(to.to_owned()),
@@ -23,7 +25,8 @@ fn step(to: &str, server: &str, outcome: Outcome) -> RequestStep {
         redirect: RedirectMode::Follow,
         api: Api::Fetch,
         same_url_as: None,
-        server: (!server.is_empty()).then(|| server.to_owned()),
+        server: (!server.is_empty())
+            .then(|| vocabulary::parse(server).expect("a query the vocabulary reads")),
         expect: Expectation::outcome(outcome),
     }
 }

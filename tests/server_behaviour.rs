@@ -5,7 +5,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use corsproof_server::{AllowOrigin, Behaviour, MockServer, Reply};
+use corsproof_behaviour::{AllowOrigin, Behaviour, Reply};
+use corsproof_server::MockServer;
 use support::{Received, Transport, request, send, start};
 
 const PAGE: &str = "http://app.test:1234";

@@ -6,7 +6,8 @@ mod support;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use corsproof_server::{Entry, Listener, MockServer};
+use corsproof_behaviour::Listener;
+use corsproof_server::{Entry, MockServer};
 use support::{Transport, request, send, start};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

@@ -7,7 +7,8 @@ mod support;
 use std::time::Duration;
 
 use bytes::Bytes;
-use corsproof_server::{Limits, Listener, MockServer, ServerConfig};
+use corsproof_behaviour::Listener;
+use corsproof_server::{Limits, MockServer, ServerConfig};
 use http_body_util::Full;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;

@@ -4,7 +4,8 @@ mod support;
 
 use std::time::Duration;
 
-use corsproof_server::{Limits, Listener, MockServer, ServerConfig};
+use corsproof_behaviour::Listener;
+use corsproof_server::{Limits, MockServer, ServerConfig};
 use support::{Transport, request, send};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

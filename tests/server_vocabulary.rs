@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use corsproof_server::vocabulary::{self, NONE};
-use corsproof_server::{AllowOrigin, Behaviour, Reply};
+use corsproof_behaviour::vocabulary::{self, NONE};
+use corsproof_behaviour::{AllowOrigin, Behaviour, Reply};
 use proptest::prelude::*;
 
 /// Text that can be a header value and is not a vocabulary keyword.

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use bytes::Bytes;
-use corsproof_server::{Listener, MockServer, ServerConfig};
+use corsproof_behaviour::Listener;
+use corsproof_server::{MockServer, ServerConfig};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use corsproof_server::{MockServer, Origin, Ports, ServerConfig};
+use corsproof_behaviour::{Listener, Origin};
+use corsproof_server::{MockServer, Ports, ServerConfig};
 use serde::Serialize;
 
 #[derive(Debug, Args)]
@@ -81,7 +82,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             "\nTry: curl -si --resolve api.test:{port}:{ip} '{api}/echo?acao=origin&acac=true' -H 'Origin: http://app.test'\n\
              The vocabulary is listed at {api}/ . Ctrl-C stops.",
             port = server.origin("api").map_or(0, |o| o.port),
-            ip = server.local_addr(corsproof_server::Listener::HttpB).ip(),
+            ip = server.local_addr(Listener::HttpB).ip(),
         );
     }
     wait_for_stop_signal().await;

@@ -1,9 +1,10 @@
 //! What happened to each request, from three witnesses: the page (what JavaScript saw), the
 //! console (why the browser refused), and the journal (what reached the server).
 
+use corsproof_behaviour::Origin;
 use corsproof_browser::{ConsoleEntry, PageResult};
 use corsproof_scenario::{Outcome, ReasonClass, Scenario};
-use corsproof_server::{Entry, Journal, Origin};
+use corsproof_server::{Entry, Journal};
 use serde::Serialize;
 
 use crate::plan::PlannedScenario;

@@ -1,17 +1,21 @@
 //! From a scenario to the exact requests the page makes: URLs, tokens, behaviours.
 //!
-//! The server behaviour travels in the URL's query (the mock server's vocabulary), so a redirect
-//! hop that carries the same token keeps its own behaviour, and the page, the journal and the
-//! console all name the same URL. Every request gets a token of its own, unless it reuses an
-//! earlier request's URL (`same_url_as`), so no scenario's preflight-cache or HTTP-cache entry
-//! can serve another's.
+//! Each request's server behaviour is the typed [`Behaviour`] its scenario file gave, with the
+//! placeholders filled; the URL's query is only its rendering on the wire (the mock server's
+//! vocabulary), so a redirect hop that carries the same token keeps its own behaviour, and the
+//! page, the journal and the console all name the same URL. Every request gets a token of its
+//! own, unless it reuses an earlier request's URL (`same_url_as`), so no scenario's
+//! preflight-cache or HTTP-cache entry can serve another's.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
+use corsproof_behaviour::vocabulary::{self, VocabularyError};
+use corsproof_behaviour::{Behaviour, Origin};
 use corsproof_browser::PageRequest;
+use corsproof_oracle::Url;
 use corsproof_scenario::{RequestStep, Scenario, fill_placeholders};
-use corsproof_server::{Origin, PAGE_PATH, SANDBOX_QUERY, TOKEN_PREFIX, vocabulary};
+use corsproof_server::{PAGE_PATH, SANDBOX_QUERY, TOKEN_PREFIX};
 
 /// Makes scenarios concrete for one run.
 #[derive(Debug, Clone)]
@@ -42,6 +46,29 @@ pub struct PlannedStep {
     pub token: String,
     /// What the page is asked to do.
     pub request: PageRequest,
+    /// What the mock server plays at each URL this request may visit: its own URL first, with
+    /// the behaviour its `server` table asked for (placeholders filled), then every mock-origin
+    /// URL a `location` leads to, hop after hop. Empty against `--target`.
+    pub visits: Vec<Visit>,
+}
+
+impl PlannedStep {
+    /// What the mock server plays at `url` (as [`Url`] serializes it), if this request may
+    /// visit it.
+    pub fn visit(&self, url: &str) -> Option<&Visit> {
+        self.visits.iter().find(|visit| visit.url == url)
+    }
+}
+
+/// A URL of the mock origins, and the behaviour the mock server plays there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Visit {
+    /// The URL as [`Url`] serializes it, the form a fetch's hops carry.
+    pub url: String,
+    /// The behaviour: the planner's own for a step's URL; for a URL whose query the author
+    /// wrote (a `location`, or a `path` with a query), what the server reads from that query,
+    /// parsed once here. The error is what the server answers with a 400.
+    pub behaviour: Result<Behaviour, VocabularyError>,
 }
 
 /// A scenario that cannot be made concrete.
@@ -64,7 +91,7 @@ impl Planner<'_> {
         }
         let mut steps: Vec<PlannedStep> = Vec::with_capacity(scenario.requests.len());
         for (index, step) in scenario.requests.iter().enumerate() {
-            let (token, url, journal_token) = match step.same_url_as {
+            let (token, (url, visits), journal_token) = match step.same_url_as {
                 Some(earlier) => {
                     if step.server.is_some() {
                         return Err(PlanError(format!(
@@ -77,12 +104,12 @@ impl Planner<'_> {
                         PlanError(format!("request {} reuses a later request's URL", index + 1))
                     })?;
                     let journal = self.target.is_none().then(|| earlier.token.clone());
-                    (earlier.token.clone(), earlier.request.url.clone(), journal)
+                    (earlier.token.clone(), (earlier.request.url.clone(), earlier.visits.clone()), journal)
                 }
                 None => {
                     let token = format!("{}s{scenario_index}r{index}", self.run_id);
-                    let url = self.url_for(step, &token)?;
-                    (token, url, None)
+                    let located = self.locate(step, &token)?;
+                    (token, located, None)
                 }
             };
             steps.push(PlannedStep {
@@ -100,39 +127,82 @@ impl Planner<'_> {
                     journal_token,
                 },
                 token,
+                visits,
             });
         }
         Ok(PlannedScenario { page_url, steps })
     }
 
-    fn url_for(&self, step: &RequestStep, token: &str) -> Result<String, PlanError> {
+    /// The request's URL, and what the mock server plays at it and at every mock-origin URL it
+    /// may be redirected to.
+    fn locate(&self, step: &RequestStep, token: &str) -> Result<(String, Vec<Visit>), PlanError> {
         if let Some(target) = &self.target {
-            return Ok(format!("{target}{}", step.path));
+            return Ok((format!("{target}{}", step.path), Vec::new()));
         }
         let name = step.to.as_deref().ok_or_else(|| {
             PlanError("this request names no origin (`to`), so it needs --target".to_owned())
         })?;
         let mut url = format!("{}{TOKEN_PREFIX}{token}{}", origin_url(self.origins, name)?, step.path);
-        if let Some(query) = &step.server {
-            let query = expand_placeholders(query, token, self.origins)?;
-            vocabulary::parse(&query).map_err(|error| PlanError(format!("server behaviour: {error}")))?;
+        let behaviour = match &step.server {
+            Some(written) => self.fill(written, token)?,
+            None => Behaviour::default(),
+        };
+        let query = vocabulary::to_query(&behaviour);
+        if !query.is_empty() {
             url.push(if url.contains('?') { '&' } else { '?' });
             url.push_str(&query);
         }
-        Ok(url)
+        let Ok(parsed) = Url::parse_with_base(&url, None) else {
+            // Not a URL the oracle can send, so one it never visits.
+            return Ok((url, Vec::new()));
+        };
+        // A `path` with a query of its own: the server reads that and the rendering as one.
+        let behaviour =
+            if query_of(&parsed) == query { Ok(behaviour) } else { vocabulary::parse(query_of(&parsed)) };
+        let visits = self.visits(parsed, behaviour);
+        Ok((url, visits))
+    }
+
+    /// The behaviour written in a scenario file with its placeholders filled: `{token}` with
+    /// `token`, `{ORIGIN-NAME}` with that origin's URL.
+    fn fill(&self, written: &Behaviour, token: &str) -> Result<Behaviour, PlanError> {
+        let urls: HashMap<&str, String> = self.origins.iter().map(|o| (o.name.as_str(), o.url())).collect();
+        written.try_map_text(|text| {
+            fill_placeholders(text, token, |name| urls.get(name).cloned())
+                .map_err(|name| PlanError(format!("unknown origin placeholder {{{name}}}")))
+        })
+    }
+
+    /// `first` and every mock-origin URL its behaviour's `location`s lead to, transitively, each
+    /// once; a `location` elsewhere (another host, `data:`) is no visit of the mock origins.
+    fn visits(&self, first: Url, behaviour: Result<Behaviour, VocabularyError>) -> Vec<Visit> {
+        let origins: Vec<Url> =
+            self.origins.iter().filter_map(|origin| Url::parse_with_base(&origin.url(), None).ok()).collect();
+        let mut visits: Vec<Visit> = Vec::new();
+        let mut pending = vec![(first, behaviour)];
+        while let Some((url, behaviour)) = pending.pop() {
+            if visits.iter().any(|visit| visit.url == url.as_str()) {
+                continue;
+            }
+            if let Ok(behaviour) = &behaviour {
+                let locations = [&behaviour.actual.location, &behaviour.preflight.location];
+                for location in locations.into_iter().flatten() {
+                    let Ok(next) = Url::parse_with_base(location, Some(&url)) else { continue };
+                    if origins.iter().any(|origin| origin.is_same_origin(&next)) {
+                        let played = vocabulary::parse(query_of(&next));
+                        pending.push((next, played));
+                    }
+                }
+            }
+            visits.push(Visit { url: url.as_str().to_owned(), behaviour });
+        }
+        visits
     }
 }
 
-/// Replaces `{token}` and `{ORIGIN-NAME}` inside the (URL-encoded) query's values.
-pub fn expand_placeholders(query: &str, token: &str, origins: &[Origin]) -> Result<String, PlanError> {
-    let urls: HashMap<&str, String> = origins.iter().map(|o| (o.name.as_str(), o.url())).collect();
-    let mut expanded = form_urlencoded::Serializer::new(String::new());
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        let text = fill_placeholders(&value, token, |name| urls.get(name).cloned())
-            .map_err(|name| PlanError(format!("unknown origin placeholder {{{name}}}")))?;
-        expanded.append_pair(&key, &text);
-    }
-    Ok(expanded.finish())
+/// The URL's query, without the `?` (empty without one).
+fn query_of(url: &Url) -> &str {
+    url.path().split_once('?').map_or("", |(_, query)| query)
 }
 
 pub(crate) fn origin_url(origins: &[Origin], name: &str) -> Result<String, PlanError> {
@@ -141,4 +211,99 @@ pub(crate) fn origin_url(origins: &[Origin], name: &str) -> Result<String, PlanE
         .find(|origin| origin.name == name)
         .map(Origin::url)
         .ok_or_else(|| PlanError(format!("unknown origin `{name}`")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use corsproof_behaviour::{AllowOrigin, Listener, Reply};
+
+    use super::*;
+
+    /// The mock origins with stand-in ports.
+    fn origins() -> Vec<Origin> {
+        Origin::table(|listener| match listener {
+            Listener::HttpA => 8001,
+            Listener::HttpB => 8002,
+            Listener::Https => 8443,
+        })
+    }
+
+    /// The one request of a scenario to `api` with `request` lines (after `to`), planned.
+    fn planned(request: &str) -> PlannedStep {
+        let text = format!(
+            "[[scenario]]\nname = \"s\"\nabout = \"A scenario\"\npage = \"app\"\n\n[[scenario.request]]\nto = \"api\"\n{request}\n\
+             [scenario.request.expect]\noutcome = \"allowed\"\n"
+        );
+        let file =
+            corsproof_scenario::parse_str(Path::new("s.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+        let origins = origins();
+        let planner =
+            Planner { origins: &origins, target: None, run_id: "run".to_owned(), timeout: Duration::ZERO };
+        let mut scenario = planner.plan(&file.scenarios[0], 0).unwrap_or_else(|e| panic!("{e}"));
+        scenario.steps.remove(0)
+    }
+
+    #[test]
+    fn the_query_is_the_filled_behaviour_rendered() {
+        let step = planned(
+            "path = \"/data\"\n[scenario.request.server]\nlocation = \"{evil}/t/{token}/next\"\nacao = \"{app}\"\n",
+        );
+        let filled = Behaviour::same(
+            Reply::new()
+                .allow_origin("http://app.test:8001")
+                .location("http://evil.test:8001/t/runs0r0/next"),
+        );
+        let query = vocabulary::to_query(&filled);
+        assert_eq!(step.request.url, format!("http://api.test:8002/t/runs0r0/data?{query}"));
+        assert_eq!(step.visits[0], Visit { url: step.request.url.clone(), behaviour: Ok(filled) });
+    }
+
+    #[test]
+    fn a_request_without_a_server_table_has_no_query_and_the_default_behaviour() {
+        let step = planned("path = \"/data\"\n");
+        assert_eq!(step.request.url, "http://api.test:8002/t/runs0r0/data");
+        assert_eq!(
+            step.visits,
+            [Visit { url: step.request.url.clone(), behaviour: Ok(Behaviour::default()) }]
+        );
+    }
+
+    #[test]
+    fn locations_on_the_mock_origins_are_visits_with_the_behaviour_of_their_query() {
+        let step = planned(
+            "path = \"/start\"\n[scenario.request.server]\n\
+             location = \"{evil}/t/{token}/moved?acao=origin&location=%2Ft%2F{token}%2Fthird%23hop\"\n\
+             preflight_location = \"data:text/plain,x\"\n",
+        );
+        let urls: Vec<&str> = step.visits.iter().map(|visit| visit.url.as_str()).collect();
+        assert_eq!(
+            urls[1..],
+            [
+                "http://evil.test:8001/t/runs0r0/moved?acao=origin&location=%2Ft%2Fruns0r0%2Fthird%23hop",
+                "http://evil.test:8001/t/runs0r0/third",
+            ],
+            "a relative location is resolved against its hop; `data:` is no mock origin"
+        );
+        let moved = step.visit(urls[1]).unwrap().behaviour.as_ref().unwrap();
+        assert_eq!(moved.actual.allow_origin, [AllowOrigin::Echo]);
+        assert_eq!(step.visit(urls[2]).unwrap().behaviour, Ok(Behaviour::default()));
+    }
+
+    #[test]
+    fn a_location_back_to_the_same_url_is_one_visit() {
+        let step = planned("path = \"/loop\"\n[scenario.request.server]\nlocation = \"#again\"\n");
+        assert_eq!(step.visits.len(), 1);
+    }
+
+    #[test]
+    fn a_path_with_a_query_of_its_own_is_read_as_the_server_reads_it() {
+        let step = planned("path = \"/x?_bust=1&status=201\"\n[scenario.request.server]\nacao = \"*\"\n");
+        assert_eq!(step.request.url, "http://api.test:8002/t/runs0r0/x?_bust=1&status=201&acao=*");
+        let behaviour = step.visits[0].behaviour.as_ref().unwrap();
+        assert_eq!((behaviour.actual.status, behaviour.actual.allow_origin.len()), (Some(201), 1));
+        let step = planned("path = \"/x?page=2\"\n[scenario.request.server]\nacao = \"*\"\n");
+        assert_eq!(step.visits[0].behaviour.as_ref().unwrap_err().key, "page", "the server answers a 400");
+    }
 }

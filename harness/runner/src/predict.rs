@@ -1,18 +1,19 @@
 //! What the oracle says a browser does with a scenario against the mock origins: the same plan
 //! as a real run, with the oracle in the browser's place and the mock server's own answers
-//! ([`Reply::answer`]) fed to it hop by hop. Comparing this with the browser's snapshots proves
-//! the oracle.
+//! ([`corsproof_server::answer`]) to the behaviours the plan recorded fed to it hop by hop.
+//! Comparing this with the browser's snapshots proves the oracle.
 
 use std::time::Duration;
 
+use corsproof_behaviour::{Origin, Reply};
 use corsproof_oracle::{
     Body, CredentialsMode, Engine, Oracle, Origin as PageOrigin, PreflightCache,
     RedirectMode as OracleRedirect, Request, RequestKind, RequestMode, Response, Stage, Step,
 };
 use corsproof_scenario::{Api, Credentials, Mode, Outcome, ReasonClass, RedirectMode, Scenario};
-use corsproof_server::{Answer, Behaviour, Origin, Reply, vocabulary};
+use corsproof_server::Answer;
 
-use crate::plan::{PlanError, Planner, origin_url};
+use crate::plan::{PlanError, PlannedStep, Planner, origin_url};
 
 /// The oracle's account of one request, in the terms of an observation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +75,8 @@ pub fn predict(
                 .redirect(redirect(step.redirect)),
             Api::Xhr => request.with_credentials(step.credentials == Credentials::Include),
         };
-        let (prediction, after) = follow(&oracle, &page, &request, &cache, &mut http_cache, now, timeout);
+        let (prediction, after) =
+            follow(&oracle, &page, &request, planned_step, &cache, &mut http_cache, now, timeout);
         cache = after;
         predictions.push(prediction);
         // Requests of a scenario run one after another, a few milliseconds apart.
@@ -83,11 +85,14 @@ pub fn predict(
     Ok(predictions)
 }
 
-/// Runs the oracle's state machine against the mock server's answers.
+/// Runs the oracle's state machine against the mock server's answers to the behaviours `planned`
+/// recorded for the URLs it visits.
+#[allow(clippy::too_many_arguments)]
 fn follow(
     oracle: &Oracle,
     page: &PageOrigin,
     request: &Request,
+    planned: &PlannedStep,
     cache: &PreflightCache,
     http_cache: &mut HttpCache,
     now: Duration,
@@ -112,7 +117,11 @@ fn follow(
                     continue;
                 }
                 network_actual |= !preflight;
-                let reply = behaviour_of(&sent.url).reply_for(preflight).clone();
+                let Some(reply) = reply_at(planned, &sent.url, preflight) else {
+                    // No mock origin there: nothing answers.
+                    step = fetch.on_network_error();
+                    continue;
+                };
                 if reply.delay >= timeout {
                     let prediction = Prediction {
                         outcome: Outcome::Timeout,
@@ -125,7 +134,7 @@ fn follow(
                     };
                     return (prediction, cache.clone());
                 }
-                let mut answer = reply.answer(sent.origin.as_deref());
+                let mut answer = corsproof_server::answer(&reply, sent.origin.as_deref());
                 // The mock origins' TLS listener speaks HTTP/2 to every browser.
                 if sent.url.starts_with("https://") {
                     let added = oracle.engine().http2_response_headers().iter();
@@ -223,11 +232,14 @@ impl HttpCache {
     }
 }
 
-/// The behaviour the mock server plays for a URL: the one its query describes.
-fn behaviour_of(url: &str) -> Behaviour {
-    let query = url.split_once('?').map_or("", |(_, query)| query);
-    let query = query.split('#').next().unwrap_or("");
-    vocabulary::parse(query).unwrap_or_else(|_| Behaviour::same(Reply::new().status(400)))
+/// The reply the mock server plays at `url` by the plan: the behaviour recorded there, or a 400
+/// for a query it refuses; `None` for a URL off the mock origins.
+fn reply_at(planned: &PlannedStep, url: &str, preflight: bool) -> Option<Reply> {
+    let visit = planned.visit(url)?;
+    Some(match &visit.behaviour {
+        Ok(behaviour) => behaviour.reply_for(preflight).clone(),
+        Err(_) => Reply::new().status(400),
+    })
 }
 
 /// The class a run would read from the engine's console for this block: Chromium's reasons map
@@ -297,7 +309,7 @@ mod tests {
     const URL: &str = "http://api.test:8002/t/x/data";
 
     fn answer(reply: Reply, origin: Option<&str>) -> Answer {
-        reply.allow_origin(corsproof_server::AllowOrigin::Echo).answer(origin)
+        corsproof_server::answer(&reply.allow_origin(corsproof_behaviour::AllowOrigin::Echo), origin)
     }
 
     #[test]

@@ -113,7 +113,7 @@ const RESTARTS_PER_GROUP: usize = 2;
 /// The mock origins' host names that need mapping to loopback (Firefox's
 /// `network.dns.localDomains`): every name but `localhost` and IP addresses, which resolve on
 /// their own.
-fn local_domains(origins: &[corsproof_server::Origin]) -> Vec<String> {
+fn local_domains(origins: &[corsproof_behaviour::Origin]) -> Vec<String> {
     let mut hosts: Vec<String> = origins
         .iter()
         .map(|origin| origin.host.clone())

@@ -4,8 +4,8 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use corsproof_server::ORIGIN_TABLE;
-use corsproof_server::vocabulary::{self, PREFLIGHT_PREFIX, Word};
+use corsproof_behaviour::vocabulary::{NONE, PREFLIGHT_PREFIX, VocabularyError, Word, Words};
+use corsproof_behaviour::{Behaviour, ORIGIN_TABLE};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -380,25 +380,24 @@ impl Reader<'_> {
         }
     }
 
-    /// The `server` table as a vocabulary query, each value checked by the mock server's own
-    /// parser with the placeholders filled in; every problem is reported, at its key.
-    fn server(&mut self, value: &Value<'_>) -> Option<String> {
+    /// The `server` table as a behaviour, its placeholders kept. Each value is checked by the
+    /// vocabulary with the placeholders filled by stand-ins; every problem is reported, at its
+    /// key.
+    fn server(&mut self, value: &Value<'_>) -> Option<Behaviour> {
         let DeValue::Table(table) = value.get_ref() else {
             self.problem(value.span(), "`server` is not a table", Some("`[scenario.request.server]`".into()));
             return None;
         };
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        let mut dummy = form_urlencoded::Serializer::new(String::new());
+        let mut words = Words::default();
         let before = self.problems.len();
         for (key, value) in table {
             let key_text = key.get_ref().to_string();
-            let bare = key_text.strip_prefix(PREFLIGHT_PREFIX).unwrap_or(&key_text);
-            let Some(word) = Word::ALL.into_iter().find(|word| word.key() == bare) else {
+            let Some(word) = Word::of_key(&key_text) else {
                 let known: Vec<String> = Word::ALL.iter().map(|w| format!("`{}`", w.key())).collect();
                 self.problem(
                     key.span(),
                     format!("`{key_text}` is not a word of the server vocabulary"),
-                    Some(format!("one of {} (each also with `preflight_`)", known.join(", "))),
+                    Some(format!("one of {} (each also with `{PREFLIGHT_PREFIX}`)", known.join(", "))),
                 );
                 continue;
             };
@@ -410,15 +409,15 @@ impl Reader<'_> {
                 self.problem(
                     value.span(),
                     format!("`{key_text}` has an empty list"),
-                    Some("a value, or `\"none\"` to send nothing".into()),
+                    Some(format!("a value, or `\"{NONE}\"` to send nothing")),
                 );
                 continue;
             }
-            if items.len() > 1 && !word.repeatable() {
+            if items.len() > 1 && !word.spec().repeatable {
                 self.problem(
                     value.span(),
                     format!("`{key_text}` takes one value"),
-                    Some("a single value, not a list (only `acao`, `header` and `cookie` repeat)".into()),
+                    Some(format!("a single value, not a list (only {} repeat)", repeatable_keys())),
                 );
                 continue;
             }
@@ -455,29 +454,31 @@ impl Reader<'_> {
                     }
                 };
                 // Each value alone, so that every bad value is reported, at its own key.
-                let mut alone = form_urlencoded::Serializer::new(String::new());
-                alone.append_pair(&key_text, &filled);
-                if let Err(error) = vocabulary::parse(&alone.finish()) {
+                let mut alone = Words::default();
+                if let Err(error) = alone.add(&key_text, filled).and_then(|()| alone.behaviour()) {
                     self.vocabulary_problem(key.span().start..item.span().end, &error);
                     continue;
                 }
-                dummy.append_pair(&key_text, &filled);
-                query.append_pair(&key_text, &text);
+                if let Err(error) = words.add(&key_text, text) {
+                    self.vocabulary_problem(key.span().start..item.span().end, &error);
+                }
             }
         }
         if self.problems.len() > before {
             return None;
         }
-        // The whole table once more, for anything only the words together can get wrong.
-        if let Err(error) = vocabulary::parse(&dummy.finish()) {
-            let at = key_span(table, &error.key).unwrap_or(value.span());
-            self.vocabulary_problem(at, &error);
-            return None;
+        // The whole table once more, with the placeholders kept: what the runner fills in.
+        match words.behaviour() {
+            Ok(behaviour) => Some(behaviour),
+            Err(error) => {
+                let at = key_span(table, &error.key).unwrap_or(value.span());
+                self.vocabulary_problem(at, &error);
+                None
+            }
         }
-        Some(query.finish())
     }
 
-    fn vocabulary_problem(&mut self, span: Range<usize>, error: &vocabulary::VocabularyError) {
+    fn vocabulary_problem(&mut self, span: Range<usize>, error: &VocabularyError) {
         let (message, expected) = match error.problem.strip_prefix("expected ") {
             Some(expected) => {
                 (format!("the mock server refuses this value of `{}`", error.key), Some(expected.to_owned()))
@@ -733,6 +734,20 @@ fn syntax_error(span: Range<usize>, message: &str) -> Diagnostic {
         None => (message, "valid TOML (https://toml.io)".to_owned()),
     };
     Diagnostic::new(span, format!("this is not valid TOML: {what}"), Some(expected))
+}
+
+/// The keys of the words that take lists: "`acao`, `header` and `cookie`".
+fn repeatable_keys() -> String {
+    let keys: Vec<String> = Word::ALL
+        .iter()
+        .filter(|word| word.spec().repeatable)
+        .map(|word| format!("`{}`", word.key()))
+        .collect();
+    match keys.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, others)) => format!("{} and {last}", others.join(", ")),
+        None => "no word".to_owned(),
+    }
 }
 
 fn table_path(key: &str) -> &'static str {

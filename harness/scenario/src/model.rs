@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use corsproof_behaviour::Behaviour;
 use serde::{Deserialize, Serialize};
 
 /// One scenario file, parsed and validated.
@@ -62,10 +63,11 @@ pub struct RequestStep {
     /// The 0-based index of an earlier request in the same scenario whose URL this one reuses
     /// (so a preflight-cache entry or an HTTP cache entry can serve it).
     pub same_url_as: Option<usize>,
-    /// The mock server's behaviour for this request's URL, as a vocabulary query. It may hold
-    /// the placeholders `{token}` (this request's token) and `{ORIGIN-NAME}` (that origin's URL),
-    /// expanded by the runner, e.g. `location={api-https}/t/{token}-2/next`.
-    pub server: Option<String>,
+    /// The mock server's behaviour for this request's URL, read once from the `server` table.
+    /// Its text values may hold the placeholders `{token}` (this request's token) and
+    /// `{ORIGIN-NAME}` (that origin's URL), which the runner fills before it renders the
+    /// behaviour into the URL's query, e.g. a location `{api-https}/t/{token}-2/next`.
+    pub server: Option<Behaviour>,
     /// What the author expects.
     pub expect: Expectation,
 }

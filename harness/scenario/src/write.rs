@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+use corsproof_behaviour::{Behaviour, vocabulary};
+
 use crate::model::{Api, Credentials, Mode, RedirectMode, RequestStep, Scenario};
 
 /// `scenario` as a `[[scenario]]` block that [`parse_str`](crate::parse_str) reads back to the
@@ -63,9 +65,9 @@ fn request(out: &mut String, step: &RequestStep) {
     if step.api != Api::default() {
         line(out, "api", &quote(step.api.name()));
     }
-    if let Some(query) = &step.server {
+    if let Some(behaviour) = &step.server {
         out.push_str("\n[scenario.request.server]\n");
-        server(out, query);
+        server(out, behaviour);
     }
     out.push_str("\n[scenario.request.expect]\n");
     let expect = &step.expect;
@@ -96,16 +98,9 @@ fn request(out: &mut String, step: &RequestStep) {
     }
 }
 
-/// The vocabulary query as a table: repeated words become lists, in query order.
-fn server(out: &mut String, query: &str) {
-    let mut words: Vec<(String, Vec<String>)> = Vec::new();
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        match words.iter_mut().find(|(known, _)| *known == key) {
-            Some((_, values)) => values.push(value.into_owned()),
-            None => words.push((key.into_owned(), vec![value.into_owned()])),
-        }
-    }
-    for (key, values) in words {
+/// The behaviour as a table, in the vocabulary's order: a repeated word becomes a list.
+fn server(out: &mut String, behaviour: &Behaviour) {
+    for (key, values) in vocabulary::to_words(behaviour) {
         let value = match &values[..] {
             [one] => quote(one),
             many => format!("[{}]", many.iter().map(|value| quote(value)).collect::<Vec<_>>().join(", ")),

@@ -23,15 +23,15 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use corsproof_behaviour::Listener;
 use http::StatusCode;
 use http::header::{self, HeaderName};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
-use crate::handler::{self, Answer, CloseConnection, RequestHead, Resolved, State};
+use crate::handler::{self, CloseConnection, Played, RequestHead, Resolved, State};
 use crate::journal::Record;
-use crate::origin::Listener;
 use crate::server::Origins;
 
 /// The most header lines in a head; more is hyper's 431 (its default limit).
@@ -363,14 +363,14 @@ async fn answer(
         return Outcome::HandOver;
     }
     match handler::play(state, listener, head, &mock, arrived_unix_ms, ready(head.body_size)).await {
-        Ok(Answer::Reply(reply)) => {
+        Ok(Played::Reply(reply)) => {
             let lines = reply.lines(head.header("origin"));
             // A delayed answer is dated when it is sent, as hyper dates it.
             let date =
                 if reply.delay.is_zero() { arrived_unix_ms } else { handler::unix_ms(SystemTime::now()) };
             write_response(output, reply.status(), lines, reply.body(), head_only, head.close, date);
         }
-        Ok(Answer::Response(response)) => {
+        Ok(Played::Response(response)) => {
             let lines =
                 response.headers().iter().map(|(name, value)| (name.as_str().as_bytes(), value.as_bytes()));
             let date = arrived_unix_ms;

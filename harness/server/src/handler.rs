@@ -1,4 +1,4 @@
-//! One request in, one reply out: routing, journaling and playing a [`Behaviour`].
+//! One request in, one reply out: routing, journaling and playing a [`Behaviour`](corsproof_behaviour::Behaviour).
 //!
 //! Paths that start with `/_` belong to corsproof itself (the page, its script, the journal) and
 //! are not journaled. Every other path is a mock resource: its behaviour is the one scripted for
@@ -14,9 +14,10 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 
+use corsproof_behaviour::vocabulary::{self, VocabularyError};
+use corsproof_behaviour::{Listener, Origin};
+
 use crate::journal::{Journal, Record};
-use crate::origin::{Listener, Origin};
-use crate::vocabulary::{self, VocabularyError};
 use crate::wire::{WireBehaviour, WireReply};
 
 /// The blank page a browser loads to be "at" an origin.
@@ -149,9 +150,9 @@ impl Mock<'_> {
     }
 }
 
-/// What [`play`] answers.
+/// What [`play`] ended with, for its caller to send.
 #[derive(Debug)]
-pub(crate) enum Answer<'m> {
+pub(crate) enum Played<'m> {
     /// The behaviour's reply, for the caller to send with the request's Origin.
     Reply(&'m WireReply),
     /// A response of its own (a query that does not parse).
@@ -170,8 +171,8 @@ pub async fn handle(
         Resolved::Mock(mock) => mock,
     };
     Ok(match play(&state, listener, &parts, &mock, unix_ms(SystemTime::now()), count_body(body)).await? {
-        Answer::Reply(reply) => reply.response(parts.headers.get(header::ORIGIN)),
-        Answer::Response(response) => response.map(Full::new),
+        Played::Reply(reply) => reply.response(parts.headers.get(header::ORIGIN)),
+        Played::Response(response) => response.map(Full::new),
     })
 }
 
@@ -212,14 +213,14 @@ pub(crate) async fn play<'m>(
     mock: &'m Mock<'_>,
     received_unix_ms: u64,
     body_size: impl Future<Output = u64>,
-) -> Result<Answer<'m>, CloseConnection> {
+) -> Result<Played<'m>, CloseConnection> {
     let record = request.record(listener, mock.preflight, received_unix_ms);
     let body_size = body_size.await;
     state.journal.record(mock.token, record.with_body_size(body_size));
 
     let behaviour = match &mock.behaviour {
         Ok(behaviour) => behaviour,
-        Err(error) => return Ok(Answer::Response(plain(StatusCode::BAD_REQUEST, error.help_text()))),
+        Err(error) => return Ok(Played::Response(plain(StatusCode::BAD_REQUEST, error.help_text()))),
     };
     let reply = behaviour.reply_for(mock.preflight);
     if !reply.delay.is_zero() {
@@ -228,7 +229,7 @@ pub(crate) async fn play<'m>(
     if reply.close {
         return Err(CloseConnection);
     }
-    Ok(Answer::Reply(reply))
+    Ok(Played::Reply(reply))
 }
 
 /// The page, the script, the journal and the index; `None` for mock resources.

@@ -12,11 +12,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use corsproof_behaviour::Listener;
 use http::{HeaderMap, Method, Uri, Version};
 use serde::Serialize;
 use tokio::sync::Notify;
-
-use crate::origin::Listener;
 
 /// How many entries the journal keeps before it forgets the oldest tokens.
 pub const DEFAULT_CAPACITY: usize = 100_000;

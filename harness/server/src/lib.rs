@@ -2,11 +2,12 @@
 //!
 //! One process serves several origins that differ by host, port and scheme (`http://app.test:A`,
 //! `http://api.test:B`, `https://api.test:T` with HTTP/2), each able to answer any way a test
-//! asks ([`Behaviour`]), and keeps a [`Journal`] of every request so a test learns what the
+//! asks (a [`Behaviour`]), and keeps a [`Journal`] of every request so a test learns what the
 //! browser really sent: whether there was a preflight, whether a blocked request still arrived.
 //!
 //! ```
-//! use corsproof_server::{AllowOrigin, Behaviour, MockServer, Reply, ServerConfig};
+//! use corsproof_behaviour::{AllowOrigin, Behaviour, Reply};
+//! use corsproof_server::{MockServer, ServerConfig};
 //!
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let server = MockServer::start(ServerConfig::default()).await.unwrap();
@@ -23,20 +24,19 @@
 //!
 //! The server knows nothing of browsers: it only answers and remembers.
 
-mod behaviour;
 mod h1;
 mod handler;
 pub mod journal;
-mod origin;
 mod proxy;
 mod server;
 mod tls;
-pub mod vocabulary;
 mod wire;
 
-pub use behaviour::{AllowOrigin, Answer, Behaviour, DEFAULT_BODY, MAX_DELAY, Reply};
+/// The types of this crate's own signatures ([`MockServer::script`], [`MockServer::origins`],
+/// [`MockServer::local_addr`]); the rest of the behaviour model is in `corsproof_behaviour`.
+pub use corsproof_behaviour::{Behaviour, Listener, Origin};
 pub use handler::{JOURNAL_PREFIX, PAGE_PATH, SANDBOX_QUERY, SCRIPT_PATH, TOKEN_PREFIX};
 pub use journal::{Entry, Journal};
-pub use origin::{Listener, ORIGIN_TABLE, Origin};
 pub use server::{Limits, MockServer, Ports, ServerConfig, StartError};
 pub use tls::{Certificates, TlsError};
+pub use wire::{Answer, answer};

@@ -15,6 +15,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use corsproof_behaviour::Listener;
 use http::header::{self, HeaderName, HeaderValue};
 use http::uri::Scheme;
 use http::{Method, Request, Response, StatusCode, Uri};
@@ -29,7 +30,6 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
 use crate::handler::{self, CloseConnection, State};
-use crate::origin::Listener;
 use crate::server::{Limits, Origins};
 
 /// Headers meant for the proxy, which a direct client would not have sent to the origin.

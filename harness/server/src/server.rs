@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use corsproof_behaviour::{Behaviour, Listener, Origin};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -15,11 +16,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
-use crate::behaviour::Behaviour;
 use crate::h1;
 use crate::handler::{self, QueryCache, State};
 use crate::journal::{self, Journal};
-use crate::origin::{self, Listener, ORIGIN_TABLE, Origin};
 use crate::proxy::{Proxy, Routes};
 use crate::tls::{self, Certificates, TlsError};
 use crate::wire::WireBehaviour;
@@ -161,7 +160,7 @@ pub struct MockServer {
 impl MockServer {
     /// Binds the listeners and starts serving on the current tokio runtime.
     pub async fn start(config: ServerConfig) -> Result<Self, StartError> {
-        let mut names = origin::host_names();
+        let mut names = corsproof_behaviour::host_names();
         names.push(config.bind.to_string());
         names.sort();
         names.dedup();
@@ -182,16 +181,7 @@ impl MockServer {
         let proxy_socket = TcpListener::bind(proxy_addr).await.map_err(bind_error)?;
         let proxy_addr = proxy_socket.local_addr().map_err(bind_error)?;
 
-        let origins = ORIGIN_TABLE
-            .iter()
-            .map(|(name, host, listener)| Origin {
-                name: name.to_string(),
-                scheme: listener.scheme().to_owned(),
-                host: host.to_string(),
-                port: addrs[listener].port(),
-                listener: *listener,
-            })
-            .collect();
+        let origins = Origin::table(|listener| addrs[&listener].port());
         let state = Arc::new(State {
             journal: Journal::with_capacity(config.journal_capacity),
             scripts: RwLock::new(HashMap::new()),

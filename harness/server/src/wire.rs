@@ -1,15 +1,57 @@
 //! A behaviour in wire form: header names and values validated and encoded once, when the
 //! behaviour is scripted or its query first seen, so that answering a request copies nothing
-//! but the request's own Origin.
+//! but the request's own Origin. [`answer`] gives the same encoding as data, for models of the
+//! browser.
 
 use std::time::Duration;
 
 use bytes::Bytes;
+use corsproof_behaviour::{AllowOrigin, Behaviour, DEFAULT_BODY, Reply};
 use http::header::{self, HeaderName, HeaderValue};
 use http::{Response, StatusCode};
 use http_body_util::Full;
 
-use crate::behaviour::{AllowOrigin, Behaviour, DEFAULT_BODY, Reply};
+/// What the mock server sends for `reply` to a request whose `Origin` is `origin`: the status
+/// and every header, in order, then the `content-length` and `date` the HTTP layer adds. This is
+/// the encoding the server answers with, so a model of the browser can be fed exactly what the
+/// browser gets (the date's value is a stand-in).
+///
+/// ```
+/// use corsproof_behaviour::{AllowOrigin, Reply};
+///
+/// let reply = Reply::new().allow_origin(AllowOrigin::Echo).status(500);
+/// let answer = corsproof_server::answer(&reply, Some("http://app.test:1"));
+/// assert_eq!(answer.status, 500);
+/// assert!(answer.headers.contains(&("access-control-allow-origin".into(), "http://app.test:1".into())));
+/// ```
+pub fn answer(reply: &Reply, origin: Option<&str>) -> Answer {
+    let origin = origin.and_then(|origin| HeaderValue::from_str(origin).ok());
+    let wire = WireReply::compile(reply);
+    let response = wire.response(origin.as_ref());
+    let mut headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned())
+        })
+        .collect();
+    if response.status() != StatusCode::NO_CONTENT {
+        headers.push(("content-length".to_owned(), wire.body.len().to_string()));
+    }
+    headers.push(("date".to_owned(), "Thu, 01 Jan 1970 00:00:00 GMT".to_owned()));
+    Answer { status: response.status().as_u16(), headers, closes: reply.close }
+}
+
+/// What a [`Reply`] sends, as data: see [`answer`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The status code.
+    pub status: u16,
+    /// Every header as (lower-case name, value), in order.
+    pub headers: Vec<(String, String)>,
+    /// The connection is closed instead: nothing is answered.
+    pub closes: bool,
+}
 
 /// [`Behaviour`] in wire form.
 #[derive(Debug, Clone)]
@@ -99,6 +141,24 @@ impl WireReply {
 
     fn try_compile(reply: &Reply) -> Result<Self, String> {
         let status = StatusCode::from_u16(reply.effective_status()).map_err(|e| e.to_string())?;
+        // Destructured whole, so that a new field of `Reply` is a compile error here until the
+        // wire form sends it.
+        let Reply {
+            allow_origin,
+            allow_credentials,
+            allow_methods,
+            allow_headers,
+            expose_headers,
+            max_age,
+            vary,
+            status: _,
+            location,
+            delay,
+            body,
+            headers: other_headers,
+            cookies,
+            close,
+        } = reply;
         let mut headers = Vec::new();
         let fixed = |name: HeaderName, value: &str| -> Result<WireHeader, String> {
             let value = HeaderValue::from_str(value)
@@ -106,31 +166,31 @@ impl WireReply {
             Ok(WireHeader::Fixed(name, value))
         };
 
-        for value in &reply.allow_origin {
+        for value in allow_origin {
             headers.push(match value {
                 AllowOrigin::Echo => WireHeader::EchoOrigin,
                 AllowOrigin::Literal(text) => fixed(header::ACCESS_CONTROL_ALLOW_ORIGIN, text)?,
             });
         }
         let optional = [
-            (header::ACCESS_CONTROL_ALLOW_CREDENTIALS, &reply.allow_credentials),
-            (header::ACCESS_CONTROL_ALLOW_METHODS, &reply.allow_methods),
-            (header::ACCESS_CONTROL_ALLOW_HEADERS, &reply.allow_headers),
-            (header::ACCESS_CONTROL_EXPOSE_HEADERS, &reply.expose_headers),
-            (header::ACCESS_CONTROL_MAX_AGE, &reply.max_age),
-            (header::VARY, &reply.vary),
-            (header::LOCATION, &reply.location),
+            (header::ACCESS_CONTROL_ALLOW_CREDENTIALS, allow_credentials),
+            (header::ACCESS_CONTROL_ALLOW_METHODS, allow_methods),
+            (header::ACCESS_CONTROL_ALLOW_HEADERS, allow_headers),
+            (header::ACCESS_CONTROL_EXPOSE_HEADERS, expose_headers),
+            (header::ACCESS_CONTROL_MAX_AGE, max_age),
+            (header::VARY, vary),
+            (header::LOCATION, location),
         ];
         for (name, value) in optional {
             if let Some(value) = value {
                 headers.push(fixed(name, value)?);
             }
         }
-        for cookie in &reply.cookies {
+        for cookie in cookies {
             headers.push(fixed(header::SET_COOKIE, cookie)?);
         }
         let mut has_content_type = false;
-        for (name, value) in &reply.headers {
+        for (name, value) in other_headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| format!("{name:?} is not a header name"))?;
             has_content_type |= name == header::CONTENT_TYPE;
@@ -143,14 +203,14 @@ impl WireReply {
             ));
         }
 
-        let body = match &reply.body {
+        let body = match body {
             _ if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED => Bytes::new(),
             Some(body) => Bytes::copy_from_slice(body.as_bytes()),
             None => Bytes::from_static(DEFAULT_BODY.as_bytes()),
         };
         let headers = grouped(headers);
         let plain_http1 = crate::h1::sends_as_is(status, headers.iter().map(WireHeader::name));
-        Ok(Self { status, headers, body, delay: reply.delay, close: reply.close, plain_http1 })
+        Ok(Self { status, headers, body, delay: *delay, close: *close, plain_http1 })
     }
 
     /// The status.
@@ -175,12 +235,6 @@ impl WireReply {
                 Some((header::ACCESS_CONTROL_ALLOW_ORIGIN.as_str().as_bytes(), origin?))
             }
         })
-    }
-
-    /// The status, headers and body length sent to a request that carried `origin`.
-    pub(crate) fn answer(&self, origin: Option<&HeaderValue>) -> (StatusCode, http::HeaderMap, usize) {
-        let response = self.response(origin);
-        (response.status(), response.headers().clone(), self.body.len())
     }
 
     /// The response to a request that sent `origin`.

@@ -15,7 +15,7 @@ pub const MAX_DELAY: Duration = Duration::from_secs(600);
 /// a page sends itself (without that header) gets the [`actual`](Self::actual) reply.
 ///
 /// ```
-/// use corsproof_server::{AllowOrigin, Behaviour, Reply};
+/// use corsproof_behaviour::{AllowOrigin, Behaviour, Reply};
 ///
 /// // The usual "works with credentials" server, whose preflight answers 204.
 /// let behaviour = Behaviour::same(
@@ -54,6 +54,26 @@ impl Behaviour {
     pub fn reply_for(&self, is_preflight: bool) -> &Reply {
         if is_preflight { &self.preflight } else { &self.actual }
     }
+
+    /// The same behaviour with every text value of both replies passed through `change` (see
+    /// [`Reply::try_map_text`]): how the runner fills a scenario's placeholders (`{token}`,
+    /// `{api}`) into the behaviour its loader read, before rendering it into a URL.
+    ///
+    /// ```
+    /// use corsproof_behaviour::{Behaviour, Reply};
+    ///
+    /// let written = Behaviour::same(Reply::new().location("{api}/t/{token}/next").status(307));
+    /// let filled = written.try_map_text(|text| {
+    ///     Ok::<_, ()>(text.replace("{api}", "http://api.test:8002").replace("{token}", "t1"))
+    /// });
+    /// assert_eq!(filled.unwrap().actual.location.as_deref(), Some("http://api.test:8002/t/t1/next"));
+    /// ```
+    pub fn try_map_text<E>(&self, mut change: impl FnMut(&str) -> Result<String, E>) -> Result<Self, E> {
+        Ok(Self {
+            actual: self.actual.try_map_text(&mut change)?,
+            preflight: self.preflight.try_map_text(&mut change)?,
+        })
+    }
 }
 
 /// One value of `Access-Control-Allow-Origin`. Each value in [`Reply::allow_origin`] is one header
@@ -78,7 +98,7 @@ impl From<&str> for AllowOrigin {
 /// [`location`](Self::location) is set), the body is `ok`.
 ///
 /// ```
-/// use corsproof_server::{AllowOrigin, Reply};
+/// use corsproof_behaviour::{AllowOrigin, Reply};
 ///
 /// let reply = Reply::new()
 ///     .allow_origin(AllowOrigin::Literal("*".into()))
@@ -212,6 +232,58 @@ impl Reply {
         self
     }
 
+    /// The same reply with every text value passed through `change`: the header values and
+    /// names, the literal `Access-Control-Allow-Origin` values, the location, the body and the
+    /// cookies. The status, the delay and `close` are numbers and flags, and stay.
+    pub fn try_map_text<E>(&self, change: &mut impl FnMut(&str) -> Result<String, E>) -> Result<Self, E> {
+        // Destructured whole, so that a new field of `Reply` is a compile error here until it
+        // says whether it holds text.
+        let Reply {
+            allow_origin,
+            allow_credentials,
+            allow_methods,
+            allow_headers,
+            expose_headers,
+            max_age,
+            vary,
+            status,
+            location,
+            delay,
+            body,
+            headers,
+            cookies,
+            close,
+        } = self;
+        let optional = |text: &Option<String>, change: &mut dyn FnMut(&str) -> Result<String, E>| {
+            text.as_deref().map(change).transpose()
+        };
+        Ok(Reply {
+            allow_origin: allow_origin
+                .iter()
+                .map(|value| match value {
+                    AllowOrigin::Echo => Ok(AllowOrigin::Echo),
+                    AllowOrigin::Literal(text) => change(text).map(AllowOrigin::Literal),
+                })
+                .collect::<Result<_, E>>()?,
+            allow_credentials: optional(allow_credentials, change)?,
+            allow_methods: optional(allow_methods, change)?,
+            allow_headers: optional(allow_headers, change)?,
+            expose_headers: optional(expose_headers, change)?,
+            max_age: optional(max_age, change)?,
+            vary: optional(vary, change)?,
+            location: optional(location, change)?,
+            body: optional(body, change)?,
+            headers: headers
+                .iter()
+                .map(|(name, value)| Ok((change(name)?, change(value)?)))
+                .collect::<Result<_, E>>()?,
+            cookies: cookies.iter().map(|cookie| change(cookie)).collect::<Result<_, E>>()?,
+            status: *status,
+            delay: *delay,
+            close: *close,
+        })
+    }
+
     /// The status actually sent.
     pub fn effective_status(&self) -> u16 {
         match (self.status, &self.location) {
@@ -225,43 +297,48 @@ impl Reply {
     pub fn effective_body(&self) -> &str {
         self.body.as_deref().unwrap_or(DEFAULT_BODY)
     }
-
-    /// What the mock server sends for this reply to a request whose `Origin` is `origin`: the
-    /// status and every header, in order, then the `content-length` and `date` the HTTP layer
-    /// adds. This is the same encoding the server uses, so a model of the browser can be fed
-    /// exactly what the browser gets (the date's value is a stand-in).
-    ///
-    /// ```
-    /// use corsproof_server::{AllowOrigin, Reply};
-    ///
-    /// let answer = Reply::new().allow_origin(AllowOrigin::Echo).status(500).answer(Some("http://app.test:1"));
-    /// assert_eq!(answer.status, 500);
-    /// assert!(answer.headers.contains(&("access-control-allow-origin".into(), "http://app.test:1".into())));
-    /// ```
-    pub fn answer(&self, origin: Option<&str>) -> Answer {
-        let origin = origin.and_then(|origin| http::HeaderValue::from_str(origin).ok());
-        let (status, headers, body_length) = crate::wire::WireReply::compile(self).answer(origin.as_ref());
-        let mut headers: Vec<(String, String)> = headers
-            .iter()
-            .map(|(name, value)| {
-                (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned())
-            })
-            .collect();
-        if status != http::StatusCode::NO_CONTENT {
-            headers.push(("content-length".to_owned(), body_length.to_string()));
-        }
-        headers.push(("date".to_owned(), "Thu, 01 Jan 1970 00:00:00 GMT".to_owned()));
-        Answer { status: status.as_u16(), headers, closes: self.close }
-    }
 }
 
-/// What a [`Reply`] sends, as data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    /// The status code.
-    pub status: u16,
-    /// Every header as (lower-case name, value), in order.
-    pub headers: Vec<(String, String)>,
-    /// The connection is closed instead: nothing is answered.
-    pub closes: bool,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapping_text_reaches_every_text_value_and_leaves_numbers_and_flags() {
+        let reply = Reply::new()
+            .allow_origin(AllowOrigin::Echo)
+            .allow_origin("a")
+            .allow_credentials("a")
+            .allow_methods("a")
+            .allow_headers("a")
+            .expose_headers("a")
+            .max_age("a")
+            .vary("a")
+            .location("a")
+            .body("a")
+            .header("a", "a")
+            .cookie("a")
+            .status(307)
+            .delay(Duration::from_millis(5))
+            .close();
+        let mapped = reply.try_map_text(&mut |text| Ok::<_, ()>(text.replace('a', "b"))).unwrap();
+        let expected = Reply::new()
+            .allow_origin(AllowOrigin::Echo)
+            .allow_origin("b")
+            .allow_credentials("b")
+            .allow_methods("b")
+            .allow_headers("b")
+            .expose_headers("b")
+            .max_age("b")
+            .vary("b")
+            .location("b")
+            .body("b")
+            .header("b", "b")
+            .cookie("b")
+            .status(307)
+            .delay(Duration::from_millis(5))
+            .close();
+        assert_eq!(mapped, expected);
+        assert_eq!(reply.try_map_text(&mut |_| Err("no")), Err("no"));
+    }
 }

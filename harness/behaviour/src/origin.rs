@@ -80,6 +80,28 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// Every origin of the table, each on the port `port_of` gives its listener: a running
+    /// server's origins, or stand-ins for what needs no server (predictions, tests).
+    ///
+    /// ```
+    /// use corsproof_behaviour::{Listener, Origin};
+    ///
+    /// let origins = Origin::table(|listener| if listener == Listener::Https { 8443 } else { 8001 });
+    /// assert_eq!(origins[0].url(), "http://app.test:8001");
+    /// ```
+    pub fn table(port_of: impl Fn(Listener) -> u16) -> Vec<Origin> {
+        ORIGIN_TABLE
+            .iter()
+            .map(|(name, host, listener)| Origin {
+                name: name.to_string(),
+                scheme: listener.scheme().to_owned(),
+                host: host.to_string(),
+                port: port_of(*listener),
+                listener: *listener,
+            })
+            .collect()
+    }
+
     /// The serialized origin, as a browser sends it in `Origin` (`http://app.test:41234`).
     pub fn url(&self) -> String {
         format!("{}://{}:{}", self.scheme, self.host, self.port)
