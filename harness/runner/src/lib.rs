@@ -12,7 +12,6 @@ pub mod matrix;
 pub mod observe;
 pub mod plan;
 pub mod predict;
-pub mod reason;
 pub mod report;
 mod run;
 pub mod snapshot;
