@@ -300,8 +300,30 @@ impl fmt::Display for NetworkError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// One of each reason, with values that quote none of the words a console reader looks for.
+    pub(crate) fn every_reason() -> Vec<Reason> {
+        vec![
+            Reason::DisallowedByMode,
+            Reason::MissingAllowOrigin,
+            Reason::WildcardOriginWithCredentials,
+            Reason::MultipleAllowOriginValues { value: "a, b".into() },
+            Reason::InvalidAllowOriginValue { value: "x".into() },
+            Reason::AllowOriginMismatch { value: "https://x".into() },
+            Reason::AllowCredentialsNotTrue { value: None },
+            Reason::AllowCredentialsNotTrue { value: Some("TRUE".into()) },
+            Reason::PreflightStatusNotOk { status: 404 },
+            Reason::PreflightRedirect { status: 301 },
+            Reason::InvalidAllowMethods { value: "a b".into() },
+            Reason::InvalidAllowHeaders { value: "a b".into() },
+            Reason::MethodNotAllowed { method: "PUT".into() },
+            Reason::HeaderNotAllowed { header: "x-custom".into() },
+            Reason::AuthorizationNotCoveredByWildcard,
+            Reason::RedirectContainsCredentials { location: "https://u:p@x/".into() },
+        ]
+    }
 
     #[test]
     fn chromium_mentions_no_cors_only_for_fetch() {
@@ -321,24 +343,7 @@ mod tests {
 
     #[test]
     fn every_reason_has_words_in_every_engine() {
-        let reasons = [
-            Reason::DisallowedByMode,
-            Reason::MissingAllowOrigin,
-            Reason::WildcardOriginWithCredentials,
-            Reason::MultipleAllowOriginValues { value: "a, b".into() },
-            Reason::InvalidAllowOriginValue { value: "x".into() },
-            Reason::AllowOriginMismatch { value: "https://x".into() },
-            Reason::AllowCredentialsNotTrue { value: None },
-            Reason::PreflightStatusNotOk { status: 404 },
-            Reason::PreflightRedirect { status: 301 },
-            Reason::InvalidAllowMethods { value: "a b".into() },
-            Reason::InvalidAllowHeaders { value: "a b".into() },
-            Reason::MethodNotAllowed { method: "PUT".into() },
-            Reason::HeaderNotAllowed { header: "x-custom".into() },
-            Reason::AuthorizationNotCoveredByWildcard,
-            Reason::RedirectContainsCredentials { location: "https://u:p@x/".into() },
-        ];
-        for reason in reasons {
+        for reason in every_reason() {
             for engine in Engine::ALL {
                 for initiator in [Initiator::Fetch, Initiator::Xhr] {
                     assert!(!reason.explain(engine, initiator).is_empty());

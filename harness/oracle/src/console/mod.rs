@@ -187,28 +187,7 @@ mod tests {
     use super::*;
     use crate::fix::Policy;
     use crate::reason::Stage;
-
-    /// One of each reason, with values that quote nothing a key looks for.
-    fn every_reason() -> Vec<Reason> {
-        vec![
-            Reason::DisallowedByMode,
-            Reason::MissingAllowOrigin,
-            Reason::WildcardOriginWithCredentials,
-            Reason::MultipleAllowOriginValues { value: "a, b".into() },
-            Reason::InvalidAllowOriginValue { value: "x".into() },
-            Reason::AllowOriginMismatch { value: "https://x".into() },
-            Reason::AllowCredentialsNotTrue { value: None },
-            Reason::AllowCredentialsNotTrue { value: Some("TRUE".into()) },
-            Reason::PreflightStatusNotOk { status: 404 },
-            Reason::PreflightRedirect { status: 301 },
-            Reason::InvalidAllowMethods { value: "a b".into() },
-            Reason::InvalidAllowHeaders { value: "a b".into() },
-            Reason::MethodNotAllowed { method: "PUT".into() },
-            Reason::HeaderNotAllowed { header: "x-custom".into() },
-            Reason::AuthorizationNotCoveredByWildcard,
-            Reason::RedirectContainsCredentials { location: "https://u:p@x/".into() },
-        ]
-    }
+    use crate::reason::tests::every_reason;
 
     fn block(reason: Reason, initiator: Initiator) -> Block {
         let stage = if reason.is_preflight_only() { Stage::Preflight } else { Stage::Response };
