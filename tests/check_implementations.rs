@@ -8,8 +8,7 @@ mod support;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use corsproof::{Checked, Checker, Probe};
-use corsproof_runner::predict::reason_class;
+use corsproof::{Checked, Checker, Engine, Probe};
 use corsproof_runner::{Job, RunConfig, Runner};
 use corsproof_scenario::{
     Api, Credentials, Expectation, Mode, Outcome, ReasonClass, RedirectMode, RequestStep, Scenario,
@@ -86,7 +85,7 @@ fn verdict_of(checked: &Checked) -> Option<Verdict> {
     if checked.is_allowed() {
         Some(Verdict::Allowed)
     } else {
-        checked.block().map(|block| Verdict::Blocked(reason_class(&block.reason)))
+        checked.block().map(|block| Verdict::Blocked(Engine::Chromium.console().class_of(&block.reason)))
     }
 }
 

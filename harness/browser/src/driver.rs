@@ -2,8 +2,8 @@
 //! and its browser go away.
 //!
 //! The driver starts in a process group of its own, which the browser it launches joins; stopping
-//! means killing that group. WebKitGTK needs an X display: an Xvfb of its own leads that group,
-//! so the same kill ends it too. Should this process die without stopping it (a panic in a test
+//! means killing that group. An engine that needs an X display (WebKitGTK) gets an Xvfb of its
+//! own, which leads that group, so the same kill ends it too. Should this process die without stopping it (a panic in a test
 //! harness, SIGKILL), a small watchdog shell notices and kills the group.
 
 use std::io::Read;
@@ -14,7 +14,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::locate::{Engine, find_executable};
+use corsproof_oracle::Engine;
+
+use crate::engine::BrowserEngine;
+use crate::locate::find_executable;
 use crate::process_group;
 use crate::session::BrowserError;
 
@@ -32,7 +35,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(20);
 #[derive(Debug)]
 pub(crate) struct DriverProcess {
     child: Child,
-    /// The X server WebKit draws on, when the driver needs one.
+    /// The X server the browser draws on, when the engine needs one.
     display: Option<Child>,
     /// The process group everything started here belongs to.
     group: u32,
@@ -42,30 +45,27 @@ pub(crate) struct DriverProcess {
 }
 
 impl DriverProcess {
-    /// Starts `driver` for `engine` on a free port and waits until it accepts connections.
-    /// geckodriver also gets a free port of its own for WebDriver BiDi's websocket (its default,
-    /// 9222, would collide between drivers running at once).
-    /// With `trust`, the driver (and so its browser) sees that bundle as the system's CA store.
+    /// Starts `driver` for `engine` on a free port, with the engine's own arguments and on a
+    /// display of its own when it needs one, and waits until it accepts connections. With
+    /// `trust`, the driver (and so its browser) sees that bundle as the system's CA store.
     pub(crate) async fn start(
         driver: &Path,
-        engine: Engine,
+        engine: &dyn BrowserEngine,
         trust: Option<&TrustStore>,
     ) -> Result<Self, BrowserError> {
-        let port = free_port().map_err(|e| BrowserError::Driver(format!("no free port: {e}")))?;
+        let port = free_port()?;
         let mut command = match trust {
             Some(trust) => trust.command(driver),
             None => Command::new(driver),
         };
         command.arg(format!("--port={port}"));
-        if engine == Engine::Firefox {
-            let websocket = free_port().map_err(|e| BrowserError::Driver(format!("no free port: {e}")))?;
-            command.arg(format!("--websocket-port={websocket}"));
-        }
+        command.args(engine.driver_args()?);
         static STARTS: AtomicU64 = AtomicU64::new(0);
         let marker = format!("{}-{}", std::process::id(), STARTS.fetch_add(1, Ordering::Relaxed));
-        let display = match engine {
-            Engine::WebKit => Some(VirtualDisplay::start(&marker).await?),
-            Engine::Chromium | Engine::Firefox => None,
+        let display = if engine.needs_display() {
+            Some(VirtualDisplay::start(&marker, engine.engine()).await?)
+        } else {
+            None
         };
         if let Some(display) = &display {
             command.env("DISPLAY", &display.name);
@@ -153,13 +153,14 @@ impl Drop for DriverProcess {
     }
 }
 
-/// A CA bundle that replaces the system's for one driver and the browser it starts.
+/// A CA bundle that replaces the system's for one driver and the browser it starts, for an
+/// engine that trusts the mock CA only through the system store
+/// ([`BrowserEngine::needs_system_trust`]: WebKitGTK, which checks its HTTPS proxy's
+/// certificate there, ignoring `acceptInsecureCerts`).
 ///
-/// WebKitGTK reaches `https://` origins only through an HTTPS proxy (the WebDriver `sslProxy`),
-/// and it checks that proxy's certificate against the system store, ignoring
-/// `acceptInsecureCerts`. Rather than touch the machine's store, the driver runs in a mount
-/// namespace of its own where the system bundle is bind-mounted over by a copy that also holds
-/// the mock server's throwaway CA. Nothing outside that process tree sees it.
+/// Rather than touch the machine's store, the driver runs in a mount namespace of its own where
+/// the system bundle is bind-mounted over by a copy that also holds the mock server's throwaway
+/// CA. Nothing outside that process tree sees it.
 #[derive(Debug)]
 pub(crate) struct TrustStore {
     bundle: PathBuf,
@@ -216,9 +217,10 @@ impl VirtualDisplay {
     /// How long Xvfb may take to report its display.
     const READY_TIMEOUT: Duration = Duration::from_secs(10);
 
-    async fn start(marker: &str) -> Result<Self, BrowserError> {
-        let xvfb = find_executable(&["Xvfb"])
-            .ok_or(BrowserError::NotInstalled { what: "Xvfb".to_owned(), engine: Engine::WebKit })?;
+    /// Starts an Xvfb for `engine`'s driver, every process of it marked with `marker`.
+    async fn start(marker: &str, engine: Engine) -> Result<Self, BrowserError> {
+        let xvfb = find_executable(&["Xvfb"], &[])
+            .ok_or(BrowserError::NotInstalled { what: "Xvfb".to_owned(), engine })?;
         let mut process = Command::new(&xvfb)
             .args(["-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "1280x800x24"])
             .env(OWNER_VARIABLE, marker)
@@ -264,6 +266,7 @@ impl VirtualDisplay {
 }
 
 /// A port nothing listens on right now (drivers cannot report the port they chose themselves).
-fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())
+pub(crate) fn free_port() -> Result<u16, BrowserError> {
+    let bound = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|listener| listener.local_addr());
+    bound.map(|addr| addr.port()).map_err(|e| BrowserError::Driver(format!("no free port: {e}")))
 }

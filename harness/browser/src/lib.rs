@@ -7,6 +7,8 @@
 //! origin serves, and [`Browser::drain_console`] reads the console, where the browser writes the
 //! reasons it hides from JavaScript (Chromium's through `se/log`, Firefox's through WebDriver
 //! BiDi's `log.entryAdded`; WebKitWebDriver offers neither, so WebKit's reasons stay unknown).
+//! Everything that differs between engines is in one module per engine (`engine/`); the engine
+//! itself is the oracle's [`Engine`].
 //!
 //! The crate knows nothing of scenario files or of the mock server: it takes URLs and
 //! [`PageRequest`]s and gives back what the page and the console saw. Every process it starts is
@@ -15,13 +17,15 @@
 mod bidi;
 mod console;
 mod driver;
+mod engine;
 mod locate;
 mod page;
 pub mod process_group;
 mod session;
 
 pub use console::ConsoleEntry;
+pub use corsproof_oracle::Engine;
 pub use driver::OWNER_VARIABLE;
-pub use locate::{Engine, FIREFOX_INSTALL_HINT, INSTALL_HINT, WEBKIT_INSTALL_HINT};
+pub use engine::{FIREFOX_INSTALL_HINT, INSTALL_HINT, WEBKIT_INSTALL_HINT, console_readable, install_hint};
 pub use page::{PageRequest, PageResult};
 pub use session::{Browser, BrowserConfig, BrowserError};

@@ -4,16 +4,17 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use fantoccini::wd::{Capabilities, TimeoutConfiguration};
+use corsproof_oracle::Engine;
+use fantoccini::wd::TimeoutConfiguration;
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::bidi::BidiConsole;
 use crate::console::{ConsoleEntry, ReadBrowserLog};
 use crate::driver::{DriverProcess, TrustStore};
-use crate::locate::{Engine, find_executable};
+use crate::engine::{ConsoleSource, browser_engine};
+use crate::locate::find_executable;
 use crate::page::{PageRequest, PageResult};
 
 /// How to get a browser.
@@ -58,7 +59,7 @@ impl Default for BrowserConfig {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BrowserError {
     /// The browser or its driver is not installed.
-    #[error("{what} was not found; {hint}", hint = .engine.install_hint())]
+    #[error("{what} was not found; {hint}", hint = crate::install_hint(*.engine))]
     NotInstalled {
         /// What is missing.
         what: String,
@@ -93,13 +94,22 @@ impl BrowserError {
     }
 }
 
+/// Where a session's console is read from, as its engine says ([`ConsoleSource`]).
+#[derive(Debug)]
+enum SessionConsole {
+    /// chromedriver's `se/log` command.
+    SeLog,
+    /// The session's WebDriver BiDi websocket.
+    Bidi(BidiConsole),
+    /// Nowhere.
+    Unavailable,
+}
+
 /// A running browser session (and, unless it was given a WebDriver URL, its driver).
 #[derive(Debug)]
 pub struct Browser {
     client: Client,
-    engine: Engine,
-    /// Firefox's console, read through WebDriver BiDi; `None` reads it through `se/log`.
-    console: Option<BidiConsole>,
+    console: SessionConsole,
     driver: Option<DriverProcess>,
     profile: Option<Profile>,
     version: String,
@@ -110,18 +120,20 @@ impl Browser {
     pub async fn launch(config: &BrowserConfig) -> Result<Self, BrowserError> {
         let profile =
             Profile::create().map_err(|e| BrowserError::Session(format!("no profile directory: {e}")))?;
+        let engine = browser_engine(config.engine);
         let (driver, url, binary) = match &config.webdriver {
             Some(url) => (None, url.clone(), None),
             None => {
-                let engine = config.engine;
-                let binary = find_executable(engine.browser_names()).ok_or_else(|| {
-                    BrowserError::NotInstalled { what: engine.browser_names()[0].to_owned(), engine }
-                })?;
-                let driver_path = find_executable(engine.driver_names()).ok_or_else(|| {
-                    BrowserError::NotInstalled { what: engine.driver_names()[0].to_owned(), engine }
-                })?;
-                let trust = match (&config.trust_ca_pem, engine) {
-                    (Some(pem), Engine::WebKit) => TrustStore::with_extra_ca(&profile.path, pem)
+                let find = |names: &'static [&'static str]| {
+                    find_executable(names, engine.install_dirs()).ok_or_else(|| BrowserError::NotInstalled {
+                        what: names[0].to_owned(),
+                        engine: config.engine,
+                    })
+                };
+                let binary = find(engine.browser_names())?;
+                let driver_path = find(engine.driver_names())?;
+                let trust = match &config.trust_ca_pem {
+                    Some(pem) if engine.needs_system_trust() => TrustStore::with_extra_ca(&profile.path, pem)
                         .map_err(|e| BrowserError::Driver(format!("cannot write the CA bundle: {e}")))?,
                     _ => None,
                 };
@@ -130,11 +142,7 @@ impl Browser {
                 (Some(driver), url, Some(binary))
             }
         };
-        let capabilities = match config.engine {
-            Engine::Chromium => chromium_capabilities(config, binary.as_ref(), &profile),
-            Engine::Firefox => firefox_capabilities(config, binary.as_ref(), &profile),
-            Engine::WebKit => webkit_capabilities(config, binary.as_ref()),
-        };
+        let capabilities = engine.capabilities(config, binary.as_deref(), &profile.path);
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&url)
@@ -149,31 +157,41 @@ impl Browser {
         let timeouts =
             TimeoutConfiguration::new(Some(config.batch_timeout), Some(Duration::from_secs(30)), None);
         let mut browser =
-            Self { client, engine: config.engine, console: None, driver, profile: Some(profile), version };
+            Self { client, console: SessionConsole::Unavailable, driver, profile: Some(profile), version };
         if let Err(error) = browser.client.update_timeouts(timeouts).await {
             browser.close().await;
             return Err(BrowserError::Session(error.to_string()));
         }
-        if config.engine == Engine::Firefox {
-            let websocket = browser
-                .client
-                .capabilities()
-                .and_then(|caps| caps.get("webSocketUrl"))
-                .and_then(|v| v.as_str())
-                .map(str::to_owned);
-            let console = match websocket {
-                Some(url) => BidiConsole::connect(&url).await,
-                None => Err("the driver gave no webSocketUrl: it does not speak WebDriver BiDi".to_owned()),
-            };
-            match console {
-                Ok(console) => browser.console = Some(console),
-                Err(error) => {
-                    browser.close().await;
-                    return Err(BrowserError::Session(error));
-                }
+        match browser.open_console(engine.console_source()).await {
+            Ok(console) => browser.console = console,
+            Err(error) => {
+                browser.close().await;
+                return Err(BrowserError::Session(error));
             }
         }
         Ok(browser)
+    }
+
+    /// Connects to where the session's console is read.
+    async fn open_console(&self, source: ConsoleSource) -> Result<SessionConsole, String> {
+        match source {
+            ConsoleSource::SeLog => Ok(SessionConsole::SeLog),
+            ConsoleSource::Unavailable => Ok(SessionConsole::Unavailable),
+            ConsoleSource::Bidi => {
+                let websocket = self
+                    .client
+                    .capabilities()
+                    .and_then(|caps| caps.get("webSocketUrl"))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned);
+                match websocket {
+                    Some(url) => BidiConsole::connect(&url).await.map(SessionConsole::Bidi),
+                    None => {
+                        Err("the driver gave no webSocketUrl: it does not speak WebDriver BiDi".to_owned())
+                    }
+                }
+            }
+        }
     }
 
     /// The browser's version, as the driver reports it.
@@ -224,17 +242,18 @@ impl Browser {
     }
 
     /// The console messages written since the last call; always none for an engine whose
-    /// console cannot be read ([`Engine::console_readable`]).
+    /// console cannot be read ([`console_readable`](crate::console_readable)).
     pub async fn drain_console(&mut self) -> Result<Vec<ConsoleEntry>, BrowserError> {
-        if let Some(console) = &self.console {
-            return console.drain().await.map_err(BrowserError::Lost);
+        match &self.console {
+            SessionConsole::Bidi(console) => console.drain().await.map_err(BrowserError::Lost),
+            SessionConsole::Unavailable => Ok(Vec::new()),
+            SessionConsole::SeLog => {
+                let outcome = self.client.issue_cmd(ReadBrowserLog).await;
+                let value = outcome.map_err(|e| self.classify(e))?;
+                serde_json::from_value(value)
+                    .map_err(|e| BrowserError::Page(format!("unexpected console log: {e}")))
+            }
         }
-        if !self.engine.console_readable() {
-            return Ok(Vec::new());
-        }
-        let outcome = self.client.issue_cmd(ReadBrowserLog).await;
-        let value = outcome.map_err(|e| self.classify(e))?;
-        serde_json::from_value(value).map_err(|e| BrowserError::Page(format!("unexpected console log: {e}")))
     }
 
     /// Ends the session, then stops the driver and the browser (in that order: killing
@@ -242,7 +261,7 @@ impl Browser {
     pub async fn close(mut self) {
         let client = self.client.clone();
         let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
-        drop(self.console.take());
+        self.console = SessionConsole::Unavailable;
         drop(self.driver.take());
         drop(self.profile.take());
     }
@@ -269,109 +288,6 @@ impl Browser {
             BrowserError::Page(text)
         }
     }
-}
-
-/// The capabilities that make Chromium work here (see shared/browsers.md): headless, no sandbox
-/// (root), no background networking (the network is closed), insecure certificates accepted
-/// (the mock origins' CA is throwaway), console messages kept, and third-party cookies allowed
-/// (`profile.cookie_controls_mode` 0, the default of a regular Chrome window; this headless
-/// Chromium blocks them otherwise, and no `SameSite=None` cookie would ever ride a cross-site
-/// request).
-fn chromium_capabilities(
-    config: &BrowserConfig,
-    binary: Option<&PathBuf>,
-    profile: &Profile,
-) -> Capabilities {
-    let mut args = vec![
-        "--headless=new".to_owned(),
-        "--no-sandbox".to_owned(),
-        "--disable-gpu".to_owned(),
-        "--disable-quic".to_owned(),
-        "--no-first-run".to_owned(),
-        "--disable-background-networking".to_owned(),
-        "--disable-component-update".to_owned(),
-        "--disable-sync".to_owned(),
-        "--disable-dev-shm-usage".to_owned(),
-        format!("--user-data-dir={}", profile.path.display()),
-    ];
-    if let Some(rules) = &config.host_resolver_rules {
-        args.push(format!("--host-resolver-rules={rules}"));
-    }
-    let mut options = json!({ "args": args, "prefs": { "profile.cookie_controls_mode": 0 } });
-    if let Some(binary) = binary {
-        options["binary"] = json!(binary);
-    }
-    let mut capabilities = Capabilities::new();
-    capabilities.insert("browserName".into(), json!("chrome"));
-    capabilities.insert("acceptInsecureCerts".into(), json!(true));
-    capabilities.insert("goog:chromeOptions".into(), options);
-    capabilities.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
-    capabilities
-}
-
-/// The capabilities that make Firefox ESR work here (see shared/browsers.md): headless, a
-/// fresh profile, the mock host names resolved to loopback (`network.dns.localDomains`), no
-/// HTTP/3 and no HTTPS-First upgrade (they would change which origin a page talks to), no DNS
-/// over HTTPS and no system proxy, insecure certificates accepted, third-party cookies
-/// accepted (`network.cookie.cookieBehavior` 0, as the Chromium profile allows them: a
-/// partitioned `SameSite=None` cookie would never ride a cross-site request), no background
-/// connections to Mozilla's services (the network is closed), and WebDriver BiDi on (the
-/// console's only way out).
-fn firefox_capabilities(config: &BrowserConfig, binary: Option<&PathBuf>, profile: &Profile) -> Capabilities {
-    let mut prefs = json!({
-        "network.http.http3.enable": false,
-        "dom.security.https_first": false,
-        "dom.security.https_first_pbm": false,
-        "network.trr.mode": 5,
-        "network.proxy.type": 0,
-        "network.cookie.cookieBehavior": 0,
-        "network.captive-portal-service.enabled": false,
-        "network.connectivity-service.enabled": false,
-        "browser.safebrowsing.malware.enabled": false,
-        "browser.safebrowsing.phishing.enabled": false,
-        "browser.safebrowsing.downloads.enabled": false,
-        "app.update.disabledForTesting": true,
-        "app.normandy.enabled": false,
-        "datareporting.policy.dataSubmissionEnabled": false,
-        "toolkit.telemetry.enabled": false,
-        "extensions.getAddons.cache.enabled": false,
-        "services.settings.server": "",
-        "devtools.console.stdout.content": false,
-    });
-    if !config.local_domains.is_empty() {
-        prefs["network.dns.localDomains"] = json!(config.local_domains.join(","));
-    }
-    let args = vec!["-headless".to_owned(), "-profile".to_owned(), profile.path.display().to_string()];
-    let mut options = json!({ "args": args, "prefs": prefs });
-    if let Some(binary) = binary {
-        options["binary"] = json!(binary);
-    }
-    let mut capabilities = Capabilities::new();
-    capabilities.insert("browserName".into(), json!("firefox"));
-    capabilities.insert("acceptInsecureCerts".into(), json!(true));
-    capabilities.insert("webSocketUrl".into(), json!(true));
-    capabilities.insert("moz:firefoxOptions".into(), options);
-    capabilities
-}
-
-/// The capabilities that make WebKitGTK's MiniBrowser work here (see shared/browsers.md): the
-/// automation mode, insecure certificates accepted, and the mock host names routed through
-/// `config.proxy` (WebKit has no resolver setting). MiniBrowser's automation sessions are
-/// ephemeral, so it needs no profile directory.
-fn webkit_capabilities(config: &BrowserConfig, binary: Option<&PathBuf>) -> Capabilities {
-    let mut options = json!({ "args": ["--automation"] });
-    if let Some(binary) = binary {
-        options["binary"] = json!(binary);
-    }
-    let mut capabilities = Capabilities::new();
-    capabilities.insert("browserName".into(), json!("MiniBrowser"));
-    capabilities.insert("acceptInsecureCerts".into(), json!(true));
-    capabilities.insert("webkitgtk:browserOptions".into(), options);
-    if let Some(proxy) = &config.proxy {
-        capabilities
-            .insert("proxy".into(), json!({ "proxyType": "manual", "httpProxy": proxy, "sslProxy": proxy }));
-    }
-    capabilities
 }
 
 /// A fresh browser profile directory, removed on drop.

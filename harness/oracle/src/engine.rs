@@ -6,8 +6,11 @@ use std::time::Duration;
 
 use crate::request::UnknownOption;
 
-/// A browser engine. Everything the standard leaves to the user agent, and every known
-/// deviation the oracle models, hangs off this type.
+/// A browser engine: the one identity type of the workspace (the browser crate re-exports it
+/// as `corsproof_browser::Engine`). Everything the standard leaves to the user agent, and every
+/// known deviation the oracle models, hangs off this type; so does its console
+/// ([`Engine::console`]). Every switch on it is a `match`, so that a new engine is pointed at
+/// by the compiler wherever it must be described.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
 pub enum Engine {
     /// Blink (Chrome, Edge, Chromium). The reference engine: its console wording is
@@ -59,25 +62,28 @@ impl Engine {
             return DEFAULT_MAX_AGE;
         }
         let all_digits = |digits: &[u8]| !digits.is_empty() && digits.iter().all(u8::is_ascii_digit);
-        if self == Engine::WebKit {
-            let (negative, digits) = match value[0] {
-                b'-' => (true, &value[1..]),
-                b'+' => (false, &value[1..]),
-                _ => (false, value),
-            };
-            let parsed =
-                all_digits(digits).then(|| std::str::from_utf8(digits).ok()?.parse::<i64>().ok()).flatten();
-            return match parsed {
-                None => DEFAULT_MAX_AGE,
-                Some(_) if negative => Duration::ZERO,
-                Some(seconds) => Duration::from_secs(seconds.unsigned_abs()).min(cap),
-            };
-        }
-        if self == Engine::Chromium && value[0] == b'-' && all_digits(&value[1..]) {
-            return Duration::ZERO;
-        }
+        let not_digits = match self {
+            Engine::WebKit => {
+                let (negative, digits) = match value[0] {
+                    b'-' => (true, &value[1..]),
+                    b'+' => (false, &value[1..]),
+                    _ => (false, value),
+                };
+                let parsed = all_digits(digits)
+                    .then(|| std::str::from_utf8(digits).ok()?.parse::<i64>().ok())
+                    .flatten();
+                return match parsed {
+                    None => DEFAULT_MAX_AGE,
+                    Some(_) if negative => Duration::ZERO,
+                    Some(seconds) => Duration::from_secs(seconds.unsigned_abs()).min(cap),
+                };
+            }
+            Engine::Chromium if value[0] == b'-' && all_digits(&value[1..]) => return Duration::ZERO,
+            Engine::Chromium => DEFAULT_MAX_AGE,
+            Engine::Firefox => Duration::ZERO,
+        };
         if !value.iter().all(u8::is_ascii_digit) {
-            return if self == Engine::Firefox { Duration::ZERO } else { DEFAULT_MAX_AGE };
+            return not_digits;
         }
         // Saturate instead of overflowing: anything this long is capped anyway.
         let seconds = value
@@ -91,7 +97,10 @@ impl Engine {
     /// Chromium and WebKit keep one result per (origin, URL) and overwrite it, so methods a
     /// previous preflight allowed are forgotten.
     pub fn preflight_result_replaces_entry(self) -> bool {
-        matches!(self, Engine::Chromium | Engine::WebKit)
+        match self {
+            Engine::Chromium | Engine::WebKit => true,
+            Engine::Firefox => false,
+        }
     }
 
     /// Whether `Access-Control-Allow-Headers: *` covers `Authorization`. The standard says
@@ -117,7 +126,10 @@ impl Engine {
     /// (`CrossOriginPreflightResultCacheItem::allowsRequest`), so the cached `*` covers it and
     /// the request goes out without a preflight.
     pub fn preflight_cache_wildcard_covers_authorization(self) -> bool {
-        self == Engine::WebKit
+        match self {
+            Engine::WebKit => true,
+            Engine::Chromium | Engine::Firefox => false,
+        }
     }
 
     /// Whether a preflight result cached for a credentialed request serves only credentialed
@@ -125,7 +137,10 @@ impl Engine {
     /// the credentials flag (`nsPreflightCache::GetEntry(..., aWithCredentials, ...)`), so an
     /// uncredentialed request to the same URL preflights again.
     pub fn preflight_cache_keyed_by_credentials(self) -> bool {
-        self == Engine::Firefox
+        match self {
+            Engine::Firefox => true,
+            Engine::Chromium | Engine::WebKit => false,
+        }
     }
 
     /// Whether a cached `*` (from `Access-Control-Allow-Methods: *` or `-Headers: *`) serves
@@ -133,7 +148,10 @@ impl Engine {
     /// `CORSCacheEntry::CheckRequest` compares the cached tokens literally, so `*` serves
     /// nothing and the request preflights again (where `*` then allows it).
     pub fn preflight_cache_matches_wildcards(self) -> bool {
-        self != Engine::Firefox
+        match self {
+            Engine::Firefox => false,
+            Engine::Chromium | Engine::WebKit => true,
+        }
     }
 
     /// Whether the HTTP cache keeps credentialed and uncredentialed requests apart, so that a
@@ -141,7 +159,10 @@ impl Engine {
     /// anonymous-load flag (`LOAD_ANONYMOUS`, set for credentials mode `omit`); Chromium serves
     /// one stored response to both.
     pub fn http_cache_keyed_by_credentials(self) -> bool {
-        self == Engine::Firefox
+        match self {
+            Engine::Firefox => true,
+            Engine::Chromium | Engine::WebKit => false,
+        }
     }
 
     /// Whether a preflighted fetch that fails (the actual response refused by the CORS check,
@@ -152,7 +173,10 @@ impl Engine {
     /// `canSkipPreflight`, when a request finds it does not cover it
     /// ([`Engine::preflight_cache_miss_evicts_entry`]).
     pub fn clears_preflight_cache_on_failure(self) -> bool {
-        self == Engine::Firefox
+        match self {
+            Engine::Firefox => true,
+            Engine::Chromium | Engine::WebKit => false,
+        }
     }
 
     /// Whether a request that needs a preflight and is not covered by the cached result for
@@ -162,7 +186,10 @@ impl Engine {
     /// (Source/WebCore/loader/CrossOriginPreflightResultCache.cpp) removes the (origin, URL)
     /// entry when `allowsRequest` says no, whatever the preflight that follows says.
     pub fn preflight_cache_miss_evicts_entry(self) -> bool {
-        self == Engine::WebKit
+        match self {
+            Engine::WebKit => true,
+            Engine::Chromium | Engine::Firefox => false,
+        }
     }
 
     /// Whether an https page may fetch `http://localhost`, `http://*.localhost` and loopback
@@ -173,7 +200,10 @@ impl Engine {
     /// trustworthy only with a secure scheme (webkit.org/b/171934), so the fetch is blocked
     /// before anything is sent.
     pub fn mixed_content_exempts_loopback(self) -> bool {
-        self != Engine::WebKit
+        match self {
+            Engine::WebKit => false,
+            Engine::Chromium | Engine::Firefox => true,
+        }
     }
 
     /// Whether the `Range` safelist takes the `bytes` unit in any case (`Bytes=0-99`). The
@@ -182,7 +212,10 @@ impl Engine {
     /// (Source/WebCore/platform/network/HTTPParsers.cpp, called by
     /// `isCrossOriginSafeRequestHeader`) matches it with `startsWithLettersIgnoringASCIICase`.
     pub fn range_unit_case_insensitive(self) -> bool {
-        self == Engine::WebKit
+        match self {
+            Engine::WebKit => true,
+            Engine::Chromium | Engine::Firefox => false,
+        }
     }
 
     /// Headers the engine's network layer adds to every response it received over HTTP/2,
@@ -205,10 +238,14 @@ impl Engine {
     /// ever found again (found by `tests/browser_properties.rs`, `CORSPROOF_SEED=7`; the
     /// corpus scenario `preflight-cache/opaque-origin` keeps it).
     pub fn caches_preflights_for_opaque_origins(self) -> bool {
-        self != Engine::Chromium
+        match self {
+            Engine::Chromium => false,
+            Engine::Firefox | Engine::WebKit => true,
+        }
     }
 
-    /// The engine's name as users know it.
+    /// The engine's name as users know it, and as snapshot folders (`tests/snapshots/<name>/`),
+    /// deviation files and reports spell it.
     pub fn name(self) -> &'static str {
         match self {
             Engine::Chromium => "chromium",
@@ -294,5 +331,12 @@ mod tests {
         assert_eq!("Chrome".parse::<Engine>().unwrap(), Engine::Chromium);
         assert_eq!("safari".parse::<Engine>().unwrap(), Engine::WebKit);
         assert!("ie".parse::<Engine>().is_err());
+    }
+
+    #[test]
+    fn every_engine_parses_from_its_own_name() {
+        for engine in Engine::ALL {
+            assert_eq!(engine.name().parse::<Engine>().unwrap(), engine);
+        }
     }
 }

@@ -51,6 +51,7 @@
 //! ```
 
 mod cache;
+mod console;
 mod cors_check;
 mod engine;
 mod exchange;
@@ -68,6 +69,7 @@ mod safelist;
 mod url;
 
 pub use cache::{CacheEntry, CacheKey, PreflightCache};
+pub use console::{ConsoleTable, Reading, ReasonClass, Sentence};
 pub use engine::{DEFAULT_MAX_AGE, Engine};
 pub use exchange::{Exchange, Response};
 pub use expose::{is_cors_safelisted_response_header, is_forbidden_response_header};

@@ -93,148 +93,10 @@ impl Reason {
     }
 
     /// The engine's sentence for this reason, without the "Access to fetch at ..." preamble
-    /// (see [`Block::console_message`] for the whole line).
-    ///
-    /// Chromium's wording is reproduced from its `cors_error_string.cc`; Firefox's follows its
-    /// `(Reason: ...)` strings; WebKit's is its access-control message.
+    /// (see [`Block::console_message`] for the whole line), from the engine's console table
+    /// ([`Engine::console`]).
     pub fn explain(&self, engine: Engine, initiator: Initiator) -> String {
-        match engine {
-            Engine::Chromium => self.chromium(initiator),
-            Engine::Firefox => self.firefox(),
-            Engine::WebKit => self.webkit(),
-        }
-    }
-
-    fn chromium(&self, initiator: Initiator) -> String {
-        const XHR_CREDENTIALS: &str = " The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute.";
-        const NO_CORS_HINT: &str = " Have the server send the header with a valid value, or, if an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled.";
-        let fetch_hint = |hint: &'static str| if initiator == Initiator::Fetch { hint } else { "" };
-        let xhr_hint = if initiator == Initiator::Xhr { XHR_CREDENTIALS } else { "" };
-        match self {
-            Reason::DisallowedByMode => "Cross origin requests are not allowed by request mode.".into(),
-            Reason::MissingAllowOrigin => format!(
-                "No 'Access-Control-Allow-Origin' header is present on the requested resource.{}",
-                fetch_hint(" If an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled.")
-            ),
-            Reason::WildcardOriginWithCredentials => format!(
-                "The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'.{xhr_hint}"
-            ),
-            Reason::MultipleAllowOriginValues { value } => format!(
-                "The 'Access-Control-Allow-Origin' header contains multiple values '{value}', but only one is allowed.{}",
-                fetch_hint(NO_CORS_HINT)
-            ),
-            Reason::InvalidAllowOriginValue { value } => format!(
-                "The 'Access-Control-Allow-Origin' header contains the invalid value '{value}'.{}",
-                fetch_hint(NO_CORS_HINT)
-            ),
-            Reason::AllowOriginMismatch { value } => format!(
-                "The 'Access-Control-Allow-Origin' header has a value '{value}' that is not equal to the supplied origin.{}",
-                fetch_hint(NO_CORS_HINT)
-            ),
-            Reason::AllowCredentialsNotTrue { value } => format!(
-                "The value of the 'Access-Control-Allow-Credentials' header in the response is '{}' which must be 'true' when the request's credentials mode is 'include'.{xhr_hint}",
-                value.as_deref().unwrap_or("")
-            ),
-            Reason::PreflightStatusNotOk { .. } => "It does not have HTTP ok status.".into(),
-            Reason::PreflightRedirect { .. } => "Redirect is not allowed for a preflight request.".into(),
-            Reason::InvalidAllowMethods { .. } => {
-                "Cannot parse Access-Control-Allow-Methods response header field in preflight response.".into()
-            }
-            Reason::InvalidAllowHeaders { .. } => {
-                "Cannot parse Access-Control-Allow-Headers response header field in preflight response.".into()
-            }
-            Reason::MethodNotAllowed { method } => format!(
-                "Method {method} is not allowed by Access-Control-Allow-Methods in preflight response."
-            ),
-            Reason::HeaderNotAllowed { header } => format!(
-                "Request header field {header} is not allowed by Access-Control-Allow-Headers in preflight response."
-            ),
-            Reason::AuthorizationNotCoveredByWildcard => {
-                "Request header field authorization is not allowed by Access-Control-Allow-Headers in preflight response.".into()
-            }
-            Reason::RedirectContainsCredentials { location } => format!(
-                "Redirect location '{location}' contains a username and password, which is disallowed for cross-origin requests."
-            ),
-        }
-    }
-
-    /// Firefox's `(Reason: ...)` strings from Gecko's `security.properties`, with its
-    /// typographic quotes. Firefox words several values in ACAO ("a, b", or the header twice)
-    /// and a value that is no origin as a mismatch.
-    fn firefox(&self) -> String {
-        match self {
-            Reason::DisallowedByMode => "CORS request not allowed by request mode".into(),
-            Reason::MissingAllowOrigin => "CORS header ‘Access-Control-Allow-Origin’ missing".into(),
-            Reason::WildcardOriginWithCredentials => {
-                "Credential is not supported if the CORS header ‘Access-Control-Allow-Origin’ is ‘*’".into()
-            }
-            Reason::MultipleAllowOriginValues { value }
-            | Reason::InvalidAllowOriginValue { value }
-            | Reason::AllowOriginMismatch { value } => {
-                format!("CORS header ‘Access-Control-Allow-Origin’ does not match ‘{value}’")
-            }
-            Reason::AllowCredentialsNotTrue { .. } => {
-                "expected ‘true’ in CORS header ‘Access-Control-Allow-Credentials’".into()
-            }
-            Reason::PreflightStatusNotOk { .. } => "CORS preflight response did not succeed".into(),
-            Reason::PreflightRedirect { .. } => "CORS request external redirect not allowed".into(),
-            Reason::InvalidAllowMethods { value } => {
-                format!("invalid token ‘{value}’ in CORS header ‘Access-Control-Allow-Methods’")
-            }
-            Reason::InvalidAllowHeaders { value } => {
-                format!("invalid token ‘{value}’ in CORS header ‘Access-Control-Allow-Headers’")
-            }
-            Reason::MethodNotAllowed { .. } => {
-                "Did not find method in CORS header ‘Access-Control-Allow-Methods’".into()
-            }
-            Reason::HeaderNotAllowed { header } => format!(
-                "header ‘{header}’ is not allowed according to header ‘Access-Control-Allow-Headers’ from CORS preflight response"
-            ),
-            Reason::AuthorizationNotCoveredByWildcard => {
-                "header ‘authorization’ is not allowed according to header ‘Access-Control-Allow-Headers’ from CORS preflight response".into()
-            }
-            Reason::RedirectContainsCredentials { .. } => {
-                "CORS request external redirect not allowed".into()
-            }
-        }
-    }
-
-    fn webkit(&self) -> String {
-        match self {
-            Reason::DisallowedByMode => "Cross origin requests are not allowed by request mode.".into(),
-            Reason::MissingAllowOrigin
-            | Reason::MultipleAllowOriginValues { .. }
-            | Reason::InvalidAllowOriginValue { .. }
-            | Reason::AllowOriginMismatch { .. } => {
-                "Origin is not allowed by Access-Control-Allow-Origin.".into()
-            }
-            Reason::WildcardOriginWithCredentials => {
-                "Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true.".into()
-            }
-            Reason::AllowCredentialsNotTrue { .. } => {
-                "Credentials flag is true, but Access-Control-Allow-Credentials is not \"true\".".into()
-            }
-            Reason::PreflightStatusNotOk { .. } => "Preflight response is not successful.".into(),
-            Reason::PreflightRedirect { .. } => "Preflight response is not successful.".into(),
-            Reason::InvalidAllowMethods { value } => {
-                format!("Header Access-Control-Allow-Methods has an invalid value: {value}")
-            }
-            Reason::InvalidAllowHeaders { value } => {
-                format!("Header Access-Control-Allow-Headers has an invalid value: {value}")
-            }
-            Reason::MethodNotAllowed { method } => {
-                format!("Method {method} is not allowed by Access-Control-Allow-Methods.")
-            }
-            Reason::HeaderNotAllowed { header } => {
-                format!("Request header field {header} is not allowed by Access-Control-Allow-Headers.")
-            }
-            Reason::AuthorizationNotCoveredByWildcard => {
-                "Request header field authorization is not allowed by Access-Control-Allow-Headers.".into()
-            }
-            Reason::RedirectContainsCredentials { .. } => {
-                "Cross-origin redirection denied by Cross-Origin Resource Sharing policy.".into()
-            }
-        }
+        engine.console().explain(self, initiator)
     }
 
     /// What the server must change, as headers and as configuration snippets, for a request
@@ -246,7 +108,7 @@ impl Reason {
 
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.chromium(Initiator::Fetch))
+        f.write_str(&self.explain(Engine::Chromium, Initiator::Fetch))
     }
 }
 
@@ -302,57 +164,7 @@ impl Block {
     /// );
     /// ```
     pub fn console_message(&self, engine: Engine) -> String {
-        let reason = self.reason.explain(engine, self.initiator);
-        match engine {
-            Engine::Chromium => {
-                let kind = match self.initiator {
-                    Initiator::Fetch => "fetch",
-                    Initiator::Xhr => "XMLHttpRequest",
-                };
-                let redirected = if self.initial_url == self.url {
-                    String::new()
-                } else {
-                    format!("(redirected from '{}') ", self.initial_url)
-                };
-                let preflight = if self.stage == Stage::Preflight {
-                    "Response to preflight request doesn't pass access control check: "
-                } else {
-                    ""
-                };
-                format!(
-                    "Access to {kind} at '{}' {redirected}from origin '{}' has been blocked by CORS policy: {preflight}{reason}",
-                    self.url, self.page_origin
-                )
-            }
-            Engine::Firefox => {
-                // Only these two strings carry the status (`CORSMissingAllowOrigin2`,
-                // `CORSPreflightDidNotSucceed3`).
-                let with_status =
-                    matches!(self.reason, Reason::MissingAllowOrigin | Reason::PreflightStatusNotOk { .. });
-                let status = self
-                    .status
-                    .filter(|_| with_status)
-                    .map(|s| format!(" Status code: {s}."))
-                    .unwrap_or_default();
-                // `CORSNotSupportingCredentials` quotes the URL; the other strings do not.
-                let url = if matches!(self.reason, Reason::WildcardOriginWithCredentials) {
-                    format!("‘{}’", self.url)
-                } else {
-                    self.url.to_string()
-                };
-                format!(
-                    "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: {reason}).{status}"
-                )
-            }
-            Engine::WebKit => {
-                let api = match self.initiator {
-                    Initiator::Fetch => "Fetch API",
-                    Initiator::Xhr => "XMLHttpRequest",
-                };
-                let status = self.status.map(|s| format!(" Status code: {s}")).unwrap_or_default();
-                format!("{reason}{status}\n{api} cannot load {} due to access control checks.", self.url)
-            }
-        }
+        engine.console().console_line(self)
     }
 
     /// The fix for this block.
@@ -431,11 +243,7 @@ pub enum NetworkError {
 impl NetworkError {
     /// What the engine tells the developer, in its words where it has a specific message.
     pub fn explain(&self, engine: Engine) -> String {
-        let type_error = match engine {
-            Engine::Chromium => "TypeError: Failed to fetch",
-            Engine::Firefox => "TypeError: NetworkError when attempting to fetch resource.",
-            Engine::WebKit => "TypeError: Load failed",
-        };
+        let type_error = engine.console().type_error;
         match self {
             NetworkError::InvalidUrl { url } => format!("TypeError: Failed to parse URL from {url}"),
             NetworkError::CredentialsInUrl => {
@@ -492,8 +300,30 @@ impl fmt::Display for NetworkError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// One of each reason, with values that quote none of the words a console reader looks for.
+    pub(crate) fn every_reason() -> Vec<Reason> {
+        vec![
+            Reason::DisallowedByMode,
+            Reason::MissingAllowOrigin,
+            Reason::WildcardOriginWithCredentials,
+            Reason::MultipleAllowOriginValues { value: "a, b".into() },
+            Reason::InvalidAllowOriginValue { value: "x".into() },
+            Reason::AllowOriginMismatch { value: "https://x".into() },
+            Reason::AllowCredentialsNotTrue { value: None },
+            Reason::AllowCredentialsNotTrue { value: Some("TRUE".into()) },
+            Reason::PreflightStatusNotOk { status: 404 },
+            Reason::PreflightRedirect { status: 301 },
+            Reason::InvalidAllowMethods { value: "a b".into() },
+            Reason::InvalidAllowHeaders { value: "a b".into() },
+            Reason::MethodNotAllowed { method: "PUT".into() },
+            Reason::HeaderNotAllowed { header: "x-custom".into() },
+            Reason::AuthorizationNotCoveredByWildcard,
+            Reason::RedirectContainsCredentials { location: "https://u:p@x/".into() },
+        ]
+    }
 
     #[test]
     fn chromium_mentions_no_cors_only_for_fetch() {
@@ -513,24 +343,7 @@ mod tests {
 
     #[test]
     fn every_reason_has_words_in_every_engine() {
-        let reasons = [
-            Reason::DisallowedByMode,
-            Reason::MissingAllowOrigin,
-            Reason::WildcardOriginWithCredentials,
-            Reason::MultipleAllowOriginValues { value: "a, b".into() },
-            Reason::InvalidAllowOriginValue { value: "x".into() },
-            Reason::AllowOriginMismatch { value: "https://x".into() },
-            Reason::AllowCredentialsNotTrue { value: None },
-            Reason::PreflightStatusNotOk { status: 404 },
-            Reason::PreflightRedirect { status: 301 },
-            Reason::InvalidAllowMethods { value: "a b".into() },
-            Reason::InvalidAllowHeaders { value: "a b".into() },
-            Reason::MethodNotAllowed { method: "PUT".into() },
-            Reason::HeaderNotAllowed { header: "x-custom".into() },
-            Reason::AuthorizationNotCoveredByWildcard,
-            Reason::RedirectContainsCredentials { location: "https://u:p@x/".into() },
-        ];
-        for reason in reasons {
+        for reason in every_reason() {
             for engine in Engine::ALL {
                 for initiator in [Initiator::Fetch, Initiator::Xhr] {
                     assert!(!reason.explain(engine, initiator).is_empty());

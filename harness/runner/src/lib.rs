@@ -18,7 +18,6 @@ pub mod observe;
 pub mod pipeline;
 pub mod plan;
 pub mod predict;
-pub mod reason;
 pub mod report;
 mod run;
 pub mod snapshot;

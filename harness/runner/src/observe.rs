@@ -3,15 +3,12 @@
 
 use corsproof_behaviour::Origin;
 use corsproof_browser::{ConsoleEntry, PageResult};
+use corsproof_oracle::{ConsoleTable, Engine};
 use corsproof_scenario::{Outcome, ReasonClass, Scenario};
 use corsproof_server::{Entry, Journal};
 use serde::Serialize;
 
 use crate::plan::PlannedScenario;
-use crate::reason::{
-    CHROMIUM_CORS_MARK, FIREFOX_NETWORK_FAILURE, chromium_blames_preflight, classify_chromium,
-    classify_firefox, firefox_blames_preflight, firefox_is_block,
-};
 
 /// A scenario as the browser and the server lived it, with ports and tokens redacted so that
 /// it reads the same on every run.
@@ -198,14 +195,27 @@ fn drop_token_queries(text: &str) -> String {
 }
 
 /// Whether the engine lets the runner read its console, where the reasons for blocks are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum Console {
-    /// Chromium (`se/log`) and Firefox (WebDriver BiDi): a block is known by its message.
-    Readable,
+    /// Chromium (`se/log`) and Firefox (WebDriver BiDi): a block is known by its message, read
+    /// with the engine's console table.
+    Readable(&'static ConsoleTable),
     /// WebKit: WebKitWebDriver offers no console. A failed request the server answered is read
     /// as a block (the network delivered a response and the browser withheld it), one that never
     /// reached the server as a network error; the reason stays unknown.
     Unavailable,
+}
+
+impl Console {
+    /// How `engine`'s console is read: whether it can be is the browser crate's to say, the
+    /// sentences to read it with are the oracle's.
+    pub fn of(engine: Engine) -> Self {
+        if corsproof_browser::console_readable(engine) {
+            Console::Readable(engine.console())
+        } else {
+            Console::Unavailable
+        }
+    }
 }
 
 /// Builds the observation of one scenario from its planned requests and the three witnesses.
@@ -239,11 +249,15 @@ pub fn observe(
             });
             let mut observation = from_page(&step.request.method, &step.request.url, result, redactor);
             let mut blame_unknown = false;
-            if observation.outcome != Outcome::Allowed && observation.outcome != Outcome::Timeout {
+            if observation.outcome != Outcome::Allowed
+                && observation.outcome != Outcome::Timeout
+                && let Console::Readable(table) = console_access
+            {
                 blame_unknown = explain(
                     &mut observation,
                     &step.token,
                     &step.request.url,
+                    table,
                     console,
                     &mut consumed,
                     redactor,
@@ -252,7 +266,7 @@ pub fn observe(
             if let Some(seen) = seen {
                 observation.preflight = Some(seen.iter().any(|entry| entry.preflight));
                 observation.reached_server = Some(seen.iter().any(|entry| !entry.preflight));
-                if console_access == Console::Unavailable
+                if matches!(console_access, Console::Unavailable)
                     && observation.outcome == Outcome::NetworkError
                     && !seen.is_empty()
                 {
@@ -308,27 +322,15 @@ fn from_page(method: &str, url: &str, result: &PageResult, redactor: &Redactor) 
     }
 }
 
-/// A console message read as a CORS block: its class, and whether it blames the preflight
-/// (`None` when the message does not say). Chromium's and Firefox's wordings are told apart by
-/// their preambles.
-fn read_block(message: &str) -> Option<(ReasonClass, Option<bool>)> {
-    if message.contains(CHROMIUM_CORS_MARK) {
-        Some((classify_chromium(message), Some(chromium_blames_preflight(message))))
-    } else if firefox_is_block(message) {
-        Some((classify_firefox(message), firefox_blames_preflight(message)))
-    } else {
-        None
-    }
-}
-
-/// Finds the console's reason for a failed request: a CORS block, else a network error. A
-/// message belongs to the request when it names the request's token (mock origins) or, for a
-/// URL without one (`--target`), the request's exact URL. Returns whether the block's message
-/// left open which response failed (for the journal to tell).
+/// Finds the console's reason for a failed request: a CORS block (read with the engine's
+/// `table`), else a network error. A message belongs to the request when it names the request's
+/// token (mock origins) or, for a URL without one (`--target`), the request's exact URL. Returns
+/// whether the block's message left open which response failed (for the journal to tell).
 fn explain(
     observation: &mut RequestObservation,
     token: &str,
     url: &str,
+    table: &ConsoleTable,
     console: &[ConsoleEntry],
     consumed: &mut [bool],
     redactor: &Redactor,
@@ -352,16 +354,17 @@ fn explain(
         consumed[index] = true;
         Some(message_text(&console[index].message))
     };
-    if let Some(message) = pick(&|text| read_block(text).is_some(), consumed) {
-        let Some((class, in_preflight)) = read_block(&message) else { unreachable!("picked as a block") };
+    if let Some(message) = pick(&|text| table.is_block(text), consumed) {
+        let Some(reading) = table.read(&message) else { unreachable!("picked as a block") };
         observation.outcome = Outcome::Blocked;
-        observation.reason_class = Some(class);
-        observation.reason_in_preflight = in_preflight.unwrap_or(false);
+        observation.reason_class = Some(reading.class);
+        observation.reason_in_preflight = reading.in_preflight.unwrap_or(false);
         observation.reason = Some(redactor.redact(&message));
-        // Chromium follows each block with "Failed to load resource: net::ERR_FAILED"; Firefox
-        // may follow one with its network-failure line for the same URL.
-        pick(&|text| text.contains("net::ERR_FAILED") || text.contains(FIREFOX_NETWORK_FAILURE), consumed);
-        in_preflight.is_none()
+        // The line the engine may print after a block for the same URL belongs to the block.
+        if let Some(echo) = table.block_echo {
+            pick(&|text| text.contains(echo), consumed);
+        }
+        reading.in_preflight.is_none()
     } else {
         if let Some(message) = pick(&|_| true, consumed) {
             observation.reason = Some(redactor.redact(&message));

@@ -13,6 +13,7 @@ use corsproof_oracle::{
 use corsproof_scenario::{Api, Credentials, Mode, Outcome, ReasonClass, RedirectMode, Scenario};
 use corsproof_server::Answer;
 
+use crate::observe::Console;
 use crate::plan::{PlanError, PlannedStep, Planner, origin_url};
 
 /// The oracle's account of one request, in the terms of an observation.
@@ -242,39 +243,15 @@ fn reply_at(planned: &PlannedStep, url: &str, preflight: bool) -> Option<Reply> 
     })
 }
 
-/// The class a run would read from the engine's console for this block: Chromium's reasons map
-/// one to one; Firefox's are read from the oracle's Firefox wording the way the runner reads
-/// the browser's, since Firefox words several reasons alike (a list in ACAO and a non-origin
-/// as a mismatch, a redirected preflight as a redirect). WebKitWebDriver lets no one read
-/// WebKit's console, so a run never has a WebKit reason: `None`.
+/// The class a run would read from the engine's console for this block: the class of the
+/// sentence the engine prints for its reason, from the engine's console table (Firefox words
+/// several reasons alike: a list in ACAO and a non-origin as a mismatch, a redirected preflight
+/// as a redirect). WebKitWebDriver lets no one read WebKit's console, so a run never has a
+/// WebKit reason: `None`.
 pub fn engine_reason_class(block: &corsproof_oracle::Block, engine: Engine) -> Option<ReasonClass> {
-    match engine {
-        Engine::Chromium => Some(reason_class(&block.reason)),
-        Engine::Firefox => {
-            Some(crate::reason::classify_firefox(&block.reason.explain(engine, block.initiator)))
-        }
-        Engine::WebKit => None,
-    }
-}
-
-/// The scenario-file class of an oracle reason.
-pub fn reason_class(reason: &corsproof_oracle::Reason) -> ReasonClass {
-    use corsproof_oracle::Reason;
-    match reason {
-        Reason::MissingAllowOrigin => ReasonClass::MissingAllowOrigin,
-        Reason::WildcardOriginWithCredentials => ReasonClass::WildcardWithCredentials,
-        Reason::MultipleAllowOriginValues { .. } => ReasonClass::MultipleAllowOrigin,
-        Reason::InvalidAllowOriginValue { .. } => ReasonClass::InvalidAllowOrigin,
-        Reason::AllowOriginMismatch { .. } => ReasonClass::AllowOriginMismatch,
-        Reason::AllowCredentialsNotTrue { .. } => ReasonClass::CredentialsNotTrue,
-        Reason::PreflightStatusNotOk { .. } => ReasonClass::PreflightStatus,
-        Reason::PreflightRedirect { .. } => ReasonClass::PreflightRedirect,
-        Reason::InvalidAllowMethods { .. } | Reason::MethodNotAllowed { .. } => ReasonClass::MethodNotAllowed,
-        Reason::InvalidAllowHeaders { .. }
-        | Reason::HeaderNotAllowed { .. }
-        | Reason::AuthorizationNotCoveredByWildcard => ReasonClass::HeaderNotAllowed,
-        Reason::RedirectContainsCredentials { .. } => ReasonClass::RedirectNotAllowed,
-        _ => ReasonClass::Other,
+    match Console::of(engine) {
+        Console::Readable(table) => Some(table.class_of(&block.reason)),
+        Console::Unavailable => None,
     }
 }
 

@@ -216,8 +216,7 @@ impl Runner {
             }
         }
 
-        let console_access =
-            if self.engine().console_readable() { Console::Readable } else { Console::Unavailable };
+        let console_access = Console::of(self.engine());
         for (page_url, planned) in groups {
             for chunk in planned.chunks(self.config.chunk_size.max(1)) {
                 let outcome = self.run_chunk(&page_url, chunk, events).await;

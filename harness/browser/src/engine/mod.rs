@@ -1,0 +1,97 @@
+//! What the browser crate knows of each engine, one module per engine behind [`BrowserEngine`]:
+//! the executables to look for and how to install them, the driver's arguments, whether the
+//! driver needs a display or a CA store of its own, the session's capabilities (the host mapping
+//! among them) and where the console is read. The session and the driver ask the trait; this
+//! module's [`browser_engine`] is the one place that matches on [`Engine`].
+
+mod chromium;
+mod firefox;
+mod webkit;
+
+use std::fmt;
+use std::path::Path;
+
+use corsproof_oracle::Engine;
+use fantoccini::wd::Capabilities;
+
+pub use chromium::INSTALL_HINT;
+pub use firefox::FIREFOX_INSTALL_HINT;
+pub use webkit::WEBKIT_INSTALL_HINT;
+
+use crate::session::{BrowserConfig, BrowserError};
+
+/// Where an engine's console, which holds the reasons for blocks, is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConsoleSource {
+    /// The legacy `POST /session/{id}/se/log` command (see `console.rs`).
+    SeLog,
+    /// WebDriver BiDi's `log.entryAdded` events on the session's websocket (see `bidi.rs`).
+    Bidi,
+    /// Nowhere: the driver offers no way to read it.
+    Unavailable,
+}
+
+/// One engine as the browser crate drives it.
+pub(crate) trait BrowserEngine: fmt::Debug + Sync {
+    /// Which engine this is.
+    fn engine(&self) -> Engine;
+
+    /// The browser executables to look for, in order.
+    fn browser_names(&self) -> &'static [&'static str];
+
+    /// The driver executables to look for, in order.
+    fn driver_names(&self) -> &'static [&'static str];
+
+    /// Folders off `PATH` where the engine's executables may be installed.
+    fn install_dirs(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// What to do when the engine's browser or driver is missing.
+    fn install_hint(&self) -> &'static str;
+
+    /// Arguments the driver needs besides `--port`.
+    fn driver_args(&self) -> Result<Vec<String>, BrowserError> {
+        Ok(Vec::new())
+    }
+
+    /// Whether the driver and its browser need an X display of their own (an Xvfb).
+    fn needs_display(&self) -> bool {
+        false
+    }
+
+    /// Whether the browser trusts the mock server's CA only through the system store, so that
+    /// the driver must run where a bundle with that CA stands in for it (see `TrustStore`).
+    fn needs_system_trust(&self) -> bool {
+        false
+    }
+
+    /// The capabilities of a new session: headless, the browser `binary` when one was found, a
+    /// fresh `profile` folder, insecure certificates accepted, the mock host names mapped as
+    /// `config` says, and the console kept where [`BrowserEngine::console_source`] reads it.
+    fn capabilities(&self, config: &BrowserConfig, binary: Option<&Path>, profile: &Path) -> Capabilities;
+
+    /// Where the console is read.
+    fn console_source(&self) -> ConsoleSource;
+}
+
+/// The browser crate's module for `engine`.
+pub(crate) fn browser_engine(engine: Engine) -> &'static dyn BrowserEngine {
+    match engine {
+        Engine::Chromium => &chromium::Chromium,
+        Engine::Firefox => &firefox::Firefox,
+        Engine::WebKit => &webkit::WebKit,
+    }
+}
+
+/// Whether the runner can read `engine`'s console, where it writes why it blocked a request:
+/// Chromium's through `se/log`, Firefox's through WebDriver BiDi. WebKitWebDriver offers
+/// neither (and no other way), so WebKit's reasons stay unknown.
+pub fn console_readable(engine: Engine) -> bool {
+    browser_engine(engine).console_source() != ConsoleSource::Unavailable
+}
+
+/// What to do when `engine`'s browser or driver is missing.
+pub fn install_hint(engine: Engine) -> &'static str {
+    browser_engine(engine).install_hint()
+}

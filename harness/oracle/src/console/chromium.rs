@@ -1,0 +1,263 @@
+//! Chromium's console: the sentences of Blink's `cors_error_string.cc`
+//! (third_party/blink/renderer/platform/loader/cors/), reproduced word for word, under the line
+//! `Access to fetch at '<url>' from origin '<origin>' has been blocked by CORS policy: ...`,
+//! which also says when the preflight failed. chromedriver hands the console out through
+//! `se/log`; each block is followed by `Failed to load resource: net::ERR_FAILED`.
+
+use super::{ConsoleTable, Sentence, Written};
+use crate::console::ReasonClass;
+use crate::reason::{Block, Reason, Stage};
+use crate::request::Initiator;
+
+/// The words of every Chromium block line.
+const CORS_MARK: &str = "has been blocked by CORS policy";
+
+/// What Chromium puts before the sentence when the preflight's response was refused.
+const PREFLIGHT_FAILED: &str = "Response to preflight request doesn't pass access control check";
+
+const MISSING_ALLOW_ORIGIN: Sentence = Sentence::written(
+    ReasonClass::MissingAllowOrigin,
+    "No 'Access-Control-Allow-Origin' header is present",
+    "No 'Access-Control-Allow-Origin' header is present on the requested resource.{}",
+);
+const MULTIPLE_ALLOW_ORIGIN: Sentence = Sentence::written(
+    ReasonClass::MultipleAllowOrigin,
+    "contains multiple values",
+    "The 'Access-Control-Allow-Origin' header contains multiple values '{}', but only one is allowed.{}",
+);
+const ALLOW_ORIGIN_MISMATCH: Sentence = Sentence::written(
+    ReasonClass::AllowOriginMismatch,
+    "that is not equal to the supplied origin",
+    "The 'Access-Control-Allow-Origin' header has a value '{}' that is not equal to the supplied origin.{}",
+);
+const INVALID_ALLOW_ORIGIN: Sentence = Sentence::written(
+    ReasonClass::InvalidAllowOrigin,
+    "contains the invalid value",
+    "The 'Access-Control-Allow-Origin' header contains the invalid value '{}'.{}",
+);
+const WILDCARD_WITH_CREDENTIALS: Sentence = Sentence::written(
+    ReasonClass::WildcardWithCredentials,
+    "must not be the wildcard '*' when the request's credentials mode is 'include'",
+    "The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'.{}",
+);
+const CREDENTIALS_NOT_TRUE: Sentence = Sentence::written(
+    ReasonClass::CredentialsNotTrue,
+    "'Access-Control-Allow-Credentials' header in the response is",
+    "The value of the 'Access-Control-Allow-Credentials' header in the response is '{}' which must be 'true' when the request's credentials mode is 'include'.{}",
+);
+const PREFLIGHT_STATUS: Sentence = Sentence::written(
+    ReasonClass::PreflightStatus,
+    "It does not have HTTP ok status",
+    "It does not have HTTP ok status.",
+)
+.preflight_only();
+const PREFLIGHT_REDIRECT: Sentence = Sentence::written(
+    ReasonClass::PreflightRedirect,
+    "Redirect is not allowed for a preflight request",
+    "Redirect is not allowed for a preflight request.",
+)
+.preflight_only();
+const METHOD_NOT_ALLOWED: Sentence = Sentence::written(
+    ReasonClass::MethodNotAllowed,
+    "is not allowed by Access-Control-Allow-Methods",
+    "Method {} is not allowed by Access-Control-Allow-Methods in preflight response.",
+)
+.preflight_only();
+const HEADER_NOT_ALLOWED: Sentence = Sentence::written(
+    ReasonClass::HeaderNotAllowed,
+    "is not allowed by Access-Control-Allow-Headers",
+    "Request header field {} is not allowed by Access-Control-Allow-Headers in preflight response.",
+)
+.preflight_only();
+/// Its key also reads Chromium's other `Redirect location '...' ...` refusals (a disallowed
+/// scheme, an invalid URL).
+const REDIRECT_WITH_CREDENTIALS: Sentence = Sentence::written(
+    ReasonClass::RedirectNotAllowed,
+    "Redirect location",
+    "Redirect location '{}' contains a username and password, which is disallowed for cross-origin requests.",
+);
+/// An Allow-Methods / Allow-Headers list that does not parse allows nothing.
+const INVALID_ALLOW_METHODS: Sentence = Sentence::written(
+    ReasonClass::MethodNotAllowed,
+    "Cannot parse Access-Control-Allow-Methods",
+    "Cannot parse Access-Control-Allow-Methods response header field in preflight response.",
+)
+.preflight_only();
+const INVALID_ALLOW_HEADERS: Sentence = Sentence::written(
+    ReasonClass::HeaderNotAllowed,
+    "Cannot parse Access-Control-Allow-Headers",
+    "Cannot parse Access-Control-Allow-Headers response header field in preflight response.",
+)
+.preflight_only();
+/// Any other line that speaks of a redirect.
+const OTHER_REDIRECT: Sentence = Sentence::read_only(ReasonClass::RedirectNotAllowed, "redirect");
+/// Last: it reads as [`ReasonClass::Other`], as a line that holds no key does.
+const DISALLOWED_BY_MODE: Sentence = Sentence::written(
+    ReasonClass::Other,
+    "Cross origin requests are not allowed by request mode",
+    "Cross origin requests are not allowed by request mode.",
+);
+
+/// Chromium's console.
+pub(super) static TABLE: ConsoleTable = ConsoleTable {
+    cors_mark: CORS_MARK,
+    network_failure: None,
+    block_echo: Some("net::ERR_FAILED"),
+    // Up front ("Response to preflight request doesn't pass access control check: ...") or at
+    // the end of the method and header sentences ("... in preflight response.").
+    preflight_markers: &[PREFLIGHT_FAILED, "in preflight response", "for a preflight request"],
+    names_the_step: true,
+    typographic_quotes: false,
+    type_error: "TypeError: Failed to fetch",
+    sentences: &[
+        MISSING_ALLOW_ORIGIN,
+        MULTIPLE_ALLOW_ORIGIN,
+        ALLOW_ORIGIN_MISMATCH,
+        INVALID_ALLOW_ORIGIN,
+        WILDCARD_WITH_CREDENTIALS,
+        CREDENTIALS_NOT_TRUE,
+        PREFLIGHT_STATUS,
+        PREFLIGHT_REDIRECT,
+        METHOD_NOT_ALLOWED,
+        HEADER_NOT_ALLOWED,
+        REDIRECT_WITH_CREDENTIALS,
+        INVALID_ALLOW_METHODS,
+        INVALID_ALLOW_HEADERS,
+        OTHER_REDIRECT,
+        DISALLOWED_BY_MODE,
+    ],
+    write,
+    line,
+};
+
+/// Chromium's `CorsError` for each reason (the oracle's reasons follow it one to one), with
+/// the hints Blink adds for fetch (`no-cors`) and for XHR (`withCredentials`).
+fn write(reason: &Reason, initiator: Initiator) -> Written<'_> {
+    const XHR_CREDENTIALS: &str = " The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute.";
+    const NO_CORS_HINT: &str = " Have the server send the header with a valid value, or, if an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled.";
+    const MISSING_HINT: &str = " If an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled.";
+    let fetch_hint = |hint: &'static str| if initiator == Initiator::Fetch { hint } else { "" };
+    let xhr_hint = if initiator == Initiator::Xhr { XHR_CREDENTIALS } else { "" };
+    let (sentence, values) = match reason {
+        Reason::DisallowedByMode => (&DISALLOWED_BY_MODE, vec![]),
+        Reason::MissingAllowOrigin => (&MISSING_ALLOW_ORIGIN, vec![fetch_hint(MISSING_HINT)]),
+        Reason::WildcardOriginWithCredentials => (&WILDCARD_WITH_CREDENTIALS, vec![xhr_hint]),
+        Reason::MultipleAllowOriginValues { value } => {
+            (&MULTIPLE_ALLOW_ORIGIN, vec![value.as_str(), fetch_hint(NO_CORS_HINT)])
+        }
+        Reason::InvalidAllowOriginValue { value } => {
+            (&INVALID_ALLOW_ORIGIN, vec![value.as_str(), fetch_hint(NO_CORS_HINT)])
+        }
+        Reason::AllowOriginMismatch { value } => {
+            (&ALLOW_ORIGIN_MISMATCH, vec![value.as_str(), fetch_hint(NO_CORS_HINT)])
+        }
+        Reason::AllowCredentialsNotTrue { value } => {
+            (&CREDENTIALS_NOT_TRUE, vec![value.as_deref().unwrap_or(""), xhr_hint])
+        }
+        Reason::PreflightStatusNotOk { .. } => (&PREFLIGHT_STATUS, vec![]),
+        Reason::PreflightRedirect { .. } => (&PREFLIGHT_REDIRECT, vec![]),
+        Reason::InvalidAllowMethods { .. } => (&INVALID_ALLOW_METHODS, vec![]),
+        Reason::InvalidAllowHeaders { .. } => (&INVALID_ALLOW_HEADERS, vec![]),
+        Reason::MethodNotAllowed { method } => (&METHOD_NOT_ALLOWED, vec![method.as_str()]),
+        Reason::HeaderNotAllowed { header } => (&HEADER_NOT_ALLOWED, vec![header.as_str()]),
+        Reason::AuthorizationNotCoveredByWildcard => (&HEADER_NOT_ALLOWED, vec!["authorization"]),
+        Reason::RedirectContainsCredentials { location } => {
+            (&REDIRECT_WITH_CREDENTIALS, vec![location.as_str()])
+        }
+    };
+    Written { sentence, values }
+}
+
+/// `Access to fetch at '<url>' (redirected from '<first url>') from origin '<origin>' has been
+/// blocked by CORS policy: Response to preflight request doesn't pass access control check:
+/// <sentence>`, the parts in parentheses only when they apply.
+fn line(block: &Block, sentence: &str) -> String {
+    let kind = match block.initiator {
+        Initiator::Fetch => "fetch",
+        Initiator::Xhr => "XMLHttpRequest",
+    };
+    let redirected = if block.initial_url == block.url {
+        String::new()
+    } else {
+        format!("(redirected from '{}') ", block.initial_url)
+    };
+    let preflight =
+        if block.stage == Stage::Preflight { format!("{PREFLIGHT_FAILED}: ") } else { String::new() };
+    format!(
+        "Access to {kind} at '{}' {redirected}from origin '{}' {CORS_MARK}: {preflight}{sentence}",
+        block.url, block.page_origin
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chromium_says_in_two_ways_that_the_preflight_failed() {
+        assert_eq!(
+            TABLE.read_preflight(
+                "Response to preflight request doesn't pass access control check: It does not have HTTP ok status."
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            TABLE.read_preflight(
+                "Method PUT is not allowed by Access-Control-Allow-Methods in preflight response."
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            TABLE.read_preflight(
+                "No 'Access-Control-Allow-Origin' header is present on the requested resource."
+            ),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn chromium_messages_map_to_their_classes() {
+        let cases = [
+            (
+                "Access to fetch at 'x' from origin 'y' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.",
+                ReasonClass::MissingAllowOrigin,
+            ),
+            (
+                "has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header contains multiple values 'a, b', but only one is allowed.",
+                ReasonClass::MultipleAllowOrigin,
+            ),
+            (
+                "has been blocked by CORS policy: Response to preflight request doesn't pass access control check: It does not have HTTP ok status.",
+                ReasonClass::PreflightStatus,
+            ),
+            (
+                "has been blocked by CORS policy: Method PUT is not allowed by Access-Control-Allow-Methods in preflight response.",
+                ReasonClass::MethodNotAllowed,
+            ),
+            (
+                "has been blocked by CORS policy: Redirect location '' contains a username and password, which is disallowed for cross-origin requests.",
+                ReasonClass::RedirectNotAllowed,
+            ),
+            ("has been blocked by CORS policy: something new", ReasonClass::Other),
+        ];
+        for (message, class) in cases {
+            assert_eq!(TABLE.read_class(message), class, "{message}");
+        }
+    }
+
+    #[test]
+    fn unparsable_allow_lists_are_not_allowed_classes() {
+        assert_eq!(
+            TABLE.read_class(
+                "has been blocked by CORS policy: Cannot parse Access-Control-Allow-Methods response header field in preflight response."
+            ),
+            ReasonClass::MethodNotAllowed
+        );
+        assert_eq!(
+            TABLE.read_class(
+                "has been blocked by CORS policy: Cannot parse Access-Control-Allow-Headers response header field in preflight response."
+            ),
+            ReasonClass::HeaderNotAllowed
+        );
+    }
+}
