@@ -9,7 +9,7 @@
 //! lists the words it knows.
 //!
 //! Each word is described once, by its [`WordSpec`] ([`Word::spec`]): [`parse`], [`to_query`],
-//! [`Words`] (which a scenario file's `server` table is read with), [`reference`] and the
+//! [`Words`] (which a scenario file's `server` table is read with), [`reference()`] and the
 //! documentation tables all derive from it.
 //!
 //! ```
@@ -88,7 +88,7 @@ words! {
 pub struct WordSpec {
     /// The query key (`max_age`).
     pub key: &'static str,
-    /// What the word's value means, for [`reference`] and the documentation tables.
+    /// What the word's value means, for [`reference()`] and the documentation tables.
     pub meaning: &'static str,
     /// Whether the word may be given several times, each value adding a header line.
     pub repeatable: bool,

@@ -6,7 +6,7 @@
 //! requests never mix; requests without one are kept too, in a smaller ring.
 //!
 //! Every request is recorded, so recording is cheap: a request's text is copied into one buffer
-//! (a [`Record`]), and only turned into an [`Entry`] when someone reads the journal.
+//! (a `Record`), and only turned into an [`Entry`] when someone reads the journal.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
