@@ -1,8 +1,9 @@
 //! What the browser crate knows of each engine, one module per engine behind [`BrowserEngine`]:
 //! the executables to look for and how to install them, the driver's arguments, whether the
-//! driver needs a display or a CA store of its own, the session's capabilities (the host mapping
-//! among them) and where the console is read. The session and the driver ask the trait; this
-//! module's [`browser_engine`] is the one place that matches on [`Engine`].
+//! driver needs a display or a CA store of its own, the session's capabilities (the
+//! [`HostMap`](crate::HostMap) in the engine's own form among them) and where the console is
+//! read. The session and the driver ask the trait; this module's [`browser_engine`] is the one
+//! place that matches on [`Engine`].
 
 mod chromium;
 mod firefox;
@@ -14,7 +15,7 @@ use std::path::Path;
 use corsproof_oracle::Engine;
 use fantoccini::wd::Capabilities;
 
-pub use chromium::INSTALL_HINT;
+pub use chromium::{INSTALL_HINT, host_resolver_rules};
 pub use firefox::FIREFOX_INSTALL_HINT;
 pub use webkit::WEBKIT_INSTALL_HINT;
 
@@ -67,8 +68,8 @@ pub(crate) trait BrowserEngine: fmt::Debug + Sync {
     }
 
     /// The capabilities of a new session: headless, the browser `binary` when one was found, a
-    /// fresh `profile` folder, insecure certificates accepted, the mock host names mapped as
-    /// `config` says, and the console kept where [`BrowserEngine::console_source`] reads it.
+    /// fresh `profile` folder, insecure certificates accepted, `config.hosts` in the engine's
+    /// own form, and the console kept where [`BrowserEngine::console_source`] reads it.
     fn capabilities(&self, config: &BrowserConfig, binary: Option<&Path>, profile: &Path) -> Capabilities;
 
     /// Where the console is read.
