@@ -320,11 +320,6 @@ impl MockServer {
         }
     }
 
-    /// The Chromium `--host-resolver-rules` value that sends every `*.test` name here.
-    pub fn host_resolver_rules(&self) -> String {
-        format!("MAP *.test {}", self.address())
-    }
-
     /// Stops accepting, closes every connection and waits for the listeners to end.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
