@@ -30,7 +30,7 @@ pub use corsproof_oracle::Engine;
 pub use driver::OWNER_VARIABLE;
 pub use engine::{
     FIREFOX_INSTALL_HINT, INSTALL_HINT, WEBKIT_INSTALL_HINT, console_readable, host_resolver_rules,
-    install_hint,
+    install_hint, summary,
 };
 pub use host_map::HostMap;
 pub use page::{PageRequest, PageResult};

@@ -50,6 +50,10 @@ impl BrowserEngine for Chromium {
         &["chromedriver"]
     }
 
+    fn summary(&self) -> &'static str {
+        "Blink: Chromium through chromedriver"
+    }
+
     fn install_hint(&self) -> &'static str {
         INSTALL_HINT
     }

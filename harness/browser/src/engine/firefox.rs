@@ -44,6 +44,10 @@ impl BrowserEngine for Firefox {
         &["geckodriver"]
     }
 
+    fn summary(&self) -> &'static str {
+        "Gecko: Firefox ESR through geckodriver"
+    }
+
     fn install_hint(&self) -> &'static str {
         FIREFOX_INSTALL_HINT
     }

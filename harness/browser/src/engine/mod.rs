@@ -48,6 +48,9 @@ pub(crate) trait BrowserEngine: fmt::Debug + Sync {
         &[]
     }
 
+    /// One line on the engine and how it is driven, for `--browser`'s help.
+    fn summary(&self) -> &'static str;
+
     /// What to do when the engine's browser or driver is missing.
     fn install_hint(&self) -> &'static str;
 
@@ -90,6 +93,12 @@ pub(crate) fn browser_engine(engine: Engine) -> &'static dyn BrowserEngine {
 /// neither (and no other way), so WebKit's reasons stay unknown.
 pub fn console_readable(engine: Engine) -> bool {
     browser_engine(engine).console_source() != ConsoleSource::Unavailable
+}
+
+/// One line on `engine` and how it is driven (`Blink: Chromium through chromedriver`), for a
+/// command line that lists the engines.
+pub fn summary(engine: Engine) -> &'static str {
+    browser_engine(engine).summary()
 }
 
 /// What to do when `engine`'s browser or driver is missing.

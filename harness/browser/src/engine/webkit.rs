@@ -51,6 +51,10 @@ impl BrowserEngine for WebKit {
         ]
     }
 
+    fn summary(&self) -> &'static str {
+        "WebKit: WebKitGTK's MiniBrowser through WebKitWebDriver, on an Xvfb display of its own"
+    }
+
     fn install_hint(&self) -> &'static str {
         WEBKIT_INSTALL_HINT
     }
