@@ -215,48 +215,31 @@ impl MockServer {
             stopped: stopped.clone(),
         };
 
-        if config.threads == 0 {
+        let (tasks, threads_done) = if config.threads == 0 {
             let tasks =
                 sockets.into_iter().map(|(role, socket)| tokio::spawn(acceptor(role).run(socket))).collect();
-            return Ok(Self {
-                state,
-                addrs,
-                proxy_addr,
-                host_names,
-                certificates,
-                stop,
-                tasks,
-                threads_done: None,
-            });
-        }
-
-        let sockets: Vec<(Role, std::net::TcpListener)> = sockets
-            .into_iter()
-            .map(|(role, socket)| socket.into_std().map(|socket| (role, socket)))
-            .collect::<Result<_, _>>()
-            .map_err(StartError::Threads)?;
-        let (done, threads_done) = mpsc::channel::<()>(1);
-        for index in 0..config.threads {
-            let mut work = Vec::new();
-            for (role, socket) in &sockets {
-                work.push((acceptor(role.clone()), socket.try_clone().map_err(StartError::Threads)?));
-            }
-            let done = done.clone();
-            std::thread::Builder::new()
-                .name(format!("corsproof-serve-{index}"))
-                .spawn(move || serve_on_own_runtime(work, done))
+            (tasks, None)
+        } else {
+            let sockets: Vec<(Role, std::net::TcpListener)> = sockets
+                .into_iter()
+                .map(|(role, socket)| socket.into_std().map(|socket| (role, socket)))
+                .collect::<Result<_, _>>()
                 .map_err(StartError::Threads)?;
-        }
-        Ok(Self {
-            state,
-            addrs,
-            proxy_addr,
-            host_names,
-            certificates,
-            stop,
-            tasks: Vec::new(),
-            threads_done: Some(threads_done),
-        })
+            let (done, threads_done) = mpsc::channel::<()>(1);
+            for index in 0..config.threads {
+                let mut work = Vec::new();
+                for (role, socket) in &sockets {
+                    work.push((acceptor(role.clone()), socket.try_clone().map_err(StartError::Threads)?));
+                }
+                let done = done.clone();
+                std::thread::Builder::new()
+                    .name(format!("corsproof-serve-{index}"))
+                    .spawn(move || serve_on_own_runtime(work, done))
+                    .map_err(StartError::Threads)?;
+            }
+            (Vec::new(), Some(threads_done))
+        };
+        Ok(Self { state, addrs, proxy_addr, host_names, certificates, stop, tasks, threads_done })
     }
 
     /// Every named origin.
