@@ -23,7 +23,7 @@ fn get(id: &str, url: String) -> PageRequest {
 
 async fn launch(server: &MockServer) -> Browser {
     let config =
-        BrowserConfig { host_resolver_rules: Some(server.host_resolver_rules()), ..BrowserConfig::default() };
+        BrowserConfig { hosts: Some(corsproof_runner::host_map(server)), ..BrowserConfig::default() };
     Browser::launch(&config).await.unwrap_or_else(|error| panic!("{error}"))
 }
 

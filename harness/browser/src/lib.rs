@@ -8,7 +8,8 @@
 //! reasons it hides from JavaScript (Chromium's through `se/log`, Firefox's through WebDriver
 //! BiDi's `log.entryAdded`; WebKitWebDriver offers neither, so WebKit's reasons stay unknown).
 //! Everything that differs between engines is in one module per engine (`engine/`); the engine
-//! itself is the oracle's [`Engine`].
+//! itself is the oracle's [`Engine`]. What the browser must reach is said once for every engine,
+//! as a [`HostMap`], which each engine's module turns into its own setting.
 //!
 //! The crate knows nothing of scenario files or of the mock server: it takes URLs and
 //! [`PageRequest`]s and gives back what the page and the console saw. Every process it starts is
@@ -18,6 +19,7 @@ mod bidi;
 mod console;
 mod driver;
 mod engine;
+mod host_map;
 mod locate;
 mod page;
 pub mod process_group;
@@ -26,6 +28,10 @@ mod session;
 pub use console::ConsoleEntry;
 pub use corsproof_oracle::Engine;
 pub use driver::OWNER_VARIABLE;
-pub use engine::{FIREFOX_INSTALL_HINT, INSTALL_HINT, WEBKIT_INSTALL_HINT, console_readable, install_hint};
+pub use engine::{
+    FIREFOX_INSTALL_HINT, INSTALL_HINT, WEBKIT_INSTALL_HINT, console_readable, host_resolver_rules,
+    install_hint, summary,
+};
+pub use host_map::HostMap;
 pub use page::{PageRequest, PageResult};
 pub use session::{Browser, BrowserConfig, BrowserError};

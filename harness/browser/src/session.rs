@@ -14,6 +14,7 @@ use crate::bidi::BidiConsole;
 use crate::console::{ConsoleEntry, ReadBrowserLog};
 use crate::driver::{DriverProcess, TrustStore};
 use crate::engine::{ConsoleSource, browser_engine};
+use crate::host_map::HostMap;
 use crate::locate::find_executable;
 use crate::page::{PageRequest, PageResult};
 
@@ -25,14 +26,10 @@ pub struct BrowserConfig {
     /// A WebDriver endpoint (a driver or a Selenium Grid) that is already running; `None`
     /// starts a driver here.
     pub webdriver: Option<String>,
-    /// Chromium's `--host-resolver-rules`, e.g. `MAP *.test 127.0.0.1`.
-    pub host_resolver_rules: Option<String>,
-    /// Host names Firefox resolves to loopback (its `network.dns.localDomains`, a list: it
-    /// takes no wildcard), e.g. `app.test`, `api.test`.
-    pub local_domains: Vec<String>,
-    /// An HTTP proxy (`host:port`) that routes the mock host names, for engines without a
-    /// resolver setting (WebKit); given as the WebDriver `proxy` capability.
-    pub proxy: Option<String>,
+    /// The host names the browser must send elsewhere than the machine's resolver would (the
+    /// mock origins' `*.test`), said once for every engine; each engine's module turns it into
+    /// its own setting. `None` leaves every name to the browser.
+    pub hosts: Option<HostMap>,
     /// A CA certificate (PEM) to trust besides the system's. WebKitGTK checks an HTTPS proxy's
     /// certificate against the system store whatever `acceptInsecureCerts` says, so for WebKit
     /// the routing proxy's CA must be in that store (see `driver.rs`).
@@ -46,9 +43,7 @@ impl Default for BrowserConfig {
         Self {
             engine: Engine::Chromium,
             webdriver: None,
-            host_resolver_rules: None,
-            local_domains: Vec::new(),
-            proxy: None,
+            hosts: None,
             trust_ca_pem: None,
             batch_timeout: Duration::from_secs(120),
         }

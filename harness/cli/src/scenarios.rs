@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use clap::builder::PossibleValue;
 use clap::{Args, ValueEnum};
 use corsproof_browser::{BrowserConfig, Engine};
 use corsproof_runner::matrix::{self, EngineRun, Matrix};
@@ -19,28 +20,50 @@ use corsproof_server::ServerConfig;
 use serde::Serialize;
 
 /// The browsers `--browser` can name: one engine, or `all` of them at once, each with its own
-/// mock server and browser, to compare them in a matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// mock server and browser, to compare them in a matrix. The engines are [`Engine::ALL`], each
+/// under its name and with its browser module's summary, so a new engine is offered here
+/// without a line of this file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BrowserChoice {
-    /// Blink: Chromium through chromedriver.
-    Chromium,
-    /// Gecko: Firefox ESR through geckodriver.
-    Firefox,
-    /// WebKit: WebKitGTK's MiniBrowser through WebKitWebDriver, on an Xvfb display of its own.
-    Webkit,
-    /// Every engine above, concurrently.
+    /// One engine.
+    One(Engine),
+    /// Every engine, concurrently.
     All,
 }
 
 impl BrowserChoice {
+    /// Every choice, in `--help`'s order: each engine, then `all`.
+    const CHOICES: [BrowserChoice; Engine::ALL.len() + 1] = {
+        let mut choices = [BrowserChoice::All; Engine::ALL.len() + 1];
+        let mut index = 0;
+        while index < Engine::ALL.len() {
+            choices[index] = BrowserChoice::One(Engine::ALL[index]);
+            index += 1;
+        }
+        choices
+    };
+
     /// The one engine it names; `None` for `all`.
     fn engine(self) -> Option<Engine> {
         match self {
-            BrowserChoice::Chromium => Some(Engine::Chromium),
-            BrowserChoice::Firefox => Some(Engine::Firefox),
-            BrowserChoice::Webkit => Some(Engine::WebKit),
+            BrowserChoice::One(engine) => Some(engine),
             BrowserChoice::All => None,
         }
+    }
+}
+
+impl ValueEnum for BrowserChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::CHOICES
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            BrowserChoice::One(engine) => {
+                PossibleValue::new(engine.name()).help(corsproof_browser::summary(*engine))
+            }
+            BrowserChoice::All => PossibleValue::new("all").help("Every engine above, concurrently"),
+        })
     }
 }
 
@@ -50,7 +73,7 @@ pub struct ScenarioArgs {
     /// The browser to run the scenarios in, or `all` for every engine at once; each engine's
     /// snapshots are in `snapshots/<engine>/`. Scenario expectations describe Chromium and are
     /// checked there only.
-    #[arg(long, value_enum, default_value_t = BrowserChoice::Chromium)]
+    #[arg(long, value_enum, default_value_t = BrowserChoice::One(Engine::Chromium))]
     browser: BrowserChoice,
     /// Scenario files or folders (searched for `*.toml`).
     #[arg(default_value = "scenarios")]
@@ -446,4 +469,22 @@ fn record_engine(run: &EngineResults, several: bool) -> anyhow::Result<String> {
         run.elapsed.as_secs_f64(),
         run.browser
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn browser_names_every_engine_and_all() {
+        let names: Vec<String> = BrowserChoice::value_variants()
+            .iter()
+            .filter_map(|choice| Some(choice.to_possible_value()?.get_name().to_owned()))
+            .collect();
+        let expected: Vec<&str> = Engine::ALL.iter().map(|engine| engine.name()).chain(["all"]).collect();
+        assert_eq!(names, expected);
+        assert_eq!(BrowserChoice::from_str("webkit", false), Ok(BrowserChoice::One(Engine::WebKit)));
+        assert_eq!(BrowserChoice::from_str("all", false), Ok(BrowserChoice::All));
+        assert!(BrowserChoice::from_str("ie", false).is_err());
+    }
 }

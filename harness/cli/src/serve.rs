@@ -56,7 +56,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         std::fs::write(path, &server.certificates().ca_pem)
             .with_context(|| format!("cannot write the CA certificate to {}", path.display()))?;
     }
-    let rules = server.host_resolver_rules();
+    // Chromium's form of the mock hosts; never empty, since the server always serves `*.test`.
+    let rules =
+        corsproof_browser::host_resolver_rules(&corsproof_runner::host_map(&server)).unwrap_or_default();
     let flag = format!("--host-resolver-rules={rules}");
     if args.json {
         let listing = Listing {

@@ -26,4 +26,4 @@ pub use event::{Event, Reporter};
 pub use expect::Mismatch;
 pub use list::Listing;
 pub use observe::{Observation, RequestObservation, SeenRequest};
-pub use run::{EXPECTATIONS_ENGINE, Job, JobResult, RunConfig, RunError, Runner, ScenarioRunError};
+pub use run::{EXPECTATIONS_ENGINE, Job, JobResult, RunConfig, RunError, Runner, ScenarioRunError, host_map};

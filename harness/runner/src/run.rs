@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use corsproof_browser::{
-    Browser, BrowserConfig, BrowserError, ConsoleEntry, Engine, PageRequest, PageResult,
+    Browser, BrowserConfig, BrowserError, ConsoleEntry, Engine, HostMap, PageRequest, PageResult,
 };
 use corsproof_scenario::Scenario;
 use corsproof_server::{MockServer, ServerConfig, StartError};
@@ -110,18 +110,15 @@ type PageOutcome = (Vec<Vec<PageResult>>, Vec<ConsoleEntry>);
 /// How many times a group is tried with a fresh browser after the browser was lost.
 const RESTARTS_PER_GROUP: usize = 2;
 
-/// The mock origins' host names that need mapping to loopback (Firefox's
-/// `network.dns.localDomains`): every name but `localhost` and IP addresses, which resolve on
-/// their own.
-fn local_domains(origins: &[corsproof_behaviour::Origin]) -> Vec<String> {
-    let mut hosts: Vec<String> = origins
-        .iter()
-        .map(|origin| origin.host.clone())
-        .filter(|host| host != "localhost" && host.parse::<std::net::IpAddr>().is_err())
-        .collect();
-    hosts.sort();
-    hosts.dedup();
-    hosts
+/// What a browser must reach to see the mock origins: the server's host names, resolved to the
+/// address its listeners answer on, or routed through its proxy (each engine's module picks its
+/// form).
+pub fn host_map(server: &MockServer) -> HostMap {
+    HostMap {
+        names: server.host_names().to_vec(),
+        address: server.address(),
+        proxy: Some(server.proxy_addr()),
+    }
 }
 
 /// Starts a browser, once more when the first start fails for a reason a second may not meet.
@@ -150,9 +147,7 @@ impl Runner {
     /// Starts the mock server and the browser.
     pub async fn start(mut config: RunConfig) -> Result<Self, RunError> {
         let server = MockServer::start(config.server.clone()).await?;
-        config.browser.host_resolver_rules = Some(server.host_resolver_rules());
-        config.browser.local_domains = local_domains(server.origins());
-        config.browser.proxy = Some(server.proxy_addr().to_string());
+        config.browser.hosts = Some(host_map(&server));
         config.browser.trust_ca_pem = Some(server.certificates().ca_pem.clone());
         let browser = launch(&config.browser).await?;
         let browser_version = browser.version().to_owned();

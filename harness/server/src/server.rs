@@ -150,6 +150,7 @@ pub struct MockServer {
     state: Arc<State>,
     addrs: HashMap<Listener, SocketAddr>,
     proxy_addr: SocketAddr,
+    host_names: Vec<String>,
     certificates: Certificates,
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -160,11 +161,11 @@ pub struct MockServer {
 impl MockServer {
     /// Binds the listeners and starts serving on the current tokio runtime.
     pub async fn start(config: ServerConfig) -> Result<Self, StartError> {
-        let mut names = corsproof_behaviour::host_names();
-        names.push(config.bind.to_string());
-        names.sort();
-        names.dedup();
-        let certificates = Certificates::generate(&names)?;
+        let mut host_names = corsproof_behaviour::host_names();
+        host_names.push(config.bind.to_string());
+        host_names.sort();
+        host_names.dedup();
+        let certificates = Certificates::generate(&host_names)?;
         let tls = TlsAcceptor::from(certificates.server_config()?);
 
         let mut sockets = Vec::new();
@@ -214,38 +215,31 @@ impl MockServer {
             stopped: stopped.clone(),
         };
 
-        if config.threads == 0 {
+        let (tasks, threads_done) = if config.threads == 0 {
             let tasks =
                 sockets.into_iter().map(|(role, socket)| tokio::spawn(acceptor(role).run(socket))).collect();
-            return Ok(Self { state, addrs, proxy_addr, certificates, stop, tasks, threads_done: None });
-        }
-
-        let sockets: Vec<(Role, std::net::TcpListener)> = sockets
-            .into_iter()
-            .map(|(role, socket)| socket.into_std().map(|socket| (role, socket)))
-            .collect::<Result<_, _>>()
-            .map_err(StartError::Threads)?;
-        let (done, threads_done) = mpsc::channel::<()>(1);
-        for index in 0..config.threads {
-            let mut work = Vec::new();
-            for (role, socket) in &sockets {
-                work.push((acceptor(role.clone()), socket.try_clone().map_err(StartError::Threads)?));
-            }
-            let done = done.clone();
-            std::thread::Builder::new()
-                .name(format!("corsproof-serve-{index}"))
-                .spawn(move || serve_on_own_runtime(work, done))
+            (tasks, None)
+        } else {
+            let sockets: Vec<(Role, std::net::TcpListener)> = sockets
+                .into_iter()
+                .map(|(role, socket)| socket.into_std().map(|socket| (role, socket)))
+                .collect::<Result<_, _>>()
                 .map_err(StartError::Threads)?;
-        }
-        Ok(Self {
-            state,
-            addrs,
-            proxy_addr,
-            certificates,
-            stop,
-            tasks: Vec::new(),
-            threads_done: Some(threads_done),
-        })
+            let (done, threads_done) = mpsc::channel::<()>(1);
+            for index in 0..config.threads {
+                let mut work = Vec::new();
+                for (role, socket) in &sockets {
+                    work.push((acceptor(role.clone()), socket.try_clone().map_err(StartError::Threads)?));
+                }
+                let done = done.clone();
+                std::thread::Builder::new()
+                    .name(format!("corsproof-serve-{index}"))
+                    .spawn(move || serve_on_own_runtime(work, done))
+                    .map_err(StartError::Threads)?;
+            }
+            (Vec::new(), Some(threads_done))
+        };
+        Ok(Self { state, addrs, proxy_addr, host_names, certificates, stop, tasks, threads_done })
     }
 
     /// Every named origin.
@@ -292,13 +286,21 @@ impl MockServer {
         scripts.remove(token);
     }
 
-    /// The Chromium `--host-resolver-rules` value that sends every `*.test` name here.
-    pub fn host_resolver_rules(&self) -> String {
-        let ip = match self.addrs[&Listener::HttpA].ip() {
+    /// Every host name the server answers for and its certificate carries: the origin table's
+    /// names, the `*.test` wildcard and the bind address. A client must resolve them to
+    /// [`MockServer::address`] (or go through [`MockServer::proxy_addr`]); `localhost` and IP
+    /// addresses resolve on their own.
+    pub fn host_names(&self) -> &[String] {
+        &self.host_names
+    }
+
+    /// The address the listeners answer on, for a client to resolve [`MockServer::host_names`]
+    /// to: the bind address, or loopback when the server binds every address.
+    pub fn address(&self) -> IpAddr {
+        match self.addrs[&Listener::HttpA].ip() {
             ip if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
             ip => ip,
-        };
-        format!("MAP *.test {ip}")
+        }
     }
 
     /// Stops accepting, closes every connection and waits for the listeners to end.

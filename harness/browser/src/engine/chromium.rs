@@ -7,11 +7,31 @@ use fantoccini::wd::Capabilities;
 use serde_json::json;
 
 use super::{BrowserEngine, ConsoleSource};
+use crate::host_map::{HostMap, wildcard_suffix};
 use crate::session::BrowserConfig;
 
 /// What to do when Chromium or chromedriver is missing.
 pub const INSTALL_HINT: &str = "install Chromium and chromedriver with `ci/install-browsers` \
      (or `apt-get install chromium chromium-driver`), or point --webdriver at a running driver";
+
+/// Chromium's `--host-resolver-rules` value for `hosts`: one `MAP <name> <address>` per name,
+/// joined with commas (`MAP *.test 127.0.0.1, MAP app.example.com 127.0.0.1`); `None` when no
+/// name needs mapping. Chromium matches a rule's name as a glob (`HostMappingRules` in
+/// net/base/host_mapping_rules.cc), so a wildcard serves every name under it and those names
+/// get no rule of their own; `localhost` and IP literals resolve natively and get none either.
+pub fn host_resolver_rules(hosts: &HostMap) -> Option<String> {
+    let names = hosts.names_to_map();
+    let wildcards: Vec<(&str, &str)> =
+        names.iter().filter_map(|name| Some((*name, wildcard_suffix(name)?))).collect();
+    let covered =
+        |name: &str| wildcards.iter().any(|(wildcard, suffix)| name != *wildcard && name.ends_with(suffix));
+    let rules: Vec<String> = names
+        .iter()
+        .filter(|name| !covered(name))
+        .map(|name| format!("MAP {name} {}", hosts.address))
+        .collect();
+    (!rules.is_empty()).then(|| rules.join(", "))
+}
 
 /// Blink, through chromedriver.
 #[derive(Debug)]
@@ -30,13 +50,17 @@ impl BrowserEngine for Chromium {
         &["chromedriver"]
     }
 
+    fn summary(&self) -> &'static str {
+        "Blink: Chromium through chromedriver"
+    }
+
     fn install_hint(&self) -> &'static str {
         INSTALL_HINT
     }
 
     /// Headless, no sandbox (root), no background networking (the network is closed), insecure
-    /// certificates accepted (the mock origins' CA is throwaway), the mock host names resolved by
-    /// `--host-resolver-rules`, console messages kept, and third-party cookies allowed
+    /// certificates accepted (the mock origins' CA is throwaway), the mapped host names resolved
+    /// by `--host-resolver-rules` ([`host_resolver_rules`]), console messages kept, and third-party cookies allowed
     /// (`profile.cookie_controls_mode` 0, the default of a regular Chrome window; this headless
     /// Chromium blocks them otherwise, and no `SameSite=None` cookie would ever ride a
     /// cross-site request).
@@ -53,7 +77,7 @@ impl BrowserEngine for Chromium {
             "--disable-dev-shm-usage".to_owned(),
             format!("--user-data-dir={}", profile.display()),
         ];
-        if let Some(rules) = &config.host_resolver_rules {
+        if let Some(rules) = config.hosts.as_ref().and_then(host_resolver_rules) {
             args.push(format!("--host-resolver-rules={rules}"));
         }
         let mut options = json!({ "args": args, "prefs": { "profile.cookie_controls_mode": 0 } });
@@ -72,5 +96,56 @@ impl BrowserEngine for Chromium {
     /// the CORS messages in Chromium.
     fn console_source(&self) -> ConsoleSource {
         ConsoleSource::SeLog
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host_map::tests::{mock_hosts, with_page};
+
+    #[test]
+    fn the_mock_names_are_one_wildcard_rule() {
+        assert_eq!(host_resolver_rules(&mock_hosts()).as_deref(), Some("MAP *.test 127.0.0.1"));
+    }
+
+    #[test]
+    fn a_name_under_no_wildcard_gets_a_rule_of_its_own() {
+        assert_eq!(
+            host_resolver_rules(&with_page(mock_hosts(), "app.example.com")).as_deref(),
+            Some("MAP *.test 127.0.0.1, MAP app.example.com 127.0.0.1")
+        );
+    }
+
+    #[test]
+    fn a_wildcard_covers_every_name_under_it_and_no_other() {
+        let names = ["a.test", "*.app.test", "x.app.test", "*.example", "test", "atest"];
+        let hosts = HostMap { names: names.map(String::from).to_vec(), ..mock_hosts() };
+        assert_eq!(
+            host_resolver_rules(&hosts).as_deref(),
+            Some(
+                "MAP *.app.test 127.0.0.1, MAP *.example 127.0.0.1, MAP a.test 127.0.0.1, MAP atest 127.0.0.1, MAP test 127.0.0.1"
+            )
+        );
+        let hosts = HostMap { names: ["*.test", "*.app.test", "a.test"].map(String::from).to_vec(), ..hosts };
+        assert_eq!(host_resolver_rules(&hosts).as_deref(), Some("MAP *.test 127.0.0.1"));
+    }
+
+    #[test]
+    fn names_that_resolve_natively_need_no_flag() {
+        let hosts = HostMap { names: vec!["localhost".into(), "127.0.0.1".into()], ..mock_hosts() };
+        assert_eq!(host_resolver_rules(&hosts), None);
+        let config = BrowserConfig { hosts: Some(hosts), ..BrowserConfig::default() };
+        let capabilities = Chromium.capabilities(&config, None, Path::new("/profile"));
+        let args = &capabilities["goog:chromeOptions"]["args"];
+        assert!(!args.to_string().contains("host-resolver-rules"), "{args}");
+    }
+
+    #[test]
+    fn the_rules_are_one_argument_of_the_session() {
+        let config = BrowserConfig { hosts: Some(mock_hosts()), ..BrowserConfig::default() };
+        let capabilities = Chromium.capabilities(&config, None, Path::new("/profile"));
+        let args = capabilities["goog:chromeOptions"]["args"].as_array().expect("a list of arguments");
+        assert!(args.contains(&json!("--host-resolver-rules=MAP *.test 127.0.0.1")), "{args:?}");
     }
 }

@@ -8,12 +8,24 @@ use serde_json::json;
 
 use super::{BrowserEngine, ConsoleSource};
 use crate::driver::free_port;
+use crate::host_map::{HostMap, wildcard_suffix};
 use crate::session::{BrowserConfig, BrowserError};
 
 /// What to do when Firefox or geckodriver is missing.
 pub const FIREFOX_INSTALL_HINT: &str = "install Firefox ESR and geckodriver with `ci/install-browsers` \
      (or `apt-get install firefox-esr` and `cargo install --locked geckodriver`), or point --webdriver \
      at a running driver";
+
+/// Firefox's `network.dns.localDomains` for `hosts`: every exact name to map, sorted, joined with
+/// commas. Firefox looks each name up in that list as it is (`nsDNSService::IsLocalDomain` in
+/// netwerk/dns/nsDNSService2.cpp), so a wildcard means nothing to it and is left out: only the
+/// names listed exactly are mapped. Firefox resolves them to loopback whatever `hosts.address`
+/// says. `None` when no name needs mapping.
+fn local_domains(hosts: &HostMap) -> Option<String> {
+    let names: Vec<&str> =
+        hosts.names_to_map().into_iter().filter(|name| wildcard_suffix(name).is_none()).collect();
+    (!names.is_empty()).then(|| names.join(","))
+}
 
 /// Gecko: Firefox (ESR), through geckodriver.
 #[derive(Debug)]
@@ -32,6 +44,10 @@ impl BrowserEngine for Firefox {
         &["geckodriver"]
     }
 
+    fn summary(&self) -> &'static str {
+        "Gecko: Firefox ESR through geckodriver"
+    }
+
     fn install_hint(&self) -> &'static str {
         FIREFOX_INSTALL_HINT
     }
@@ -42,8 +58,8 @@ impl BrowserEngine for Firefox {
         Ok(vec![format!("--websocket-port={}", free_port()?)])
     }
 
-    /// Headless, a fresh profile, the mock host names resolved to loopback
-    /// (`network.dns.localDomains`), no HTTP/3 and no HTTPS-First upgrade (they would change
+    /// Headless, a fresh profile, the mapped host names resolved to loopback
+    /// (`network.dns.localDomains`, [`local_domains`]), no HTTP/3 and no HTTPS-First upgrade (they would change
     /// which origin a page talks to), no DNS over HTTPS and no system proxy, insecure
     /// certificates accepted, third-party cookies accepted (`network.cookie.cookieBehavior` 0, as
     /// the Chromium profile allows them: a partitioned `SameSite=None` cookie would never ride a
@@ -70,8 +86,8 @@ impl BrowserEngine for Firefox {
             "services.settings.server": "",
             "devtools.console.stdout.content": false,
         });
-        if !config.local_domains.is_empty() {
-            prefs["network.dns.localDomains"] = json!(config.local_domains.join(","));
+        if let Some(domains) = config.hosts.as_ref().and_then(local_domains) {
+            prefs["network.dns.localDomains"] = json!(domains);
         }
         let args = vec!["-headless".to_owned(), "-profile".to_owned(), profile.display().to_string()];
         let mut options = json!({ "args": args, "prefs": prefs });
@@ -90,5 +106,37 @@ impl BrowserEngine for Firefox {
     /// message, the CORS blocks included.
     fn console_source(&self) -> ConsoleSource {
         ConsoleSource::Bidi
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host_map::tests::{mock_hosts, with_page};
+
+    #[test]
+    fn the_mock_names_are_listed_one_by_one() {
+        assert_eq!(
+            local_domains(&mock_hosts()).as_deref(),
+            Some("api.test,app.test,cdn.test,evil.test,sub.app.test")
+        );
+    }
+
+    #[test]
+    fn a_name_under_no_wildcard_is_listed_too() {
+        assert_eq!(
+            local_domains(&with_page(mock_hosts(), "app.example.com")).as_deref(),
+            Some("api.test,app.example.com,app.test,cdn.test,evil.test,sub.app.test")
+        );
+    }
+
+    #[test]
+    fn the_list_is_a_preference_of_the_session() {
+        let config = BrowserConfig { hosts: Some(mock_hosts()), ..BrowserConfig::default() };
+        let capabilities = Firefox.capabilities(&config, None, Path::new("/profile"));
+        let prefs = &capabilities["moz:firefoxOptions"]["prefs"];
+        assert_eq!(prefs["network.dns.localDomains"], "api.test,app.test,cdn.test,evil.test,sub.app.test");
+        let unmapped = Firefox.capabilities(&BrowserConfig::default(), None, Path::new("/profile"));
+        assert!(unmapped["moz:firefoxOptions"]["prefs"].get("network.dns.localDomains").is_none());
     }
 }

@@ -1,8 +1,9 @@
 //! What the browser crate knows of each engine, one module per engine behind [`BrowserEngine`]:
 //! the executables to look for and how to install them, the driver's arguments, whether the
-//! driver needs a display or a CA store of its own, the session's capabilities (the host mapping
-//! among them) and where the console is read. The session and the driver ask the trait; this
-//! module's [`browser_engine`] is the one place that matches on [`Engine`].
+//! driver needs a display or a CA store of its own, the session's capabilities (the
+//! [`HostMap`](crate::HostMap) in the engine's own form among them) and where the console is
+//! read. The session and the driver ask the trait; this module's [`browser_engine`] is the one
+//! place that matches on [`Engine`].
 
 mod chromium;
 mod firefox;
@@ -14,7 +15,7 @@ use std::path::Path;
 use corsproof_oracle::Engine;
 use fantoccini::wd::Capabilities;
 
-pub use chromium::INSTALL_HINT;
+pub use chromium::{INSTALL_HINT, host_resolver_rules};
 pub use firefox::FIREFOX_INSTALL_HINT;
 pub use webkit::WEBKIT_INSTALL_HINT;
 
@@ -47,6 +48,9 @@ pub(crate) trait BrowserEngine: fmt::Debug + Sync {
         &[]
     }
 
+    /// One line on the engine and how it is driven, for `--browser`'s help.
+    fn summary(&self) -> &'static str;
+
     /// What to do when the engine's browser or driver is missing.
     fn install_hint(&self) -> &'static str;
 
@@ -67,8 +71,8 @@ pub(crate) trait BrowserEngine: fmt::Debug + Sync {
     }
 
     /// The capabilities of a new session: headless, the browser `binary` when one was found, a
-    /// fresh `profile` folder, insecure certificates accepted, the mock host names mapped as
-    /// `config` says, and the console kept where [`BrowserEngine::console_source`] reads it.
+    /// fresh `profile` folder, insecure certificates accepted, `config.hosts` in the engine's
+    /// own form, and the console kept where [`BrowserEngine::console_source`] reads it.
     fn capabilities(&self, config: &BrowserConfig, binary: Option<&Path>, profile: &Path) -> Capabilities;
 
     /// Where the console is read.
@@ -89,6 +93,12 @@ pub(crate) fn browser_engine(engine: Engine) -> &'static dyn BrowserEngine {
 /// neither (and no other way), so WebKit's reasons stay unknown.
 pub fn console_readable(engine: Engine) -> bool {
     browser_engine(engine).console_source() != ConsoleSource::Unavailable
+}
+
+/// One line on `engine` and how it is driven (`Blink: Chromium through chromedriver`), for a
+/// command line that lists the engines.
+pub fn summary(engine: Engine) -> &'static str {
+    browser_engine(engine).summary()
 }
 
 /// What to do when `engine`'s browser or driver is missing.

@@ -5,15 +5,25 @@ use std::path::Path;
 
 use corsproof_oracle::Engine;
 use fantoccini::wd::Capabilities;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{BrowserEngine, ConsoleSource};
+use crate::host_map::HostMap;
 use crate::session::BrowserConfig;
 
 /// What to do when WebKitGTK's MiniBrowser, WebKitWebDriver or Xvfb is missing.
 pub const WEBKIT_INSTALL_HINT: &str = "install WebKitGTK's MiniBrowser, WebKitWebDriver and Xvfb with \
      `ci/install-browsers` (or `apt-get install webkit2gtk-driver xvfb`), or point --webdriver at a \
      running driver";
+
+/// The WebDriver `proxy` capability for `hosts`: every `http://` and `https://` request through
+/// `hosts.proxy`, which routes the mapped names (whichever they are) to their address. WebKitGTK
+/// has no resolver setting (no flag, no preference, and WebKitWebDriver passes no host rules),
+/// so the proxy is its only way to the names; `None` without one.
+fn proxy(hosts: &HostMap) -> Option<Value> {
+    let proxy = hosts.proxy?.to_string();
+    Some(json!({ "proxyType": "manual", "httpProxy": proxy, "sslProxy": proxy }))
+}
 
 /// WebKit: WebKitGTK's MiniBrowser, through WebKitWebDriver.
 #[derive(Debug)]
@@ -41,6 +51,10 @@ impl BrowserEngine for WebKit {
         ]
     }
 
+    fn summary(&self) -> &'static str {
+        "WebKit: WebKitGTK's MiniBrowser through WebKitWebDriver, on an Xvfb display of its own"
+    }
+
     fn install_hint(&self) -> &'static str {
         WEBKIT_INSTALL_HINT
     }
@@ -57,9 +71,9 @@ impl BrowserEngine for WebKit {
         true
     }
 
-    /// The automation mode, insecure certificates accepted, and the mock host names routed
-    /// through `config.proxy` (WebKit has no resolver setting). MiniBrowser's automation
-    /// sessions are ephemeral, so it needs no profile folder.
+    /// The automation mode, insecure certificates accepted, and the mapped host names routed
+    /// through their proxy ([`proxy`]). MiniBrowser's automation sessions are ephemeral, so it
+    /// needs no profile folder.
     fn capabilities(&self, config: &BrowserConfig, binary: Option<&Path>, _: &Path) -> Capabilities {
         let mut options = json!({ "args": ["--automation"] });
         if let Some(binary) = binary {
@@ -69,11 +83,8 @@ impl BrowserEngine for WebKit {
         capabilities.insert("browserName".into(), json!("MiniBrowser"));
         capabilities.insert("acceptInsecureCerts".into(), json!(true));
         capabilities.insert("webkitgtk:browserOptions".into(), options);
-        if let Some(proxy) = &config.proxy {
-            capabilities.insert(
-                "proxy".into(),
-                json!({ "proxyType": "manual", "httpProxy": proxy, "sslProxy": proxy }),
-            );
+        if let Some(proxy) = config.hosts.as_ref().and_then(proxy) {
+            capabilities.insert("proxy".into(), proxy);
         }
         capabilities
     }
@@ -81,5 +92,34 @@ impl BrowserEngine for WebKit {
     /// WebKitWebDriver serves neither `se/log` nor WebDriver BiDi.
     fn console_source(&self) -> ConsoleSource {
         ConsoleSource::Unavailable
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host_map::tests::{mock_hosts, with_page};
+
+    #[test]
+    fn the_mock_names_go_through_the_routing_proxy() {
+        let config = BrowserConfig { hosts: Some(mock_hosts()), ..BrowserConfig::default() };
+        let capabilities = WebKit.capabilities(&config, None, Path::new("/profile"));
+        assert_eq!(
+            capabilities["proxy"],
+            json!({ "proxyType": "manual", "httpProxy": "127.0.0.1:8080", "sslProxy": "127.0.0.1:8080" })
+        );
+    }
+
+    #[test]
+    fn a_name_under_no_wildcard_goes_through_the_same_proxy() {
+        assert_eq!(proxy(&with_page(mock_hosts(), "app.example.com")), proxy(&mock_hosts()));
+        assert!(proxy(&with_page(mock_hosts(), "app.example.com")).is_some());
+    }
+
+    #[test]
+    fn without_a_proxy_webkit_resolves_every_name_itself() {
+        let hosts = HostMap { proxy: None, ..mock_hosts() };
+        let config = BrowserConfig { hosts: Some(hosts), ..BrowserConfig::default() };
+        assert!(WebKit.capabilities(&config, None, Path::new("/profile")).get("proxy").is_none());
     }
 }
