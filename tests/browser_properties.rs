@@ -12,7 +12,7 @@ mod agreement;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use corsproof_behaviour::Origin;
+use corsproof_behaviour::NamedOrigin;
 use corsproof_behaviour::vocabulary::Words;
 use corsproof_browser::{BrowserConfig, Engine};
 use corsproof_runner::fate::{Difference, Fate};
@@ -215,7 +215,7 @@ fn as_corpus_entry(mut scenario: Scenario, observed: &[RequestObservation]) -> S
 async fn judge(
     engine: Engine,
     runner: &mut Runner,
-    origins: &[Origin],
+    origins: &[NamedOrigin],
     scenarios: Vec<Scenario>,
 ) -> Vec<(Result<Vec<String>, String>, Vec<RequestObservation>)> {
     let jobs = scenarios

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use agreement::disagreements;
-use corsproof_behaviour::{Listener, Origin};
+use corsproof_behaviour::{Listener, NamedOrigin};
 use corsproof_oracle::Engine;
 use corsproof_runner::fate::{Difference, Fate, Field};
 use corsproof_runner::predict::predict;
@@ -19,8 +19,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// The mock origins with stand-in ports; snapshots name origins, never ports.
-fn origins() -> Vec<Origin> {
-    Origin::table(|listener| match listener {
+fn origins() -> Vec<NamedOrigin> {
+    NamedOrigin::table(|listener| match listener {
         Listener::HttpA => 8001,
         Listener::HttpB => 8002,
         Listener::Https => 8443,

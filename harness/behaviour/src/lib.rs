@@ -17,4 +17,4 @@ mod origin;
 pub mod vocabulary;
 
 pub use behaviour::{AllowOrigin, Behaviour, DEFAULT_BODY, MAX_DELAY, Reply};
-pub use origin::{Listener, ORIGIN_TABLE, Origin, host_names};
+pub use origin::{Listener, NamedOrigin, ORIGIN_TABLE, host_names};

@@ -64,9 +64,11 @@ pub const ORIGIN_TABLE: &[(&str, &str, Listener)] = &[
     ("loopback-ip", "127.0.0.1", Listener::HttpA),
 ];
 
-/// A named origin of a running server.
+/// A named origin of a running server: what scenario files call `api` and a browser calls
+/// `http://api.test:41234`. (The oracle's `Origin` is any serialized origin, a page's included;
+/// this is one of the mock server's, with its name and listener.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Origin {
+pub struct NamedOrigin {
     /// The name scenario files use (`app`, `api-https`, ...).
     pub name: String,
     /// `http` or `https`.
@@ -79,20 +81,20 @@ pub struct Origin {
     pub listener: Listener,
 }
 
-impl Origin {
+impl NamedOrigin {
     /// Every origin of the table, each on the port `port_of` gives its listener: a running
     /// server's origins, or stand-ins for what needs no server (predictions, tests).
     ///
     /// ```
-    /// use corsproof_behaviour::{Listener, Origin};
+    /// use corsproof_behaviour::{Listener, NamedOrigin};
     ///
-    /// let origins = Origin::table(|listener| if listener == Listener::Https { 8443 } else { 8001 });
+    /// let origins = NamedOrigin::table(|listener| if listener == Listener::Https { 8443 } else { 8001 });
     /// assert_eq!(origins[0].url(), "http://app.test:8001");
     /// ```
-    pub fn table(port_of: impl Fn(Listener) -> u16) -> Vec<Origin> {
+    pub fn table(port_of: impl Fn(Listener) -> u16) -> Vec<NamedOrigin> {
         ORIGIN_TABLE
             .iter()
-            .map(|(name, host, listener)| Origin {
+            .map(|(name, host, listener)| NamedOrigin {
                 name: name.to_string(),
                 scheme: listener.scheme().to_owned(),
                 host: host.to_string(),
@@ -113,7 +115,7 @@ impl Origin {
     }
 }
 
-impl fmt::Display for Origin {
+impl fmt::Display for NamedOrigin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.url())
     }

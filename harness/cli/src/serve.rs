@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use corsproof_behaviour::{Listener, Origin};
+use corsproof_behaviour::{Listener, NamedOrigin};
 use corsproof_server::{MockServer, Ports, ServerConfig};
 use serde::Serialize;
 
@@ -41,7 +41,7 @@ fn parse_ports(text: &str) -> Result<Ports, String> {
 
 #[derive(Debug, Serialize)]
 struct Listing<'a> {
-    origins: &'a [Origin],
+    origins: &'a [NamedOrigin],
     proxy: SocketAddr,
     host_resolver_rules: String,
     chromium_flag: String,
@@ -79,7 +79,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
              capability, curl -x)",
             server.proxy_addr()
         );
-        let api = server.origin("api").map(Origin::url).unwrap_or_default();
+        let api = server.origin("api").map(NamedOrigin::url).unwrap_or_default();
         eprintln!(
             "\nTry: curl -si --resolve api.test:{port}:{ip} '{api}/echo?acao=origin&acac=true' -H 'Origin: http://app.test'\n\
              The vocabulary is listed at {api}/ . Ctrl-C stops.",

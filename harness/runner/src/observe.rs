@@ -1,7 +1,7 @@
 //! What happened to each request, from three witnesses: the page (what JavaScript saw), the
 //! console (why the browser refused), and the journal (what reached the server).
 
-use corsproof_behaviour::Origin;
+use corsproof_behaviour::NamedOrigin;
 use corsproof_browser::{ConsoleEntry, PageResult};
 use corsproof_oracle::{ConsoleTable, Engine};
 use corsproof_scenario::{Outcome, ReasonClass, Scenario};
@@ -117,7 +117,7 @@ pub struct Redactor {
 
 impl Redactor {
     /// Redacts the origins' URLs to `{name}` and the scenario's tokens to `{token1}`, `{token2}`...
-    pub fn new(origins: &[Origin], planned: &PlannedScenario) -> Self {
+    pub fn new(origins: &[NamedOrigin], planned: &PlannedScenario) -> Self {
         let mut replacements: Vec<(String, String)> =
             origins.iter().map(|origin| (origin.url(), format!("{{{}}}", origin.name))).collect();
         let mut tokens: Vec<&str> = Vec::new();

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use corsproof_behaviour::vocabulary::{self, VocabularyError};
-use corsproof_behaviour::{Behaviour, Origin};
+use corsproof_behaviour::{Behaviour, NamedOrigin};
 use corsproof_browser::PageRequest;
 use corsproof_oracle::Url;
 use corsproof_scenario::{RequestStep, Scenario, fill_placeholders};
@@ -21,7 +21,7 @@ use corsproof_server::{PAGE_PATH, SANDBOX_QUERY, TOKEN_PREFIX};
 #[derive(Debug, Clone)]
 pub struct Planner<'a> {
     /// The mock origins (pages are always loaded from them).
-    pub origins: &'a [Origin],
+    pub origins: &'a [NamedOrigin],
     /// A server of yours that every request goes to instead (`--target`), without trailing `/`.
     pub target: Option<String>,
     /// Keeps tokens unique across runs against the same server.
@@ -205,11 +205,11 @@ fn query_of(url: &Url) -> &str {
     url.path().split_once('?').map_or("", |(_, query)| query)
 }
 
-pub(crate) fn origin_url(origins: &[Origin], name: &str) -> Result<String, PlanError> {
+pub(crate) fn origin_url(origins: &[NamedOrigin], name: &str) -> Result<String, PlanError> {
     origins
         .iter()
         .find(|origin| origin.name == name)
-        .map(Origin::url)
+        .map(NamedOrigin::url)
         .ok_or_else(|| PlanError(format!("unknown origin `{name}`")))
 }
 
@@ -222,8 +222,8 @@ mod tests {
     use super::*;
 
     /// The mock origins with stand-in ports.
-    fn origins() -> Vec<Origin> {
-        Origin::table(|listener| match listener {
+    fn origins() -> Vec<NamedOrigin> {
+        NamedOrigin::table(|listener| match listener {
             Listener::HttpA => 8001,
             Listener::HttpB => 8002,
             Listener::Https => 8443,

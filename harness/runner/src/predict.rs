@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use corsproof_behaviour::{Origin, Reply};
+use corsproof_behaviour::{NamedOrigin, Reply};
 use corsproof_oracle::{
     Body, CredentialsMode, Engine, Oracle, Origin as PageOrigin, PreflightCache,
     RedirectMode as OracleRedirect, Request, RequestKind, RequestMode, Response, Stage, Step,
@@ -39,7 +39,7 @@ pub struct Prediction {
 /// `timeout` is the page's wait per request, as in a real run.
 pub fn predict(
     scenario: &Scenario,
-    origins: &[Origin],
+    origins: &[NamedOrigin],
     engine: Engine,
     timeout: Duration,
 ) -> Result<Vec<Prediction>, PlanError> {

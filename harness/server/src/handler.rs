@@ -15,7 +15,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 
 use corsproof_behaviour::vocabulary::{self, VocabularyError};
-use corsproof_behaviour::{Listener, Origin};
+use corsproof_behaviour::{Listener, NamedOrigin};
 
 use crate::journal::{Journal, Record};
 use crate::wire::{WireBehaviour, WireReply};
@@ -48,7 +48,7 @@ pub struct CloseConnection;
 pub struct State {
     pub journal: Journal,
     pub scripts: RwLock<HashMap<String, Arc<WireBehaviour>>>,
-    pub origins: Vec<Origin>,
+    pub origins: Vec<NamedOrigin>,
     pub parsed_queries: QueryCache,
 }
 
@@ -259,7 +259,7 @@ fn internal_response(state: &State, path: &str, query: Option<&str>) -> Option<R
     Some(response)
 }
 
-fn index_text(origins: &[Origin]) -> String {
+fn index_text(origins: &[NamedOrigin]) -> String {
     let mut text = String::from(
         "corsproof mock origins\n\nAny other path answers as its query says, for example\n  \
          /echo?acao=origin&acac=true&status=500\nand is journaled; /t/<token>/... paths are \

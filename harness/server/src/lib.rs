@@ -34,7 +34,7 @@ mod wire;
 
 /// The types of this crate's own signatures ([`MockServer::script`], [`MockServer::origins`],
 /// [`MockServer::local_addr`]); the rest of the behaviour model is in `corsproof_behaviour`.
-pub use corsproof_behaviour::{Behaviour, Listener, Origin};
+pub use corsproof_behaviour::{Behaviour, Listener, NamedOrigin};
 pub use handler::{JOURNAL_PREFIX, PAGE_PATH, SANDBOX_QUERY, SCRIPT_PATH, TOKEN_PREFIX};
 pub use journal::{Entry, Journal};
 pub use server::{Limits, MockServer, Ports, ServerConfig, StartError};

@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use corsproof_behaviour::{Behaviour, Listener, Origin};
+use corsproof_behaviour::{Behaviour, Listener, NamedOrigin};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -182,7 +182,7 @@ impl MockServer {
         let proxy_socket = TcpListener::bind(proxy_addr).await.map_err(bind_error)?;
         let proxy_addr = proxy_socket.local_addr().map_err(bind_error)?;
 
-        let origins = Origin::table(|listener| addrs[&listener].port());
+        let origins = NamedOrigin::table(|listener| addrs[&listener].port());
         let state = Arc::new(State {
             journal: Journal::with_capacity(config.journal_capacity),
             scripts: RwLock::new(HashMap::new()),
@@ -243,12 +243,12 @@ impl MockServer {
     }
 
     /// Every named origin.
-    pub fn origins(&self) -> &[Origin] {
+    pub fn origins(&self) -> &[NamedOrigin] {
         &self.state.origins
     }
 
     /// The origin called `name` (`app`, `api`, `api-https`, ...).
-    pub fn origin(&self, name: &str) -> Option<&Origin> {
+    pub fn origin(&self, name: &str) -> Option<&NamedOrigin> {
         self.state.origins.iter().find(|origin| origin.name == name)
     }
 
