@@ -71,19 +71,50 @@ pub struct Visit {
     pub behaviour: Result<Behaviour, VocabularyError>,
 }
 
-/// A scenario that cannot be made concrete.
+/// Why a scenario cannot be made concrete. Each says what to change in the scenario file or on
+/// the command line; two scenarios that fail alike give equal errors.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct PlanError(pub String);
+pub enum PlanError {
+    /// A `server` table scripts the mock server, and `--target` sends requests elsewhere.
+    #[error(
+        "this scenario scripts the mock server (it has a `server` table), so it cannot run against --target"
+    )]
+    ScriptsServerAgainstTarget,
+    /// `same_url_as` shares a URL, and so its behaviour: the reusing request may not set its own.
+    #[error(
+        "request {request} reuses the URL of request {earlier} and so its server behaviour; remove its `server` table"
+    )]
+    BehaviourOnReusedUrl {
+        /// The reusing request, from 1.
+        request: usize,
+        /// The request whose URL it reuses, from 1.
+        earlier: usize,
+    },
+    /// `same_url_as` points at a request that comes later.
+    #[error("request {request} reuses a later request's URL")]
+    ReusesLaterUrl {
+        /// The reusing request, from 1.
+        request: usize,
+    },
+    /// A request without `to` goes to `--target`, and there is none.
+    #[error("this request names no origin (`to`), so it needs --target")]
+    NeedsTarget,
+    /// A name that is not in the origin table.
+    #[error("unknown origin `{0}`")]
+    UnknownOrigin(String),
+    /// A `{NAME}` placeholder that is not in the origin table.
+    #[error("unknown origin placeholder {{{0}}}")]
+    UnknownPlaceholder(String),
+    /// The page's origin does not parse as an origin (the oracle's predictions need one).
+    #[error("`{0}` is not an origin")]
+    NotAnOrigin(String),
+}
 
 impl Planner<'_> {
     /// Gives each request of the scenario its URL and token.
     pub fn plan(&self, scenario: &Scenario, scenario_index: usize) -> Result<PlannedScenario, PlanError> {
         if self.target.is_some() && scenario.scripts_the_server() {
-            return Err(PlanError(
-                "this scenario scripts the mock server (it has a `server` table), so it cannot run against --target"
-                    .to_owned(),
-            ));
+            return Err(PlanError::ScriptsServerAgainstTarget);
         }
         let mut page_url = format!("{}{PAGE_PATH}", origin_url(self.origins, &scenario.page)?);
         if scenario.sandbox {
@@ -94,15 +125,13 @@ impl Planner<'_> {
             let (token, (url, visits), journal_token) = match step.same_url_as {
                 Some(earlier) => {
                     if step.server.is_some() {
-                        return Err(PlanError(format!(
-                            "request {} reuses the URL of request {} and so its server behaviour; remove its `server` table",
-                            index + 1,
-                            earlier + 1
-                        )));
+                        return Err(PlanError::BehaviourOnReusedUrl {
+                            request: index + 1,
+                            earlier: earlier + 1,
+                        });
                     }
-                    let earlier = steps.get(earlier).ok_or_else(|| {
-                        PlanError(format!("request {} reuses a later request's URL", index + 1))
-                    })?;
+                    let earlier =
+                        steps.get(earlier).ok_or(PlanError::ReusesLaterUrl { request: index + 1 })?;
                     let journal = self.target.is_none().then(|| earlier.token.clone());
                     (earlier.token.clone(), (earlier.request.url.clone(), earlier.visits.clone()), journal)
                 }
@@ -139,9 +168,7 @@ impl Planner<'_> {
         if let Some(target) = &self.target {
             return Ok((format!("{target}{}", step.path), Vec::new()));
         }
-        let name = step.to.as_deref().ok_or_else(|| {
-            PlanError("this request names no origin (`to`), so it needs --target".to_owned())
-        })?;
+        let name = step.to.as_deref().ok_or(PlanError::NeedsTarget)?;
         let mut url = format!("{}{TOKEN_PREFIX}{token}{}", origin_url(self.origins, name)?, step.path);
         let behaviour = match &step.server {
             Some(written) => self.fill(written, token)?,
@@ -169,7 +196,7 @@ impl Planner<'_> {
         let urls: HashMap<&str, String> = self.origins.iter().map(|o| (o.name.as_str(), o.url())).collect();
         written.try_map_text(|text| {
             fill_placeholders(text, token, |name| urls.get(name).cloned())
-                .map_err(|name| PlanError(format!("unknown origin placeholder {{{name}}}")))
+                .map_err(PlanError::UnknownPlaceholder)
         })
     }
 
@@ -210,7 +237,7 @@ pub(crate) fn origin_url(origins: &[NamedOrigin], name: &str) -> Result<String, 
         .iter()
         .find(|origin| origin.name == name)
         .map(NamedOrigin::url)
-        .ok_or_else(|| PlanError(format!("unknown origin `{name}`")))
+        .ok_or_else(|| PlanError::UnknownOrigin(name.to_owned()))
 }
 
 #[cfg(test)]

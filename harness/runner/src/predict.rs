@@ -49,7 +49,7 @@ pub fn predict(
     let page: PageOrigin = if scenario.sandbox {
         PageOrigin::opaque()
     } else {
-        page_url.parse().map_err(|_| PlanError(format!("`{page_url}` is not an origin")))?
+        page_url.parse().map_err(|_| PlanError::NotAnOrigin(page_url))?
     };
     let oracle = Oracle::new(engine);
     let mut cache = PreflightCache::new();
