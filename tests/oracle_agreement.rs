@@ -14,7 +14,7 @@ use corsproof_behaviour::{Listener, NamedOrigin};
 use corsproof_oracle::Engine;
 use corsproof_runner::fate::{Difference, Fate, Field};
 use corsproof_runner::predict::predict;
-use corsproof_runner::snapshot::SnapshotLocation;
+use corsproof_runner::snapshot::SnapshotFile;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -43,13 +43,11 @@ struct Deviation {
     why: String,
 }
 
-fn snapshot_body(path: &std::path::Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let body = text
-        .strip_prefix("---\n")
-        .and_then(|rest| rest.split_once("\n---\n"))
-        .map_or(text.as_str(), |(_, b)| b);
-    serde_norway::from_str(body).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+/// The recorded observation of a snapshot, read through the type that owns the file.
+fn recorded(snapshot: &SnapshotFile) -> Value {
+    let path = snapshot.path();
+    let body = snapshot.stored().unwrap_or_else(|| panic!("{}: no snapshot", path.display()));
+    serde_norway::from_str(body.as_str()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]
@@ -88,8 +86,9 @@ fn agreement(engine: Engine) {
     for path in corsproof_scenario::discover(&[root.join("scenarios")]) {
         let file = corsproof_scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
         for scenario in &file.scenarios {
-            let location = SnapshotLocation::find(&path, &scenario.name, engine.name()).unwrap();
-            let snapshot = snapshot_body(&location.path());
+            let snapshot_file = SnapshotFile::find(&path, scenario, engine).unwrap_or_else(|e| panic!("{e}"));
+            let location = snapshot_file.location();
+            let snapshot = recorded(&snapshot_file);
             let observed: Vec<Fate> = snapshot["requests"]
                 .as_array()
                 .expect("a snapshot lists its requests")
