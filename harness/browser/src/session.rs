@@ -319,15 +319,16 @@ mod tests {
         let message =
             BrowserError::NotInstalled { what: "chromedriver".into(), engine: Engine::Chromium }.to_string();
         assert!(message.starts_with("chromedriver was not found"), "{message}");
-        assert!(message.contains("ci/install-browsers"), "{message}");
+        assert!(message.contains("`corsproof install-browsers --engine chromium`"), "{message}");
         assert!(message.contains("apt-get install chromium chromium-driver"), "{message}");
         let message =
             BrowserError::NotInstalled { what: "geckodriver".into(), engine: Engine::Firefox }.to_string();
         assert!(message.starts_with("geckodriver was not found"), "{message}");
-        assert!(message.contains("ci/install-browsers"), "{message}");
+        assert!(message.contains("`corsproof install-browsers --engine firefox`"), "{message}");
         assert!(message.contains("cargo install --locked geckodriver"), "{message}");
         let message = BrowserError::NotInstalled { what: "Xvfb".into(), engine: Engine::WebKit }.to_string();
         assert!(message.starts_with("Xvfb was not found"), "{message}");
+        assert!(message.contains("`corsproof install-browsers --engine webkit`"), "{message}");
         assert!(message.contains("apt-get install webkit2gtk-driver xvfb"), "{message}");
     }
 

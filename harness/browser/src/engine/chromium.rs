@@ -11,8 +11,9 @@ use crate::host_map::{HostMap, wildcard_suffix};
 use crate::session::BrowserConfig;
 
 /// What to do when Chromium or chromedriver is missing.
-pub const INSTALL_HINT: &str = "install Chromium and chromedriver with `ci/install-browsers` \
-     (or `apt-get install chromium chromium-driver`), or point --webdriver at a running driver";
+pub const INSTALL_HINT: &str = "install Chromium and chromedriver with `corsproof install-browsers \
+     --engine chromium` (or `apt-get install chromium chromium-driver`), or point --webdriver at a \
+     running driver";
 
 /// Chromium and chromedriver, both Debian packages; Chrome's own names are looked for too.
 static REQUIREMENTS: Requirements = Requirements {

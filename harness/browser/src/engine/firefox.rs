@@ -12,9 +12,9 @@ use crate::host_map::{HostMap, wildcard_suffix};
 use crate::session::{BrowserConfig, BrowserError};
 
 /// What to do when Firefox or geckodriver is missing.
-pub const FIREFOX_INSTALL_HINT: &str = "install Firefox ESR and geckodriver with `ci/install-browsers` \
-     (or `apt-get install firefox-esr` and `cargo install --locked geckodriver`), or point --webdriver \
-     at a running driver";
+pub const FIREFOX_INSTALL_HINT: &str = "install Firefox ESR and geckodriver with `corsproof \
+     install-browsers --engine firefox` (or `apt-get install firefox-esr` and `cargo install --locked \
+     geckodriver`), or point --webdriver at a running driver";
 
 /// Firefox ESR, a Debian package (a plain `firefox` does too), and geckodriver, which Debian
 /// does not package: it is built from crates.io.

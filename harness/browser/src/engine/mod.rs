@@ -102,3 +102,22 @@ pub fn requirements(engine: Engine) -> &'static Requirements {
 pub fn install_hint(engine: Engine) -> &'static str {
     browser_engine(engine).install_hint()
 }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_install_hint_names_the_command_first_and_every_provider() {
+        for engine in Engine::ALL {
+            let hint = install_hint(engine);
+            let command = format!("`corsproof install-browsers --engine {engine}`");
+            assert!(hint.starts_with("install ") && hint.contains(&command), "{hint}");
+            assert!(hint.find(&command) < hint.find("apt-get"), "{hint}");
+            assert!(hint.ends_with("or point --webdriver at a running driver"), "{hint}");
+            for executable in requirements(engine).executables() {
+                let (Provider::Debian(name) | Provider::Crate(name)) = executable.provider;
+                assert!(hint.contains(name), "{engine}'s hint does not name {name}: {hint}");
+            }
+        }
+    }
+}

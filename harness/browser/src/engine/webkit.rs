@@ -13,8 +13,8 @@ use crate::session::BrowserConfig;
 
 /// What to do when WebKitGTK's MiniBrowser, WebKitWebDriver or Xvfb is missing.
 pub const WEBKIT_INSTALL_HINT: &str = "install WebKitGTK's MiniBrowser, WebKitWebDriver and Xvfb with \
-     `ci/install-browsers` (or `apt-get install webkit2gtk-driver xvfb`), or point --webdriver at a \
-     running driver";
+     `corsproof install-browsers --engine webkit` (or `apt-get install webkit2gtk-driver xvfb`), or \
+     point --webdriver at a running driver";
 
 /// WebKitWebDriver (Debian's webkit2gtk-driver, which brings WebKitGTK and its MiniBrowser
 /// along), and Xvfb: WebKitGTK draws even in automation mode, and without an X display the
