@@ -178,7 +178,7 @@ fn install(survey: &Survey, search: &SearchPath) -> Result<ExitCode, InstallErro
     let survey = if packages.is_empty() && crates.is_empty() {
         survey
     } else {
-        installed = Survey::take(&survey.engines, &SearchPath::from_env());
+        installed = Survey::take(&survey.engines, search);
         &installed
     };
     let missing = survey.missing();
