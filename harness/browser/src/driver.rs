@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use corsproof_oracle::Engine;
 
-use crate::engine::BrowserEngine;
-use crate::locate::find_executable;
+use crate::engine::{BrowserEngine, Executable};
+use crate::locate::SearchPath;
 use crate::process_group;
 use crate::session::BrowserError;
 
@@ -62,10 +62,9 @@ impl DriverProcess {
         command.args(engine.driver_args()?);
         static STARTS: AtomicU64 = AtomicU64::new(0);
         let marker = format!("{}-{}", std::process::id(), STARTS.fetch_add(1, Ordering::Relaxed));
-        let display = if engine.needs_display() {
-            Some(VirtualDisplay::start(&marker, engine.engine()).await?)
-        } else {
-            None
+        let display = match &engine.requirements().display {
+            Some(xvfb) => Some(VirtualDisplay::start(&marker, xvfb, engine.engine()).await?),
+            None => None,
         };
         if let Some(display) = &display {
             command.env("DISPLAY", &display.name);
@@ -217,10 +216,12 @@ impl VirtualDisplay {
     /// How long Xvfb may take to report its display.
     const READY_TIMEOUT: Duration = Duration::from_secs(10);
 
-    /// Starts an Xvfb for `engine`'s driver, every process of it marked with `marker`.
-    async fn start(marker: &str, engine: Engine) -> Result<Self, BrowserError> {
-        let xvfb = find_executable(&["Xvfb"], &[])
-            .ok_or(BrowserError::NotInstalled { what: "Xvfb".to_owned(), engine })?;
+    /// Starts `xvfb`, the display server `engine` requires, for its driver, every process of it
+    /// marked with `marker`.
+    async fn start(marker: &str, xvfb: &Executable, engine: Engine) -> Result<Self, BrowserError> {
+        let xvfb = xvfb
+            .find(&SearchPath::from_env())
+            .ok_or(BrowserError::NotInstalled { what: xvfb.name.to_owned(), engine })?;
         let mut process = Command::new(&xvfb)
             .args(["-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "1280x800x24"])
             .env(OWNER_VARIABLE, marker)

@@ -29,9 +29,10 @@ pub use console::ConsoleEntry;
 pub use corsproof_oracle::Engine;
 pub use driver::OWNER_VARIABLE;
 pub use engine::{
-    FIREFOX_INSTALL_HINT, INSTALL_HINT, WEBKIT_INSTALL_HINT, console_readable, host_resolver_rules,
-    install_hint, summary,
+    Executable, FIREFOX_INSTALL_HINT, INSTALL_HINT, Provider, Requirements, VersionSource,
+    WEBKIT_INSTALL_HINT, console_readable, host_resolver_rules, install_hint, requirements, summary,
 };
 pub use host_map::HostMap;
+pub use locate::SearchPath;
 pub use page::{PageRequest, PageResult};
 pub use session::{Browser, BrowserConfig, BrowserError};

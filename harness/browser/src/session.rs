@@ -13,9 +13,9 @@ use serde::Deserialize;
 use crate::bidi::BidiConsole;
 use crate::console::{ConsoleEntry, ReadBrowserLog};
 use crate::driver::{DriverProcess, TrustStore};
-use crate::engine::{ConsoleSource, browser_engine};
+use crate::engine::{ConsoleSource, Executable, browser_engine};
 use crate::host_map::HostMap;
-use crate::locate::find_executable;
+use crate::locate::SearchPath;
 use crate::page::{PageRequest, PageResult};
 
 /// How to get a browser.
@@ -119,14 +119,16 @@ impl Browser {
         let (driver, url, binary) = match &config.webdriver {
             Some(url) => (None, url.clone(), None),
             None => {
-                let find = |names: &'static [&'static str]| {
-                    find_executable(names, engine.install_dirs()).ok_or_else(|| BrowserError::NotInstalled {
-                        what: names[0].to_owned(),
+                let search = SearchPath::from_env();
+                let find = |executable: &Executable| {
+                    executable.find(&search).ok_or_else(|| BrowserError::NotInstalled {
+                        what: executable.name.to_owned(),
                         engine: config.engine,
                     })
                 };
-                let binary = find(engine.browser_names())?;
-                let driver_path = find(engine.driver_names())?;
+                let requirements = engine.requirements();
+                let binary = find(&requirements.browser)?;
+                let driver_path = find(&requirements.driver)?;
                 let trust = match &config.trust_ca_pem {
                     Some(pem) if engine.needs_system_trust() => TrustStore::with_extra_ca(&profile.path, pem)
                         .map_err(|e| BrowserError::Driver(format!("cannot write the CA bundle: {e}")))?,
@@ -317,15 +319,16 @@ mod tests {
         let message =
             BrowserError::NotInstalled { what: "chromedriver".into(), engine: Engine::Chromium }.to_string();
         assert!(message.starts_with("chromedriver was not found"), "{message}");
-        assert!(message.contains("ci/install-browsers"), "{message}");
+        assert!(message.contains("`corsproof install-browsers --engine chromium`"), "{message}");
         assert!(message.contains("apt-get install chromium chromium-driver"), "{message}");
         let message =
             BrowserError::NotInstalled { what: "geckodriver".into(), engine: Engine::Firefox }.to_string();
         assert!(message.starts_with("geckodriver was not found"), "{message}");
-        assert!(message.contains("ci/install-browsers"), "{message}");
+        assert!(message.contains("`corsproof install-browsers --engine firefox`"), "{message}");
         assert!(message.contains("cargo install --locked geckodriver"), "{message}");
         let message = BrowserError::NotInstalled { what: "Xvfb".into(), engine: Engine::WebKit }.to_string();
         assert!(message.starts_with("Xvfb was not found"), "{message}");
+        assert!(message.contains("`corsproof install-browsers --engine webkit`"), "{message}");
         assert!(message.contains("apt-get install webkit2gtk-driver xvfb"), "{message}");
     }
 

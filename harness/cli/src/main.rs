@@ -1,6 +1,7 @@
 //! `corsproof`: test CORS the way a browser does.
 
 mod check;
+mod install;
 mod scenarios;
 mod serve;
 
@@ -32,6 +33,10 @@ enum Command {
     /// Diagnose a live URL the way a browser would: the exchanges, the verdict and the fix.
     /// Exit 0 when the browser would allow it, 1 when not, 2 when it could not be checked.
     Check(check::CheckArgs),
+    /// Install the browsers and WebDriver drivers the engines need, where missing: Debian
+    /// packages with apt-get, geckodriver with `cargo install --locked`; then print their
+    /// versions. Exit 0 when everything is installed, 1 when not.
+    InstallBrowsers(install::InstallArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +61,7 @@ fn main() -> ExitCode {
             Command::Record(args) => scenarios::record(args).await,
             Command::Serve(args) => serve::run(args).await,
             Command::Check(args) => check::run(args).await,
+            Command::InstallBrowsers(args) => Ok(install::run(args)),
         }
     });
     match outcome {

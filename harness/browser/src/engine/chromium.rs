@@ -6,13 +6,33 @@ use corsproof_oracle::Engine;
 use fantoccini::wd::Capabilities;
 use serde_json::json;
 
-use super::{BrowserEngine, ConsoleSource};
+use super::{BrowserEngine, ConsoleSource, Executable, Provider, Requirements, VersionSource};
 use crate::host_map::{HostMap, wildcard_suffix};
 use crate::session::BrowserConfig;
 
 /// What to do when Chromium or chromedriver is missing.
-pub const INSTALL_HINT: &str = "install Chromium and chromedriver with `ci/install-browsers` \
-     (or `apt-get install chromium chromium-driver`), or point --webdriver at a running driver";
+pub const INSTALL_HINT: &str = "install Chromium and chromedriver with `corsproof install-browsers \
+     --engine chromium` (or `apt-get install chromium chromium-driver`), or point --webdriver at a \
+     running driver";
+
+/// Chromium and chromedriver, both Debian packages; Chrome's own names are looked for too.
+static REQUIREMENTS: Requirements = Requirements {
+    browser: Executable {
+        name: "chromium",
+        aliases: &["chromium-browser", "google-chrome"],
+        dirs: &[],
+        provider: Provider::Debian("chromium"),
+        version: VersionSource::Flag,
+    },
+    driver: Executable {
+        name: "chromedriver",
+        aliases: &[],
+        dirs: &[],
+        provider: Provider::Debian("chromium-driver"),
+        version: VersionSource::Flag,
+    },
+    display: None,
+};
 
 /// Chromium's `--host-resolver-rules` value for `hosts`: one `MAP <name> <address>` per name,
 /// joined with commas (`MAP *.test 127.0.0.1, MAP app.example.com 127.0.0.1`); `None` when no
@@ -42,12 +62,8 @@ impl BrowserEngine for Chromium {
         Engine::Chromium
     }
 
-    fn browser_names(&self) -> &'static [&'static str] {
-        &["chromium", "chromium-browser", "google-chrome"]
-    }
-
-    fn driver_names(&self) -> &'static [&'static str] {
-        &["chromedriver"]
+    fn requirements(&self) -> &'static Requirements {
+        &REQUIREMENTS
     }
 
     fn summary(&self) -> &'static str {

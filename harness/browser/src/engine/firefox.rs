@@ -6,15 +6,35 @@ use corsproof_oracle::Engine;
 use fantoccini::wd::Capabilities;
 use serde_json::json;
 
-use super::{BrowserEngine, ConsoleSource};
+use super::{BrowserEngine, ConsoleSource, Executable, Provider, Requirements, VersionSource};
 use crate::driver::free_port;
 use crate::host_map::{HostMap, wildcard_suffix};
 use crate::session::{BrowserConfig, BrowserError};
 
 /// What to do when Firefox or geckodriver is missing.
-pub const FIREFOX_INSTALL_HINT: &str = "install Firefox ESR and geckodriver with `ci/install-browsers` \
-     (or `apt-get install firefox-esr` and `cargo install --locked geckodriver`), or point --webdriver \
-     at a running driver";
+pub const FIREFOX_INSTALL_HINT: &str = "install Firefox ESR and geckodriver with `corsproof \
+     install-browsers --engine firefox` (or `apt-get install firefox-esr` and `cargo install --locked \
+     geckodriver`), or point --webdriver at a running driver";
+
+/// Firefox ESR, a Debian package (a plain `firefox` does too), and geckodriver, which Debian
+/// does not package: it is built from crates.io.
+static REQUIREMENTS: Requirements = Requirements {
+    browser: Executable {
+        name: "firefox-esr",
+        aliases: &["firefox"],
+        dirs: &[],
+        provider: Provider::Debian("firefox-esr"),
+        version: VersionSource::Flag,
+    },
+    driver: Executable {
+        name: "geckodriver",
+        aliases: &[],
+        dirs: &[],
+        provider: Provider::Crate("geckodriver"),
+        version: VersionSource::Flag,
+    },
+    display: None,
+};
 
 /// Firefox's `network.dns.localDomains` for `hosts`: every exact name to map, sorted, joined with
 /// commas. Firefox looks each name up in that list as it is (`nsDNSService::IsLocalDomain` in
@@ -36,12 +56,8 @@ impl BrowserEngine for Firefox {
         Engine::Firefox
     }
 
-    fn browser_names(&self) -> &'static [&'static str] {
-        &["firefox-esr", "firefox"]
-    }
-
-    fn driver_names(&self) -> &'static [&'static str] {
-        &["geckodriver"]
+    fn requirements(&self) -> &'static Requirements {
+        &REQUIREMENTS
     }
 
     fn summary(&self) -> &'static str {

@@ -1,12 +1,14 @@
 //! What the browser crate knows of each engine, one module per engine behind [`BrowserEngine`]:
-//! the executables to look for and how to install them, the driver's arguments, whether the
-//! driver needs a display or a CA store of its own, the session's capabilities (the
+//! what it needs installed ([`Requirements`]: the executables to look for, what provides each,
+//! and a display server where it needs one) and how to install it, the driver's arguments,
+//! whether the driver needs a CA store of its own, the session's capabilities (the
 //! [`HostMap`](crate::HostMap) in the engine's own form among them) and where the console is
 //! read. The session and the driver ask the trait; this module's [`browser_engine`] is the one
 //! place that matches on [`Engine`].
 
 mod chromium;
 mod firefox;
+mod requirement;
 mod webkit;
 
 use std::fmt;
@@ -17,6 +19,7 @@ use fantoccini::wd::Capabilities;
 
 pub use chromium::{INSTALL_HINT, host_resolver_rules};
 pub use firefox::FIREFOX_INSTALL_HINT;
+pub use requirement::{Executable, Provider, Requirements, VersionSource};
 pub use webkit::WEBKIT_INSTALL_HINT;
 
 use crate::session::{BrowserConfig, BrowserError};
@@ -37,16 +40,9 @@ pub(crate) trait BrowserEngine: fmt::Debug + Sync {
     /// Which engine this is.
     fn engine(&self) -> Engine;
 
-    /// The browser executables to look for, in order.
-    fn browser_names(&self) -> &'static [&'static str];
-
-    /// The driver executables to look for, in order.
-    fn driver_names(&self) -> &'static [&'static str];
-
-    /// Folders off `PATH` where the engine's executables may be installed.
-    fn install_dirs(&self) -> &'static [&'static str] {
-        &[]
-    }
+    /// What the engine needs installed: the browser, the driver and, where it needs one, a
+    /// display server, each with what provides it and where its version is read.
+    fn requirements(&self) -> &'static Requirements;
 
     /// One line on the engine and how it is driven, for `--browser`'s help.
     fn summary(&self) -> &'static str;
@@ -57,11 +53,6 @@ pub(crate) trait BrowserEngine: fmt::Debug + Sync {
     /// Arguments the driver needs besides `--port`.
     fn driver_args(&self) -> Result<Vec<String>, BrowserError> {
         Ok(Vec::new())
-    }
-
-    /// Whether the driver and its browser need an X display of their own (an Xvfb).
-    fn needs_display(&self) -> bool {
-        false
     }
 
     /// Whether the browser trusts the mock server's CA only through the system store, so that
@@ -101,7 +92,32 @@ pub fn summary(engine: Engine) -> &'static str {
     browser_engine(engine).summary()
 }
 
+/// What `engine` needs installed to run without a `--webdriver` URL, and what provides each
+/// executable (for `corsproof install-browsers`).
+pub fn requirements(engine: Engine) -> &'static Requirements {
+    browser_engine(engine).requirements()
+}
+
 /// What to do when `engine`'s browser or driver is missing.
 pub fn install_hint(engine: Engine) -> &'static str {
     browser_engine(engine).install_hint()
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_install_hint_names_the_command_first_and_every_provider() {
+        for engine in Engine::ALL {
+            let hint = install_hint(engine);
+            let command = format!("`corsproof install-browsers --engine {engine}`");
+            assert!(hint.starts_with("install ") && hint.contains(&command), "{hint}");
+            assert!(hint.find(&command) < hint.find("apt-get"), "{hint}");
+            assert!(hint.ends_with("or point --webdriver at a running driver"), "{hint}");
+            for executable in requirements(engine).executables() {
+                let (Provider::Debian(name) | Provider::Crate(name)) = executable.provider;
+                assert!(hint.contains(name), "{engine}'s hint does not name {name}: {hint}");
+            }
+        }
+    }
 }

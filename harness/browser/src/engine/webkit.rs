@@ -7,14 +7,47 @@ use corsproof_oracle::Engine;
 use fantoccini::wd::Capabilities;
 use serde_json::{Value, json};
 
-use super::{BrowserEngine, ConsoleSource};
+use super::{BrowserEngine, ConsoleSource, Executable, Provider, Requirements, VersionSource};
 use crate::host_map::HostMap;
 use crate::session::BrowserConfig;
 
 /// What to do when WebKitGTK's MiniBrowser, WebKitWebDriver or Xvfb is missing.
 pub const WEBKIT_INSTALL_HINT: &str = "install WebKitGTK's MiniBrowser, WebKitWebDriver and Xvfb with \
-     `ci/install-browsers` (or `apt-get install webkit2gtk-driver xvfb`), or point --webdriver at a \
-     running driver";
+     `corsproof install-browsers --engine webkit` (or `apt-get install webkit2gtk-driver xvfb`), or \
+     point --webdriver at a running driver";
+
+/// WebKitWebDriver (Debian's webkit2gtk-driver, which brings WebKitGTK and its MiniBrowser
+/// along), and Xvfb: WebKitGTK draws even in automation mode, and without an X display the
+/// new-session call hangs.
+static REQUIREMENTS: Requirements = Requirements {
+    browser: Executable {
+        name: "MiniBrowser",
+        aliases: &[],
+        // Where WebKitGTK keeps MiniBrowser, which is not on `PATH` (newest API first).
+        dirs: &[
+            "/usr/lib/x86_64-linux-gnu/webkitgtk-6.0",
+            "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1",
+            "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0",
+        ],
+        provider: Provider::Debian("webkit2gtk-driver"),
+        version: VersionSource::Unshown,
+    },
+    driver: Executable {
+        name: "WebKitWebDriver",
+        aliases: &[],
+        dirs: &[],
+        provider: Provider::Debian("webkit2gtk-driver"),
+        // It has no `--version`: it prints its usage and fails.
+        version: VersionSource::Package,
+    },
+    display: Some(Executable {
+        name: "Xvfb",
+        aliases: &[],
+        dirs: &[],
+        provider: Provider::Debian("xvfb"),
+        version: VersionSource::Unshown,
+    }),
+};
 
 /// The WebDriver `proxy` capability for `hosts`: every `http://` and `https://` request through
 /// `hosts.proxy`, which routes the mapped names (whichever they are) to their address. WebKitGTK
@@ -34,21 +67,8 @@ impl BrowserEngine for WebKit {
         Engine::WebKit
     }
 
-    fn browser_names(&self) -> &'static [&'static str] {
-        &["MiniBrowser"]
-    }
-
-    fn driver_names(&self) -> &'static [&'static str] {
-        &["WebKitWebDriver"]
-    }
-
-    /// Where WebKitGTK keeps MiniBrowser, which is not on `PATH` (newest API first).
-    fn install_dirs(&self) -> &'static [&'static str] {
-        &[
-            "/usr/lib/x86_64-linux-gnu/webkitgtk-6.0",
-            "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1",
-            "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0",
-        ]
+    fn requirements(&self) -> &'static Requirements {
+        &REQUIREMENTS
     }
 
     fn summary(&self) -> &'static str {
@@ -57,11 +77,6 @@ impl BrowserEngine for WebKit {
 
     fn install_hint(&self) -> &'static str {
         WEBKIT_INSTALL_HINT
-    }
-
-    /// WebKitGTK draws even in automation mode: without an X display the new-session call hangs.
-    fn needs_display(&self) -> bool {
-        true
     }
 
     /// WebKitGTK reaches `https://` origins only through the routing proxy (`sslProxy`), and
