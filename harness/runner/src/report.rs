@@ -401,7 +401,7 @@ impl SuiteXml {
             let _ = writeln!(
                 xml,
                 "    <properties>\n      <property name=\"browser\" value=\"{}\"/>\n    </properties>",
-                escape(browser)
+                escape_markup(browser)
             );
         }
         for case in &cases {
@@ -471,11 +471,11 @@ impl Case {
         let _ = write!(
             out,
             "    <testcase classname=\"{}\" name=\"{}\"",
-            escape(&self.classname),
-            escape(&self.name)
+            escape_markup(&self.classname),
+            escape_markup(&self.name)
         );
         if let Some((file, line)) = &self.location {
-            let _ = write!(out, " file=\"{}\" line=\"{line}\"", escape(file));
+            let _ = write!(out, " file=\"{}\" line=\"{line}\"", escape_markup(file));
         }
         let _ = write!(out, " time=\"{:.3}\"", self.time.as_secs_f64());
         let (element, message, text) = match &self.verdict {
@@ -489,8 +489,8 @@ impl Case {
         let _ = writeln!(
             out,
             ">\n      <{element} message=\"{}\">{}</{element}>\n    </testcase>",
-            escape(message),
-            escape(text)
+            escape_markup(message),
+            escape_markup(text)
         );
     }
 }
@@ -500,9 +500,10 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// `text` as XML character data or an attribute value: markup escaped, and the characters
-/// XML 1.0 does not allow (control characters but line feed and tab, U+FFFE, U+FFFF) left out.
-fn escape(text: &str) -> String {
+/// `text` safe as XML or HTML character data and in quoted attributes (scenario names, reasons
+/// and diffs are user input): markup escaped, and the characters XML 1.0 does not allow (control
+/// characters but line feed and tab, U+FFFE, U+FFFF) left out.
+pub(crate) fn escape_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -510,6 +511,7 @@ fn escape(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
             '\n' | '\t' => out.push(c),
             '\u{fffe}' | '\u{ffff}' => {}
             c if c.is_control() => {}
@@ -603,7 +605,7 @@ mod tests {
         errored.observed = vec![];
         errored.snapshot = SnapshotNote::NotTaken;
         errored.error =
-            Some("the page could not run the requests: <script>\u{7} & \"quoted\"\nsecond line".into());
+            Some("the page could not run the requests: <script>\u{7} & \"quoted\" 'it'\nsecond line".into());
         mixed.scenarios.extend([failed, errored]);
         mixed.load_errors =
             vec!["b.toml:3:1: unknown field `credential`\n  |\n3 | credential = 1\n  | ^^^^^^^^^^".into()];
@@ -665,10 +667,10 @@ mod tests {
         let error = child(&document, case("three"), "error");
         assert_eq!(
             error.attribute("message"),
-            "the page could not run the requests: <script> & \"quoted\"",
+            "the page could not run the requests: <script> & \"quoted\" 'it'",
             "its first line, without the control character"
         );
-        assert!(error.text.ends_with("\"quoted\"\nsecond line"), "the text keeps its lines: {}", error.text);
+        assert!(error.text.ends_with("'it'\nsecond line"), "the text keeps its lines: {}", error.text);
         let load_error = child(&document, case("file-1"), "error");
         assert_eq!(load_error.attribute("message"), "b.toml:3:1: unknown field `credential`");
         assert!(load_error.text.ends_with("\n3 | credential = 1\n  | ^^^^^^^^^^"), "{}", load_error.text);
@@ -797,7 +799,7 @@ mod tests {
                 "lt" => '<',
                 "gt" => '>',
                 "quot" => '"',
-                "apos" => '\'',
+                "apos" | "#39" => '\'',
                 other => panic!("unknown entity &{other};"),
             });
             rest = after;
