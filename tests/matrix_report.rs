@@ -1,13 +1,13 @@
 //! The cross-engine matrix from real runs: Chromium and Firefox at the same time on scenarios they
 //! agree on and one they do not, beside an engine whose driver cannot be reached, and the
-//! reports rendered from it.
+//! reports rendered from it (the matrix's and JUnit's).
 
 use std::path::Path;
 use std::time::Duration;
 
 use corsproof_browser::{BrowserConfig, Engine};
 use corsproof_runner::matrix::{self, Agreement, Cell, ColumnState, EngineRun, Matrix};
-use corsproof_runner::report::{Report, ScenarioReport, SnapshotNote};
+use corsproof_runner::report::{self, JunitSuite, Report, ScenarioReport, SnapshotNote};
 use corsproof_runner::{Job, JobResult, RunConfig, RunError, Runner};
 
 const SCENARIOS: &str = r#"
@@ -144,4 +144,40 @@ async fn engines_side_by_side_with_one_that_cannot_start() {
     );
     let html = matrix::html_report(&matrix);
     assert!(html.contains("<tr class=\"differs\">") && html.contains("<tr class=\"plain\">"));
+
+    let suites = [
+        JunitSuite { engine: Engine::Chromium, outcome: Ok(&chromium.0) },
+        JunitSuite { engine: Engine::Firefox, outcome: Ok(&firefox.0) },
+        JunitSuite { engine: Engine::WebKit, outcome: Err(&webkit_error) },
+    ];
+    let junit = report::junit(&suites, Duration::from_secs(1));
+    assert!(
+        junit.contains("<testsuites name=\"corsproof\" tests=\"7\" failures=\"0\" errors=\"1\""),
+        "{junit}"
+    );
+    for (engine, browser) in [("chromium", &chromium.0.browser), ("firefox", &firefox.0.browser)] {
+        let suite =
+            junit.split(&format!("<testsuite name=\"{engine}\" ")).nth(1).expect("a suite per engine");
+        assert!(suite.starts_with("tests=\"3\" failures=\"0\" errors=\"0\""), "{junit}");
+        assert!(suite.contains(&format!("<property name=\"browser\" value=\"{browser}\"/>")), "{junit}");
+        for job in jobs() {
+            let case = format!(
+                "<testcase classname=\"tests/matrix_report.rs\" name=\"{}\" file=\"tests/matrix_report.rs\" line=\"{}\" time=\"",
+                job.scenario.name, job.scenario.line
+            );
+            assert!(suite.contains(&case), "{engine} {}:\n{junit}", job.scenario.name);
+        }
+    }
+    let webkit =
+        junit.split("<testsuite name=\"webkit\" ").nth(1).expect("a suite for the engine that failed");
+    assert!(
+        webkit.starts_with(
+            "tests=\"1\" failures=\"0\" errors=\"1\" time=\"0.000\">\n    \
+             <testcase classname=\"webkit\" name=\"browser start\" time=\"0.000\">\n      <error message=\""
+        ),
+        "{junit}"
+    );
+    let said =
+        webkit_error.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    assert!(webkit.contains(&format!(">{said}</error>")), "why it did not start:\n{junit}");
 }

@@ -12,7 +12,7 @@ use clap::{Args, ValueEnum};
 use corsproof_browser::{BrowserConfig, Engine};
 use corsproof_runner::matrix::{self, EngineRun, Matrix};
 use corsproof_runner::pipeline::{self, EngineFailure, EngineResults};
-use corsproof_runner::report::{self, Report, ScenarioReport, SnapshotNote, Snapshots};
+use corsproof_runner::report::{self, JunitSuite, Report, ScenarioReport, SnapshotNote, Snapshots};
 use corsproof_runner::snapshot::{SnapshotBody, SnapshotFile, SnapshotState};
 use corsproof_runner::{Event, Job, JobResult, Listing, Reporter, RunConfig};
 use corsproof_scenario::ScenarioError;
@@ -105,7 +105,8 @@ pub struct RunArgs {
     /// and the matrix).
     #[arg(long)]
     json: bool,
-    /// Also write the report as JUnit XML (one engine only).
+    /// Also write the report as JUnit XML: one test suite per engine, each scenario a test
+    /// case with its file, line and time.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
     /// With --browser all: the folder for the matrix, `matrix.md` and `matrix.html`.
@@ -272,13 +273,15 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let color = color();
     match args.common.browser.engine() {
         Some(engine) => run_one(&args, engine, started, color).await,
-        None if args.junit.is_some() => {
-            anyhow::bail!(
-                "--junit writes one engine's report; --browser all writes its matrix to --report-dir"
-            )
-        }
         None => run_all(&args, started, color).await,
     }
+}
+
+/// Writes the JUnit document of `suites` to `--junit`'s file, if it was given.
+fn write_junit(args: &RunArgs, suites: &[JunitSuite<'_>], started: Instant) -> anyhow::Result<()> {
+    let Some(path) = &args.junit else { return Ok(()) };
+    std::fs::write(path, report::junit(suites, started.elapsed()))
+        .map_err(|error| anyhow::anyhow!("cannot write the JUnit report {}: {error}", path.display()))
 }
 
 async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) -> anyhow::Result<ExitCode> {
@@ -286,12 +289,20 @@ async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) 
     let Some(runs) = execute(&args.common, args.target.clone(), &jobs, &[engine]).await else {
         return Ok(ExitCode::from(130));
     };
-    let run = only(runs)?;
-    let load_errors = render(&load_errors, color && !args.json);
-    let report = Report::of(&run, snapshots(args.target.as_ref()), load_errors, started.elapsed());
-    if let Some(path) = &args.junit {
-        std::fs::write(path, report::junit(&report))?;
-    }
+    let run = match only(runs) {
+        Ok(run) => run,
+        Err(error) => {
+            // CI shows why the engine did not start, not a missing report.
+            let why = format!("{error:#}");
+            write_junit(args, &[JunitSuite { engine, outcome: Err(&why) }], started)?;
+            return Err(error);
+        }
+    };
+    let report =
+        Report::of(&run, snapshots(args.target.as_ref()), render(&load_errors, false), started.elapsed());
+    write_junit(args, &[JunitSuite { engine, outcome: Ok(&report) }], started)?;
+    // The file has the load errors plain, a terminal in color.
+    let report = Report { load_errors: render(&load_errors, color && !args.json), ..report };
     if args.json {
         println!("{}", report::json(&report));
     } else {
@@ -359,6 +370,14 @@ async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Resul
             },
         })
         .collect();
+    let suites: Vec<JunitSuite<'_>> = engines
+        .iter()
+        .map(|(engine, outcome)| JunitSuite {
+            engine: *engine,
+            outcome: outcome.as_ref().map(|checked| &checked.report).map_err(String::as_str),
+        })
+        .collect();
+    write_junit(args, &suites, started)?;
     let matrix = Matrix::build(&runs, load_errors, started.elapsed());
     if args.json {
         let engines = engines

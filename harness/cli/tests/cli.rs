@@ -103,17 +103,45 @@ fn record_writes_snapshots_beside_the_files_and_run_holds_them() {
     assert!(run.status.success(), "{}", stdout(&run));
     assert!(stdout(&run).contains("2 passed, 0 failed"));
     let junit = std::fs::read_to_string(dir.join("report.xml")).unwrap();
-    assert!(junit.contains("<testcase classname=\"api.toml\" name=\"echoed\"/>"), "{junit}");
+    assert!(
+        junit.contains("<testsuite name=\"chromium\" tests=\"2\" failures=\"0\" errors=\"0\""),
+        "{junit}"
+    );
+    let echoed = testcase(&junit, "echoed");
+    assert!(
+        echoed.starts_with("<testcase classname=\"api.toml\" name=\"echoed\" file=\"api.toml\" line=\"16\""),
+        "{junit}"
+    );
+    assert!(echoed.ends_with("\"/>"), "it passed:\n{junit}");
+    assert!(seconds(echoed) < 5.0, "its own time, under the request timeout:\n{junit}");
 
     // A browser that now behaves differently shows up as a failing run with a diff.
     std::fs::write(&snapshot, stored.replace("outcome: \"blocked\"", "outcome: \"allowed\"")).unwrap();
-    let changed = corsproof(&["run", "api.toml"], &dir);
+    let changed = corsproof(&["run", "api.toml", "--junit", "changed.xml"], &dir);
     let text = stdout(&changed);
     assert_eq!(changed.status.code(), Some(1), "{text}");
     assert!(text.contains("snapshot changed"), "{text}");
     assert!(
         text.contains("-    outcome: \"allowed\"") && text.contains("+    outcome: \"blocked\""),
         "{text}"
+    );
+    let junit = std::fs::read_to_string(dir.join("changed.xml")).unwrap();
+    assert!(
+        junit.contains("<testsuite name=\"chromium\" tests=\"2\" failures=\"1\" errors=\"0\""),
+        "{junit}"
+    );
+    let no_acao = testcase(&junit, "no-acao");
+    assert!(no_acao.contains(" file=\"api.toml\" line=\"2\" "), "{junit}");
+    assert!(
+        no_acao.contains(
+            "<failure message=\"snapshot changed\">snapshot changed (`corsproof record` accepts it):\n"
+        ),
+        "a one-line message, the diff in the body:\n{junit}"
+    );
+    assert!(
+        no_acao.contains("-    outcome: &quot;allowed&quot;")
+            && no_acao.contains("+    outcome: &quot;blocked&quot;"),
+        "{junit}"
     );
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -122,12 +150,70 @@ fn record_writes_snapshots_beside_the_files_and_run_holds_them() {
 fn an_unmet_expectation_fails_the_run_and_says_what_differed() {
     let wrong = GOOD.replace("outcome = \"allowed\"\nstatus = 200", "outcome = \"blocked\"");
     let dir = folder("wrong", &[("wrong.toml", &wrong)]);
-    let output = corsproof(&["run", "wrong.toml", "--filter", "echoed", "--json"], &dir);
+    let output =
+        corsproof(&["run", "wrong.toml", "--filter", "echoed", "--json", "--junit", "report.xml"], &dir);
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
     let scenarios = report["scenarios"].as_array().unwrap();
     assert_eq!(scenarios.len(), 1, "--filter keeps one scenario");
     assert_eq!(scenarios[0]["mismatches"][0], "request 1: outcome expected blocked, observed allowed");
+    assert_eq!((&scenarios[0]["file"], &scenarios[0]["line"]), (&"wrong.toml".into(), &16.into()));
+    let junit = std::fs::read_to_string(dir.join("report.xml")).unwrap();
+    assert!(
+        testcase(&junit, "echoed").contains(
+            "<failure message=\"request 1: outcome expected blocked, observed allowed\">\
+             request 1: outcome expected blocked, observed allowed\nno snapshot"
+        ),
+        "{junit}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The `<testcase>` element named `name` in a JUnit document, whole.
+fn testcase<'a>(junit: &'a str, name: &str) -> &'a str {
+    let named = format!(" name=\"{name}\" ");
+    let start = junit
+        .match_indices("<testcase ")
+        .map(|(at, _)| at)
+        .find(|&at| junit[at..].split_once('>').is_some_and(|(head, _)| head.contains(&named)))
+        .unwrap_or_else(|| panic!("no test case {name}:\n{junit}"));
+    let case = &junit[start..];
+    let head = case.find('>').map_or(case.len(), |at| at + 1);
+    let end = if case[..head].ends_with("/>") {
+        head
+    } else {
+        case.find("</testcase>").map_or(case.len(), |at| at + "</testcase>".len())
+    };
+    &case[..end]
+}
+
+/// A test case's `time`, in seconds.
+fn seconds(testcase: &str) -> f64 {
+    let (_, rest) = testcase.split_once(" time=\"").expect("a time");
+    rest.split('"').next().unwrap().parse().expect("seconds")
+}
+
+#[test]
+fn with_every_engine_junit_has_a_suite_each_that_says_why_it_did_not_start() {
+    let dir = folder("junit-all", &[("api.toml", GOOD)]);
+    // Port 9 (discard) has no WebDriver behind it: no engine starts, as a missing one does not.
+    let args =
+        ["run", "--browser", "all", "--webdriver", "http://127.0.0.1:9", "--junit", "all.xml", "api.toml"];
+    let output = corsproof(&args, &dir);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let junit = std::fs::read_to_string(dir.join("all.xml")).expect("--junit with --browser all");
+    assert!(
+        junit.contains("<testsuites name=\"corsproof\" tests=\"3\" failures=\"0\" errors=\"3\""),
+        "{junit}"
+    );
+    for engine in ["chromium", "firefox", "webkit"] {
+        let suite = format!(
+            "<testsuite name=\"{engine}\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"0.000\">\n    \
+             <testcase classname=\"{engine}\" name=\"browser start\" time=\"0.000\">\n      \
+             <error message=\"the browser would not start a session: "
+        );
+        assert!(junit.contains(&suite), "{engine}:\n{junit}");
+    }
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -59,6 +59,13 @@ impl From<SnapshotState> for SnapshotNote {
 pub struct ScenarioReport {
     /// `file::name`.
     pub id: String,
+    /// The scenario file, as the run was given it.
+    pub file: String,
+    /// The line of the scenario's `[[scenario]]` header in it.
+    pub line: usize,
+    /// The scenario's own time (its requests' times as the page measured them).
+    #[serde(serialize_with = "seconds")]
+    pub elapsed: Duration,
     /// What the scenario proves.
     pub about: String,
     /// The expected outcome of each request.
@@ -78,7 +85,8 @@ pub struct ScenarioReport {
 impl ScenarioReport {
     /// The report line of a result and its snapshot.
     pub fn new(result: &JobResult, snapshot: SnapshotNote) -> Self {
-        let id = format!("{}::{}", result.job.file.display(), result.job.scenario.name);
+        let file = result.job.file.display().to_string();
+        let id = format!("{file}::{}", result.job.scenario.name);
         let expected = result.job.scenario.requests.iter().map(|step| step.expect.outcome).collect();
         let (observed, reason, error) = match &result.observation {
             Ok(observation) => (
@@ -100,6 +108,9 @@ impl ScenarioReport {
             .collect();
         Self {
             id,
+            file,
+            line: result.job.scenario.line,
+            elapsed: result.elapsed,
             about: result.job.scenario.about.clone(),
             expected,
             observed,
@@ -108,6 +119,34 @@ impl ScenarioReport {
             error,
             snapshot,
         }
+    }
+
+    /// The scenario's name, its `id` without the file.
+    pub fn name(&self) -> &str {
+        self.id.strip_prefix(self.file.as_str()).and_then(|rest| rest.strip_prefix("::")).unwrap_or(&self.id)
+    }
+
+    /// What went wrong in a scenario that ran, in order: each unmet expectation, then its
+    /// snapshot's trouble; each as a headline and its full text (a changed snapshot's diff).
+    fn problems(&self) -> Vec<(String, String)> {
+        let mut problems: Vec<(String, String)> =
+            self.mismatches.iter().map(|mismatch| (mismatch.clone(), mismatch.clone())).collect();
+        let snapshot = match &self.snapshot {
+            SnapshotNote::Changed(diff) => {
+                let text = format!("snapshot changed (`corsproof record` accepts it):\n{diff}");
+                Some(("snapshot changed".to_owned(), text))
+            }
+            SnapshotNote::New => {
+                Some(("no snapshot".to_owned(), "no snapshot (`corsproof record` writes it)".to_owned()))
+            }
+            SnapshotNote::Unlocatable(error) => {
+                let text = format!("snapshot unavailable: {error}");
+                Some((text.clone(), text))
+            }
+            SnapshotNote::Matches | SnapshotNote::Written { .. } | SnapshotNote::NotTaken => None,
+        };
+        problems.extend(snapshot);
+        problems
     }
 
     /// Every expectation held, it ran, and its snapshot did not change.
@@ -279,72 +318,207 @@ pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(report).unwrap_or_default()
 }
 
-/// The report as JUnit XML: one test case per scenario, one suite per run.
-pub fn junit(report: &Report) -> String {
-    let (_, failed) = report.counts();
+/// One engine's suite in a JUnit document: its report, or why the engine could not start.
+#[derive(Debug, Clone, Copy)]
+pub struct JunitSuite<'a> {
+    /// The engine, which names the suite.
+    pub engine: Engine,
+    /// Its report, or why it could not start (for a missing browser, with the install hint).
+    pub outcome: Result<&'a Report, &'a str>,
+}
+
+/// The run as JUnit XML, for CI: one `<testsuite>` per engine, one engine alike, so that a
+/// consumer meets one shape. Each scenario is a `<testcase>` with its file, line and time; one
+/// that did not pass holds a `<failure>` whose message is its first problem in one line and
+/// whose text is every problem with the snapshot diff, one that could not run an `<error>`. A
+/// file that could not be loaded is an `<error>` case in the suite of each engine that ran (it
+/// fails each of their reports), and an engine that could not start a suite of one `<error>`
+/// case saying why. `elapsed` is the whole run's wall time.
+pub fn junit(suites: &[JunitSuite<'_>], elapsed: Duration) -> String {
+    let suites: Vec<SuiteXml> = suites.iter().map(SuiteXml::of).collect();
+    let total = |count: fn(&SuiteXml) -> usize| suites.iter().map(count).sum::<usize>();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"corsproof\" tests=\"{}\" failures=\"{failed}\" errors=\"{}\" time=\"{:.3}\">",
-        report.scenarios.len(),
-        report.load_errors.len(),
-        report.elapsed.as_secs_f64()
+        "<testsuites name=\"corsproof\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3}\">",
+        total(|suite| suite.tests),
+        total(|suite| suite.failures),
+        total(|suite| suite.errors),
+        elapsed.as_secs_f64()
     );
-    let _ = writeln!(
-        out,
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"{}\">",
-        xml(&report.browser),
-        report.scenarios.len(),
-        report.load_errors.len()
-    );
-    for scenario in &report.scenarios {
-        let (class, name) = scenario.id.rsplit_once("::").unwrap_or(("", &scenario.id));
-        let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\"", xml(class), xml(name));
-        if scenario.passed() {
-            out.push_str("/>\n");
-            continue;
-        }
-        out.push_str(">\n");
-        let mut details: Vec<String> = scenario.mismatches.clone();
-        if let Some(error) = &scenario.error {
-            details.push(format!("could not run: {error}"));
-        }
-        match &scenario.snapshot {
-            SnapshotNote::Changed(diff) => details.push(format!("snapshot changed:\n{diff}")),
-            SnapshotNote::Unlocatable(error) => details.push(format!("snapshot unavailable: {error}")),
-            _ => {}
-        }
-        let _ = writeln!(
-            out,
-            "      <failure message=\"{}\">{}</failure>",
-            xml(details.first().map_or("", String::as_str)),
-            xml(&details.join("\n"))
-        );
-        out.push_str("    </testcase>\n");
+    for suite in &suites {
+        out.push_str(&suite.xml);
     }
-    for (index, error) in report.load_errors.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "    <testcase classname=\"load\" name=\"file-{}\">\n      <error message=\"the file could not be loaded\">{}</error>\n    </testcase>",
-            index + 1,
-            xml(error)
-        );
-    }
-    out.push_str("  </testsuite>\n</testsuites>\n");
+    out.push_str("</testsuites>\n");
     out
 }
 
-fn xml(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
-        .flat_map(|c| match c {
-            '&' => "&amp;".chars().collect::<Vec<_>>(),
-            '<' => "&lt;".chars().collect(),
-            '>' => "&gt;".chars().collect(),
-            '"' => "&quot;".chars().collect(),
-            other => vec![other],
-        })
-        .collect()
+/// One `<testsuite>`, written, with the counts the document adds up.
+struct SuiteXml {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    xml: String,
+}
+
+impl SuiteXml {
+    fn of(suite: &JunitSuite<'_>) -> Self {
+        let engine = suite.engine.name();
+        let (cases, time, browser) = match suite.outcome {
+            Ok(report) => {
+                let scenarios = report.scenarios.iter().map(Case::of);
+                let load_errors = report.load_errors.iter().enumerate().map(|(index, error)| Case {
+                    classname: "load".into(),
+                    name: format!("file-{}", index + 1),
+                    location: None,
+                    time: Duration::ZERO,
+                    verdict: Verdict::error(error),
+                });
+                (scenarios.chain(load_errors).collect(), report.elapsed, Some(&report.browser))
+            }
+            Err(error) => {
+                let start = Case {
+                    classname: engine.into(),
+                    name: "browser start".into(),
+                    location: None,
+                    time: Duration::ZERO,
+                    verdict: Verdict::error(error),
+                };
+                (vec![start], Duration::ZERO, None)
+            }
+        };
+        let count = |kind: fn(&Verdict) -> bool| cases.iter().filter(|case| kind(&case.verdict)).count();
+        let failures = count(|verdict| matches!(verdict, Verdict::Failure { .. }));
+        let errors = count(|verdict| matches!(verdict, Verdict::Error { .. }));
+        let mut xml = String::new();
+        let _ = writeln!(
+            xml,
+            "  <testsuite name=\"{engine}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{:.3}\">",
+            cases.len(),
+            time.as_secs_f64()
+        );
+        if let Some(browser) = browser {
+            let _ = writeln!(
+                xml,
+                "    <properties>\n      <property name=\"browser\" value=\"{}\"/>\n    </properties>",
+                escape_markup(browser)
+            );
+        }
+        for case in &cases {
+            case.write(&mut xml);
+        }
+        xml.push_str("  </testsuite>\n");
+        Self { tests: cases.len(), failures, errors, xml }
+    }
+}
+
+/// One `<testcase>`.
+struct Case {
+    classname: String,
+    name: String,
+    /// The scenario's file and line.
+    location: Option<(String, usize)>,
+    time: Duration,
+    verdict: Verdict,
+}
+
+/// How a test case ended, as JUnit tells it.
+enum Verdict {
+    Passed,
+    /// It ran and did not pass.
+    Failure {
+        message: String,
+        text: String,
+    },
+    /// It could not run.
+    Error {
+        message: String,
+        text: String,
+    },
+}
+
+impl Verdict {
+    /// An error, its first line the message (a load error's location and summary; the rest is
+    /// its source excerpt).
+    fn error(error: &str) -> Self {
+        let first_line = error.lines().find(|line| !line.trim().is_empty()).unwrap_or_default();
+        Verdict::Error { message: one_line(first_line), text: error.to_owned() }
+    }
+}
+
+impl Case {
+    fn of(scenario: &ScenarioReport) -> Self {
+        let verdict = if scenario.passed() {
+            Verdict::Passed
+        } else if let Some(error) = &scenario.error {
+            Verdict::error(error)
+        } else {
+            let problems = scenario.problems();
+            let message = problems.first().map_or_else(String::new, |(headline, _)| one_line(headline));
+            let text = problems.into_iter().map(|(_, text)| text).collect::<Vec<_>>().join("\n");
+            Verdict::Failure { message, text }
+        };
+        Case {
+            classname: scenario.file.clone(),
+            name: scenario.name().to_owned(),
+            location: Some((scenario.file.clone(), scenario.line)),
+            time: scenario.elapsed,
+            verdict,
+        }
+    }
+
+    fn write(&self, out: &mut String) {
+        let _ = write!(
+            out,
+            "    <testcase classname=\"{}\" name=\"{}\"",
+            escape_markup(&self.classname),
+            escape_markup(&self.name)
+        );
+        if let Some((file, line)) = &self.location {
+            let _ = write!(out, " file=\"{}\" line=\"{line}\"", escape_markup(file));
+        }
+        let _ = write!(out, " time=\"{:.3}\"", self.time.as_secs_f64());
+        let (element, message, text) = match &self.verdict {
+            Verdict::Passed => {
+                out.push_str("/>\n");
+                return;
+            }
+            Verdict::Failure { message, text } => ("failure", message, text),
+            Verdict::Error { message, text } => ("error", message, text),
+        };
+        let _ = writeln!(
+            out,
+            ">\n      <{element} message=\"{}\">{}</{element}>\n    </testcase>",
+            escape_markup(message),
+            escape_markup(text)
+        );
+    }
+}
+
+/// `text` on one line, its runs of white space one space each.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` safe as XML or HTML character data and in quoted attributes (scenario names, reasons
+/// and diffs are user input): markup escaped, and the characters XML 1.0 does not allow (control
+/// characters but line feed and tab, U+FFFE, U+FFFF) left out.
+pub(crate) fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' | '\t' => out.push(c),
+            '\u{fffe}' | '\u{ffff}' => {}
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -355,6 +529,9 @@ mod tests {
         Report {
             scenarios: vec![ScenarioReport {
                 id: "scenarios/a.toml::one".into(),
+                file: "scenarios/a.toml".into(),
+                line: 7,
+                elapsed: Duration::from_millis(42),
                 about: "About <it>".into(),
                 expected: vec![Outcome::Blocked],
                 observed: vec![Outcome::Allowed],
@@ -390,8 +567,245 @@ mod tests {
         assert!(text.contains("FAIL scenarios/a.toml::one"));
         assert!(text.contains("request 1: outcome expected blocked, observed allowed"));
         assert!(text.contains("0 passed, 1 failed"));
-        let xml = junit(&report);
+        let xml = junit(&[JunitSuite { engine: Engine::Chromium, outcome: Ok(&report) }], report.elapsed);
         assert!(xml.contains("<failure message=\"request 1: outcome expected blocked, observed allowed\">"));
+        assert!(
+            xml.contains(
+                "<testcase classname=\"scenarios/a.toml\" name=\"one\" file=\"scenarios/a.toml\" \
+                 line=\"7\" time=\"0.042\">"
+            ),
+            "{xml}"
+        );
+        let document = parse(&xml);
+        let failure = only(&document, "failure");
+        assert_eq!(failure.text, "request 1: outcome expected blocked, observed allowed");
+        let suite = only(&document, "testsuite");
+        assert_eq!(suite.attribute("name"), "chromium", "one engine is one suite, named by its engine");
+        assert_eq!(suite.attribute("failures"), "1");
+    }
+
+    /// A report of three scenarios: one passed, one with an unmet expectation and a changed
+    /// snapshot, one that could not run; and a file that could not be loaded.
+    fn mixed() -> Report {
+        let mut mixed = report(vec![], SnapshotNote::Matches);
+        let passed = mixed.scenarios[0].clone();
+        let mut failed = passed.clone();
+        failed.id = "scenarios/a.toml::two".into();
+        failed.line = 19;
+        failed.elapsed = Duration::from_millis(1234);
+        failed.mismatches = vec![
+            "request 1: outcome expected blocked, observed allowed".into(),
+            "request 2: status expected 204, observed 200".into(),
+        ];
+        failed.snapshot =
+            SnapshotNote::Changed("@@ -1 +1 @@\n-  outcome: \"blocked\"\n+  outcome: \"allowed\"".into());
+        let mut errored = passed.clone();
+        errored.id = "scenarios/a.toml::three".into();
+        errored.elapsed = Duration::ZERO;
+        errored.observed = vec![];
+        errored.snapshot = SnapshotNote::NotTaken;
+        errored.error =
+            Some("the page could not run the requests: <script>\u{7} & \"quoted\" 'it'\nsecond line".into());
+        mixed.scenarios.extend([failed, errored]);
+        mixed.load_errors =
+            vec!["b.toml:3:1: unknown field `credential`\n  |\n3 | credential = 1\n  | ^^^^^^^^^^".into()];
+        mixed
+    }
+
+    #[test]
+    fn junit_has_a_suite_per_engine_and_one_for_an_engine_that_could_not_start() {
+        let chromium = mixed();
+        let mut firefox = report(vec![], SnapshotNote::New);
+        firefox.browser = "firefox 128.0".into();
+        let not_started = "MiniBrowser was not found; install it with `corsproof install-browsers`";
+        let suites = [
+            JunitSuite { engine: Engine::Chromium, outcome: Ok(&chromium) },
+            JunitSuite { engine: Engine::Firefox, outcome: Ok(&firefox) },
+            JunitSuite { engine: Engine::WebKit, outcome: Err(not_started) },
+        ];
+        let xml = junit(&suites, Duration::from_millis(3500));
+        let document = parse(&xml);
+
+        let root = &document[0];
+        assert_eq!(root.name, "testsuites");
+        assert_eq!(
+            [root.attribute("tests"), root.attribute("failures"), root.attribute("errors")],
+            ["6", "1", "3"],
+            "4 cases in chromium (one a load error), 1 in firefox, 1 in webkit:\n{xml}"
+        );
+        assert_eq!(root.attribute("time"), "3.500");
+        let suites: Vec<&Element> = document.iter().filter(|e| e.name == "testsuite").collect();
+        let names: Vec<&str> = suites.iter().map(|suite| suite.attribute("name")).collect();
+        assert_eq!(names, ["chromium", "firefox", "webkit"]);
+        let totals = |suite: &Element| {
+            ["tests", "failures", "errors", "time"].map(|name| suite.attribute(name).to_owned())
+        };
+        assert_eq!(totals(suites[0]), ["4", "1", "2", "1.500"]);
+        assert_eq!(totals(suites[1]), ["1", "0", "0", "1.500"]);
+        assert_eq!(totals(suites[2]), ["1", "0", "1", "0.000"]);
+        let browsers: Vec<&str> =
+            document.iter().filter(|e| e.name == "property").map(|p| p.attribute("value")).collect();
+        assert_eq!(browsers, ["chromium 1", "firefox 128.0"]);
+
+        let cases: Vec<&Element> = document.iter().filter(|e| e.name == "testcase").collect();
+        let case = |name: &str| *cases.iter().find(|case| case.attribute("name") == name).unwrap();
+        let two = case("two");
+        assert_eq!(
+            ["classname", "file", "line", "time"].map(|name| two.attribute(name)),
+            ["scenarios/a.toml", "scenarios/a.toml", "19", "1.234"]
+        );
+        let failure = child(&document, two, "failure");
+        assert_eq!(failure.attribute("message"), "request 1: outcome expected blocked, observed allowed");
+        assert_eq!(
+            failure.text,
+            "request 1: outcome expected blocked, observed allowed\n\
+             request 2: status expected 204, observed 200\n\
+             snapshot changed (`corsproof record` accepts it):\n\
+             @@ -1 +1 @@\n-  outcome: \"blocked\"\n+  outcome: \"allowed\""
+        );
+
+        let error = child(&document, case("three"), "error");
+        assert_eq!(
+            error.attribute("message"),
+            "the page could not run the requests: <script> & \"quoted\" 'it'",
+            "its first line, without the control character"
+        );
+        assert!(error.text.ends_with("'it'\nsecond line"), "the text keeps its lines: {}", error.text);
+        let load_error = child(&document, case("file-1"), "error");
+        assert_eq!(load_error.attribute("message"), "b.toml:3:1: unknown field `credential`");
+        assert!(load_error.text.ends_with("\n3 | credential = 1\n  | ^^^^^^^^^^"), "{}", load_error.text);
+
+        let start = case("browser start");
+        assert_eq!(start.attribute("classname"), "webkit");
+        assert_eq!(
+            child(&document, start, "error").attribute("message"),
+            not_started,
+            "with the install hint"
+        );
+        assert!(!xml.contains('\u{7}'));
+    }
+
+    #[test]
+    fn a_failing_case_without_a_snapshot_says_so() {
+        let mut report =
+            report(vec!["request 1: status expected 204, observed 200".into()], SnapshotNote::New);
+        report.scenarios[0].elapsed = Duration::from_micros(2500);
+        let xml = junit(&[JunitSuite { engine: Engine::Firefox, outcome: Ok(&report) }], report.elapsed);
+        let document = parse(&xml);
+        assert_eq!(only(&document, "testcase").attribute("time"), "0.003");
+        let failure = only(&document, "failure");
+        assert_eq!(failure.attribute("message"), "request 1: status expected 204, observed 200");
+        assert!(failure.text.ends_with("\nno snapshot (`corsproof record` writes it)"), "{}", failure.text);
+        report.scenarios[0].mismatches.clear();
+        report.scenarios[0].snapshot = SnapshotNote::Changed("-a\n+b".into());
+        let xml = junit(&[JunitSuite { engine: Engine::Firefox, outcome: Ok(&report) }], report.elapsed);
+        assert_eq!(only(&parse(&xml), "failure").attribute("message"), "snapshot changed");
+    }
+
+    /// One element of a parsed document.
+    #[derive(Debug)]
+    struct Element {
+        name: String,
+        attributes: Vec<(String, String)>,
+        /// Its own character data, unescaped.
+        text: String,
+        /// Its parent's index in the document.
+        parent: Option<usize>,
+    }
+
+    impl Element {
+        fn attribute(&self, name: &str) -> &str {
+            let found = self.attributes.iter().find(|(key, _)| key == name);
+            found.map_or_else(|| panic!("{} has no {name}: {self:?}", self.name), |(_, value)| value)
+        }
+    }
+
+    /// The one element named `name` in the document.
+    fn only<'a>(document: &'a [Element], name: &str) -> &'a Element {
+        let found: Vec<&Element> = document.iter().filter(|e| e.name == name).collect();
+        assert_eq!(found.len(), 1, "one {name}: {document:?}");
+        found[0]
+    }
+
+    /// The child named `name` of `parent`.
+    fn child<'a>(document: &'a [Element], parent: &Element, name: &str) -> &'a Element {
+        let index = document.iter().position(|e| std::ptr::eq(e, parent)).unwrap();
+        document.iter().find(|e| e.parent == Some(index) && e.name == name).unwrap()
+    }
+
+    /// The elements of `xml` in document order, checking that it is well-formed as far as these
+    /// documents go (no XML parser is in the dependency tree): the declaration, one root, tags
+    /// that nest and close, quoted attributes, no raw `<` or `&` in values or text, only XML's
+    /// own entities, no character XML 1.0 forbids.
+    fn parse(xml: &str) -> Vec<Element> {
+        let mut rest =
+            xml.strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n").expect("the declaration");
+        let mut document: Vec<Element> = Vec::new();
+        let mut open: Vec<usize> = Vec::new();
+        while let Some(start) = rest.find('<') {
+            let text = unescape(&rest[..start]);
+            match open.last() {
+                Some(&index) => document[index].text.push_str(&text),
+                None => assert!(text.trim().is_empty(), "text outside the root: {text:?}"),
+            }
+            let end = start + rest[start..].find('>').expect("a tag closes");
+            let tag = &rest[start + 1..end];
+            rest = &rest[end + 1..];
+            if let Some(name) = tag.strip_prefix('/') {
+                let index = open.pop().expect("a closing tag closes an open one");
+                assert_eq!(document[index].name, name, "tags nest");
+                continue;
+            }
+            assert!(!open.is_empty() || document.is_empty(), "one root");
+            let (tag, empty) = tag.strip_suffix('/').map_or((tag, false), |tag| (tag, true));
+            let (name, mut attributes_text) = tag.split_once(' ').unwrap_or((tag, ""));
+            let mut attributes = Vec::new();
+            while !attributes_text.trim().is_empty() {
+                let (key, value_and_rest) =
+                    attributes_text.trim_start().split_once("=\"").expect("key=\"value\"");
+                let (value, after) = value_and_rest.split_once('"').expect("a closing quote");
+                assert!(!value.contains('<'), "no < in {key}");
+                attributes.push((key.to_owned(), unescape(value)));
+                attributes_text = after;
+            }
+            document.push(Element {
+                name: name.to_owned(),
+                attributes,
+                text: String::new(),
+                parent: open.last().copied(),
+            });
+            if !empty {
+                open.push(document.len() - 1);
+            }
+        }
+        assert!(open.is_empty(), "every element is closed");
+        assert!(rest.trim().is_empty(), "nothing after the root: {rest:?}");
+        document
+    }
+
+    /// Character data unescaped, checking its entities and characters.
+    fn unescape(text: &str) -> String {
+        assert!(
+            text.chars().all(|c| !c.is_control() || matches!(c, '\n' | '\t' | '\r')),
+            "a character XML forbids in {text:?}"
+        );
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find('&') {
+            out.push_str(&rest[..at]);
+            let (entity, after) = rest[at + 1..].split_once(';').expect("an entity ends");
+            out.push(match entity {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" | "#39" => '\'',
+                other => panic!("unknown entity &{other};"),
+            });
+            rest = after;
+        }
+        out.push_str(rest);
+        out
     }
 
     #[test]

@@ -77,6 +77,10 @@ pub struct JobResult {
     pub observation: Result<Observation, ScenarioRunError>,
     /// Expectations the observation contradicts.
     pub mismatches: Vec<Mismatch>,
+    /// The scenario's own time: its requests' times as the page measured them, added up (they
+    /// run one after another); zero when it could not run. Not part of the observation, whose
+    /// snapshot must not change from run to run.
+    pub elapsed: Duration,
 }
 
 /// Why one scenario could not run. Errors compare equal when they are the same, so that a
@@ -130,6 +134,12 @@ async fn launch(config: &BrowserConfig) -> Result<Browser, BrowserError> {
         }
         other => other,
     }
+}
+
+/// How long a scenario's requests took, each as the page measured it from its call to its
+/// outcome.
+fn requests_time(results: &[PageResult]) -> Duration {
+    Duration::from_millis(results.iter().map(|result| result.elapsed_ms).sum())
 }
 
 /// A mock server and a browser, ready to run scenarios.
@@ -203,8 +213,12 @@ impl Runner {
             match planner.plan(&job.scenario, index) {
                 Ok(planned) => groups.entry(planned.page_url.clone()).or_default().push((index, planned)),
                 Err(error) => {
-                    let result =
-                        JobResult { job: job.clone(), observation: Err(error.into()), mismatches: vec![] };
+                    let result = JobResult {
+                        job: job.clone(),
+                        observation: Err(error.into()),
+                        mismatches: vec![],
+                        elapsed: Duration::ZERO,
+                    };
                     events(Event::ScenarioFinished { engine, result: &result });
                     results[index] = Some(result);
                 }
@@ -241,12 +255,18 @@ impl Runner {
                             } else {
                                 Vec::new()
                             };
-                            JobResult { job: job.clone(), observation: Ok(observation), mismatches }
+                            JobResult {
+                                job: job.clone(),
+                                observation: Ok(observation),
+                                mismatches,
+                                elapsed: requests_time(&page_results[position]),
+                            }
                         }
                         Err(error) => JobResult {
                             job: job.clone(),
                             observation: Err(error.clone().into()),
                             mismatches: vec![],
+                            elapsed: Duration::ZERO,
                         },
                     };
                     events(Event::ScenarioFinished { engine, result: &result });

@@ -5,24 +5,7 @@ use std::fmt::Write as _;
 
 use super::{Cell, ColumnState, Matrix, Problem};
 use crate::fate::Glance;
-
-/// Text safe inside HTML elements and quoted attributes. Scenario names, reasons and diffs are
-/// user input; control characters other than line breaks and tabs are dropped.
-fn html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && !matches!(c, '\n' | '\t') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::report::escape_markup as html;
 
 /// The page's style: differing rows amber, failing cells red, and the filter's rule.
 const HTML_STYLE: &str = "\

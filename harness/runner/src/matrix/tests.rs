@@ -60,6 +60,7 @@ fn ran(browser: &str, scenarios: &[(&str, Vec<Glance>, SnapshotNote)]) -> Ran {
             job: Job { file: PathBuf::from("scenarios/a.toml"), scenario },
             observation: Ok(observation),
             mismatches: vec![],
+            elapsed: Duration::from_millis(12),
         };
         lines.push(ScenarioReport::new(&result, snapshot.clone()));
         results.push(result);
