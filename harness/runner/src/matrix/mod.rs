@@ -507,10 +507,10 @@ impl Matrix {
             .filter(|(index, _)| self.rows.iter().any(|row| row.cells[*index].fates().is_some()))
             .map(|(_, column)| column.engine.as_str())
             .collect();
-        let scope = if observing.len() == self.engines.len() {
-            "all engines".to_owned()
-        } else {
-            observing.join(", ")
+        let scope = match observing.len() {
+            count if count == self.engines.len() => "all engines".to_owned(),
+            0 => "no engine".to_owned(),
+            _ => observing.join(", "),
         };
         let mut out = format!(
             "{} scenarios, {} identical in {scope}, {} differ, {} failing",

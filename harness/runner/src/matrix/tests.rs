@@ -108,6 +108,15 @@ fn identical_rows_are_not_highlighted() {
 }
 
 #[test]
+fn a_summary_names_no_engine_when_none_could_start() {
+    let matrix =
+        matrix(&[("chromium", Err("chromedriver was not found")), ("webkit", Err("Xvfb was not found"))]);
+    let summary = matrix.summary();
+    assert!(summary.starts_with("0 scenarios, 0 identical in no engine, 0 differ"), "{summary}");
+    assert!(!matrix.passed());
+}
+
+#[test]
 fn a_preflight_one_engine_sends_and_another_spares_makes_a_row_differ() {
     let preflighted = Glance { outcome: Outcome::Allowed, in_preflight: false, preflighted: true };
     let cached = fate(Outcome::Allowed, false);
