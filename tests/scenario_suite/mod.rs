@@ -20,7 +20,7 @@ use std::sync::{Arc, Condvar, LazyLock, Mutex};
 
 use corsproof_browser::Engine;
 use corsproof_runner::pipeline::{self, EngineFailure, EngineResults};
-use corsproof_runner::snapshot::{SnapshotBody, SnapshotFile, SnapshotState};
+use corsproof_runner::snapshot::{PendingSnapshot, SnapshotBody, SnapshotFile, SnapshotState};
 use corsproof_runner::{EXPECTATIONS_ENGINE, Event, Job, JobResult, Listing, RunConfig};
 use corsproof_scenario::ScenarioError;
 
@@ -143,43 +143,35 @@ fn run_file(engine: Engine, path: &Path) -> Result<Vec<JobResult>, String> {
     }
 }
 
-/// Whether this is a CI run, where no pending snapshot is written (insta's rule).
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|value| value == "true")
-}
-
 /// `path` relative to the repository, to keep messages short.
 fn shown(path: &Path) -> String {
     path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(path).display().to_string()
 }
 
-/// Compares the observation with its snapshot, strictly: anything but a match fails, and
-/// outside CI leaves the observation as the pending `.snap.new`. Returns the failure.
+/// Checks the observation against its snapshot as insta does ([`SnapshotFile::check`], the
+/// rule `corsproof run` uses too): anything but a match fails, and outside CI leaves the
+/// observation as the pending `.snap.new`; under CI a pending file beside a match fails too.
+/// Returns the failure.
 fn compare_snapshot(snapshot: &SnapshotFile, observed: &SnapshotBody, engine: Engine) -> Option<String> {
-    let state = snapshot.compare(observed);
-    if state == SnapshotState::Matches {
-        if in_ci() {
-            return None;
+    let pending_path = shown(&snapshot.pending_path());
+    let checked = match snapshot.check(observed) {
+        Ok(checked) => checked,
+        Err(error) => return Some(format!("cannot write or remove {pending_path}: {error}")),
+    };
+    let pending = match checked.pending {
+        PendingSnapshot::None => return None,
+        PendingSnapshot::Unreviewed => {
+            return Some(format!(
+                "CI=true: an unreviewed pending snapshot {pending_path} is left (review it with `cargo insta review`, or delete it)"
+            ));
         }
-        // A pending file left by an earlier failure is stale now; insta removes it too.
-        let removed = snapshot.remove_pending();
-        return removed
-            .err()
-            .map(|error| format!("cannot remove {}: {error}", shown(&snapshot.pending_path())));
-    }
-    let pending = if in_ci() {
-        "CI=true: no pending snapshot written".to_owned()
-    } else {
-        match snapshot.write_pending(observed) {
-            Ok(()) => format!(
-                "pending: {} (accept it with `cargo insta review`, or run `cargo run -- record --browser {engine} scenarios`)",
-                shown(&snapshot.pending_path())
-            ),
-            Err(error) => format!("cannot write {}: {error}", shown(&snapshot.pending_path())),
-        }
+        PendingSnapshot::NotWritten => "CI=true: no pending snapshot written".to_owned(),
+        PendingSnapshot::Written => format!(
+            "pending: {pending_path} (accept it with `cargo insta review`, or run `cargo run -- record --browser {engine} scenarios`)"
+        ),
     };
     let path = shown(&snapshot.path());
-    Some(match state {
+    Some(match checked.state {
         SnapshotState::Changed(diff) => {
             let diff: String = diff.lines().map(|line| format!("\n      {line}")).collect();
             format!("the observation differs from {path}; {pending}{diff}")

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::pipeline::EngineResults;
 use crate::run::JobResult;
-use crate::snapshot::{SnapshotBody, SnapshotFile, SnapshotState};
+use crate::snapshot::{PendingSnapshot, SnapshotBody, SnapshotFile, SnapshotState};
 
 /// What became of the scenario's snapshot in this run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -22,6 +22,9 @@ pub enum SnapshotNote {
     Changed(String),
     /// None is stored.
     New,
+    /// It matches, but under CI a pending `.snap.new` (the path) is left beside it: unreviewed
+    /// work, which fails the run as in insta.
+    Unreviewed(String),
     /// It was written (by `record`); `true` when it differs from what was stored.
     Written {
         /// Whether the stored snapshot changed.
@@ -34,12 +37,29 @@ pub enum SnapshotNote {
 }
 
 impl SnapshotNote {
-    /// The observation of `result` compared with `engine`'s stored snapshot.
-    pub fn compared(result: &JobResult, engine: Engine) -> Self {
-        let Ok(observation) = &result.observation else { return SnapshotNote::NotTaken };
-        match SnapshotFile::find(&result.job.file, &result.job.scenario, engine) {
-            Ok(snapshot) => snapshot.compare(&SnapshotBody::of(observation)).into(),
-            Err(error) => SnapshotNote::Unlocatable(error.to_string()),
+    /// The observation of `result` checked against `engine`'s stored snapshot as insta checks
+    /// it ([`SnapshotFile::check`]: outside CI a missing or changed snapshot leaves a pending
+    /// `.snap.new`), and what became of the pending file, for the report.
+    pub fn checked(result: &JobResult, engine: Engine) -> (Self, Option<String>) {
+        let Ok(observation) = &result.observation else { return (SnapshotNote::NotTaken, None) };
+        let snapshot = match SnapshotFile::find(&result.job.file, &result.job.scenario, engine) {
+            Ok(snapshot) => snapshot,
+            Err(error) => return (SnapshotNote::Unlocatable(error.to_string()), None),
+        };
+        let pending_path = snapshot.pending_path().display().to_string();
+        match snapshot.check(&SnapshotBody::of(observation)) {
+            Ok(checked) => match checked.pending {
+                PendingSnapshot::Unreviewed => (SnapshotNote::Unreviewed(pending_path), None),
+                PendingSnapshot::Written => (checked.state.into(), Some(format!("pending: {pending_path}"))),
+                PendingSnapshot::NotWritten => {
+                    (checked.state.into(), Some("CI=true: no pending snapshot written".to_owned()))
+                }
+                PendingSnapshot::None => (checked.state.into(), None),
+            },
+            Err(error) => {
+                let state = snapshot.compare(&SnapshotBody::of(observation));
+                (state.into(), Some(format!("cannot write or remove {pending_path}: {error}")))
+            }
         }
     }
 }
@@ -80,6 +100,10 @@ pub struct ScenarioReport {
     pub error: Option<String>,
     /// The snapshot.
     pub snapshot: SnapshotNote,
+    /// What became of the pending `.snap.new`, when there is something to say: where it was
+    /// written for review, or that CI wrote none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending: Option<String>,
 }
 
 impl ScenarioReport {
@@ -118,6 +142,7 @@ impl ScenarioReport {
             mismatches,
             error,
             snapshot,
+            pending: None,
         }
     }
 
@@ -136,8 +161,10 @@ impl ScenarioReport {
                 let text = format!("snapshot changed (`corsproof record` accepts it):\n{diff}");
                 Some(("snapshot changed".to_owned(), text))
             }
-            SnapshotNote::New => {
-                Some(("no snapshot".to_owned(), "no snapshot (`corsproof record` writes it)".to_owned()))
+            SnapshotNote::New => Some(("no snapshot".to_owned(), NO_SNAPSHOT.to_owned())),
+            SnapshotNote::Unreviewed(path) => {
+                let text = format!("unreviewed pending snapshot {path} {REVIEW}");
+                Some((text.clone(), text))
             }
             SnapshotNote::Unlocatable(error) => {
                 let text = format!("snapshot unavailable: {error}");
@@ -145,17 +172,31 @@ impl ScenarioReport {
             }
             SnapshotNote::Matches | SnapshotNote::Written { .. } | SnapshotNote::NotTaken => None,
         };
-        problems.extend(snapshot);
+        problems.extend(snapshot.map(|(headline, text)| match &self.pending {
+            Some(pending) => (headline, format!("{text}\n{pending}")),
+            None => (headline, text),
+        }));
         problems
     }
 
-    /// Every expectation held, it ran, and its snapshot did not change.
+    /// Every expectation held, it ran, and its snapshot is stored, matches and has no
+    /// unreviewed pending file (insta's rule: a missing snapshot fails too).
     pub fn passed(&self) -> bool {
         self.error.is_none()
             && self.mismatches.is_empty()
-            && !matches!(self.snapshot, SnapshotNote::Changed(_))
+            && !matches!(
+                self.snapshot,
+                SnapshotNote::Changed(_) | SnapshotNote::New | SnapshotNote::Unreviewed(_)
+            )
     }
 }
+
+/// What a missing snapshot's failure says.
+pub(crate) const NO_SNAPSHOT: &str =
+    "no snapshot (accept it with `corsproof record`, or `cargo insta review` the pending .snap.new)";
+
+/// How to settle an unreviewed pending snapshot.
+const REVIEW: &str = "(review it with `cargo insta review`, or delete it)";
 
 /// Whether a run's observations are compared with the stored snapshots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,11 +241,11 @@ impl Report {
             .results
             .iter()
             .map(|result| {
-                let note = match snapshots {
-                    Snapshots::Compared => SnapshotNote::compared(result, run.engine),
-                    Snapshots::NotTaken => SnapshotNote::NotTaken,
+                let (note, pending) = match snapshots {
+                    Snapshots::Compared => SnapshotNote::checked(result, run.engine),
+                    Snapshots::NotTaken => (SnapshotNote::NotTaken, None),
                 };
-                ScenarioReport::new(result, note)
+                ScenarioReport { pending, ..ScenarioReport::new(result, note) }
             })
             .collect();
         Report { scenarios, load_errors, browser: run.browser.clone(), elapsed, startup: run.startup }
@@ -287,9 +328,21 @@ pub fn table(report: &Report, color: bool) -> String {
         if let SnapshotNote::Unlocatable(error) = &scenario.snapshot {
             let _ = writeln!(out, "     snapshot unavailable: {error}");
         }
-        if let SnapshotNote::Changed(diff) = &scenario.snapshot {
-            let _ = writeln!(out, "     snapshot changed (`corsproof record` accepts it):");
-            write_diff(&mut out, diff, color);
+        match &scenario.snapshot {
+            SnapshotNote::Changed(diff) => {
+                let _ = writeln!(out, "     snapshot changed (`corsproof record` accepts it):");
+                write_diff(&mut out, diff, color);
+            }
+            SnapshotNote::New => {
+                let _ = writeln!(out, "     {NO_SNAPSHOT}");
+            }
+            SnapshotNote::Unreviewed(path) => {
+                let _ = writeln!(out, "     unreviewed pending snapshot {path} {REVIEW}");
+            }
+            _ => {}
+        }
+        if let Some(pending) = scenario.pending.as_ref().filter(|_| !scenario.passed()) {
+            let _ = writeln!(out, "     {pending}");
         }
     }
     for error in &report.load_errors {
@@ -539,6 +592,7 @@ mod tests {
                 mismatches,
                 error: None,
                 snapshot,
+                pending: None,
             }],
             load_errors: vec![],
             browser: "chromium 1".into(),
@@ -615,7 +669,7 @@ mod tests {
     #[test]
     fn junit_has_a_suite_per_engine_and_one_for_an_engine_that_could_not_start() {
         let chromium = mixed();
-        let mut firefox = report(vec![], SnapshotNote::New);
+        let mut firefox = report(vec![], SnapshotNote::Matches);
         firefox.browser = "firefox 128.0".into();
         let not_started = "MiniBrowser was not found; install it with `corsproof install-browsers`";
         let suites = [
@@ -695,7 +749,9 @@ mod tests {
         assert_eq!(only(&document, "testcase").attribute("time"), "0.003");
         let failure = only(&document, "failure");
         assert_eq!(failure.attribute("message"), "request 1: status expected 204, observed 200");
-        assert!(failure.text.ends_with("\nno snapshot (`corsproof record` writes it)"), "{}", failure.text);
+        assert!(failure.text.ends_with(
+            "\nno snapshot (accept it with `corsproof record`, or `cargo insta review` the pending .snap.new)"
+        ), "{}", failure.text);
         report.scenarios[0].mismatches.clear();
         report.scenarios[0].snapshot = SnapshotNote::Changed("-a\n+b".into());
         let xml = junit(&[JunitSuite { engine: Engine::Firefox, outcome: Ok(&report) }], report.elapsed);
@@ -809,9 +865,10 @@ mod tests {
     }
 
     #[test]
-    fn a_changed_snapshot_fails_and_a_new_one_does_not() {
+    fn a_changed_a_new_or_an_unreviewed_snapshot_fails() {
         assert!(!report(vec![], SnapshotNote::Changed("-a\n+b".into())).passed());
-        assert!(report(vec![], SnapshotNote::New).passed());
+        assert!(!report(vec![], SnapshotNote::New).passed(), "a missing snapshot fails, as in insta");
+        assert!(!report(vec![], SnapshotNote::Unreviewed("a.snap.new".into())).passed());
         assert!(table(&report(vec![], SnapshotNote::New), false).contains("1 without snapshot"));
     }
 }

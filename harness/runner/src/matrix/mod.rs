@@ -168,6 +168,8 @@ pub enum Note {
     SnapshotChanged,
     /// No snapshot is stored yet.
     NoSnapshot,
+    /// Under CI, a pending `.snap.new` is left beside the snapshot.
+    UnreviewedSnapshot,
     /// Where the snapshot lives could not be worked out.
     SnapshotUnavailable,
     /// The scenario could not run.
@@ -182,7 +184,7 @@ impl Note {
     /// Whether the cell fails because of it: the same rule as [`ScenarioReport::passed`], so
     /// the matrix and the per-engine reports agree on what failed.
     pub fn fails(self) -> bool {
-        !matches!(self, Note::NoSnapshot | Note::SnapshotUnavailable)
+        !matches!(self, Note::SnapshotUnavailable)
     }
 
     /// The words shown in a cell.
@@ -191,6 +193,7 @@ impl Note {
             Note::ExpectationsFailed => "expectations failed",
             Note::SnapshotChanged => "snapshot changed",
             Note::NoSnapshot => "no snapshot",
+            Note::UnreviewedSnapshot => "unreviewed .snap.new",
             Note::SnapshotUnavailable => "snapshot unavailable",
             Note::CouldNotRun => "could not run",
             Note::EngineFailed => "engine failed",
@@ -241,6 +244,7 @@ impl Cell {
                 match snapshot {
                     SnapshotNote::Changed(_) => notes.push(Note::SnapshotChanged),
                     SnapshotNote::New => notes.push(Note::NoSnapshot),
+                    SnapshotNote::Unreviewed(_) => notes.push(Note::UnreviewedSnapshot),
                     SnapshotNote::Unlocatable(_) => notes.push(Note::SnapshotUnavailable),
                     SnapshotNote::Matches | SnapshotNote::Written { .. } | SnapshotNote::NotTaken => {}
                 }
@@ -275,6 +279,7 @@ impl Cell {
                 let mut problems: Vec<Problem<'_>> = mismatches.iter().map(|m| Problem::Line(m)).collect();
                 match snapshot {
                     SnapshotNote::Changed(diff) => problems.push(Problem::Diff(diff)),
+                    SnapshotNote::New => problems.push(Problem::Line(crate::report::NO_SNAPSHOT)),
                     SnapshotNote::Unlocatable(error) => problems.push(Problem::SnapshotUnavailable(error)),
                     _ => {}
                 }

@@ -7,6 +7,7 @@
 //! the diff, writing, and the pending `.snap.new` that insta's review accepts.
 
 mod location;
+mod stale;
 mod yaml;
 
 use std::io::ErrorKind;
@@ -18,6 +19,36 @@ use corsproof_scenario::Scenario;
 use crate::observe::Observation;
 
 pub use location::{CONFIG_FILE, ProjectConfigError, SnapshotLocation};
+pub use stale::{StaleSnapshot, stale_snapshots};
+
+/// Whether this is a CI run (`CI=true`), insta's rule: a CI run writes no pending
+/// `.snap.new`, and a pending one it finds is unreviewed work that fails the run.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| value == "true")
+}
+
+/// What a check did about the pending `.snap.new` beside the snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PendingSnapshot {
+    /// Nothing is pending: the observation matches and no `.snap.new` is left.
+    None,
+    /// Outside CI, the observation was written as the pending `.snap.new` to review.
+    Written,
+    /// Under CI, nothing was written.
+    NotWritten,
+    /// Under CI, the observation matches but a `.snap.new` is left beside the snapshot:
+    /// unreviewed work.
+    Unreviewed,
+}
+
+/// A fresh observation checked against its snapshot as insta checks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// How it compares.
+    pub state: SnapshotState,
+    /// What became of the pending file.
+    pub pending: PendingSnapshot,
+}
 
 /// How a fresh observation compares with the stored snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +164,29 @@ impl SnapshotFile {
         }
         self.remove_pending()?;
         Ok(state)
+    }
+
+    /// Compares `observed` with the stored snapshot and settles the pending `.snap.new` as
+    /// insta does (the rule `corsproof run` and the scenario suite share): outside CI a
+    /// missing or changed snapshot leaves the observation as the pending file and a match
+    /// removes a stale one; under CI nothing is written, and a pending file beside a match is
+    /// reported as unreviewed.
+    pub fn check(&self, observed: &SnapshotBody) -> std::io::Result<Checked> {
+        let state = self.compare(observed);
+        let pending = match (state == SnapshotState::Matches, in_ci()) {
+            (true, true) if self.pending_path().exists() => PendingSnapshot::Unreviewed,
+            (true, true) => PendingSnapshot::None,
+            (true, false) => {
+                self.remove_pending()?;
+                PendingSnapshot::None
+            }
+            (false, true) => PendingSnapshot::NotWritten,
+            (false, false) => {
+                self.write_pending(observed)?;
+                PendingSnapshot::Written
+            }
+        };
+        Ok(Checked { state, pending })
     }
 
     /// Writes `body` as the pending `.snap.new` that `cargo insta review` (or `corsproof
