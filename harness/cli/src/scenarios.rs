@@ -13,7 +13,7 @@ use corsproof_browser::{BrowserConfig, Engine};
 use corsproof_runner::matrix::{self, EngineRun, Matrix};
 use corsproof_runner::pipeline::{self, EngineFailure, EngineResults};
 use corsproof_runner::report::{self, JunitSuite, Report, ScenarioReport, SnapshotNote, Snapshots};
-use corsproof_runner::snapshot::{SnapshotBody, SnapshotFile, SnapshotState};
+use corsproof_runner::snapshot::{SnapshotBody, SnapshotFile, SnapshotState, stale_snapshots};
 use corsproof_runner::{Event, Job, JobResult, Listing, Reporter, RunConfig};
 use corsproof_scenario::ScenarioError;
 use corsproof_server::ServerConfig;
@@ -90,6 +90,10 @@ pub struct ScenarioArgs {
     /// How long a page waits for one request before calling it a timeout.
     #[arg(long, value_name = "MS", default_value_t = 5000)]
     timeout_ms: u64,
+    /// Delete the snapshots that no scenario produces any more (found after a run of whole
+    /// files and folders, without --filter; without this flag they are only listed).
+    #[arg(long)]
+    remove_stale: bool,
 }
 
 /// `corsproof run`.
@@ -124,6 +128,28 @@ pub struct RecordArgs {
 /// The listing `args` name: their files, loaded, and the scenarios the filter keeps.
 fn list(args: &ScenarioArgs) -> Listing {
     Listing::load(&args.paths, args.filter.as_deref())
+}
+
+/// After a run of whole files and folders (no `--filter`, every file loaded), names each
+/// snapshot in their snapshot folders that no listed scenario produces in the engines that
+/// ran, or deletes it with `--remove-stale`. Stale snapshots never fail the run (insta's rule).
+fn settle_stale(args: &ScenarioArgs, listing: &Listing, engines: &[Engine]) -> anyhow::Result<()> {
+    if args.filter.is_some() || !listing.load_errors.is_empty() || engines.is_empty() {
+        return Ok(());
+    }
+    let here = std::env::current_dir().unwrap_or_default();
+    for stale in stale_snapshots(&args.paths, &listing.jobs, engines)? {
+        let shown = stale.path().strip_prefix(&here).unwrap_or(stale.path()).display().to_string();
+        if args.remove_stale {
+            stale.remove().map_err(|error| anyhow::anyhow!("cannot remove {shown}: {error}"))?;
+            eprintln!("corsproof: removed stale snapshot {shown}");
+        } else {
+            eprintln!(
+                "corsproof: warning: stale snapshot {shown}: no scenario produces it (--remove-stale deletes it)"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The load errors as text, in color for a terminal only (not in JSON or report files).
@@ -285,8 +311,9 @@ fn write_junit(args: &RunArgs, suites: &[JunitSuite<'_>], started: Instant) -> a
 }
 
 async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) -> anyhow::Result<ExitCode> {
-    let Listing { jobs, load_errors, .. } = list(&args.common);
-    let Some(runs) = execute(&args.common, args.target.clone(), &jobs, &[engine]).await else {
+    let listing = list(&args.common);
+    let Listing { jobs, load_errors, .. } = &listing;
+    let Some(runs) = execute(&args.common, args.target.clone(), jobs, &[engine]).await else {
         return Ok(ExitCode::from(130));
     };
     let run = match only(runs) {
@@ -299,14 +326,17 @@ async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) 
         }
     };
     let report =
-        Report::of(&run, snapshots(args.target.as_ref()), render(&load_errors, false), started.elapsed());
+        Report::of(&run, snapshots(args.target.as_ref()), render(load_errors, false), started.elapsed());
     write_junit(args, &[JunitSuite { engine, outcome: Ok(&report) }], started)?;
     // The file has the load errors plain, a terminal in color.
-    let report = Report { load_errors: render(&load_errors, color && !args.json), ..report };
+    let report = Report { load_errors: render(load_errors, color && !args.json), ..report };
     if args.json {
         println!("{}", report::json(&report));
     } else {
         print!("{}", report::table(&report, color));
+    }
+    if args.target.is_none() {
+        settle_stale(&args.common, &listing, &[engine])?;
     }
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
@@ -344,11 +374,13 @@ struct EngineJson<'a> {
 /// `run --browser all`: every engine checked against its own snapshots, then the matrix on the
 /// terminal (what differs or fails) and in `matrix.md` and `matrix.html` (everything).
 async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Result<ExitCode> {
-    let Listing { jobs, load_errors, .. } = list(&args.common);
-    let Some(runs) = execute(&args.common, args.target.clone(), &jobs, &Engine::ALL).await else {
+    let listing = list(&args.common);
+    let Some(runs) = execute(&args.common, args.target.clone(), &listing.jobs, &Engine::ALL).await else {
         return Ok(ExitCode::from(130));
     };
-    let load_errors = render(&load_errors, false);
+    let ran: Vec<Engine> =
+        runs.iter().filter_map(|outcome| outcome.as_ref().ok()).map(|run| run.engine).collect();
+    let load_errors = render(&listing.load_errors, false);
     let snapshots = snapshots(args.target.as_ref());
     let engines: Vec<(Engine, Result<EngineReport, String>)> = runs
         .into_iter()
@@ -399,6 +431,9 @@ async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Resul
     } else {
         println!("{written}");
     }
+    if args.target.is_none() {
+        settle_stale(&args.common, &listing, &ran)?;
+    }
     Ok(if matrix.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
@@ -417,10 +452,11 @@ fn write_matrix(dir: &Path, matrix: &Matrix) -> anyhow::Result<(PathBuf, PathBuf
 /// engine, concurrently, with `--browser all`).
 pub async fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
     let color = color();
-    let Listing { jobs, load_errors, .. } = list(&args.common);
+    let listing = list(&args.common);
+    let Listing { jobs, load_errors, .. } = &listing;
     let one_engine = args.common.browser.engine();
     let engines = one_engine.map_or_else(|| Engine::ALL.to_vec(), |engine| vec![engine]);
-    let Some(mut runs) = execute(&args.common, None, &jobs, &engines).await else {
+    let Some(mut runs) = execute(&args.common, None, jobs, &engines).await else {
         return Ok(ExitCode::from(130));
     };
     if one_engine.is_some() {
@@ -442,12 +478,15 @@ pub async fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    for error in render(&load_errors, color) {
+    for error in render(load_errors, color) {
         println!("{error}");
     }
     for summary in &summaries {
         println!("{summary}");
     }
+    let ran: Vec<Engine> =
+        runs.iter().filter_map(|outcome| outcome.as_ref().ok()).map(|run| run.engine).collect();
+    settle_stale(&args.common, &listing, &ran)?;
     Ok(if complete { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 

@@ -67,6 +67,20 @@ fn corsproof(args: &[&str], dir: &Path) -> Output {
         .expect("corsproof runs")
 }
 
+/// `corsproof` with `CI` set to `ci` in its environment, whatever the outer CI says.
+fn corsproof_in_ci(args: &[&str], dir: &Path, ci: bool) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_corsproof"))
+        .args(args)
+        .current_dir(dir)
+        .env("CI", if ci { "true" } else { "false" })
+        .output()
+        .expect("corsproof runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -74,6 +88,8 @@ fn stdout(output: &Output) -> String {
 #[test]
 fn a_broken_file_is_located_and_does_not_stop_the_others() {
     let dir = folder("broken", &[("good.toml", GOOD), ("broken.toml", BROKEN)]);
+    // A missing snapshot fails the run: the good file's are recorded first.
+    assert!(corsproof(&["record", "good.toml"], &dir).status.success());
     let output = corsproof(&["run", "."], &dir);
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
@@ -351,5 +367,67 @@ fn the_same_files_run_against_your_own_server() {
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
     assert!(text.contains("2 passed, 0 failed"), "{text}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_missing_snapshot_fails_and_only_outside_ci_is_left_pending() {
+    let dir = folder("missing", &[("api.toml", GOOD)]);
+    let pending = dir.join("snapshots/chromium/api__echoed.snap.new");
+
+    let in_ci = corsproof_in_ci(&["run", "api.toml", "--filter", "echoed"], &dir, true);
+    let text = stdout(&in_ci);
+    assert_eq!(in_ci.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAIL api.toml::echoed") && text.contains("no snapshot"), "{text}");
+    assert!(text.contains("`corsproof record`") && text.contains("`cargo insta review`"), "{text}");
+    assert!(text.contains("CI=true: no pending snapshot written"), "{text}");
+    assert!(!dir.join("snapshots").exists(), "under CI nothing is written");
+
+    let outside = corsproof_in_ci(&["run", "api.toml", "--filter", "echoed"], &dir, false);
+    let text = stdout(&outside);
+    assert_eq!(outside.status.code(), Some(1), "{text}");
+    assert!(text.contains("no snapshot") && text.contains("api__echoed.snap.new"), "{text}");
+    let written = std::fs::read_to_string(&pending).expect("the pending snapshot was written");
+    assert!(written.starts_with("---\nsource: api.toml\n") && written.contains("outcome: \"allowed\""));
+    assert!(!dir.join("snapshots/chromium/api__echoed.snap").exists(), "only the pending file");
+
+    // Accepted (as `cargo insta review` does), the snapshot holds; a pending file left beside
+    // it is unreviewed work under CI, and stale outside it.
+    std::fs::copy(&pending, dir.join("snapshots/chromium/api__echoed.snap")).unwrap();
+    let unreviewed = corsproof_in_ci(&["run", "api.toml", "--filter", "echoed"], &dir, true);
+    let text = stdout(&unreviewed);
+    assert_eq!(unreviewed.status.code(), Some(1), "{text}");
+    assert!(text.contains("unreviewed pending snapshot") && text.contains("api__echoed.snap.new"), "{text}");
+    assert!(pending.exists(), "CI removes nothing");
+    let settled = corsproof_in_ci(&["run", "api.toml", "--filter", "echoed"], &dir, false);
+    assert!(settled.status.success(), "{}", stdout(&settled));
+    assert!(!pending.exists(), "a stale pending file beside a match is removed");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_snapshot_no_scenario_produces_is_reported_and_removed_on_request() {
+    let dir = folder("stale", &[("api.toml", GOOD)]);
+    assert!(corsproof(&["record", "api.toml"], &dir).status.success());
+    let stray = dir.join("snapshots/chromium/api__renamed.snap");
+    std::fs::write(&stray, "---\nsource: api.toml\n---\nscenario: renamed\n").unwrap();
+
+    let filtered = corsproof_in_ci(&["run", "api.toml", "--filter", "echoed"], &dir, true);
+    assert!(!stderr(&filtered).contains("stale"), "a filtered run cannot tell:\n{}", stderr(&filtered));
+    let run = corsproof_in_ci(&["run", "."], &dir, true);
+    assert!(run.status.success(), "stale snapshots do not fail the run:\n{}", stdout(&run));
+    let warning = stderr(&run);
+    assert!(
+        warning.contains("warning: stale snapshot") && warning.contains("api__renamed.snap"),
+        "{warning}"
+    );
+    assert!(!warning.contains("api__echoed.snap"), "{warning}");
+    assert!(stray.exists(), "only --remove-stale deletes it");
+
+    let removed = corsproof_in_ci(&["record", "api.toml", "--remove-stale"], &dir, true);
+    assert!(removed.status.success(), "{}", stdout(&removed));
+    assert!(stderr(&removed).contains("removed stale snapshot"), "{}", stderr(&removed));
+    assert!(!stray.exists());
+    assert!(dir.join("snapshots/chromium/api__echoed.snap").exists(), "the others stay");
     let _ = std::fs::remove_dir_all(dir);
 }
