@@ -280,6 +280,7 @@ impl Cell {
                 match snapshot {
                     SnapshotNote::Changed(diff) => problems.push(Problem::Diff(diff)),
                     SnapshotNote::New => problems.push(Problem::Line(crate::report::NO_SNAPSHOT)),
+                    SnapshotNote::Unreviewed(path) => problems.push(Problem::Unreviewed(path)),
                     SnapshotNote::Unlocatable(error) => problems.push(Problem::SnapshotUnavailable(error)),
                     _ => {}
                 }
@@ -327,6 +328,8 @@ enum Problem<'a> {
     SnapshotUnavailable(&'a str),
     /// The snapshot changed: the unified diff.
     Diff(&'a str),
+    /// Under CI, a pending `.snap.new` (the path) is left beside a matching snapshot.
+    Unreviewed(&'a str),
 }
 
 impl Problem<'_> {
@@ -338,6 +341,11 @@ impl Problem<'_> {
             Problem::SnapshotUnavailable(error) => format!("snapshot unavailable: {error}"),
             Problem::Diff(_) => {
                 format!("snapshot changed (`corsproof record --browser {engine}` accepts it):")
+            }
+            Problem::Unreviewed(path) => {
+                format!(
+                    "unreviewed pending snapshot {path} (review it with `cargo insta review`, or delete it)"
+                )
             }
         }
     }

@@ -255,3 +255,18 @@ fn markdown_escapes_a_pipe() {
     let row = text.lines().find(|line| line.contains("a\\|b")).unwrap_or_default();
     assert_eq!(row, "|  | scenarios/a.toml::a\\|b | allowed |");
 }
+
+#[test]
+fn a_missing_or_unreviewed_snapshot_fails_its_cell_and_says_how_to_settle_it() {
+    let fates = vec![fate(Outcome::Allowed, false)];
+    let chromium = ran("chromium 1", &[("one", fates.clone(), SnapshotNote::New)]);
+    let pending = "tests/snapshots/firefox/a__one.snap.new";
+    let firefox = ran("firefox 2", &[("one", fates, SnapshotNote::Unreviewed(pending.into()))]);
+    let matrix = matrix(&[("chromium", Ok(&chromium)), ("firefox", Ok(&firefox))]);
+    assert!(!matrix.passed());
+    assert_eq!(matrix.rows[0].cells[0].text(), "allowed ✗ no snapshot");
+    assert_eq!(matrix.rows[0].cells[1].text(), "allowed ✗ unreviewed .snap.new");
+    let text = table(&matrix, false);
+    assert!(text.contains("`corsproof record`") && text.contains("`cargo insta review`"), "{text}");
+    assert!(text.contains(&format!("unreviewed pending snapshot {pending}")), "{text}");
+}
