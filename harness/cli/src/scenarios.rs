@@ -292,8 +292,8 @@ fn snapshots(target: Option<&String>) -> Snapshots {
     if target.is_some() { Snapshots::NotTaken } else { Snapshots::Compared }
 }
 
-/// `corsproof run`: exit 0 only when every expectation and every stored snapshot holds (in
-/// every engine, with `--browser all`).
+/// `corsproof run`: exit 0 only when every expectation holds and every scenario's snapshot is
+/// stored and holds (in every engine, with `--browser all`), as insta's rule under CI.
 pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let color = color();
