@@ -47,7 +47,8 @@ impl SnapshotNote {
             Err(error) => return (SnapshotNote::Unlocatable(error.to_string()), None),
         };
         let pending_path = snapshot.pending_path().display().to_string();
-        match snapshot.check(&SnapshotBody::of(observation)) {
+        let observed = SnapshotBody::of(observation);
+        match snapshot.check(&observed) {
             Ok(checked) => match checked.pending {
                 PendingSnapshot::Unreviewed => (SnapshotNote::Unreviewed(pending_path), None),
                 PendingSnapshot::Written => (checked.state.into(), Some(format!("pending: {pending_path}"))),
@@ -57,7 +58,7 @@ impl SnapshotNote {
                 PendingSnapshot::None => (checked.state.into(), None),
             },
             Err(error) => {
-                let state = snapshot.compare(&SnapshotBody::of(observation));
+                let state = snapshot.compare(&observed);
                 (state.into(), Some(format!("cannot write or remove {pending_path}: {error}")))
             }
         }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use corsproof_browser::Engine;
 
 use super::location::Placement;
-use super::{ProjectConfigError, SnapshotFile};
+use super::{ProjectConfigError, SnapshotLocation};
 use crate::run::Job;
 
 /// A scenario file name that no real file has: it finds the snapshot prefix of a folder.
@@ -44,9 +44,21 @@ pub fn stale_snapshots(
     let mut produced = BTreeSet::new();
     let mut scopes = BTreeSet::new();
     for &engine in engines {
+        // One placement per file: its scenarios' snapshots are its prefix and their names.
+        let mut placed: Vec<(&Path, (PathBuf, String))> = Vec::new();
         for job in jobs {
-            produced.insert(SnapshotFile::find(&job.file, &job.scenario, engine)?.path());
-            scopes.insert(scope(&job.file, engine)?);
+            let (dir, prefix) = match placed.iter().find(|(file, _)| *file == job.file.as_path()) {
+                Some((_, scope)) => scope.clone(),
+                None => {
+                    let found = scope(&job.file, engine)?;
+                    placed.push((&job.file, found.clone()));
+                    found
+                }
+            };
+            let location =
+                SnapshotLocation { name: format!("{prefix}{}", job.scenario.name), dir: dir.clone() };
+            produced.insert(location.path());
+            scopes.insert((dir, prefix));
         }
         for path in paths {
             let scope = if path.is_dir() {
