@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::output;
 use anyhow::{Context, bail};
 use clap::Args;
 use corsproof::{Checked, Checker, Engine, Failure, Policy, Probe, Report, VerifyConfig, verify};
@@ -99,9 +100,9 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     let checked = checker.check(&probe).await?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&as_json(&checked))?);
+        output::print(&format!("{}\n", serde_json::to_string_pretty(&as_json(&checked))?))?;
     } else {
-        print!("{checked}");
+        output::print(&checked.to_string())?;
     }
     Ok(if checked.is_allowed() {
         ExitCode::SUCCESS
@@ -127,9 +128,9 @@ async fn verify_policy(path: &PathBuf, args: &CheckArgs, checker: Checker) -> an
     }
     let report = verify(&policy, &args.url, &config).await;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report_json(&report))?);
+        output::print(&format!("{}\n", serde_json::to_string_pretty(&report_json(&report))?))?;
     } else {
-        print!("{report}");
+        output::print(&report.to_string())?;
     }
     Ok(match &report.failure {
         Some(Failure::NoAnswer(_) | Failure::Unusable(_)) => ExitCode::from(2),

@@ -17,6 +17,8 @@ use clap::Args;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use corsproof_browser::{Engine, Executable, Provider, SearchPath, VersionSource};
 
+use crate::output;
+
 /// `corsproof install-browsers`.
 #[derive(Debug, Args)]
 pub struct InstallArgs {
@@ -344,13 +346,10 @@ fn ended(status: ExitStatus) -> String {
     }
 }
 
-/// Writes the report to standard output; a reader that stopped early (`| head`) is no error.
+/// Writes the report to standard output ([`output::print`]: a reader that stopped early is no
+/// error).
 fn print(text: &str) -> Result<(), InstallError> {
-    let mut stdout = io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(InstallError::Stdout(error)),
-        _ => Ok(()),
-    }
+    output::print(text).map_err(InstallError::Stdout)
 }
 
 /// Says a line of progress on standard error, whatever became of it.

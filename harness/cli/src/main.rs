@@ -2,6 +2,7 @@
 
 mod check;
 mod install;
+mod output;
 mod scenarios;
 mod serve;
 

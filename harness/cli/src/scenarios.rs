@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use crate::output;
 use clap::builder::PossibleValue;
 use clap::{Args, ValueEnum};
 use corsproof_browser::{BrowserConfig, Engine};
@@ -331,9 +332,9 @@ async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) 
     // The file has the load errors plain, a terminal in color.
     let report = Report { load_errors: render(load_errors, color && !args.json), ..report };
     if args.json {
-        println!("{}", report::json(&report));
+        output::print(&format!("{}\n", report::json(&report)))?;
     } else {
-        print!("{}", report::table(&report, color));
+        output::print(&report::table(&report, color))?;
     }
     if args.target.is_none() {
         settle_stale(&args.common, &listing, &[engine])?;
@@ -420,16 +421,19 @@ async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Resul
                 error: outcome.as_ref().err().map(String::as_str),
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&AllJson { engines, matrix: &matrix })?);
+        output::print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&AllJson { engines, matrix: &matrix })?
+        ))?;
     } else {
-        print!("{}", matrix::table(&matrix, color));
+        output::print(&matrix::table(&matrix, color))?;
     }
     let (markdown, html) = write_matrix(&args.report_dir, &matrix)?;
     let written = format!("matrix: {} and {}", markdown.display(), html.display());
     if args.json {
         eprintln!("{written}");
     } else {
-        println!("{written}");
+        output::print(&format!("{written}\n"))?;
     }
     if args.target.is_none() {
         settle_stale(&args.common, &listing, &ran)?;
@@ -479,10 +483,10 @@ pub async fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
         }
     }
     for error in render(load_errors, color) {
-        println!("{error}");
+        output::print(&format!("{error}\n"))?;
     }
     for summary in &summaries {
-        println!("{summary}");
+        output::print(&format!("{summary}\n"))?;
     }
     let ran: Vec<Engine> =
         runs.iter().filter_map(|outcome| outcome.as_ref().ok()).map(|run| run.engine).collect();
@@ -507,18 +511,18 @@ fn record_engine(run: &EngineResults, several: bool) -> anyhow::Result<String> {
     }
     for (path, diff) in &changed {
         match diff {
-            Some(diff) => println!("changed {}\n{diff}", path.display()),
-            None => println!("new     {}", path.display()),
+            Some(diff) => output::print(&format!("changed {}\n{diff}\n", path.display()))?,
+            None => output::print(&format!("new     {}\n", path.display()))?,
         }
     }
     let engine_label = if several { format!("{}: ", run.engine) } else { String::new() };
     for result in run.results.iter().filter(|r| r.observation.is_err() || !r.mismatches.is_empty()) {
         let report = ScenarioReport::new(result, SnapshotNote::NotTaken);
-        println!(
-            "note: {engine_label}{}: {}",
+        output::print(&format!(
+            "note: {engine_label}{}: {}\n",
             report.id,
             report.error.clone().unwrap_or_else(|| report.mismatches.join("; "))
-        );
+        ))?;
     }
     Ok(format!(
         "{} scenarios recorded: {} snapshots written, {unchanged} unchanged, in {:.2}s ({})",

@@ -4,6 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::output;
 use anyhow::Context;
 use clap::Args;
 use corsproof_behaviour::{Listener, NamedOrigin};
@@ -68,17 +69,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             chromium_flag: flag,
             ca_pem: &server.certificates().ca_pem,
         };
-        println!("{}", serde_json::to_string_pretty(&listing)?);
+        output::print(&format!("{}\n", serde_json::to_string_pretty(&listing)?))?;
     } else {
         for origin in server.origins() {
-            println!("{:<12} {}", origin.name, origin.url());
+            output::print(&format!("{:<12} {}\n", origin.name, origin.url()))?;
         }
-        println!("browser flag: {flag}");
-        println!(
+        output::print(&format!("browser flag: {flag}\n"))?;
+        output::print(&format!(
             "proxy: http://{}  (for clients without a host-resolver flag: WebKit's WebDriver proxy \
-             capability, curl -x)",
+             capability, curl -x)\n",
             server.proxy_addr()
-        );
+        ))?;
         let api = server.origin("api").map(NamedOrigin::url).unwrap_or_default();
         eprintln!(
             "\nTry: curl -si --resolve api.test:{port}:{ip} '{api}/echo?acao=origin&acac=true' -H 'Origin: http://app.test'\n\

@@ -156,3 +156,21 @@ mod tempfile_dir {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reader_that_stops_early_is_no_panic() {
+    let (_server, api) = api().await;
+    let url = format!("{api}/t/c9/items/1?acao=origin");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_corsproof"))
+        .args(["check", &url, "--origin", "https://app.example", "-X", "PUT"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("corsproof runs");
+    // `| head -0`: the reader is gone before the report is written.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("corsproof ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "the verdict's exit code, not a panic's 101: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
