@@ -62,6 +62,7 @@ fn a_pending_snapshot_is_in_insta_format() {
         scenario: scenario.name.clone(),
         about: scenario.about.clone(),
         page: scenario.page.clone(),
+        page_origin: None,
         sandbox: false,
         requests: vec![],
     };

@@ -20,6 +20,11 @@ pub struct Observation {
     pub about: String,
     /// The page's origin name.
     pub page: String,
+    /// The page's origin when the user chose it (`[pages]` in `corsproof.toml`, `--page`), so
+    /// that a failure shows which origin the server was asked to allow; absent on a mock origin,
+    /// which `page` names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_origin: Option<String>,
     /// Whether the page was sandboxed, its origin opaque.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub sandbox: bool,
@@ -96,6 +101,15 @@ pub struct SeenRequest {
     /// Whether an `Authorization` header rode along.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub authorization: bool,
+    /// The status the server answered with, when the journal saw the answer: a request to
+    /// `--target` passes through the recording proxy, which sees it; the mock origins' answers
+    /// are the scenario's own `server` table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The CORS headers of that answer (`Access-Control-*` and `Vary`), as `name: value` in the
+    /// order sent: the part of the server's answer a browser judges.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cors_headers: Vec<String>,
 }
 
 impl SeenRequest {
@@ -289,6 +303,7 @@ pub fn observe(
         scenario: scenario.name.clone(),
         about: scenario.about.clone(),
         page: scenario.page.clone(),
+        page_origin: None,
         sandbox: scenario.sandbox,
         requests,
     }
@@ -396,6 +411,8 @@ fn seen_request(entry: &Entry, redactor: &Redactor) -> SeenRequest {
         request_headers: entry.header("access-control-request-headers").map(str::to_owned),
         cookies: entry.header("cookie").is_some(),
         authorization: entry.header("authorization").is_some(),
+        status: None,
+        cors_headers: Vec::new(),
     }
 }
 

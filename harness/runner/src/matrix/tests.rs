@@ -53,6 +53,7 @@ fn ran(browser: &str, scenarios: &[(&str, Vec<Glance>, SnapshotNote)]) -> Ran {
             scenario: (*name).to_owned(),
             about: scenario.about.clone(),
             page: "app".into(),
+            page_origin: None,
             sandbox: false,
             requests: fates.iter().map(request).collect(),
         };
