@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use corsproof_behaviour::Listener;
-use corsproof_server::{Limits, MockServer, ServerConfig};
+use corsproof_server::{
+    Limits, MockServer, PageHost, ServerConfig, TARGET_TOKEN, TargetAnswer, TargetServer,
+};
 use http_body_util::Full;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
@@ -88,7 +90,7 @@ async fn an_absolute_form_get_is_answered_by_the_api_listener_as_a_direct_reques
     let entries = server.journal().entries("via-proxy");
     assert_eq!(entries.len(), 1);
     let entry = &entries[0];
-    assert_eq!((entry.listener, entry.scheme, entry.version), (Listener::HttpB, "http", "HTTP/1.1"));
+    assert_eq!((entry.listener, entry.scheme, entry.version), (Some(Listener::HttpB), "http", "HTTP/1.1"));
     assert_eq!(entry.authority, Some(format!("api.test:{}", api.port)));
     assert_eq!((entry.path.as_str(), entry.query.as_deref()), ("/t/via-proxy/data", Some("acao=origin")));
     assert_eq!(entry.header("proxy-connection"), None, "a proxy-only header reached the origin");
@@ -119,7 +121,11 @@ async fn one_keep_alive_proxy_connection_reaches_each_origin_on_its_own_listener
     for (origin, token) in asked {
         let entries = server.journal().entries(token);
         assert_eq!(entries.len(), 1, "{token}");
-        assert_eq!(entries[0].listener, server.origin(origin).expect("a named origin").listener, "{token}");
+        assert_eq!(
+            entries[0].listener,
+            Some(server.origin(origin).expect("a named origin").listener),
+            "{token}"
+        );
     }
 }
 
@@ -142,7 +148,7 @@ async fn a_connect_tunnel_to_the_https_listener_speaks_tls_with_http1_and_http2(
 
         let entries = server.journal().entries(&token);
         assert_eq!(entries.len(), 1, "{transport:?}");
-        assert_eq!((entries[0].listener, entries[0].scheme), (Listener::Https, "https"));
+        assert_eq!((entries[0].listener, entries[0].scheme), (Some(Listener::Https), "https"));
         assert_eq!(entries[0].version, if transport.is_h2() { "HTTP/2" } else { "HTTP/1.1" });
     }
 }
@@ -179,7 +185,7 @@ async fn a_tls_connection_to_the_proxy_carries_a_connect_tunnel_with_the_origins
     assert_eq!(entries.len(), 1);
     assert_eq!(
         (entries[0].listener, entries[0].scheme, entries[0].version),
-        (Listener::Https, "https", "HTTP/2")
+        (Some(Listener::Https), "https", "HTTP/2")
     );
 }
 
@@ -192,7 +198,7 @@ async fn a_connect_tunnel_to_a_plain_listener_is_that_listeners_connection() {
     let received = over(Transport::Http1, TokioIo::new(tcp), request).await.expect("an answer");
     assert_eq!(received.status, 200);
     let entries = server.journal().entries("plain-tunnel");
-    assert_eq!((entries.len(), entries[0].listener, entries[0].scheme), (1, Listener::HttpA, "http"));
+    assert_eq!((entries.len(), entries[0].listener, entries[0].scheme), (1, Some(Listener::HttpA), "http"));
 }
 
 #[tokio::test]
@@ -336,4 +342,93 @@ async fn a_server_on_threads_of_its_own_proxies_and_stops() {
     let proxy = server.proxy_addr();
     server.shutdown().await;
     assert!(TcpStream::connect(proxy).await.is_err(), "the proxy still accepts after shutdown");
+}
+
+/// A mock server whose routing proxy serves a page origin a user chose, and passes on requests
+/// for "your server" (a second mock server, a real one on its own port) and journals them.
+async fn with_page_and_target() -> (MockServer, MockServer) {
+    let yours = start().await;
+    let target = TargetServer { host: "127.0.0.1".into(), port: yours.local_addr(Listener::HttpB).port() };
+    let page = PageHost { host: "app.example.com".into(), port: 443, secure: true };
+    let config = ServerConfig { pages: vec![page], target: Some(target), ..ServerConfig::default() };
+    (MockServer::start(config).await.expect("the mock server starts"), yours)
+}
+
+#[tokio::test]
+async fn your_server_is_passed_on_and_every_exchange_journaled_with_its_answer() {
+    let (server, yours) = with_page_and_target().await;
+    let port = yours.local_addr(Listener::HttpB).port();
+    let mut proxy = proxy_connection(&server).await;
+    let preflight =
+        http::Request::options(format!("http://127.0.0.1:{port}/t/mine/data?acao=origin&status=401"))
+            .header("host", format!("127.0.0.1:{port}"))
+            .header("origin", "https://app.example.com")
+            .header("access-control-request-method", "PUT")
+            .header("connection", "keep-alive")
+            .body(Full::default())
+            .expect("a request");
+    let received = through(&mut proxy, preflight).await;
+    assert_eq!(received.status, 401, "your server's own answer comes back");
+    assert_eq!(received.one("access-control-allow-origin"), Some("https://app.example.com"));
+
+    assert_eq!(yours.journal().entries("mine").len(), 1, "it reached your server");
+    let seen = server.journal().entries(TARGET_TOKEN);
+    assert_eq!(seen.len(), 1);
+    let entry = &seen[0];
+    assert_eq!((entry.listener, entry.preflight, entry.method.as_str()), (None, true, "OPTIONS"));
+    assert_eq!((entry.path.as_str(), entry.origin()), ("/t/mine/data", Some("https://app.example.com")));
+    assert!(entry.header("connection").is_none(), "hop-by-hop headers are not passed on");
+    let Some(TargetAnswer::Response { status, headers }) = &entry.answer else {
+        panic!("the answer is journaled: {:?}", entry.answer)
+    };
+    assert_eq!(*status, 401);
+    assert!(
+        headers.contains(&("access-control-allow-origin".into(), "https://app.example.com".into())),
+        "{headers:?}"
+    );
+}
+
+#[tokio::test]
+async fn your_server_not_answering_closes_the_connection_and_says_why_in_the_journal() {
+    let unused = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let port = unused.local_addr().expect("its address").port();
+    drop(unused);
+    let target = TargetServer { host: "127.0.0.1".into(), port };
+    let server = MockServer::start(ServerConfig { target: Some(target), ..ServerConfig::default() })
+        .await
+        .expect("the mock server starts");
+    let answer = raw_exchange(
+        &server,
+        format!("GET http://127.0.0.1:{port}/x HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n").as_bytes(),
+    )
+    .await;
+    assert_eq!(answer, "", "no response: the browser sees the network error it would see directly");
+    let seen = server.journal().entries(TARGET_TOKEN);
+    let Some(TargetAnswer::Failed(why)) = &seen[0].answer else { panic!("{:?}", seen[0].answer) };
+    assert!(why.contains("cannot connect to 127.0.0.1:"), "{why}");
+}
+
+#[tokio::test]
+async fn a_chosen_https_page_origin_is_the_tls_listener_with_a_certificate_for_its_name() {
+    let (server, _yours) = with_page_and_target().await;
+    assert!(server.host_names().iter().any(|name| name == "app.example.com"));
+    let tcp = tunnel(&server, "app.example.com:443").await;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(server.certificates().ca_der.clone()).expect("the CA");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let name = rustls::pki_types::ServerName::try_from("app.example.com").expect("a name");
+    let tls = connector.connect(name, tcp).await.expect("the certificate names app.example.com");
+    let request = http::Request::get("/_page")
+        .header("host", "app.example.com")
+        .body(Full::default())
+        .expect("a request");
+    let received = over(Transport::Http1, TokioIo::new(tls), request).await.expect("an answer");
+    assert_eq!(received.status, 200);
+    assert!(received.body.contains("corsproof"), "the blank page: {}", received.body);
 }

@@ -27,8 +27,9 @@ pub struct Entry {
     pub seq: u64,
     /// The token of a `/t/<token>/...` path.
     pub token: Option<String>,
-    /// The listener that accepted it (`http-a`, `http-b`, `https`).
-    pub listener: Listener,
+    /// The listener that accepted it (`http-a`, `http-b`, `https`); `None` for a request the
+    /// routing proxy passed on to your own server (`--target`), whose answer is [`Entry::answer`].
+    pub listener: Option<Listener>,
     /// `http` or `https`.
     pub scheme: &'static str,
     /// `HTTP/1.0`, `HTTP/1.1` or `HTTP/2`.
@@ -49,6 +50,25 @@ pub struct Entry {
     pub received_unix_ms: u64,
     /// Whether it was a CORS preflight: `OPTIONS` with `Access-Control-Request-Method`.
     pub preflight: bool,
+    /// What your own server answered, for a request the proxy passed on to it: the mock
+    /// origins' answers are their behaviours, so they are not recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<TargetAnswer>,
+}
+
+/// What your own server (`--target`) answered a request the routing proxy passed on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetAnswer {
+    /// A response.
+    Response {
+        /// Its status.
+        status: u16,
+        /// Every header, as (lower-case name, value), in the order received.
+        headers: Vec<(String, String)>,
+    },
+    /// No response: why, in words (the connection was refused, closed, or took too long).
+    Failed(String),
 }
 
 impl Entry {
@@ -90,7 +110,9 @@ struct Inner {
 #[derive(Debug)]
 pub(crate) struct Record {
     seq: u64,
-    listener: Listener,
+    /// `None` for a request passed on to your own server.
+    listener: Option<Listener>,
+    answer: Option<Box<TargetAnswer>>,
     version: &'static str,
     preflight: bool,
     body_size: u64,
@@ -147,7 +169,28 @@ impl Record {
             uri.query().map(str::as_bytes),
         ];
         let headers = || headers.iter().map(|(name, value)| (name.as_str().as_bytes(), value.as_bytes()));
-        Self::build(listener, version, preflight, received_unix_ms, fields, headers)
+        Self::build(Some(listener), version, preflight, received_unix_ms, fields, headers)
+    }
+
+    /// A request the routing proxy passes on to your own server, before its body was counted
+    /// and before the answer ([`answered`](Self::answered)).
+    pub(crate) fn forwarded(parts: &http::request::Parts, preflight: bool, received_unix_ms: u64) -> Self {
+        let mut record = Self::new(
+            Listener::HttpA,
+            preflight,
+            received_unix_ms,
+            &parts.method,
+            &parts.uri,
+            parts.version,
+            &parts.headers,
+        );
+        record.listener = None;
+        record
+    }
+
+    /// What your own server answered.
+    pub(crate) fn answered(self, answer: TargetAnswer) -> Self {
+        Self { answer: Some(Box::new(answer)), ..self }
     }
 
     /// An HTTP/1.1 request read without hyper (`crate::h1`), from its text as received: the same
@@ -166,12 +209,12 @@ impl Record {
         headers: impl Iterator<Item = (&'h [u8], &'h [u8])> + Clone,
     ) -> Self {
         let fields = [Some(method), authority, Some(path), query];
-        Self::build(listener, "HTTP/1.1", preflight, received_unix_ms, fields, || headers.clone())
+        Self::build(Some(listener), "HTTP/1.1", preflight, received_unix_ms, fields, || headers.clone())
     }
 
     /// `headers` gives the header lines, once to size the record and once to fill it.
     fn build<'h, I: Iterator<Item = (&'h [u8], &'h [u8])>>(
-        listener: Listener,
+        listener: Option<Listener>,
         version: &'static str,
         preflight: bool,
         received_unix_ms: u64,
@@ -197,6 +240,7 @@ impl Record {
         Self {
             seq: 0,
             listener,
+            answer: None,
             version,
             preflight,
             body_size: 0,
@@ -235,7 +279,8 @@ impl Record {
             seq: self.seq,
             token: token.map(str::to_owned),
             listener: self.listener,
-            scheme: self.listener.scheme(),
+            // A request passed on to your own server came to the proxy as plain `http://`.
+            scheme: self.listener.map_or("http", Listener::scheme),
             version: self.version,
             method,
             authority,
@@ -245,6 +290,7 @@ impl Record {
             body_size: self.body_size,
             received_unix_ms: self.received_unix_ms,
             preflight: self.preflight,
+            answer: self.answer.as_deref().cloned(),
         }
     }
 }

@@ -29,6 +29,7 @@ mod handler;
 pub mod journal;
 mod proxy;
 mod server;
+mod target;
 mod tls;
 mod wire;
 
@@ -36,7 +37,8 @@ mod wire;
 /// [`MockServer::local_addr`]); the rest of the behaviour model is in `corsproof_behaviour`.
 pub use corsproof_behaviour::{Behaviour, Listener, NamedOrigin};
 pub use handler::{JOURNAL_PREFIX, PAGE_PATH, SANDBOX_QUERY, SCRIPT_PATH, TOKEN_PREFIX};
-pub use journal::{Entry, Journal};
-pub use server::{Limits, MockServer, Ports, ServerConfig, StartError};
+pub use journal::{Entry, Journal, TargetAnswer};
+pub use server::{Limits, MockServer, PageHost, Ports, ServerConfig, StartError};
+pub use target::{TARGET_TOKEN, TargetServer};
 pub use tls::{Certificates, TlsError};
 pub use wire::{Answer, answer};

@@ -7,8 +7,13 @@
 //! listener's connections (TLS included, for the HTTPS one). The journal cannot tell the
 //! difference. The same port is also an HTTPS proxy: WebKit's `sslProxy` speaks TLS to the
 //! proxy itself before its `CONNECT`, so a connection that opens with a TLS handshake is
-//! unwrapped first (a certificate for the bind address, HTTP/1.1 only). It never opens a connection to anything: a request for a host or port that is not
-//! one of the server's own gets a `502` that says so.
+//! unwrapped first (a certificate for the bind address, HTTP/1.1 only).
+//!
+//! Two more kinds of route exist when a run asks for them: a page origin a user chose
+//! (`https://app.example.com`, on a port no listener has) is answered as the listener of its
+//! scheme, and requests for your own server (`--target`) are passed on to it and journaled
+//! (`crate::target`). It never opens a connection to anything else: a request for a host or
+//! port that is none of these gets a `502` that says so.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -30,7 +35,8 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
 use crate::handler::{self, CloseConnection, State};
-use crate::server::{Limits, Origins};
+use crate::server::{Limits, Origins, PageHost};
+use crate::target::{self, TargetServer};
 
 /// Headers meant for the proxy, which a direct client would not have sent to the origin.
 const PROXY_ONLY: [HeaderName; 2] =
@@ -51,8 +57,17 @@ impl fmt::Debug for Proxy {
     }
 }
 
-/// A tunnel granted on a proxy connection: the listener it leads to and the upgrade to take.
-type Tunnel = Arc<Mutex<Option<(Listener, OnUpgrade)>>>;
+/// Where a granted `CONNECT` tunnel leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TunnelTo {
+    /// One of the server's own listeners, served in-process.
+    Listener(Listener),
+    /// Your own server (`--target`), relayed byte for byte.
+    Target,
+}
+
+/// A tunnel granted on a proxy connection: where it leads and the upgrade to take.
+type Tunnel = Arc<Mutex<Option<(TunnelTo, OnUpgrade)>>>;
 
 impl Proxy {
     pub(crate) fn new(limits: &Limits, routes: Routes, tls: TlsAcceptor) -> Self {
@@ -91,17 +106,24 @@ impl Proxy {
     {
         let tunnel = Tunnel::default();
         let service = {
-            let (state, routes, tunnel) = (origins.state().clone(), self.routes, tunnel.clone());
-            service_fn(move |request| answer(state.clone(), routes, tunnel.clone(), request))
+            let (state, routes, tunnel) = (origins.state().clone(), self.routes.clone(), tunnel.clone());
+            service_fn(move |request| answer(state.clone(), routes.clone(), tunnel.clone(), request))
         };
         if let Err(error) = self.http.serve_connection(TokioIo::new(stream), service).with_upgrades().await {
             tracing::debug!(%error, "proxy connection ended with an error");
         }
         let granted = tunnel.lock().unwrap_or_else(|p| p.into_inner()).take();
-        let Some((listener, upgrade)) = granted else { return };
-        match upgrade.await {
-            Ok(upgraded) => origins.serve(listener, TokioIo::new(upgraded)).await,
-            Err(error) => tracing::debug!(%listener, %error, "the client left before its tunnel opened"),
+        let Some((to, upgrade)) = granted else { return };
+        match (upgrade.await, to) {
+            (Ok(upgraded), TunnelTo::Listener(listener)) => {
+                origins.serve(listener, TokioIo::new(upgraded)).await
+            }
+            (Ok(upgraded), TunnelTo::Target) => {
+                if let Some(target) = &self.routes.target {
+                    target::relay(target, TokioIo::new(upgraded)).await;
+                }
+            }
+            (Err(error), _) => tracing::debug!(?to, %error, "the client left before its tunnel opened"),
         }
     }
 }
@@ -115,9 +137,13 @@ async fn answer(
 ) -> Result<Response<Full<Bytes>>, CloseConnection> {
     match routes.route(request.method(), request.uri()) {
         Route::Forward(listener) => handler::handle(state, listener, as_origin_form(request)).await,
-        Route::Tunnel(listener) => {
+        Route::PassOn => match &routes.target {
+            Some(target) => target::pass_on(&state, target, as_origin_form(request)).await,
+            None => Err(CloseConnection),
+        },
+        Route::Tunnel(to) => {
             let upgrade = hyper::upgrade::on(&mut request);
-            *tunnel.lock().unwrap_or_else(|p| p.into_inner()) = Some((listener, upgrade));
+            *tunnel.lock().unwrap_or_else(|p| p.into_inner()) = Some((to, upgrade));
             Ok(Response::new(Full::default()))
         }
         Route::Refuse(status, why) => {
@@ -154,11 +180,14 @@ fn as_origin_form<B>(request: Request<B>) -> Request<B> {
     Request::from_parts(parts, body)
 }
 
-/// Where the proxy may send a request: the server's host names on its listeners' ports.
-#[derive(Debug, Clone, Copy)]
+/// Where the proxy may send a request: the server's host names on its listeners' ports, the
+/// page origins a user chose, and your own server.
+#[derive(Debug, Clone)]
 pub(crate) struct Routes {
     bind: IpAddr,
     ports: [(Listener, u16); 3],
+    pages: Arc<[PageHost]>,
+    target: Option<Arc<TargetServer>>,
 }
 
 /// What the proxy does with one request.
@@ -166,16 +195,24 @@ pub(crate) struct Routes {
 enum Route {
     /// Absolute-form plain HTTP: answer it as this listener would.
     Forward(Listener),
-    /// `CONNECT`: the rest of the connection is this listener's.
-    Tunnel(Listener),
+    /// Absolute-form plain HTTP to your own server: pass it on and journal the exchange.
+    PassOn,
+    /// `CONNECT`: the rest of the connection is this listener's, or your server's.
+    Tunnel(TunnelTo),
     /// Not one of the server's own origins; the reason says what was wrong.
     Refuse(StatusCode, &'static str),
 }
 
 impl Routes {
-    /// `ports` holds every origin listener's bound port; `bind` is the address they listen on.
-    pub(crate) fn new(bind: IpAddr, ports: [(Listener, u16); 3]) -> Self {
-        Self { bind, ports }
+    /// `ports` holds every origin listener's bound port; `bind` is the address they listen on;
+    /// `pages` the page origins answered as the listener of their scheme; `target` your server.
+    pub(crate) fn new(
+        bind: IpAddr,
+        ports: [(Listener, u16); 3],
+        pages: &[PageHost],
+        target: Option<TargetServer>,
+    ) -> Self {
+        Self { bind, ports, pages: pages.into(), target: target.map(Arc::new) }
     }
 
     fn route(&self, method: &Method, uri: &Uri) -> Route {
@@ -184,8 +221,16 @@ impl Routes {
             let (Some(authority), Some(port)) = (uri.authority(), uri.port_u16()) else {
                 return Route::Refuse(StatusCode::BAD_REQUEST, "CONNECT needs a host:port target");
             };
+            if let Some(page) = self.page_at(authority.host(), port) {
+                return Route::Tunnel(TunnelTo::Listener(page.listener()));
+            }
+            if self.target.as_ref().is_some_and(|target| target.is_at(authority.host(), port)) {
+                return Route::Tunnel(TunnelTo::Target);
+            }
             return match self.listener_on(port) {
-                Some(listener) if self.serves_host(authority.host()) => Route::Tunnel(listener),
+                Some(listener) if self.serves_host(authority.host()) => {
+                    Route::Tunnel(TunnelTo::Listener(listener))
+                }
                 Some(_) => bad_gateway("that host is not one of the server's names"),
                 None => bad_gateway("that port is not one of the server's listeners"),
             };
@@ -199,14 +244,29 @@ impl Routes {
         if uri.scheme() != Some(&Scheme::HTTP) {
             return bad_gateway("only plain http:// is forwarded; use CONNECT for https://");
         }
+        let port = uri.port_u16().unwrap_or(80);
+        if let Some(page) = self.page_at(authority.host(), port) {
+            return match page.listener() {
+                listener if listener.scheme() == "http" => Route::Forward(listener),
+                _ => bad_gateway("that page origin is https://; use CONNECT"),
+            };
+        }
+        if self.target.as_ref().is_some_and(|target| target.is_at(authority.host(), port)) {
+            return Route::PassOn;
+        }
         if !self.serves_host(authority.host()) {
             return bad_gateway("that host is not one of the server's names");
         }
-        match self.listener_on(uri.port_u16().unwrap_or(80)) {
+        match self.listener_on(port) {
             Some(listener) if listener.scheme() == "http" => Route::Forward(listener),
             Some(_) => bad_gateway("that port speaks TLS; use CONNECT"),
             None => bad_gateway("that port is not one of the server's plain listeners"),
         }
+    }
+
+    /// The page origin a user chose at `host:port`, if any.
+    fn page_at(&self, host: &str, port: u16) -> Option<&PageHost> {
+        self.pages.iter().find(|page| page.port == port && page.host.eq_ignore_ascii_case(host))
     }
 
     fn listener_on(&self, port: u16) -> Option<Listener> {
@@ -236,7 +296,14 @@ impl fmt::Display for Routes {
         if self.bind != IpAddr::from([127, 0, 0, 1]) {
             write!(f, " or {}", self.bind)?;
         }
-        write!(f, "; http:// on port {}; CONNECT to port {}", ports(true), ports(false))
+        write!(f, "; http:// on port {}; CONNECT to port {}", ports(true), ports(false))?;
+        for page in self.pages.iter() {
+            write!(f, "; the page origin {page}")?;
+        }
+        if let Some(target) = &self.target {
+            write!(f, "; your server at {target}")?;
+        }
+        Ok(())
     }
 }
 
@@ -244,13 +311,71 @@ impl fmt::Display for Routes {
 mod tests {
     use super::*;
 
-    const ROUTES: Routes = Routes {
-        bind: IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
-        ports: [(Listener::HttpA, 1001), (Listener::HttpB, 1002), (Listener::Https, 1003)],
-    };
+    const PORTS: [(Listener, u16); 3] =
+        [(Listener::HttpA, 1001), (Listener::HttpB, 1002), (Listener::Https, 1003)];
+
+    fn routes() -> Routes {
+        Routes::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), PORTS, &[], None)
+    }
 
     fn route(method: Method, target: &str) -> Route {
-        ROUTES.route(&method, &target.parse().expect("a valid target"))
+        routes().route(&method, &target.parse().expect("a valid target"))
+    }
+
+    /// The routes with a page origin at `https://app.example.com`, one at `http://shop.example`
+    /// and your server at 127.0.0.1:3000.
+    fn routes_with_pages_and_target() -> Routes {
+        let pages = [
+            PageHost { host: "app.example.com".into(), port: 443, secure: true },
+            PageHost { host: "shop.example".into(), port: 80, secure: false },
+        ];
+        let target = TargetServer { host: "127.0.0.1".into(), port: 3000 };
+        Routes::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), PORTS, &pages, Some(target))
+    }
+
+    #[test]
+    fn a_chosen_page_origin_is_answered_by_the_listener_of_its_scheme() {
+        let routes = routes_with_pages_and_target();
+        let route = |method: Method, target: &str| routes.route(&method, &target.parse().expect("a target"));
+        assert_eq!(
+            route(Method::CONNECT, "app.example.com:443"),
+            Route::Tunnel(TunnelTo::Listener(Listener::Https))
+        );
+        assert_eq!(
+            route(Method::CONNECT, "APP.example.com:443"),
+            Route::Tunnel(TunnelTo::Listener(Listener::Https))
+        );
+        assert_eq!(route(Method::GET, "http://shop.example/_page"), Route::Forward(Listener::HttpA));
+        assert_eq!(
+            route(Method::CONNECT, "shop.example:80"),
+            Route::Tunnel(TunnelTo::Listener(Listener::HttpA))
+        );
+        for refused in ["http://app.example.com/", "http://app.example.com:443/", "http://shop.example:8080/"]
+        {
+            assert!(
+                matches!(route(Method::GET, refused), Route::Refuse(StatusCode::BAD_GATEWAY, _)),
+                "{refused}"
+            );
+        }
+        assert!(matches!(route(Method::CONNECT, "app.example.com:8443"), Route::Refuse(..)));
+    }
+
+    #[test]
+    fn your_server_is_passed_on_over_http_and_relayed_over_connect() {
+        let routes = routes_with_pages_and_target();
+        let route = |method: Method, target: &str| routes.route(&method, &target.parse().expect("a target"));
+        assert_eq!(route(Method::GET, "http://127.0.0.1:3000/api/items?x=1"), Route::PassOn);
+        assert_eq!(route(Method::OPTIONS, "http://127.0.0.1:3000/api"), Route::PassOn);
+        assert_eq!(route(Method::CONNECT, "127.0.0.1:3000"), Route::Tunnel(TunnelTo::Target));
+        assert!(matches!(route(Method::GET, "http://127.0.0.1:3001/"), Route::Refuse(..)));
+        assert!(
+            matches!(route(Method::GET, "http://localhost:3000/"), Route::Refuse(..)),
+            "only the name given"
+        );
+        assert!(
+            matches!(self::route(Method::GET, "http://127.0.0.1:3000/"), Route::Refuse(..)),
+            "no target, no pass"
+        );
     }
 
     #[test]
@@ -264,9 +389,18 @@ mod tests {
 
     #[test]
     fn connect_to_an_own_name_reaches_any_listener() {
-        assert_eq!(route(Method::CONNECT, "api.test:1003"), Route::Tunnel(Listener::Https));
-        assert_eq!(route(Method::CONNECT, "app.test:1001"), Route::Tunnel(Listener::HttpA));
-        assert_eq!(route(Method::CONNECT, "127.0.0.1:1002"), Route::Tunnel(Listener::HttpB));
+        assert_eq!(
+            route(Method::CONNECT, "api.test:1003"),
+            Route::Tunnel(TunnelTo::Listener(Listener::Https))
+        );
+        assert_eq!(
+            route(Method::CONNECT, "app.test:1001"),
+            Route::Tunnel(TunnelTo::Listener(Listener::HttpA))
+        );
+        assert_eq!(
+            route(Method::CONNECT, "127.0.0.1:1002"),
+            Route::Tunnel(TunnelTo::Listener(Listener::HttpB))
+        );
     }
 
     #[test]

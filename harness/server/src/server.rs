@@ -20,6 +20,7 @@ use crate::h1;
 use crate::handler::{self, QueryCache, State};
 use crate::journal::{self, Journal};
 use crate::proxy::{Proxy, Routes};
+use crate::target::TargetServer;
 use crate::tls::{self, Certificates, TlsError};
 use crate::wire::WireBehaviour;
 
@@ -100,6 +101,40 @@ pub struct ServerConfig {
     /// loop per core, as nginx does, which spares the cross-thread wake-ups of a work-stealing
     /// runtime (`corsproof serve` uses one per core).
     pub threads: usize,
+    /// Page origins a user chose (`https://app.example.com`), answered through the routing
+    /// proxy as the listener of their scheme.
+    pub pages: Vec<PageHost>,
+    /// Your own server (`--target`): the routing proxy passes requests for it on and journals
+    /// each exchange under [`TARGET_TOKEN`](crate::TARGET_TOKEN).
+    pub target: Option<TargetServer>,
+}
+
+/// A page origin a user chose (`https://app.example.com`, so that their server's real
+/// allow-list applies): nothing listens on its port, so the server answers it through the
+/// routing proxy as its listener of the same scheme, and its host name joins the certificate and
+/// [`MockServer::host_names`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageHost {
+    /// The host name, in lower case.
+    pub host: String,
+    /// The port the page's URL names (443 for `https://app.example.com`).
+    pub port: u16,
+    /// Whether it is an `https://` origin.
+    pub secure: bool,
+}
+
+impl PageHost {
+    /// The listener that answers it: the TLS one for `https://`, the first plain one otherwise.
+    pub(crate) fn listener(&self) -> Listener {
+        if self.secure { Listener::Https } else { Listener::HttpA }
+    }
+}
+
+impl fmt::Display for PageHost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scheme = if self.secure { "https" } else { "http" };
+        write!(f, "{scheme}://{}:{}", self.host, self.port)
+    }
 }
 
 impl Default for ServerConfig {
@@ -110,6 +145,8 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             journal_capacity: journal::DEFAULT_CAPACITY,
             threads: 0,
+            pages: Vec::new(),
+            target: None,
         }
     }
 }
@@ -163,6 +200,7 @@ impl MockServer {
     pub async fn start(config: ServerConfig) -> Result<Self, StartError> {
         let mut host_names = corsproof_behaviour::host_names();
         host_names.push(config.bind.to_string());
+        host_names.extend(config.pages.iter().map(|page| page.host.clone()));
         host_names.sort();
         host_names.dedup();
         let certificates = Certificates::generate(&host_names)?;
@@ -192,7 +230,12 @@ impl MockServer {
 
         let proxy = Proxy::new(
             &config.limits,
-            Routes::new(config.bind, Listener::ALL.map(|l| (l, addrs[&l].port()))),
+            Routes::new(
+                config.bind,
+                Listener::ALL.map(|l| (l, addrs[&l].port())),
+                &config.pages,
+                config.target.clone(),
+            ),
             TlsAcceptor::from(certificates.proxy_config()?),
         );
         let sockets: Vec<(Role, TcpListener)> = sockets
