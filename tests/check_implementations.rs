@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use corsproof::{Checked, Checker, Engine, Probe};
-use corsproof_runner::{Job, RunConfig, Runner};
+use corsproof_runner::{Job, PageOrigin, RunConfig, Runner};
 use corsproof_scenario::{
     Api, Credentials, Expectation, Mode, Outcome, ReasonClass, RedirectMode, RequestStep, Scenario,
 };
@@ -121,14 +121,14 @@ fn scenario(case: &Case, index: usize, page: &str) -> Scenario {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_checker_finds_every_gotcha_and_chromium_agrees() {
-    let mut runner =
-        Runner::start(RunConfig { request_timeout: Duration::from_secs(5), ..RunConfig::default() })
-            .await
-            .unwrap_or_else(|error| panic!("the browser run could not start: {error}"));
-    let url_of = |name: &str| {
-        runner.server().origin(name).expect("a mock origin").url().trim_end_matches('/').to_owned()
-    };
-    let (allowed_page, attacker_page) = (url_of("app"), url_of("evil"));
+    // The pages sit at origins chosen as a team chooses its own, so the implementations'
+    // allow-lists name the real page origin, unchanged.
+    let (allowed_page, attacker_page) =
+        ("https://app.example.com".to_owned(), "https://evil.example.net".to_owned());
+    let pages = vec![
+        PageOrigin::parse("app", &allowed_page).expect("a page origin"),
+        PageOrigin::parse("evil", &attacker_page).expect("a page origin"),
+    ];
 
     let cases = cases();
     let mut configurations: Vec<(Implementation, &'static str)> = Vec::new();
@@ -137,14 +137,11 @@ async fn the_checker_finds_every_gotcha_and_chromium_agrees() {
             configurations.push((case.implementation, case.config));
         }
     }
-    let started =
-        futures_join_all(configurations.iter().copied().map(|(implementation, config)| {
-            let page = allowed_page.clone();
-            async move {
-                start_allowing(implementation, config, &[page.as_str(), "https://app.example.com"]).await
-            }
-        }))
-        .await;
+    let started = futures_join_all(configurations.iter().copied().map(|(implementation, config)| {
+        let page = allowed_page.clone();
+        async move { start_allowing(implementation, config, &[page.as_str()]).await }
+    }))
+    .await;
     let servers: Vec<RunningServer> = started
         .into_iter()
         .zip(&configurations)
@@ -201,8 +198,17 @@ async fn the_checker_finds_every_gotcha_and_chromium_agrees() {
                 Page::Named(_) => {}
             }
         }
-        runner.set_target(Some(base.clone()));
+        let run = RunConfig {
+            target: Some(base.clone()),
+            pages: pages.clone(),
+            request_timeout: Duration::from_secs(5),
+            ..RunConfig::default()
+        };
+        let mut runner = Runner::start(run)
+            .await
+            .unwrap_or_else(|error| panic!("the browser run could not start: {error}"));
         let results = runner.run(jobs.iter().map(|(_, job)| job.clone()).collect(), &mut |_| {}).await;
+        runner.close().await;
         for ((index, _), result) in jobs.iter().zip(results) {
             let case = &cases[*index];
             match &result.observation {

@@ -348,7 +348,11 @@ async fn a_server_on_threads_of_its_own_proxies_and_stops() {
 /// for "your server" (a second mock server, a real one on its own port) and journals them.
 async fn with_page_and_target() -> (MockServer, MockServer) {
     let yours = start().await;
-    let target = TargetServer { host: "127.0.0.1".into(), port: yours.local_addr(Listener::HttpB).port() };
+    let target = TargetServer {
+        host: "127.0.0.1".into(),
+        port: yours.local_addr(Listener::HttpB).port(),
+        address: None,
+    };
     let page = PageHost { host: "app.example.com".into(), port: 443, secure: true };
     let config = ServerConfig { pages: vec![page], target: Some(target), ..ServerConfig::default() };
     (MockServer::start(config).await.expect("the mock server starts"), yours)
@@ -393,7 +397,7 @@ async fn your_server_not_answering_closes_the_connection_and_says_why_in_the_jou
     let unused = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let port = unused.local_addr().expect("its address").port();
     drop(unused);
-    let target = TargetServer { host: "127.0.0.1".into(), port };
+    let target = TargetServer { host: "127.0.0.1".into(), port, address: None };
     let server = MockServer::start(ServerConfig { target: Some(target), ..ServerConfig::default() })
         .await
         .expect("the mock server starts");

@@ -18,11 +18,21 @@ pub struct HostMap {
     /// An HTTP proxy that routes the names to `address`, for engines with no resolver setting
     /// (WebKit); `None` leaves such an engine resolving every name itself.
     pub proxy: Option<SocketAddr>,
+    /// Whether every engine must send every request through `proxy`, loopback included: the
+    /// proxy is then the only way to what a resolver setting cannot reach (a page origin a user
+    /// chose on a port nothing listens on, such as `https://app.example.com`'s 443) and the
+    /// witness of what your own server (`--target`) answered. Without a proxy it means nothing.
+    pub through_proxy: bool,
 }
 
 impl HostMap {
     /// The names an engine must be told about, sorted and each once: every name but
     /// `localhost` and IP literals, which resolve natively.
+    /// The proxy every request must go through, if the map says so and has one.
+    pub(crate) fn proxy_for_everything(&self) -> Option<SocketAddr> {
+        self.proxy.filter(|_| self.through_proxy)
+    }
+
     pub(crate) fn names_to_map(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self
             .names
@@ -62,7 +72,14 @@ pub(crate) mod tests {
             names: names.map(String::from).to_vec(),
             address: IpAddr::from([127, 0, 0, 1]),
             proxy: Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            through_proxy: false,
         }
+    }
+
+    /// `hosts` with every request through its proxy, as a run with a chosen page origin or
+    /// against `--target` asks.
+    pub(crate) fn through_proxy(hosts: HostMap) -> HostMap {
+        HostMap { through_proxy: true, ..hosts }
     }
 
     /// `hosts` with a page origin's host name a user chose.

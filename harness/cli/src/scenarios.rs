@@ -12,10 +12,11 @@ use clap::builder::PossibleValue;
 use clap::{Args, ValueEnum};
 use corsproof_browser::{BrowserConfig, Engine};
 use corsproof_runner::matrix::{self, EngineRun, Matrix};
+use corsproof_runner::page::{self, PageOrigin};
 use corsproof_runner::pipeline::{self, EngineFailure, EngineResults};
 use corsproof_runner::report::{self, JunitSuite, Report, ScenarioReport, SnapshotNote, Snapshots};
 use corsproof_runner::snapshot::{SnapshotBody, SnapshotFile, SnapshotState, stale_snapshots};
-use corsproof_runner::{Event, Job, JobResult, Listing, Reporter, RunConfig};
+use corsproof_runner::{Event, Job, JobResult, Listing, Project, Reporter, RunConfig};
 use corsproof_scenario::ScenarioError;
 use corsproof_server::ServerConfig;
 use serde::Serialize;
@@ -95,6 +96,21 @@ pub struct ScenarioArgs {
     /// files and folders, without --filter; without this flag they are only listed).
     #[arg(long)]
     remove_stale: bool,
+    /// Send every request to your server instead of the mock origins (scenarios without a
+    /// `server` table). Its answers pass through corsproof's proxy, which records them for the
+    /// snapshots (plain http:// only; an https:// server is relayed unseen).
+    #[arg(long, value_name = "URL")]
+    target: Option<String>,
+    /// Where your server listens when that is not where --target's URL says (your API is
+    /// https://api.example.com, served in CI at 127.0.0.1:3000): corsproof's proxy answers the
+    /// URL, with TLS from its throwaway CA, and passes each request on to HOST:PORT over plain
+    /// HTTP, so the page talks to the origin it talks to in production.
+    #[arg(long, value_name = "HOST:PORT", requires = "target", value_parser = host_and_port)]
+    target_address: Option<(String, u16)>,
+    /// Load the pages named NAME at ORIGIN (`app=https://app.example.com`), so that your
+    /// server's real allow-list applies; repeatable, and over `[pages]` in corsproof.toml.
+    #[arg(long = "page", value_name = "NAME=ORIGIN", value_parser = PageOrigin::parse_flag)]
+    pages: Vec<PageOrigin>,
 }
 
 /// `corsproof run`.
@@ -102,10 +118,6 @@ pub struct ScenarioArgs {
 pub struct RunArgs {
     #[command(flatten)]
     common: ScenarioArgs,
-    /// Send every request to your server instead of the mock origins (scenarios without a
-    /// `server` table).
-    #[arg(long, value_name = "URL")]
-    target: Option<String>,
     /// Print the report as JSON instead of a table (with --browser all: every engine's report
     /// and the matrix).
     #[arg(long)]
@@ -245,15 +257,68 @@ impl Reporter for ProgressReporter {
     }
 }
 
-/// How to run `engine`: `args`' browser and server settings, requests sent to `target` if given.
-fn run_config(args: &ScenarioArgs, engine: Engine, target: Option<String>) -> RunConfig {
+/// How to run `engine`: `args`' browser and server settings, requests sent to `--target` if
+/// given, pages at the `pages` chosen.
+fn run_config(args: &ScenarioArgs, engine: Engine, pages: &[PageOrigin]) -> RunConfig {
     RunConfig {
         browser: BrowserConfig { engine, webdriver: args.webdriver.clone(), ..BrowserConfig::default() },
         server: ServerConfig { bind: args.bind, ..ServerConfig::default() },
-        target,
+        target: args.target.as_deref().map(|target| target.trim_end_matches('/').to_owned()),
+        target_address: args.target_address.clone(),
+        pages: pages.to_vec(),
         request_timeout: Duration::from_millis(args.timeout_ms),
         ..RunConfig::default()
     }
+}
+
+/// `HOST:PORT` (`127.0.0.1:3000`, `[::1]:3000`, `localhost:3000`), as `--target-address` takes it.
+fn host_and_port(text: &str) -> Result<(String, u16), String> {
+    let expected = || format!("`{text}` is not HOST:PORT (say `127.0.0.1:3000`)");
+    let (host, port) = text.rsplit_once(':').ok_or_else(expected)?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let port = port.parse::<u16>().map_err(|_| expected())?;
+    if host.is_empty() || port == 0 {
+        return Err(expected());
+    }
+    Ok((host.to_owned(), port))
+}
+
+/// The page origins of the run: `[pages]` of the `corsproof.toml` of each path given, then the
+/// `--page` flags over them. Two projects that put one name at two origins are an error, as is a
+/// page at your server's own address (the proxy could not tell them apart).
+fn page_origins(args: &ScenarioArgs) -> anyhow::Result<Vec<PageOrigin>> {
+    let mut chosen: Vec<(PageOrigin, PathBuf)> = Vec::new();
+    for path in &args.paths {
+        let Some(project) = Project::of(path)? else { continue };
+        for page in project.pages {
+            match chosen.iter().find(|(known, _)| known.name == page.name) {
+                Some((known, _)) if known == &page => {}
+                Some((known, file)) => anyhow::bail!(
+                    "the page `{}` is at {} in {} and at {} in {}; give it one origin with --page {}=ORIGIN",
+                    page.name,
+                    known.origin(),
+                    file.display(),
+                    page.origin(),
+                    project.file.display(),
+                    page.name
+                ),
+                None => chosen.push((page, project.file.clone())),
+            }
+        }
+    }
+    let pages = page::with_overrides(chosen.into_iter().map(|(page, _)| page).collect(), &args.pages);
+    if let Some(target) = &args.target {
+        let at_target =
+            |page: &&PageOrigin| target.trim_end_matches('/').eq_ignore_ascii_case(&page.origin());
+        if let Some(page) = pages.iter().find(at_target) {
+            anyhow::bail!(
+                "the page `{}` is at {}, your --target's own origin; a page here must be at another origin",
+                page.name,
+                page.origin()
+            );
+        }
+    }
+    Ok(pages)
 }
 
 /// `work` to its end, or `None` at Ctrl-C: dropping it drops the runners, which stops the
@@ -270,27 +335,22 @@ async fn until_interrupted<T>(work: impl Future<Output = T>) -> Option<T> {
 
 /// Runs the jobs in every engine of `engines` concurrently, each with its own mock server and
 /// browser, with one progress line on a terminal; an engine that cannot start does not stop
-/// the others. `None` at Ctrl-C.
+/// the others. `Ok(None)` at Ctrl-C; an error when the page origins cannot work.
 async fn execute(
     args: &ScenarioArgs,
-    target: Option<String>,
     jobs: &[Job],
     engines: &[Engine],
-) -> Option<Vec<Result<EngineResults, EngineFailure>>> {
+) -> anyhow::Result<Option<Vec<Result<EngineResults, EngineFailure>>>> {
+    let pages = page_origins(args)?;
     let mut progress = ProgressReporter::new(engines, jobs.len());
-    let configs = engines.iter().map(|&engine| run_config(args, engine, target.clone())).collect();
+    let configs = engines.iter().map(|&engine| run_config(args, engine, &pages)).collect();
     let outcome = until_interrupted(pipeline::run(jobs, configs, &mut progress)).await;
     progress.finish();
-    outcome
+    Ok(outcome)
 }
 
 fn color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-}
-
-/// Whether the observations are compared with the stored snapshots: not against `--target`.
-fn snapshots(target: Option<&String>) -> Snapshots {
-    if target.is_some() { Snapshots::NotTaken } else { Snapshots::Compared }
 }
 
 /// `corsproof run`: exit 0 only when every expectation holds and every scenario's snapshot is
@@ -314,7 +374,7 @@ fn write_junit(args: &RunArgs, suites: &[JunitSuite<'_>], started: Instant) -> a
 async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) -> anyhow::Result<ExitCode> {
     let listing = list(&args.common);
     let Listing { jobs, load_errors, .. } = &listing;
-    let Some(runs) = execute(&args.common, args.target.clone(), jobs, &[engine]).await else {
+    let Some(runs) = execute(&args.common, jobs, &[engine]).await? else {
         return Ok(ExitCode::from(130));
     };
     let run = match only(runs) {
@@ -326,8 +386,7 @@ async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) 
             return Err(error);
         }
     };
-    let report =
-        Report::of(&run, snapshots(args.target.as_ref()), render(load_errors, false), started.elapsed());
+    let report = Report::of(&run, Snapshots::Compared, render(load_errors, false), started.elapsed());
     write_junit(args, &[JunitSuite { engine, outcome: Ok(&report) }], started)?;
     // The file has the load errors plain, a terminal in color.
     let report = Report { load_errors: render(load_errors, color && !args.json), ..report };
@@ -336,9 +395,7 @@ async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) 
     } else {
         output::print(&report::table(&report, color))?;
     }
-    if args.target.is_none() {
-        settle_stale(&args.common, &listing, &[engine])?;
-    }
+    settle_stale(&args.common, &listing, &[engine])?;
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
@@ -376,18 +433,17 @@ struct EngineJson<'a> {
 /// terminal (what differs or fails) and in `matrix.md` and `matrix.html` (everything).
 async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Result<ExitCode> {
     let listing = list(&args.common);
-    let Some(runs) = execute(&args.common, args.target.clone(), &listing.jobs, &Engine::ALL).await else {
+    let Some(runs) = execute(&args.common, &listing.jobs, &Engine::ALL).await? else {
         return Ok(ExitCode::from(130));
     };
     let ran: Vec<Engine> =
         runs.iter().filter_map(|outcome| outcome.as_ref().ok()).map(|run| run.engine).collect();
     let load_errors = render(&listing.load_errors, false);
-    let snapshots = snapshots(args.target.as_ref());
     let engines: Vec<(Engine, Result<EngineReport, String>)> = runs
         .into_iter()
         .map(|outcome| match outcome {
             Ok(run) => {
-                let report = Report::of(&run, snapshots, load_errors.clone(), run.elapsed);
+                let report = Report::of(&run, Snapshots::Compared, load_errors.clone(), run.elapsed);
                 (run.engine, Ok(EngineReport { report, results: run.results }))
             }
             Err(failure) => (failure.engine, Err(failure.error.to_string())),
@@ -435,9 +491,7 @@ async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Resul
     } else {
         output::print(&format!("{written}\n"))?;
     }
-    if args.target.is_none() {
-        settle_stale(&args.common, &listing, &ran)?;
-    }
+    settle_stale(&args.common, &listing, &ran)?;
     Ok(if matrix.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
@@ -460,7 +514,7 @@ pub async fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
     let Listing { jobs, load_errors, .. } = &listing;
     let one_engine = args.common.browser.engine();
     let engines = one_engine.map_or_else(|| Engine::ALL.to_vec(), |engine| vec![engine]);
-    let Some(mut runs) = execute(&args.common, None, jobs, &engines).await else {
+    let Some(mut runs) = execute(&args.common, jobs, &engines).await? else {
         return Ok(ExitCode::from(130));
     };
     if one_engine.is_some() {

@@ -12,6 +12,22 @@ use std::sync::Arc;
 
 use crate::origin::{Origin, default_port};
 
+/// The ports a browser refuses to fetch from, whatever the scheme: the Fetch standard's "bad
+/// port" list (§2.9 "Port blocking"), checked by "block bad port" before any request leaves.
+/// Every engine applies it (Chromium's `kRestrictedPorts` in net/base/port_util.cc, Firefox's
+/// `gBadPortList` in netwerk/base/nsIOService.cpp, WebKit's `portAllowed` in URL.cpp).
+pub const BAD_PORTS: [u16; 83] = [
+    0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103,
+    104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514,
+    515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723,
+    2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+];
+
+/// Whether a browser refuses `port` ([`BAD_PORTS`]).
+pub fn is_bad_port(port: u16) -> bool {
+    BAD_PORTS.contains(&port)
+}
+
 /// An absolute URL, parsed.
 ///
 /// Kept as its serialization plus the positions of its parts, so that the URL text (what goes

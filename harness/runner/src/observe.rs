@@ -5,7 +5,7 @@ use corsproof_behaviour::NamedOrigin;
 use corsproof_browser::{ConsoleEntry, PageResult};
 use corsproof_oracle::{ConsoleTable, Engine};
 use corsproof_scenario::{Outcome, ReasonClass, Scenario};
-use corsproof_server::{Entry, Journal};
+use corsproof_server::{Entry, Journal, TargetAnswer};
 use serde::Serialize;
 
 use crate::plan::PlannedScenario;
@@ -130,12 +130,16 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// Redacts the origins' URLs to `{name}` and the scenario's tokens to `{token1}`, `{token2}`...
-    pub fn new(origins: &[NamedOrigin], planned: &PlannedScenario) -> Self {
+    /// Redacts the origins' URLs to `{name}`, your server's (`--target`, whose port may differ
+    /// from run to run) to `{target}`, and the scenario's tokens to `{token1}`, `{token2}`...
+    /// A page origin the user chose stays as it is: it is the same on every run.
+    pub fn new(origins: &[NamedOrigin], target: Option<&str>, planned: &PlannedScenario) -> Self {
         let mut replacements: Vec<(String, String)> =
             origins.iter().map(|origin| (origin.url(), format!("{{{}}}", origin.name))).collect();
+        replacements
+            .extend(target.map(|target| (target.trim_end_matches('/').to_owned(), "{target}".to_owned())));
         let mut tokens: Vec<&str> = Vec::new();
-        for step in &planned.steps {
+        for step in planned.steps.iter().filter(|_| !planned.your_server) {
             if !tokens.contains(&step.token.as_str()) {
                 tokens.push(&step.token);
             }
@@ -233,7 +237,9 @@ impl Console {
 }
 
 /// Builds the observation of one scenario from its planned requests and the three witnesses.
-/// `journal` is `None` when requests went to an external target.
+/// `journal` is `None` when there is no server-side witness. Against your server the bodies the
+/// page read are left out: they are your application's data, which may change from run to run,
+/// and a snapshot holds what CORS decided.
 pub fn observe(
     scenario: &Scenario,
     planned: &PlannedScenario,
@@ -251,17 +257,20 @@ pub fn observe(
         .enumerate()
         .map(|(index, (step, result))| {
             let seen = journal.map(|journal| {
-                let entries = journal.entries(&step.token);
+                let entries = journal.entries(&step.journal);
                 let until = planned.steps[index + 1..]
                     .iter()
                     .zip(&results[index + 1..])
-                    .find(|(later, _)| later.token == step.token)
+                    .find(|(later, _)| later.journal == step.journal)
                     .and_then(|(_, later)| later.journal_before)
                     .unwrap_or(entries.len());
                 let from = result.journal_before.unwrap_or(0).min(until);
                 entries[from..until.min(entries.len())].to_vec()
             });
             let mut observation = from_page(&step.request.method, &step.request.url, result, redactor);
+            if planned.your_server {
+                observation.body = None;
+            }
             let mut blame_unknown = false;
             if observation.outcome != Outcome::Allowed
                 && observation.outcome != Outcome::Timeout
@@ -303,7 +312,7 @@ pub fn observe(
         scenario: scenario.name.clone(),
         about: scenario.about.clone(),
         page: scenario.page.clone(),
-        page_origin: None,
+        page_origin: planned.page_origin.clone(),
         sandbox: scenario.sandbox,
         requests,
     }
@@ -411,9 +420,26 @@ fn seen_request(entry: &Entry, redactor: &Redactor) -> SeenRequest {
         request_headers: entry.header("access-control-request-headers").map(str::to_owned),
         cookies: entry.header("cookie").is_some(),
         authorization: entry.header("authorization").is_some(),
-        status: None,
-        cors_headers: Vec::new(),
+        status: match &entry.answer {
+            Some(TargetAnswer::Response { status, .. }) => Some(*status),
+            _ => None,
+        },
+        cors_headers: match &entry.answer {
+            Some(TargetAnswer::Response { headers, .. }) => headers
+                .iter()
+                .filter(|(name, _)| is_cors_header(name))
+                .map(|(name, value)| format!("{name}: {}", redactor.redact(value)))
+                .collect(),
+            _ => Vec::new(),
+        },
     }
+}
+
+/// Whether a response header is part of what a browser's CORS check reads: the
+/// `Access-Control-*` headers and `Vary` (which keeps a cached answer for one origin from
+/// another's).
+fn is_cors_header(name: &str) -> bool {
+    name.starts_with("access-control-") || name == "vary"
 }
 
 #[cfg(test)]

@@ -15,13 +15,18 @@ use corsproof_behaviour::{Behaviour, NamedOrigin};
 use corsproof_browser::PageRequest;
 use corsproof_oracle::Url;
 use corsproof_scenario::{RequestStep, Scenario, fill_placeholders};
-use corsproof_server::{PAGE_PATH, SANDBOX_QUERY, TOKEN_PREFIX};
+use corsproof_server::{PAGE_PATH, SANDBOX_QUERY, TARGET_TOKEN, TOKEN_PREFIX};
+
+use crate::page::PageOrigin;
 
 /// Makes scenarios concrete for one run.
 #[derive(Debug, Clone)]
 pub struct Planner<'a> {
-    /// The mock origins (pages are always loaded from them).
+    /// The mock origins.
     pub origins: &'a [NamedOrigin],
+    /// Page origins the user chose: a scenario whose `page` names one is loaded there instead
+    /// of at the mock origin of that name, and `{NAME}` placeholders stand for it.
+    pub pages: &'a [PageOrigin],
     /// A server of yours that every request goes to instead (`--target`), without trailing `/`.
     pub target: Option<String>,
     /// Keeps tokens unique across runs against the same server.
@@ -35,6 +40,10 @@ pub struct Planner<'a> {
 pub struct PlannedScenario {
     /// The URL of the page to load.
     pub page_url: String,
+    /// The page's origin when the user chose it.
+    pub page_origin: Option<String>,
+    /// Whether its requests go to your server (`--target`).
+    pub your_server: bool,
     /// The requests, in order.
     pub steps: Vec<PlannedStep>,
 }
@@ -42,8 +51,11 @@ pub struct PlannedScenario {
 /// One request made concrete.
 #[derive(Debug, Clone)]
 pub struct PlannedStep {
-    /// The journal token (shared with the step whose URL this one reuses).
+    /// The request's token (shared with the step whose URL this one reuses).
     pub token: String,
+    /// Where the journal keeps what this request made the server see: its token at the mock
+    /// origins; [`TARGET_TOKEN`] for your server, whose exchanges the proxy journals in order.
+    pub journal: String,
     /// What the page is asked to do.
     pub request: PageRequest,
     /// What the mock server plays at each URL this request may visit: its own URL first, with
@@ -116,7 +128,12 @@ impl Planner<'_> {
         if self.target.is_some() && scenario.scripts_the_server() {
             return Err(PlanError::ScriptsServerAgainstTarget);
         }
-        let mut page_url = format!("{}{PAGE_PATH}", origin_url(self.origins, &scenario.page)?);
+        let chosen = self.pages.iter().find(|page| page.name == scenario.page).map(PageOrigin::origin);
+        let page_origin = match &chosen {
+            Some(origin) => origin.clone(),
+            None => origin_url(self.origins, &scenario.page)?,
+        };
+        let mut page_url = format!("{page_origin}{PAGE_PATH}");
         if scenario.sandbox {
             page_url = format!("{page_url}?{SANDBOX_QUERY}");
         }
@@ -141,6 +158,12 @@ impl Planner<'_> {
                     (token, located, None)
                 }
             };
+            // Your server's exchanges are told apart by order: the page reads how many the
+            // journal holds before each request.
+            let (journal, journal_token) = match self.target {
+                Some(_) => (TARGET_TOKEN.to_owned(), Some(TARGET_TOKEN.to_owned())),
+                None => (token.clone(), journal_token),
+            };
             steps.push(PlannedStep {
                 request: PageRequest {
                     id: format!("{token}#{index}"),
@@ -156,10 +179,11 @@ impl Planner<'_> {
                     journal_token,
                 },
                 token,
+                journal,
                 visits,
             });
         }
-        Ok(PlannedScenario { page_url, steps })
+        Ok(PlannedScenario { page_url, page_origin: chosen, your_server: self.target.is_some(), steps })
     }
 
     /// The request's URL, and what the mock server plays at it and at every mock-origin URL it
@@ -193,7 +217,9 @@ impl Planner<'_> {
     /// The behaviour written in a scenario file with its placeholders filled: `{token}` with
     /// `token`, `{ORIGIN-NAME}` with that origin's URL.
     fn fill(&self, written: &Behaviour, token: &str) -> Result<Behaviour, PlanError> {
-        let urls: HashMap<&str, String> = self.origins.iter().map(|o| (o.name.as_str(), o.url())).collect();
+        let mut urls: HashMap<&str, String> =
+            self.origins.iter().map(|o| (o.name.as_str(), o.url())).collect();
+        urls.extend(self.pages.iter().map(|page| (page.name.as_str(), page.origin())));
         written.try_map_text(|text| {
             fill_placeholders(text, token, |name| urls.get(name).cloned())
                 .map_err(PlanError::UnknownPlaceholder)
@@ -266,8 +292,13 @@ mod tests {
         let file =
             corsproof_scenario::parse_str(Path::new("s.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
         let origins = origins();
-        let planner =
-            Planner { origins: &origins, target: None, run_id: "run".to_owned(), timeout: Duration::ZERO };
+        let planner = Planner {
+            origins: &origins,
+            pages: &[],
+            target: None,
+            run_id: "run".to_owned(),
+            timeout: Duration::ZERO,
+        };
         let mut scenario = planner.plan(&file.scenarios[0], 0).unwrap_or_else(|e| panic!("{e}"));
         scenario.steps.remove(0)
     }

@@ -43,7 +43,7 @@ pub fn predict(
     engine: Engine,
     timeout: Duration,
 ) -> Result<Vec<Prediction>, PlanError> {
-    let planner = Planner { origins, target: None, run_id: "oracle".to_owned(), timeout };
+    let planner = Planner { origins, pages: &[], target: None, run_id: "oracle".to_owned(), timeout };
     let planned = planner.plan(scenario, 0)?;
     let page_url = origin_url(origins, &scenario.page)?;
     let page: PageOrigin = if scenario.sandbox {

@@ -11,12 +11,14 @@ use std::time::Duration;
 use corsproof_browser::{
     Browser, BrowserConfig, BrowserError, ConsoleEntry, Engine, HostMap, PageRequest, PageResult,
 };
+use corsproof_oracle::Url;
 use corsproof_scenario::Scenario;
-use corsproof_server::{MockServer, ServerConfig, StartError};
+use corsproof_server::{MockServer, ServerConfig, StartError, TargetServer};
 
 use crate::event::Event;
 use crate::expect::{Mismatch, check};
 use crate::observe::{Console, Observation, Redactor, observe};
+use crate::page::PageOrigin;
 use crate::plan::{PlanError, PlannedScenario, Planner};
 
 /// The engine whose behaviour a scenario's `expect` tables describe. Engines differ (that is
@@ -32,8 +34,17 @@ pub struct RunConfig {
     pub browser: BrowserConfig,
     /// The mock server.
     pub server: ServerConfig,
-    /// Send every request to this server of yours instead of the mock origins.
+    /// Send every request to this server of yours instead of the mock origins (a URL without
+    /// a trailing `/`). Its exchanges pass through the mock server's routing proxy, which
+    /// journals them.
     pub target: Option<String>,
+    /// Where your server listens when that is not where `target`'s URL says (`127.0.0.1:3000`
+    /// behind `https://api.example.com`): the proxy is then that URL's end, TLS included, and
+    /// passes requests on to this address over plain HTTP.
+    pub target_address: Option<(String, u16)>,
+    /// Page origins the user chose (`[pages]`, `--page`): the mock server answers them through
+    /// its routing proxy, and the browser sends every request there.
+    pub pages: Vec<PageOrigin>,
     /// How long the page waits for one request before calling it a timeout.
     pub request_timeout: Duration,
     /// At most this many scenarios share one page load and one script call.
@@ -53,6 +64,8 @@ impl Default for RunConfig {
             browser: BrowserConfig::default(),
             server: ServerConfig::default(),
             target: None,
+            target_address: None,
+            pages: Vec::new(),
             request_timeout: Duration::from_secs(5),
             chunk_size: 200,
         }
@@ -100,6 +113,9 @@ pub enum ScenarioRunError {
 /// The run could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// `--target` is not an `http://` or `https://` URL with a host.
+    #[error("--target `{0}` is not an http:// or https:// URL (say `http://127.0.0.1:3000`)")]
+    Target(String),
     /// The mock server.
     #[error(transparent)]
     Server(#[from] StartError),
@@ -122,7 +138,19 @@ pub fn host_map(server: &MockServer) -> HostMap {
         names: server.host_names().to_vec(),
         address: server.address(),
         proxy: Some(server.proxy_addr()),
+        through_proxy: server.proxy_only_routes(),
     }
+}
+
+/// Your server's address, from `--target`'s URL.
+fn target_server(url: &str) -> Result<TargetServer, RunError> {
+    let parsed = Url::parse_with_base(url, None).map_err(|_| RunError::Target(url.to_owned()))?;
+    let port = match parsed.scheme() {
+        "http" => parsed.port().unwrap_or(80),
+        "https" => parsed.port().unwrap_or(443),
+        _ => return Err(RunError::Target(url.to_owned())),
+    };
+    Ok(TargetServer { host: parsed.host().to_owned(), port, address: None })
 }
 
 /// Starts a browser, once more when the first start fails for a reason a second may not meet.
@@ -156,6 +184,11 @@ pub struct Runner {
 impl Runner {
     /// Starts the mock server and the browser.
     pub async fn start(mut config: RunConfig) -> Result<Self, RunError> {
+        config.server.pages = config.pages.iter().map(PageOrigin::host).collect();
+        config.server.target = match config.target.as_deref() {
+            Some(url) => Some(TargetServer { address: config.target_address.clone(), ..target_server(url)? }),
+            None => None,
+        };
         let server = MockServer::start(config.server.clone()).await?;
         config.browser.hosts = Some(host_map(&server));
         config.browser.trust_ca_pem = Some(server.certificates().ca_pem.clone());
@@ -190,12 +223,6 @@ impl Runner {
         &self.server
     }
 
-    /// Sends the next runs' requests to this server instead (`--target`), or back to the mock
-    /// origins; the browser and its pages stay.
-    pub fn set_target(&mut self, target: Option<String>) {
-        self.config.target = target;
-    }
-
     /// Runs the jobs; results come back in the jobs' order. `events` hears each scenario that
     /// finished and each browser restart, as they happen.
     pub async fn run(&mut self, jobs: Vec<Job>, events: &mut dyn FnMut(Event<'_>)) -> Vec<JobResult> {
@@ -203,6 +230,7 @@ impl Runner {
         self.runs += 1;
         let planner = Planner {
             origins: self.server.origins(),
+            pages: &self.config.pages,
             target: self.config.target.clone(),
             run_id: format!("p{}x{}", std::process::id(), self.runs),
             timeout: self.config.request_timeout,
@@ -226,15 +254,18 @@ impl Runner {
         }
 
         let console_access = Console::of(self.engine());
+        // Your server's exchanges are told apart by order, so its scenarios run one at a time.
+        let chunk_size = if self.config.target.is_some() { 1 } else { self.config.chunk_size.max(1) };
         for (page_url, planned) in groups {
-            for chunk in planned.chunks(self.config.chunk_size.max(1)) {
+            for chunk in planned.chunks(chunk_size) {
                 let outcome = self.run_chunk(&page_url, chunk, events).await;
                 for (position, (index, planned)) in chunk.iter().enumerate() {
                     let job = &jobs[*index];
                     let result = match &outcome {
                         Ok((page_results, console)) => {
-                            let redactor = Redactor::new(self.server.origins(), planned);
-                            let journal = self.config.target.is_none().then(|| self.server.journal());
+                            let redactor =
+                                Redactor::new(self.server.origins(), self.config.target.as_deref(), planned);
+                            let journal = Some(self.server.journal());
                             let observation = observe(
                                 &job.scenario,
                                 planned,

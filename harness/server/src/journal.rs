@@ -112,6 +112,8 @@ pub(crate) struct Record {
     seq: u64,
     /// `None` for a request passed on to your own server.
     listener: Option<Listener>,
+    /// `http` or `https`, as the client sent it.
+    scheme: &'static str,
     answer: Option<Box<TargetAnswer>>,
     version: &'static str,
     preflight: bool,
@@ -173,10 +175,17 @@ impl Record {
     }
 
     /// A request the routing proxy passes on to your own server, before its body was counted
-    /// and before the answer ([`answered`](Self::answered)).
-    pub(crate) fn forwarded(parts: &http::request::Parts, preflight: bool, received_unix_ms: u64) -> Self {
+    /// and before the answer ([`answered`](Self::answered)); `secure` when the browser sent it
+    /// over TLS the proxy ended.
+    pub(crate) fn forwarded(
+        parts: &http::request::Parts,
+        preflight: bool,
+        received_unix_ms: u64,
+        secure: bool,
+    ) -> Self {
+        let listener = if secure { Listener::Https } else { Listener::HttpA };
         let mut record = Self::new(
-            Listener::HttpA,
+            listener,
             preflight,
             received_unix_ms,
             &parts.method,
@@ -240,6 +249,7 @@ impl Record {
         Self {
             seq: 0,
             listener,
+            scheme: listener.map_or("http", Listener::scheme),
             answer: None,
             version,
             preflight,
@@ -279,8 +289,7 @@ impl Record {
             seq: self.seq,
             token: token.map(str::to_owned),
             listener: self.listener,
-            // A request passed on to your own server came to the proxy as plain `http://`.
-            scheme: self.listener.map_or("http", Listener::scheme),
+            scheme: self.scheme,
             version: self.version,
             method,
             authority,

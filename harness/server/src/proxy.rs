@@ -64,6 +64,9 @@ enum TunnelTo {
     Listener(Listener),
     /// Your own server (`--target`), relayed byte for byte.
     Target,
+    /// Your own server behind a URL the proxy is the end of: TLS ended here, each request
+    /// passed on and journaled.
+    TargetBehindTls,
 }
 
 /// A tunnel granted on a proxy connection: where it leads and the upgrade to take.
@@ -123,6 +126,24 @@ impl Proxy {
                     target::relay(target, TokioIo::new(upgraded)).await;
                 }
             }
+            (Ok(upgraded), TunnelTo::TargetBehindTls) => {
+                let timeout = origins.limits().tls_handshake_timeout;
+                let Some(tls) =
+                    crate::tls::accept(&self.tls, TokioIo::new(upgraded), timeout, "your server").await
+                else {
+                    return;
+                };
+                let (Some(target), state) = (self.routes.target.clone(), origins.state().clone()) else {
+                    return;
+                };
+                let service = service_fn(move |request| {
+                    let (state, target) = (state.clone(), target.clone());
+                    async move { target::pass_on(&state, &target, as_origin_form(request), true).await }
+                });
+                if let Err(error) = self.http.serve_connection(TokioIo::new(tls), service).await {
+                    tracing::debug!(%error, "a connection to your server's URL ended with an error");
+                }
+            }
             (Err(error), _) => tracing::debug!(?to, %error, "the client left before its tunnel opened"),
         }
     }
@@ -138,7 +159,7 @@ async fn answer(
     match routes.route(request.method(), request.uri()) {
         Route::Forward(listener) => handler::handle(state, listener, as_origin_form(request)).await,
         Route::PassOn => match &routes.target {
-            Some(target) => target::pass_on(&state, target, as_origin_form(request)).await,
+            Some(target) => target::pass_on(&state, target, as_origin_form(request), false).await,
             None => Err(CloseConnection),
         },
         Route::Tunnel(to) => {
@@ -224,8 +245,12 @@ impl Routes {
             if let Some(page) = self.page_at(authority.host(), port) {
                 return Route::Tunnel(TunnelTo::Listener(page.listener()));
             }
-            if self.target.as_ref().is_some_and(|target| target.is_at(authority.host(), port)) {
-                return Route::Tunnel(TunnelTo::Target);
+            if let Some(target) = self.target.as_ref().filter(|target| target.is_at(authority.host(), port)) {
+                return Route::Tunnel(if target.address.is_some() {
+                    TunnelTo::TargetBehindTls
+                } else {
+                    TunnelTo::Target
+                });
             }
             return match self.listener_on(port) {
                 Some(listener) if self.serves_host(authority.host()) => {
@@ -329,7 +354,7 @@ mod tests {
             PageHost { host: "app.example.com".into(), port: 443, secure: true },
             PageHost { host: "shop.example".into(), port: 80, secure: false },
         ];
-        let target = TargetServer { host: "127.0.0.1".into(), port: 3000 };
+        let target = TargetServer { host: "127.0.0.1".into(), port: 3000, address: None };
         Routes::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), PORTS, &pages, Some(target))
     }
 

@@ -188,6 +188,8 @@ pub struct MockServer {
     addrs: HashMap<Listener, SocketAddr>,
     proxy_addr: SocketAddr,
     host_names: Vec<String>,
+    /// Whether some of what it serves is reachable through its proxy only.
+    proxy_only_routes: bool,
     certificates: Certificates,
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -201,6 +203,10 @@ impl MockServer {
         let mut host_names = corsproof_behaviour::host_names();
         host_names.push(config.bind.to_string());
         host_names.extend(config.pages.iter().map(|page| page.host.clone()));
+        // The proxy is the end of your server's URL when your server listens elsewhere.
+        host_names.extend(
+            config.target.iter().filter(|target| target.address.is_some()).map(|target| target.host.clone()),
+        );
         host_names.sort();
         host_names.dedup();
         let certificates = Certificates::generate(&host_names)?;
@@ -282,7 +288,18 @@ impl MockServer {
             }
             (Vec::new(), Some(threads_done))
         };
-        Ok(Self { state, addrs, proxy_addr, host_names, certificates, stop, tasks, threads_done })
+        let proxy_only_routes = !config.pages.is_empty() || config.target.is_some();
+        Ok(Self {
+            state,
+            addrs,
+            proxy_addr,
+            host_names,
+            proxy_only_routes,
+            certificates,
+            stop,
+            tasks,
+            threads_done,
+        })
     }
 
     /// Every named origin.
@@ -335,6 +352,13 @@ impl MockServer {
     /// addresses resolve on their own.
     pub fn host_names(&self) -> &[String] {
         &self.host_names
+    }
+
+    /// Whether a client must send every request through [`proxy_addr`](Self::proxy_addr) to see
+    /// everything: page origins a user chose are answered there only (nothing listens on their
+    /// ports), and your own server's exchanges are journaled only when they pass through it.
+    pub fn proxy_only_routes(&self) -> bool {
+        self.proxy_only_routes
     }
 
     /// The address the listeners answer on, for a client to resolve [`MockServer::host_names`]

@@ -1,11 +1,18 @@
 //! Your own server behind the routing proxy (`--target`).
 //!
 //! A browser told to use the proxy sends it every request, your server's included. Plain
-//! `http://` requests for your server's address are passed on to it one by one and each
-//! exchange, the request and your server's answer, is journaled under [`TARGET_TOKEN`]: a run
-//! against your server has the same server-side witness as one against the mock origins (was
-//! there a preflight, what did it answer). `https://` is relayed as an opaque tunnel, so the
-//! browser checks your server's own certificate; what passes through it is not seen.
+//! `http://` requests for your server's URL are passed on to it one by one and each exchange,
+//! the request and your server's answer, is journaled under [`TARGET_TOKEN`]: a run against
+//! your server has the same server-side witness as one against the mock origins (was there a
+//! preflight, what did it answer).
+//!
+//! When your server listens somewhere else than its URL says ([`TargetServer::address`]: the API
+//! of `https://api.example.com` served in CI at 127.0.0.1:3000), the proxy is that URL's end:
+//! it answers `https://` with a certificate from the throwaway CA for the URL's host, and passes
+//! each request on to the address over plain HTTP, journaled alike. The page then talks to the
+//! origin it talks to in production, so mixed content, secure cookies and the allow-list behave
+//! as they do there. Otherwise `https://` is relayed as an opaque tunnel, so the browser checks
+//! your server's own certificate; what passes through it is not seen.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -43,16 +50,27 @@ const HOP_BY_HOP: [HeaderName; 5] = [
     header::UPGRADE,
 ];
 
-/// Your own server's address, as the browser names it in its URLs.
+/// Your own server: the host and port of its URL, and where it listens if that is elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetServer {
-    /// The host: a name or an IP address (without brackets).
+    /// The URL's host: a name or an IP address (without brackets).
     pub host: String,
-    /// The port.
+    /// The URL's port.
     pub port: u16,
+    /// Where it listens, plain HTTP, when that is not the URL's host and port (`127.0.0.1:3000`
+    /// behind `https://api.example.com`): the proxy is then the URL's end, TLS included.
+    pub address: Option<(String, u16)>,
 }
 
 impl TargetServer {
+    /// Where to connect: [`address`](Self::address), or the URL's host and port.
+    fn connect_to(&self) -> (&str, u16) {
+        match &self.address {
+            Some((host, port)) => (host, *port),
+            None => (&self.host, self.port),
+        }
+    }
+
     /// Whether a request for `host:port` (a URL's host, IPv6 in brackets or not) is for it.
     pub(crate) fn is_at(&self, host: &str, port: u16) -> bool {
         let bare = |host: &str| host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
@@ -60,29 +78,32 @@ impl TargetServer {
     }
 }
 
+/// Where it is reached, as `host:port`.
 impl fmt::Display for TargetServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.host.parse::<IpAddr>() {
-            Ok(IpAddr::V6(ip)) => write!(f, "[{ip}]:{}", self.port),
-            _ => write!(f, "{}:{}", self.host, self.port),
+        let (host, port) = self.connect_to();
+        match host.parse::<IpAddr>() {
+            Ok(IpAddr::V6(ip)) => write!(f, "[{ip}]:{port}"),
+            _ => write!(f, "{host}:{port}"),
         }
     }
 }
 
-/// Passes one request (already in origin form) on to your server and journals the exchange.
-/// Without an answer the browser's connection is closed, which it sees as a network error, as
-/// it would without the proxy.
+/// Passes one request (already in origin form) on to your server and journals the exchange;
+/// `secure` when the browser sent it over TLS the proxy ended. Without an answer the browser's
+/// connection is closed, which it sees as a network error, as it would without the proxy.
 pub(crate) async fn pass_on(
     state: &State,
     target: &TargetServer,
     request: Request<Incoming>,
+    secure: bool,
 ) -> Result<Response<Full<Bytes>>, CloseConnection> {
     let received = unix_ms(SystemTime::now());
     let (mut parts, body) = request.into_parts();
     for name in HOP_BY_HOP {
         parts.headers.remove(name);
     }
-    let record = Record::forwarded(&parts, parts.is_preflight(), received);
+    let record = Record::forwarded(&parts, parts.is_preflight(), received, secure);
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(body) => body.to_bytes(),
         Err(error) => {
@@ -123,7 +144,7 @@ pub(crate) async fn pass_on(
 
 /// One request to your server on a connection of its own, and its whole answer.
 async fn exchange(target: &TargetServer, request: Request<Bytes>) -> Result<Response<Bytes>, String> {
-    let stream = TcpStream::connect((target.host.as_str(), target.port))
+    let stream = TcpStream::connect(target.connect_to())
         .await
         .map_err(|error| format!("cannot connect to {target}: {error}"))?;
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
@@ -150,7 +171,7 @@ pub(crate) async fn relay<S>(target: &TargetServer, mut client: S)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    match TcpStream::connect((target.host.as_str(), target.port)).await {
+    match TcpStream::connect(target.connect_to()).await {
         Ok(mut server) => {
             if let Err(error) = tokio::io::copy_bidirectional(&mut client, &mut server).await {
                 tracing::debug!(%target, %error, "the tunnel to your server ended with an error");
@@ -166,12 +187,19 @@ mod tests {
 
     #[test]
     fn a_url_host_matches_with_or_without_brackets_and_in_any_case() {
-        let target = TargetServer { host: "::1".into(), port: 3000 };
+        let target = TargetServer { host: "::1".into(), port: 3000, address: None };
         assert!(target.is_at("[::1]", 3000));
         assert!(!target.is_at("[::1]", 3001));
         assert_eq!(target.to_string(), "[::1]:3000");
-        let target = TargetServer { host: "API.local".into(), port: 80 };
+        let target = TargetServer { host: "API.local".into(), port: 80, address: None };
         assert!(target.is_at("api.local", 80));
         assert_eq!(target.to_string(), "API.local:80");
+        let behind = TargetServer {
+            host: "api.example.com".into(),
+            port: 443,
+            address: Some(("127.0.0.1".into(), 3000)),
+        };
+        assert!(behind.is_at("api.example.com", 443) && !behind.is_at("127.0.0.1", 3000));
+        assert_eq!(behind.to_string(), "127.0.0.1:3000", "named where it is reached");
     }
 }

@@ -1,5 +1,6 @@
 //! Chromium through chromedriver (see shared/browsers.md).
 
+use std::net::SocketAddr;
 use std::path::Path;
 
 use corsproof_oracle::Engine;
@@ -53,6 +54,14 @@ pub fn host_resolver_rules(hosts: &HostMap) -> Option<String> {
     (!rules.is_empty()).then(|| rules.join(", "))
 }
 
+/// The switches that send every request through `proxy`: `--proxy-server`, and
+/// `--proxy-bypass-list=<-loopback>` to take back the bypass Chromium gives `localhost` and
+/// loopback addresses implicitly (`ProxyBypassRules::MatchesImplicitRules`,
+/// net/proxy_resolution/proxy_bypass_rules.cc), so that a `--target` on 127.0.0.1 is seen too.
+fn proxy_everything(proxy: SocketAddr) -> [String; 2] {
+    [format!("--proxy-server=http://{proxy}"), "--proxy-bypass-list=<-loopback>".to_owned()]
+}
+
 /// Blink, through chromedriver.
 #[derive(Debug)]
 pub(super) struct Chromium;
@@ -96,6 +105,9 @@ impl BrowserEngine for Chromium {
         if let Some(rules) = config.hosts.as_ref().and_then(host_resolver_rules) {
             args.push(format!("--host-resolver-rules={rules}"));
         }
+        if let Some(proxy) = config.hosts.as_ref().and_then(HostMap::proxy_for_everything) {
+            args.extend(proxy_everything(proxy));
+        }
         let mut options = json!({ "args": args, "prefs": { "profile.cookie_controls_mode": 0 } });
         if let Some(binary) = binary {
             options["binary"] = json!(binary);
@@ -118,7 +130,7 @@ impl BrowserEngine for Chromium {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host_map::tests::{mock_hosts, with_page};
+    use crate::host_map::tests::{mock_hosts, through_proxy, with_page};
 
     #[test]
     fn the_mock_names_are_one_wildcard_rule() {
@@ -163,5 +175,20 @@ mod tests {
         let capabilities = Chromium.capabilities(&config, None, Path::new("/profile"));
         let args = capabilities["goog:chromeOptions"]["args"].as_array().expect("a list of arguments");
         assert!(args.contains(&json!("--host-resolver-rules=MAP *.test 127.0.0.1")), "{args:?}");
+    }
+
+    #[test]
+    fn through_the_proxy_every_request_goes_there_loopback_included() {
+        let args = |hosts: HostMap| {
+            let config = BrowserConfig { hosts: Some(hosts), ..BrowserConfig::default() };
+            Chromium.capabilities(&config, None, Path::new("/profile"))["goog:chromeOptions"]["args"].clone()
+        };
+        let through = args(through_proxy(mock_hosts()));
+        let through = through.as_array().expect("a list of arguments");
+        assert!(through.contains(&json!("--proxy-server=http://127.0.0.1:8080")), "{through:?}");
+        assert!(through.contains(&json!("--proxy-bypass-list=<-loopback>")), "{through:?}");
+        assert!(!args(mock_hosts()).to_string().contains("--proxy-server"), "only when asked");
+        let without_proxy = HostMap { proxy: None, ..through_proxy(mock_hosts()) };
+        assert!(!args(without_proxy).to_string().contains("--proxy-server"));
     }
 }

@@ -1,10 +1,11 @@
 //! Firefox ESR through geckodriver (see shared/browsers.md).
 
+use std::net::SocketAddr;
 use std::path::Path;
 
 use corsproof_oracle::Engine;
 use fantoccini::wd::Capabilities;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{BrowserEngine, ConsoleSource, Executable, Provider, Requirements, VersionSource};
 use crate::driver::free_port;
@@ -45,6 +46,23 @@ fn local_domains(hosts: &HostMap) -> Option<String> {
     let names: Vec<&str> =
         hosts.names_to_map().into_iter().filter(|name| wildcard_suffix(name).is_none()).collect();
     (!names.is_empty()).then(|| names.join(","))
+}
+
+/// The preferences that send every request through `proxy`: a manual proxy for `http://` and,
+/// by `CONNECT`, `https://`, with nothing exempt, loopback included
+/// (`network.proxy.allow_hijacking_localhost`; Firefox otherwise never proxies `localhost` and
+/// 127.0.0.1, `nsProtocolProxyService::CanUseProxy` in netwerk/base/nsProtocolProxyService.cpp).
+fn proxy_everything(proxy: SocketAddr) -> [(&'static str, Value); 7] {
+    let host = proxy.ip().to_string();
+    [
+        ("network.proxy.type", json!(1)),
+        ("network.proxy.http", json!(host)),
+        ("network.proxy.http_port", json!(proxy.port())),
+        ("network.proxy.ssl", json!(host)),
+        ("network.proxy.ssl_port", json!(proxy.port())),
+        ("network.proxy.no_proxies_on", json!("")),
+        ("network.proxy.allow_hijacking_localhost", json!(true)),
+    ]
 }
 
 /// Gecko: Firefox (ESR), through geckodriver.
@@ -105,6 +123,11 @@ impl BrowserEngine for Firefox {
         if let Some(domains) = config.hosts.as_ref().and_then(local_domains) {
             prefs["network.dns.localDomains"] = json!(domains);
         }
+        if let Some(proxy) = config.hosts.as_ref().and_then(HostMap::proxy_for_everything) {
+            for (name, value) in proxy_everything(proxy) {
+                prefs[name] = value;
+            }
+        }
         let args = vec!["-headless".to_owned(), "-profile".to_owned(), profile.display().to_string()];
         let mut options = json!({ "args": args, "prefs": prefs });
         if let Some(binary) = binary {
@@ -128,7 +151,7 @@ impl BrowserEngine for Firefox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host_map::tests::{mock_hosts, with_page};
+    use crate::host_map::tests::{mock_hosts, through_proxy, with_page};
 
     #[test]
     fn the_mock_names_are_listed_one_by_one() {
@@ -154,5 +177,24 @@ mod tests {
         assert_eq!(prefs["network.dns.localDomains"], "api.test,app.test,cdn.test,evil.test,sub.app.test");
         let unmapped = Firefox.capabilities(&BrowserConfig::default(), None, Path::new("/profile"));
         assert!(unmapped["moz:firefoxOptions"]["prefs"].get("network.dns.localDomains").is_none());
+    }
+
+    #[test]
+    fn through_the_proxy_every_request_goes_there_loopback_included() {
+        let config = BrowserConfig { hosts: Some(through_proxy(mock_hosts())), ..BrowserConfig::default() };
+        let capabilities = Firefox.capabilities(&config, None, Path::new("/profile"));
+        let prefs = &capabilities["moz:firefoxOptions"]["prefs"];
+        assert_eq!(
+            (&prefs["network.proxy.type"], &prefs["network.proxy.http"]),
+            (&json!(1), &json!("127.0.0.1"))
+        );
+        assert_eq!(
+            (&prefs["network.proxy.ssl"], &prefs["network.proxy.ssl_port"]),
+            (&json!("127.0.0.1"), &json!(8080))
+        );
+        assert_eq!(prefs["network.proxy.allow_hijacking_localhost"], json!(true));
+        let direct = BrowserConfig { hosts: Some(mock_hosts()), ..BrowserConfig::default() };
+        let direct = Firefox.capabilities(&direct, None, Path::new("/profile"));
+        assert_eq!(direct["moz:firefoxOptions"]["prefs"]["network.proxy.type"], json!(0), "only when asked");
     }
 }

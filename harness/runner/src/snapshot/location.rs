@@ -7,8 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// The file that says where a project keeps its scenarios and snapshots.
-pub const CONFIG_FILE: &str = "corsproof.toml";
+use crate::project::{Project, ProjectConfigError};
 
 /// Where one scenario's snapshot lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,17 +16,6 @@ pub struct SnapshotLocation {
     pub dir: PathBuf,
     /// The snapshot name, without `.snap` (insta's name).
     pub name: String,
-}
-
-/// A `corsproof.toml` above the scenario file could not be read: where snapshots live is then
-/// unknown, and guessing would write them where the project does not look.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}: {error}", file.display())]
-pub struct ProjectConfigError {
-    /// The `corsproof.toml`.
-    pub file: PathBuf,
-    /// What is wrong in it.
-    pub error: toml::de::Error,
 }
 
 impl SnapshotLocation {
@@ -57,17 +45,17 @@ impl Placement {
     /// The placement of `scenario`'s snapshot in `file` for `engine`.
     pub(crate) fn find(file: &Path, scenario: &str, engine: &str) -> Result<Self, ProjectConfigError> {
         let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
-        for folder in absolute.ancestors().skip(1) {
-            let config = folder.join(CONFIG_FILE);
-            let Ok(text) = std::fs::read_to_string(&config) else { continue };
-            let settings: ProjectSettings =
-                toml::from_str(&text).map_err(|error| ProjectConfigError { file: config, error })?;
+        if let Some(project) = Project::above(file)? {
+            let folder = project.folder();
             let within_project = absolute.strip_prefix(folder).unwrap_or(&absolute);
-            let root = folder.join(&settings.scenarios);
-            let relative = absolute.strip_prefix(&root).unwrap_or(&absolute).with_extension("");
+            let root = folder.join(&project.scenarios);
+            // A file outside the scenarios folder is named from the project's folder.
+            let relative =
+                absolute.strip_prefix(&root).or_else(|_| absolute.strip_prefix(folder)).unwrap_or(&absolute);
+            let relative = relative.with_extension("");
             return Ok(Self {
                 location: SnapshotLocation {
-                    dir: folder.join(&settings.snapshots).join(engine),
+                    dir: folder.join(&project.snapshots).join(engine),
                     name: format!("{}__{scenario}", joined(&relative, "__")),
                 },
                 source: joined(within_project, "/"),
@@ -91,27 +79,10 @@ fn joined(path: &Path, separator: &str) -> String {
         .join(separator)
 }
 
-/// `corsproof.toml`: the folders, relative to it, of the scenario files and their snapshots.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProjectSettings {
-    #[serde(default = "default_scenarios")]
-    scenarios: PathBuf,
-    #[serde(default = "default_snapshots")]
-    snapshots: PathBuf,
-}
-
-fn default_scenarios() -> PathBuf {
-    PathBuf::from("scenarios")
-}
-
-fn default_snapshots() -> PathBuf {
-    PathBuf::from("snapshots")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::project::CONFIG_FILE;
 
     #[test]
     fn snapshots_follow_corsproof_toml_or_sit_beside_the_file() {
@@ -134,6 +105,11 @@ mod tests {
         assert_eq!(configured.name, "classic__basic__one");
         let placed = Placement::find(&file, "one", "chromium").unwrap();
         assert_eq!(placed.source, "scenarios/classic/basic.toml", "relative to corsproof.toml's folder");
+        let outside = SnapshotLocation::find(&root.join("other/x.toml"), "one", "chromium").unwrap();
+        assert_eq!(
+            (outside.dir, outside.name.as_str()),
+            (root.join("tests/snapshots/chromium"), "other__x__one")
+        );
 
         std::fs::write(root.join(CONFIG_FILE), "snapshot = \"typo\"\n").unwrap();
         let error = SnapshotLocation::find(&file, "one", "chromium").unwrap_err().to_string();

@@ -18,7 +18,8 @@ use corsproof_scenario::Scenario;
 
 use crate::observe::Observation;
 
-pub use location::{CONFIG_FILE, ProjectConfigError, SnapshotLocation};
+pub use crate::project::{CONFIG_FILE, ProjectConfigError};
+pub use location::SnapshotLocation;
 pub use stale::{StaleSnapshot, stale_snapshots};
 
 /// Whether this is a CI run (`CI=true`), insta's rule: a CI run writes no pending
