@@ -3,6 +3,7 @@
 mod check;
 mod install;
 mod output;
+mod review;
 mod scenarios;
 mod serve;
 
@@ -29,6 +30,10 @@ enum Command {
     Run(scenarios::RunArgs),
     /// Run scenario files and write their snapshots, listing those that changed.
     Record(scenarios::RecordArgs),
+    /// Review the pending snapshots (`.snap.new`) a run left beside the snapshots, each with
+    /// its diff: one by one on a terminal, or all at once with --accept or --reject. Exit 0
+    /// when reviewed or nothing is pending, 1 when they are only listed (not on a terminal).
+    Review(review::ReviewArgs),
     /// Serve the mock origins until Ctrl-C.
     Serve(serve::ServeArgs),
     /// Diagnose a live URL the way a browser would: the exchanges, the verdict and the fix.
@@ -60,6 +65,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Run(args) => scenarios::run(args).await,
             Command::Record(args) => scenarios::record(args).await,
+            Command::Review(args) => review::run(args),
             Command::Serve(args) => serve::run(args).await,
             Command::Check(args) => check::run(args).await,
             Command::InstallBrowsers(args) => Ok(install::run(args)),

@@ -288,7 +288,7 @@ pub(crate) fn paint(color: bool, code: &str, text: &str) -> String {
 }
 
 /// A unified diff, indented under a failure, its added lines green and removed ones red.
-pub(crate) fn write_diff(out: &mut String, diff: &str, color: bool) {
+pub fn write_diff(out: &mut String, diff: &str, color: bool) {
     for line in diff.lines() {
         let line = match line.chars().next() {
             Some('+') if !line.starts_with("+++") => paint(color, "32", line),

@@ -4,9 +4,11 @@
 //! One type owns the file, [`SnapshotFile`]: where it lives ([`SnapshotLocation`]'s rule with
 //! `corsproof.toml`), its header (the scenario file it comes from and what the scenario proves),
 //! its body ([`SnapshotBody`], the observation as `observe` redacted it), reading, comparing,
-//! the diff, writing, and the pending `.snap.new` that insta's review accepts.
+//! the diff, writing, and the pending `.snap.new` that `corsproof review` (or insta's) accepts
+//! or rejects ([`pending_snapshots`] finds them).
 
 mod location;
+mod review;
 mod stale;
 mod yaml;
 
@@ -20,6 +22,7 @@ use crate::observe::Observation;
 
 pub use crate::project::{CONFIG_FILE, ProjectConfigError};
 pub use location::SnapshotLocation;
+pub use review::{FindPendingError, PendingReview, pending_snapshots};
 pub use stale::{StaleSnapshot, stale_snapshots};
 
 /// Whether this is a CI run (`CI=true`), insta's rule: a CI run writes no pending
@@ -60,6 +63,17 @@ pub enum SnapshotState {
     Changed(String),
     /// No snapshot yet.
     New,
+}
+
+impl SnapshotState {
+    /// How `observed` compares with `stored` (`None`: nothing is stored).
+    fn between(stored: Option<&SnapshotBody>, observed: &SnapshotBody) -> Self {
+        match stored {
+            None => SnapshotState::New,
+            Some(stored) if stored.matches(observed) => SnapshotState::Matches,
+            Some(stored) => SnapshotState::Changed(stored.diff(observed)),
+        }
+    }
 }
 
 /// What a snapshot stores: an observation as YAML. Only a rendered observation or a stored
@@ -148,11 +162,7 @@ impl SnapshotFile {
 
     /// Compares `observed` with the stored snapshot.
     pub fn compare(&self, observed: &SnapshotBody) -> SnapshotState {
-        match self.stored() {
-            None => SnapshotState::New,
-            Some(stored) if stored.matches(observed) => SnapshotState::Matches,
-            Some(stored) => SnapshotState::Changed(stored.diff(observed)),
-        }
+        SnapshotState::between(self.stored().as_ref(), observed)
     }
 
     /// Stores `body` unless it matches what is stored, and returns how it compared: what
@@ -197,12 +207,39 @@ impl SnapshotFile {
         std::fs::write(self.pending_path(), self.contents(body))
     }
 
-    /// Removes a pending `.snap.new` left by an earlier run, if any.
+    /// Removes a pending `.snap.new` left by an earlier run, if any: what rejecting it in
+    /// review does.
     pub fn remove_pending(&self) -> std::io::Result<()> {
         match std::fs::remove_file(self.pending_path()) {
             Err(error) if error.kind() != ErrorKind::NotFound => Err(error),
             _ => Ok(()),
         }
+    }
+
+    /// Accepts the pending `.snap.new`: it replaces the `.snap` as it is, header and all, as
+    /// insta's review does.
+    pub fn accept_pending(&self) -> std::io::Result<()> {
+        std::fs::rename(self.pending_path(), self.path())
+    }
+
+    /// The snapshot at `location` as its pending `.snap.new` describes it, and the pending
+    /// file read back: what review finds. Any content is read: a header that cannot be read
+    /// leaves the source and description empty and the body the whole file. `Ok(None)` when
+    /// nothing is pending there.
+    fn with_pending(location: SnapshotLocation) -> std::io::Result<Option<(Self, PendingFile)>> {
+        let mut snapshot = Self { location, source: String::new(), description: String::new() };
+        let bytes = match std::fs::read(snapshot.pending_path()) {
+            Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
+            read => read?,
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let header = read_header(&text);
+        let pending = PendingFile {
+            source: header.as_ref().map(|(source, _)| source.clone()),
+            body: SnapshotBody(without_header(&text).to_owned()),
+        };
+        (snapshot.source, snapshot.description) = header.unwrap_or_default();
+        Ok(Some((snapshot, pending)))
     }
 
     /// The whole file: insta's header, then the body.
@@ -214,6 +251,33 @@ impl SnapshotFile {
             body.0.trim_end()
         )
     }
+}
+
+/// A pending `.snap.new` read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PendingFile {
+    /// The header's `source:`; `None` when the header cannot be read.
+    source: Option<String>,
+    /// The observation waiting for review.
+    body: SnapshotBody,
+}
+
+/// The `source:` and `description:` of a snapshot file's header, as [`SnapshotFile`] and insta
+/// write them (insta's other fields are skipped); `None` without a header or its `source:`.
+fn read_header(file: &str) -> Option<(String, String)> {
+    let (header, _) = file.strip_prefix("---\n")?.split_once("\n---\n")?;
+    let field = |key: &str| {
+        header.lines().find_map(|line| line.strip_prefix(key)?.strip_prefix(": ")).map(read_scalar)
+    };
+    Some((field("source")?, field("description").unwrap_or_default()))
+}
+
+/// The text of a one-line YAML scalar as [`yaml_scalar`] writes it: double-quoted with JSON's
+/// escapes, or plain.
+fn read_scalar(scalar: &str) -> String {
+    let scalar = scalar.trim();
+    let quoted = scalar.starts_with('"').then(|| serde_json::from_str(scalar).ok()).flatten();
+    quoted.unwrap_or_else(|| scalar.to_owned())
 }
 
 /// The contents of a `.snap` file without its metadata header.
@@ -242,6 +306,19 @@ mod tests {
     #[test]
     fn the_snap_header_is_not_part_of_the_body() {
         assert_eq!(without_header("---\nsource: x\ndescription: \"y\"\n---\nscenario: 1\n"), "scenario: 1\n");
+    }
+
+    #[test]
+    fn a_header_is_read_back_as_written_and_insta_s_own_fields_are_skipped() {
+        let source = "my scenarios/a: b.toml";
+        let written =
+            format!("---\nsource: {}\ndescription: \"It \\\"works\\\"\"\n---\nx: 1\n", yaml_scalar(source));
+        assert_eq!(read_header(&written), Some((source.to_owned(), "It \"works\"".to_owned())));
+        let insta = "---\nsource: tests/a.rs\nassertion_line: 12\nexpression: value\n---\nx: 1\n";
+        assert_eq!(read_header(insta), Some(("tests/a.rs".to_owned(), String::new())));
+        assert_eq!(read_header("x: 1\n"), None, "no header");
+        assert_eq!(read_header("---\ndescription: \"d\"\n---\nx: 1\n"), None, "no source");
+        assert_eq!(read_header("---\nsource: a.toml\n"), None, "cut short");
     }
 
     #[test]

@@ -45,50 +45,75 @@ pub fn stale_snapshots(
     let mut scopes = BTreeSet::new();
     for &engine in engines {
         // One placement per file: its scenarios' snapshots are its prefix and their names.
-        let mut placed: Vec<(&Path, (PathBuf, String))> = Vec::new();
+        let mut placed: Vec<(&Path, Scope)> = Vec::new();
         for job in jobs {
-            let (dir, prefix) = match placed.iter().find(|(file, _)| *file == job.file.as_path()) {
+            let scope = match placed.iter().find(|(file, _)| *file == job.file.as_path()) {
                 Some((_, scope)) => scope.clone(),
                 None => {
-                    let found = scope(&job.file, engine)?;
+                    let found = Scope::of_file(&job.file, engine)?;
                     placed.push((&job.file, found.clone()));
                     found
                 }
             };
-            let location =
-                SnapshotLocation { name: format!("{prefix}{}", job.scenario.name), dir: dir.clone() };
-            produced.insert(location.path());
-            scopes.insert((dir, prefix));
-        }
-        for path in paths {
-            let scope = if path.is_dir() {
-                let (dir, prefix) = scope(&path.join(format!("{STAND_IN}.toml")), engine)?;
-                (dir, prefix.strip_suffix(&format!("{STAND_IN}__")).unwrap_or_default().to_owned())
-            } else {
-                scope(path, engine)?
+            let location = SnapshotLocation {
+                name: format!("{}{}", scope.prefix, job.scenario.name),
+                dir: scope.dir.clone(),
             };
+            produced.insert(location.path());
             scopes.insert(scope);
         }
+        for path in paths {
+            scopes.insert(Scope::of_path(path, engine)?);
+        }
     }
-    let mut stale = BTreeSet::new();
-    for (dir, prefix) in &scopes {
+    let snapshots = files_in(&scopes, ".snap");
+    Ok(snapshots.into_iter().filter(|path| !produced.contains(path)).map(StaleSnapshot).collect())
+}
+
+/// A snapshot folder and the prefix of the snapshot names in it that a scenario file or
+/// folder can produce (`classic__basic__` for `scenarios/classic/basic.toml` under
+/// `corsproof.toml`, `classic__` for the folder, empty for the folder's own `snapshots/`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Scope {
+    /// The engine's snapshot folder.
+    pub(super) dir: PathBuf,
+    /// What the names of the snapshots in scope start with.
+    pub(super) prefix: String,
+}
+
+impl Scope {
+    /// The snapshots of the scenario file `file` in `engine`.
+    pub(super) fn of_file(file: &Path, engine: Engine) -> Result<Self, ProjectConfigError> {
+        let placement = Placement::find(file, "", engine.name())?;
+        Ok(Self { dir: placement.location.dir, prefix: placement.location.name })
+    }
+
+    /// The snapshots a path given on the command line covers in `engine`: a file's, or for a
+    /// folder those of any scenario file directly in it, even one deleted since.
+    pub(super) fn of_path(path: &Path, engine: Engine) -> Result<Self, ProjectConfigError> {
+        if !path.is_dir() {
+            return Self::of_file(path, engine);
+        }
+        let Self { dir, prefix } = Self::of_file(&path.join(format!("{STAND_IN}.toml")), engine)?;
+        let prefix = prefix.strip_suffix(&format!("{STAND_IN}__")).unwrap_or_default().to_owned();
+        Ok(Self { dir, prefix })
+    }
+}
+
+/// The files in `scopes` whose names end with `suffix` (`.snap`, `.snap.new`), sorted; a
+/// folder that cannot be read has none.
+pub(super) fn files_in(scopes: &BTreeSet<Scope>, suffix: &str) -> BTreeSet<PathBuf> {
+    let mut found = BTreeSet::new();
+    for Scope { dir, prefix } in scopes {
         let Ok(entries) = std::fs::read_dir(dir) else { continue };
         for entry in entries.flatten() {
-            let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".snap") && name.starts_with(prefix.as_str()) && !produced.contains(&path) {
-                stale.insert(StaleSnapshot(path));
+            if name.ends_with(suffix) && name.starts_with(prefix.as_str()) && entry.path().is_file() {
+                found.insert(entry.path());
             }
         }
     }
-    Ok(stale.into_iter().collect())
-}
-
-/// The snapshot folder of the scenario file `file` in `engine`, and the prefix of its
-/// snapshots' names (`classic__basic__`).
-fn scope(file: &Path, engine: Engine) -> Result<(PathBuf, String), ProjectConfigError> {
-    let placement = Placement::find(file, "", engine.name())?;
-    Ok((placement.location.dir, placement.location.name))
+    found
 }
 
 #[cfg(test)]
