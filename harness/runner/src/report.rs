@@ -422,10 +422,10 @@ pub struct JunitSuite<'a> {
 /// consumer meets one shape. Each scenario is a `<testcase>` with its file, line and time; one
 /// that did not pass holds a `<failure>` whose message is its first problem in one line and
 /// whose text is every problem with the snapshot diff, then the evidence (what the page, the
-/// console and the server saw), one that could not run an `<error>`. A
-/// file that could not be loaded is an `<error>` case in the suite of each engine that ran (it
-/// fails each of their reports), and an engine that could not start a suite of one `<error>`
-/// case saying why. `elapsed` is the whole run's wall time.
+/// console and the server saw), one that could not run an `<error>`. A file that could not be
+/// loaded is an `<error>` case in the suite of each engine that ran (it fails each of their
+/// reports), and an engine that could not start a suite of one `<error>` case saying why.
+/// `elapsed` is the whole run's wall time.
 pub fn junit(suites: &[JunitSuite<'_>], elapsed: Duration) -> String {
     let suites: Vec<SuiteXml> = suites.iter().map(SuiteXml::of).collect();
     let total = |count: fn(&SuiteXml) -> usize| suites.iter().map(count).sum::<usize>();
