@@ -10,6 +10,7 @@
 //! which knows nothing of how scenarios run).
 
 mod event;
+mod evidence;
 pub mod expect;
 pub mod fate;
 mod list;

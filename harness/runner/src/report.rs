@@ -8,6 +8,9 @@ use corsproof_browser::Engine;
 use corsproof_scenario::Outcome;
 use serde::Serialize;
 
+use crate::evidence::evidence;
+use crate::matrix::Matrix;
+use crate::observe::Observation;
 use crate::pipeline::EngineResults;
 use crate::run::JobResult;
 use crate::snapshot::{PendingSnapshot, SnapshotBody, SnapshotFile, SnapshotState};
@@ -105,6 +108,10 @@ pub struct ScenarioReport {
     /// written for review, or that CI wrote none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending: Option<String>,
+    /// Everything the page, the console and the server saw of the scenario's requests, for the
+    /// failure's evidence and for scripts (`--json`); absent when the scenario could not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observation: Option<Observation>,
 }
 
 impl ScenarioReport {
@@ -144,6 +151,7 @@ impl ScenarioReport {
             error,
             snapshot,
             pending: None,
+            observation: result.observation.as_ref().ok().cloned(),
         }
     }
 
@@ -159,7 +167,7 @@ impl ScenarioReport {
             self.mismatches.iter().map(|mismatch| (mismatch.clone(), mismatch.clone())).collect();
         let snapshot = match &self.snapshot {
             SnapshotNote::Changed(diff) => {
-                let text = format!("snapshot changed (`corsproof record` accepts it):\n{diff}");
+                let text = format!("{SNAPSHOT_CHANGED}:\n{diff}");
                 Some(("snapshot changed".to_owned(), text))
             }
             SnapshotNote::New => Some(("no snapshot".to_owned(), NO_SNAPSHOT.to_owned())),
@@ -193,11 +201,14 @@ impl ScenarioReport {
 }
 
 /// What a missing snapshot's failure says.
-pub(crate) const NO_SNAPSHOT: &str =
-    "no snapshot (accept it with `corsproof record`, or `cargo insta review` the pending .snap.new)";
+pub(crate) const NO_SNAPSHOT: &str = "no snapshot (accept it with `corsproof review`, or `corsproof record`, \
+     or `cargo insta review` the pending .snap.new)";
+
+/// What a changed snapshot's failure says, before its diff.
+const SNAPSHOT_CHANGED: &str = "snapshot changed (`corsproof review` or `corsproof record` accepts it)";
 
 /// How to settle an unreviewed pending snapshot.
-const REVIEW: &str = "(review it with `cargo insta review`, or delete it)";
+pub(crate) const REVIEW: &str = "(review it with `corsproof review` or `cargo insta review`, or delete it)";
 
 /// Whether a run's observations are compared with the stored snapshots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -331,7 +342,7 @@ pub fn table(report: &Report, color: bool) -> String {
         }
         match &scenario.snapshot {
             SnapshotNote::Changed(diff) => {
-                let _ = writeln!(out, "     snapshot changed (`corsproof record` accepts it):");
+                let _ = writeln!(out, "     {SNAPSHOT_CHANGED}:");
                 write_diff(&mut out, diff, color);
             }
             SnapshotNote::New => {
@@ -344,6 +355,9 @@ pub fn table(report: &Report, color: bool) -> String {
         }
         if let Some(pending) = scenario.pending.as_ref().filter(|_| !scenario.passed()) {
             let _ = writeln!(out, "     {pending}");
+        }
+        for line in scenario.observation.iter().flat_map(evidence) {
+            let _ = writeln!(out, "     {line}");
         }
     }
     for error in &report.load_errors {
@@ -372,6 +386,29 @@ pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(report).unwrap_or_default()
 }
 
+/// `run --browser all --json`: every engine's report, or why it could not start, and the matrix
+/// (the README's "The JSON report" documents every field, and a test holds it to that).
+#[derive(Debug, Serialize)]
+pub struct AllJson<'a> {
+    /// One entry per engine, in the order they were run.
+    pub engines: Vec<EngineJson<'a>>,
+    /// The engines side by side.
+    pub matrix: &'a Matrix,
+}
+
+/// One engine in [`AllJson`]: its report, or why it could not start.
+#[derive(Debug, Serialize)]
+pub struct EngineJson<'a> {
+    /// The engine's name.
+    pub engine: &'a str,
+    /// Its report, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<&'a Report>,
+    /// Why it could not start (with the install hint for a missing browser).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a str>,
+}
+
 /// One engine's suite in a JUnit document: its report, or why the engine could not start.
 #[derive(Debug, Clone, Copy)]
 pub struct JunitSuite<'a> {
@@ -384,10 +421,11 @@ pub struct JunitSuite<'a> {
 /// The run as JUnit XML, for CI: one `<testsuite>` per engine, one engine alike, so that a
 /// consumer meets one shape. Each scenario is a `<testcase>` with its file, line and time; one
 /// that did not pass holds a `<failure>` whose message is its first problem in one line and
-/// whose text is every problem with the snapshot diff, one that could not run an `<error>`. A
-/// file that could not be loaded is an `<error>` case in the suite of each engine that ran (it
-/// fails each of their reports), and an engine that could not start a suite of one `<error>`
-/// case saying why. `elapsed` is the whole run's wall time.
+/// whose text is every problem with the snapshot diff, then the evidence (what the page, the
+/// console and the server saw), one that could not run an `<error>`. A file that could not be
+/// loaded is an `<error>` case in the suite of each engine that ran (it fails each of their
+/// reports), and an engine that could not start a suite of one `<error>` case saying why.
+/// `elapsed` is the whole run's wall time.
 pub fn junit(suites: &[JunitSuite<'_>], elapsed: Duration) -> String {
     let suites: Vec<SuiteXml> = suites.iter().map(SuiteXml::of).collect();
     let total = |count: fn(&SuiteXml) -> usize| suites.iter().map(count).sum::<usize>();
@@ -509,7 +547,10 @@ impl Case {
         } else {
             let problems = scenario.problems();
             let message = problems.first().map_or_else(String::new, |(headline, _)| one_line(headline));
-            let text = problems.into_iter().map(|(_, text)| text).collect::<Vec<_>>().join("\n");
+            let mut text = problems.into_iter().map(|(_, text)| text).collect::<Vec<_>>().join("\n");
+            if let Some(observation) = &scenario.observation {
+                text = format!("{text}\n\n{}", evidence(observation).join("\n"));
+            }
             Verdict::Failure { message, text }
         };
         Case {
@@ -577,7 +618,10 @@ pub(crate) fn escape_markup(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use corsproof_scenario::ReasonClass;
+
     use super::*;
+    use crate::observe::{RequestObservation, SeenRequest};
 
     fn report(mismatches: Vec<String>, snapshot: SnapshotNote) -> Report {
         Report {
@@ -594,6 +638,7 @@ mod tests {
                 error: None,
                 snapshot,
                 pending: None,
+                observation: None,
             }],
             load_errors: vec![],
             browser: "chromium 1".into(),
@@ -715,7 +760,7 @@ mod tests {
             failure.text,
             "request 1: outcome expected blocked, observed allowed\n\
              request 2: status expected 204, observed 200\n\
-             snapshot changed (`corsproof record` accepts it):\n\
+             snapshot changed (`corsproof review` or `corsproof record` accepts it):\n\
              @@ -1 +1 @@\n-  outcome: \"blocked\"\n+  outcome: \"allowed\""
         );
 
@@ -750,9 +795,14 @@ mod tests {
         assert_eq!(only(&document, "testcase").attribute("time"), "0.003");
         let failure = only(&document, "failure");
         assert_eq!(failure.attribute("message"), "request 1: status expected 204, observed 200");
-        assert!(failure.text.ends_with(
-            "\nno snapshot (accept it with `corsproof record`, or `cargo insta review` the pending .snap.new)"
-        ), "{}", failure.text);
+        assert!(
+            failure.text.ends_with(
+                "\nno snapshot (accept it with `corsproof review`, or `corsproof record`, or `cargo insta \
+                 review` the pending .snap.new)"
+            ),
+            "{}",
+            failure.text
+        );
         report.scenarios[0].mismatches.clear();
         report.scenarios[0].snapshot = SnapshotNote::Changed("-a\n+b".into());
         let xml = junit(&[JunitSuite { engine: Engine::Firefox, outcome: Ok(&report) }], report.elapsed);
@@ -863,6 +913,93 @@ mod tests {
         }
         out.push_str(rest);
         out
+    }
+
+    /// What a page at a chosen origin and the server behind the recording proxy saw of a POST
+    /// whose preflight was refused.
+    fn refused_preflight() -> Observation {
+        Observation {
+            scenario: "one".into(),
+            about: "About <it>".into(),
+            page: "app".into(),
+            page_origin: Some("https://app.example.com".into()),
+            sandbox: false,
+            requests: vec![RequestObservation {
+                request: "POST {target}/api/items".into(),
+                outcome: Outcome::Blocked,
+                reason_class: Some(ReasonClass::PreflightStatus),
+                reason_in_preflight: true,
+                reason: Some("Response to preflight request doesn't pass access control check".into()),
+                js_error: Some("TypeError: Failed to fetch".into()),
+                status: None,
+                response_type: None,
+                readable_headers: vec![],
+                body: None,
+                preflight: Some(true),
+                reached_server: Some(false),
+                server_saw: Some(vec![SeenRequest {
+                    method: "OPTIONS (preflight)".into(),
+                    url: "{target}/api/items".into(),
+                    origin: Some("https://app.example.com".into()),
+                    request_method: Some("POST".into()),
+                    request_headers: None,
+                    cookies: false,
+                    authorization: false,
+                    status: Some(401),
+                    cors_headers: vec!["vary: Origin".into()],
+                }]),
+            }],
+        }
+    }
+
+    /// The evidence of [`refused_preflight`], line by line.
+    const EVIDENCE: [&str; 7] = [
+        "page app at https://app.example.com",
+        "1. POST {target}/api/items: blocked (preflight-status, blamed on the preflight)",
+        "   page read   no response",
+        "   console     Response to preflight request doesn't pass access control check",
+        "   js error    TypeError: Failed to fetch",
+        "   server saw  OPTIONS (preflight) {target}/api/items, origin https://app.example.com, \
+         access-control-request-method POST → 401",
+        "                 vary: Origin",
+    ];
+
+    #[test]
+    fn a_failure_shows_its_evidence_after_its_problems_and_a_pass_none() {
+        let mut report = report(
+            vec!["request 1: outcome expected allowed, observed blocked".into()],
+            SnapshotNote::Changed("-  outcome: \"allowed\"\n+  outcome: \"blocked\"".into()),
+        );
+        report.scenarios[0].observation = Some(refused_preflight());
+        let text = table(&report, false);
+        let indented: String = EVIDENCE.iter().map(|line| format!("     {line}\n")).collect();
+        let diff_then_evidence = format!("       +  outcome: \"blocked\"\n{indented}");
+        assert!(text.contains(&diff_then_evidence), "{text}");
+
+        let xml = junit(&[JunitSuite { engine: Engine::Chromium, outcome: Ok(&report) }], report.elapsed);
+        let document = parse(&xml);
+        let failure = only(&document, "failure");
+        assert_eq!(failure.attribute("message"), "request 1: outcome expected allowed, observed blocked");
+        assert!(
+            failure.text.ends_with(&format!("+  outcome: \"blocked\"\n\n{}", EVIDENCE.join("\n"))),
+            "the diff, then the evidence:\n{}",
+            failure.text
+        );
+
+        let json: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
+        let seen = &json["scenarios"][0]["observation"]["requests"][0]["server_saw"][0];
+        assert_eq!((&seen["status"], &seen["cors_headers"][0]), (&401.into(), &"vary: Origin".into()));
+
+        report.scenarios[0].mismatches.clear();
+        report.scenarios[0].snapshot = SnapshotNote::Matches;
+        assert!(report.passed());
+        let text = table(&report, false);
+        assert!(
+            !text.contains("page app") && !text.contains("server saw"),
+            "no evidence for a pass:\n{text}"
+        );
+        let xml = junit(&[JunitSuite { engine: Engine::Chromium, outcome: Ok(&report) }], report.elapsed);
+        assert!(!xml.contains("server saw"), "{xml}");
     }
 
     #[test]

@@ -135,6 +135,10 @@ fn html_cell(cell: &Cell, engine: &str) -> String {
             }
             out.push_str("</pre>");
         }
+        let evidence = cell.evidence();
+        if !evidence.is_empty() {
+            let _ = write!(out, "<pre>{}</pre>", html(&evidence.join("\n")));
+        }
         out.push_str("</details>");
     }
     out.push_str("</td>");

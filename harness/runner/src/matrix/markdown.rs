@@ -87,6 +87,10 @@ pub fn markdown_report(matrix: &Matrix) -> String {
                 let _ = write!(failures, "\n{}", fenced(diff));
             }
         }
+        let evidence = cell.evidence();
+        if !evidence.is_empty() {
+            let _ = write!(failures, "\n{}", fenced(&evidence.join("\n")));
+        }
     }
     for SharedError { engine, error, scenarios: count } in &explained.shared {
         let _ = write!(

@@ -30,7 +30,7 @@ pub use self::markdown::markdown_report;
 pub use self::terminal::table;
 use crate::fate::{Fate, Glance};
 use crate::observe::Observation;
-use crate::report::{Report, ScenarioReport, SnapshotNote};
+use crate::report::{REVIEW, Report, ScenarioReport, SnapshotNote};
 use crate::run::{JobResult, ScenarioRunError};
 
 /// One engine's run, as the matrix reads it.
@@ -147,6 +147,10 @@ pub enum Cell {
         mismatches: Vec<String>,
         /// The snapshot compared with this engine's stored one.
         snapshot: SnapshotNote,
+        /// What the engine and the server saw, the evidence of a failure. Not serialized: the
+        /// engine's report carries it once (`--json`'s `engines[].report`).
+        #[serde(skip)]
+        observation: Observation,
     },
     /// The scenario could not run in this engine.
     CouldNotRun {
@@ -222,6 +226,16 @@ impl Cell {
                 .collect(),
             mismatches: line.mismatches.clone(),
             snapshot: line.snapshot.clone(),
+            observation: observation.clone(),
+        }
+    }
+
+    /// The evidence to show under a failing cell's problems, one line each: what the engine and
+    /// the server saw (nothing when it did not run).
+    fn evidence(&self) -> Vec<String> {
+        match self {
+            Cell::Ran { observation, .. } => crate::evidence::evidence(observation),
+            _ => Vec::new(),
         }
     }
 
@@ -339,14 +353,10 @@ impl Problem<'_> {
             Problem::Line(text) => (*text).to_owned(),
             Problem::CouldNotRun(error) => format!("could not run: {error}"),
             Problem::SnapshotUnavailable(error) => format!("snapshot unavailable: {error}"),
-            Problem::Diff(_) => {
-                format!("snapshot changed (`corsproof record --browser {engine}` accepts it):")
-            }
-            Problem::Unreviewed(path) => {
-                format!(
-                    "unreviewed pending snapshot {path} (review it with `cargo insta review`, or delete it)"
-                )
-            }
+            Problem::Diff(_) => format!(
+                "snapshot changed (`corsproof review` or `corsproof record --browser {engine}` accepts it):"
+            ),
+            Problem::Unreviewed(path) => format!("unreviewed pending snapshot {path} {REVIEW}"),
         }
     }
 }

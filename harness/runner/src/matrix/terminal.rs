@@ -63,6 +63,9 @@ pub fn table(matrix: &Matrix, color: bool) -> String {
                 report::write_diff(&mut out, diff, color);
             }
         }
+        for line in cell.evidence() {
+            let _ = writeln!(out, "     {line}");
+        }
     }
     for SharedError { engine, error, scenarios: count } in &failures.shared {
         let _ = writeln!(out, "\n{} {engine}: {count} scenarios could not run: {error}", paint("31", "FAIL"));

@@ -196,12 +196,22 @@ fn an_engine_that_could_not_run_is_a_failed_column_and_the_others_still_show() {
     assert!(text.contains("blocked ✗ snapshot changed  blocked  ✗ engine failed"), "{text}");
     assert!(text.contains("FAIL chromium scenarios/a.toml::moved\n     what moved proves\n"), "{text}");
     assert!(text.contains("       -a\n       +b"), "{text}");
+    let evidence = "     page app ({app}, a mock origin)\n     1. GET {api}/t/{token1}/data: blocked\n        \
+                    page read   no response\n        console     Access to fetch at '<x>' was blocked\n";
+    assert!(text.contains(&format!("       +b\n{evidence}")), "the diff, then the evidence:\n{text}");
+    assert_eq!(text.matches("page app").count(), 1, "evidence for the failing cell only:\n{text}");
     assert!(
         text.contains("2 scenarios, 2 identical in chromium, firefox, 0 differ, 1 failing; chromium 1: 1 passed, 1 failed; firefox 2: 2 passed, 0 failed; webkit: could not run"),
         "{text}"
     );
-    assert!(markdown_report(&matrix).contains("| webkit | could not run: WebKitWebDriver not found"));
+    let markdown = markdown_report(&matrix);
+    assert!(markdown.contains("| webkit | could not run: WebKitWebDriver not found"));
+    assert!(
+        markdown.contains("```\npage app ({app}, a mock origin)\n1. GET {api}/t/{token1}/data: blocked\n")
+    );
     let html = html_report(&matrix);
+    assert!(html.contains("<pre>page app ({app}, a mock origin)\n1. GET {api}/t/{token1}/data: blocked\n"));
+    assert_eq!(html.matches("page app").count(), 1, "{html}");
     assert!(html.contains("<td class=\"fails\"> <span class=\"note\">✗ engine failed</span></td>"), "{html}");
     assert!(html.contains("could not run<pre>WebKitWebDriver not found: install WebKitGTK&#39;s"), "{html}");
 }
@@ -268,6 +278,7 @@ fn a_missing_or_unreviewed_snapshot_fails_its_cell_and_says_how_to_settle_it() {
     assert_eq!(matrix.rows[0].cells[0].text(), "allowed ✗ no snapshot");
     assert_eq!(matrix.rows[0].cells[1].text(), "allowed ✗ unreviewed .snap.new");
     let text = table(&matrix, false);
-    assert!(text.contains("`corsproof record`") && text.contains("`cargo insta review`"), "{text}");
+    let settle = ["`corsproof review`", "`corsproof record`", "`cargo insta review`"];
+    assert!(settle.iter().all(|command| text.contains(command)), "{text}");
     assert!(text.contains(&format!("unreviewed pending snapshot {pending}")), "{text}");
 }
