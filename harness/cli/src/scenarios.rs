@@ -14,12 +14,11 @@ use corsproof_browser::{BrowserConfig, Engine};
 use corsproof_runner::matrix::{self, EngineRun, Matrix};
 use corsproof_runner::page::{self, PageOrigin};
 use corsproof_runner::pipeline::{self, EngineFailure, EngineResults};
-use corsproof_runner::report::{self, JunitSuite, Report, ScenarioReport, SnapshotNote, Snapshots};
+use corsproof_runner::report::{self, AllJson, EngineJson, JunitSuite, Report, ScenarioReport, SnapshotNote};
 use corsproof_runner::snapshot::{SnapshotBody, SnapshotFile, SnapshotState, stale_snapshots};
 use corsproof_runner::{Event, Job, JobResult, Listing, Project, Reporter, RunConfig};
 use corsproof_scenario::ScenarioError;
 use corsproof_server::ServerConfig;
-use serde::Serialize;
 
 /// The browsers `--browser` can name: one engine, or `all` of them at once, each with its own
 /// mock server and browser, to compare them in a matrix. The engines are [`Engine::ALL`], each
@@ -138,9 +137,10 @@ pub struct RecordArgs {
     common: ScenarioArgs,
 }
 
-/// The listing `args` name: their files, loaded, and the scenarios the filter keeps.
-fn list(args: &ScenarioArgs) -> Listing {
-    Listing::load(&args.paths, args.filter.as_deref())
+/// The listing `args` name: their files, loaded (a scenario's `page` may name one of `pages`),
+/// and the scenarios the filter keeps.
+fn list(args: &ScenarioArgs, pages: &[PageOrigin]) -> Listing {
+    Listing::load_with_pages(&args.paths, args.filter.as_deref(), pages)
 }
 
 /// After a run of whole files and folders (no `--filter`, every file loaded), names each
@@ -335,18 +335,18 @@ async fn until_interrupted<T>(work: impl Future<Output = T>) -> Option<T> {
 
 /// Runs the jobs in every engine of `engines` concurrently, each with its own mock server and
 /// browser, with one progress line on a terminal; an engine that cannot start does not stop
-/// the others. `Ok(None)` at Ctrl-C; an error when the page origins cannot work.
+/// the others; pages at the `pages` chosen. `None` at Ctrl-C.
 async fn execute(
     args: &ScenarioArgs,
+    pages: &[PageOrigin],
     jobs: &[Job],
     engines: &[Engine],
-) -> anyhow::Result<Option<Vec<Result<EngineResults, EngineFailure>>>> {
-    let pages = page_origins(args)?;
+) -> Option<Vec<Result<EngineResults, EngineFailure>>> {
     let mut progress = ProgressReporter::new(engines, jobs.len());
-    let configs = engines.iter().map(|&engine| run_config(args, engine, &pages)).collect();
+    let configs = engines.iter().map(|&engine| run_config(args, engine, pages)).collect();
     let outcome = until_interrupted(pipeline::run(jobs, configs, &mut progress)).await;
     progress.finish();
-    Ok(outcome)
+    outcome
 }
 
 fn color() -> bool {
@@ -372,9 +372,10 @@ fn write_junit(args: &RunArgs, suites: &[JunitSuite<'_>], started: Instant) -> a
 }
 
 async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) -> anyhow::Result<ExitCode> {
-    let listing = list(&args.common);
+    let pages = page_origins(&args.common)?;
+    let listing = list(&args.common, &pages);
     let Listing { jobs, load_errors, .. } = &listing;
-    let Some(runs) = execute(&args.common, jobs, &[engine]).await? else {
+    let Some(runs) = execute(&args.common, &pages, jobs, &[engine]).await else {
         return Ok(ExitCode::from(130));
     };
     let run = match only(runs) {
@@ -386,7 +387,7 @@ async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) 
             return Err(error);
         }
     };
-    let report = Report::of(&run, Snapshots::Compared, render(load_errors, false), started.elapsed());
+    let report = Report::of(&run, render(load_errors, false), started.elapsed());
     write_junit(args, &[JunitSuite { engine, outcome: Ok(&report) }], started)?;
     // The file has the load errors plain, a terminal in color.
     let report = Report { load_errors: render(load_errors, color && !args.json), ..report };
@@ -413,27 +414,12 @@ struct EngineReport {
     results: Vec<JobResult>,
 }
 
-/// `run --browser all --json`: every engine's report, or why it could not run, and the matrix.
-#[derive(Serialize)]
-struct AllJson<'a> {
-    engines: Vec<EngineJson<'a>>,
-    matrix: &'a Matrix,
-}
-
-#[derive(Serialize)]
-struct EngineJson<'a> {
-    engine: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    report: Option<&'a Report>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
-}
-
 /// `run --browser all`: every engine checked against its own snapshots, then the matrix on the
 /// terminal (what differs or fails) and in `matrix.md` and `matrix.html` (everything).
 async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Result<ExitCode> {
-    let listing = list(&args.common);
-    let Some(runs) = execute(&args.common, &listing.jobs, &Engine::ALL).await? else {
+    let pages = page_origins(&args.common)?;
+    let listing = list(&args.common, &pages);
+    let Some(runs) = execute(&args.common, &pages, &listing.jobs, &Engine::ALL).await else {
         return Ok(ExitCode::from(130));
     };
     let ran: Vec<Engine> =
@@ -443,7 +429,7 @@ async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Resul
         .into_iter()
         .map(|outcome| match outcome {
             Ok(run) => {
-                let report = Report::of(&run, Snapshots::Compared, load_errors.clone(), run.elapsed);
+                let report = Report::of(&run, load_errors.clone(), run.elapsed);
                 (run.engine, Ok(EngineReport { report, results: run.results }))
             }
             Err(failure) => (failure.engine, Err(failure.error.to_string())),
@@ -510,11 +496,12 @@ fn write_matrix(dir: &Path, matrix: &Matrix) -> anyhow::Result<(PathBuf, PathBuf
 /// engine, concurrently, with `--browser all`).
 pub async fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
     let color = color();
-    let listing = list(&args.common);
+    let pages = page_origins(&args.common)?;
+    let listing = list(&args.common, &pages);
     let Listing { jobs, load_errors, .. } = &listing;
     let one_engine = args.common.browser.engine();
     let engines = one_engine.map_or_else(|| Engine::ALL.to_vec(), |engine| vec![engine]);
-    let Some(mut runs) = execute(&args.common, jobs, &engines).await? else {
+    let Some(mut runs) = execute(&args.common, &pages, jobs, &engines).await else {
         return Ok(ExitCode::from(130));
     };
     if one_engine.is_some() {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use corsproof_scenario::ScenarioError;
 
+use crate::page::PageOrigin;
 use crate::run::Job;
 
 /// The scenarios to run and the files that could not be loaded.
@@ -23,8 +24,15 @@ impl Listing {
     /// and keeps the scenarios whose `file::name` contains `filter` (all without one). A file
     /// that does not load does not stop the others.
     pub fn load(paths: &[PathBuf], filter: Option<&str>) -> Self {
+        Self::load_with_pages(paths, filter, &[])
+    }
+
+    /// [`load`](Self::load), where a scenario's `page` may also name one of `pages`: the page
+    /// origins the run puts pages at (`[pages]`, `--page`).
+    pub fn load_with_pages(paths: &[PathBuf], filter: Option<&str>, pages: &[PageOrigin]) -> Self {
+        let names: Vec<String> = pages.iter().map(|page| page.name.clone()).collect();
         let mut listing = Listing::default();
-        for loaded in corsproof_scenario::load_all(&corsproof_scenario::discover(paths)) {
+        for loaded in corsproof_scenario::load_all_with_pages(&corsproof_scenario::discover(paths), &names) {
             match loaded {
                 Ok(file) => {
                     for scenario in file.scenarios {

@@ -210,15 +210,6 @@ const SNAPSHOT_CHANGED: &str = "snapshot changed (`corsproof review` or `corspro
 /// How to settle an unreviewed pending snapshot.
 pub(crate) const REVIEW: &str = "(review it with `corsproof review` or `cargo insta review`, or delete it)";
 
-/// Whether a run's observations are compared with the stored snapshots.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Snapshots {
-    /// Each with the engine's stored snapshot.
-    Compared,
-    /// Not at all: against `--target` the server is yours, not the mock one they describe.
-    NotTaken,
-}
-
 /// A whole run's report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -241,22 +232,15 @@ fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S
 }
 
 impl Report {
-    /// The report of one engine's run, its snapshots compared or not; `elapsed` is the wall
-    /// time of the whole run as its caller counts it.
-    pub fn of(
-        run: &EngineResults,
-        snapshots: Snapshots,
-        load_errors: Vec<String>,
-        elapsed: Duration,
-    ) -> Self {
+    /// The report of one engine's run, each observation checked against its snapshot (against
+    /// the mock origins and against your server alike); `elapsed` is the wall time of the whole
+    /// run as its caller counts it.
+    pub fn of(run: &EngineResults, load_errors: Vec<String>, elapsed: Duration) -> Self {
         let scenarios = run
             .results
             .iter()
             .map(|result| {
-                let (note, pending) = match snapshots {
-                    Snapshots::Compared => SnapshotNote::checked(result, run.engine),
-                    Snapshots::NotTaken => (SnapshotNote::NotTaken, None),
-                };
+                let (note, pending) = SnapshotNote::checked(result, run.engine);
                 ScenarioReport { pending, ..ScenarioReport::new(result, note) }
             })
             .collect();

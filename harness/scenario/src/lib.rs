@@ -14,7 +14,7 @@ mod placeholder;
 mod write;
 
 pub use diagnostic::{Diagnostic, ScenarioError};
-pub use load::{discover, load, load_all, parse_str};
+pub use load::{discover, load, load_all, load_all_with_pages, parse_str, parse_str_with_pages};
 pub use model::*;
 pub use placeholder::fill_placeholders;
 pub use write::to_toml;

@@ -51,7 +51,20 @@ fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
 
 /// Loads every file; one broken file does not stop the others.
 pub fn load_all(paths: &[PathBuf]) -> Vec<Result<ScenarioFile, ScenarioError>> {
-    paths.iter().map(|path| load(path)).collect()
+    load_all_with_pages(paths, &[])
+}
+
+/// Loads every file, where a scenario's `page` may also name one of `pages` (the page origins
+/// a project chose: `[pages]` in `corsproof.toml`, `--page`).
+pub fn load_all_with_pages(paths: &[PathBuf], pages: &[String]) -> Vec<Result<ScenarioFile, ScenarioError>> {
+    paths
+        .iter()
+        .map(|path| {
+            let text =
+                std::fs::read_to_string(path).map_err(|error| ScenarioError::unreadable(path, &error))?;
+            parse_str_with_pages(path, &text, pages)
+        })
+        .collect()
 }
 
 /// Reads and validates one file.
@@ -81,6 +94,12 @@ pub fn load(path: &Path) -> Result<ScenarioFile, ScenarioError> {
 /// assert!(error.to_string().contains("expected one of `omit`, `same-origin`, `include`"));
 /// ```
 pub fn parse_str(path: &Path, text: &str) -> Result<ScenarioFile, ScenarioError> {
+    parse_str_with_pages(path, text, &[])
+}
+
+/// Validates `text` as the scenario file `path`, where a scenario's `page` may also name one of
+/// `pages` (the page origins a project chose).
+pub fn parse_str_with_pages(path: &Path, text: &str, pages: &[String]) -> Result<ScenarioFile, ScenarioError> {
     // Every syntax error at once; the meaning of a broken document is not checked.
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
     if !syntax_errors.is_empty() {
@@ -90,7 +109,7 @@ pub fn parse_str(path: &Path, text: &str) -> Result<ScenarioFile, ScenarioError>
             .collect();
         return Err(ScenarioError::new(path, text, diagnostics));
     }
-    let mut reader = Reader { text, problems: Vec::new() };
+    let mut reader = Reader { text, pages, problems: Vec::new() };
     let scenarios = reader.file(&document);
     if reader.problems.is_empty() {
         Ok(ScenarioFile { path: path.to_path_buf(), scenarios })
@@ -102,6 +121,8 @@ pub fn parse_str(path: &Path, text: &str) -> Result<ScenarioFile, ScenarioError>
 /// Walks the document, collecting every problem instead of stopping at the first.
 struct Reader<'t> {
     text: &'t str,
+    /// The page origins the project chose, which `page` may name too.
+    pages: &'t [String],
     problems: Vec<Diagnostic>,
 }
 
@@ -172,8 +193,8 @@ impl Reader<'_> {
             );
         }
         let page = self.string(table, "page", &span, "a scenario");
-        if let Some(page) = &page {
-            self.origin_name(page);
+        if let Some(page) = page.as_ref().filter(|page| !self.pages.contains(page.get_ref())) {
+            self.origin_name(page, self.pages);
         }
         let sandbox = self.boolean(table, "sandbox").unwrap_or(false);
         let requests_list = self.tables(table, "request", span.clone(), "a scenario").unwrap_or_default();
@@ -238,7 +259,7 @@ impl Reader<'_> {
         self.known_keys(table, KEYS, "a request");
         let to = self.optional_string(table, "to");
         if let Some(to) = &to {
-            self.origin_name(to);
+            self.origin_name(to, &[]);
         }
         let path = self.optional_string(table, "path");
         if let Some(path) = &path
@@ -701,9 +722,12 @@ impl Reader<'_> {
         }
     }
 
-    fn origin_name(&mut self, name: &Spanned<String>) {
+    /// Checks that `name` is a mock origin's, or one of `pages`.
+    fn origin_name(&mut self, name: &Spanned<String>, pages: &[String]) {
         if !ORIGIN_TABLE.iter().any(|(known, _, _)| known == name.get_ref()) {
-            let known: Vec<String> = ORIGIN_TABLE.iter().map(|(known, _, _)| format!("`{known}`")).collect();
+            let chosen = pages.iter().map(|page| format!("`{page}` (a page origin)"));
+            let known: Vec<String> =
+                chosen.chain(ORIGIN_TABLE.iter().map(|(known, _, _)| format!("`{known}`"))).collect();
             self.problem(
                 name.span(),
                 format!("`{}` is not an origin", name.get_ref()),
