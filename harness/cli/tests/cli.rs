@@ -362,12 +362,19 @@ fn the_same_files_run_against_your_own_server() {
     );
     let dir = folder("against-target", &[("mine.toml", AGAINST_A_TARGET)]);
     let target = format!("http://127.0.0.1:{}", ports[1]);
-    let output = corsproof(&["run", "mine.toml", "--target", &target], &dir);
+    let recorded = corsproof(&["record", "mine.toml", "--target", &target], &dir);
+    assert!(recorded.status.success(), "{}", stdout(&recorded));
+    let output = corsproof_in_ci(&["run", "mine.toml", "--target", &target], &dir, true);
     let _ = server.kill();
     let _ = server.wait();
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
     assert!(text.contains("2 passed, 0 failed"), "{text}");
+    // The snapshot holds what your server answered, with its address redacted (its port
+    // changes from run to run).
+    let snapshot = std::fs::read_to_string(dir.join("snapshots/chromium/mine__echoing-route.snap")).unwrap();
+    assert!(snapshot.contains("url: \"{target}/echo\"") && snapshot.contains("status: 200"), "{snapshot}");
+    assert!(snapshot.contains("access-control-allow-origin: {app}"), "{snapshot}");
     let _ = std::fs::remove_dir_all(dir);
 }
 

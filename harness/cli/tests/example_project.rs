@@ -248,7 +248,8 @@ const API: &str = "https://api.example.com";
 fn run_every_engine(server: &Server, dir: &Path, report: &Path, ci: bool) -> Output {
     let report = report.to_str().expect("a UTF-8 temporary folder");
     let address = server.address();
-    let args = ["run", "--browser", "all", "--target", API, "--target-address", &address, "--report-dir", report];
+    let args =
+        ["run", "--browser", "all", "--target", API, "--target-address", &address, "--report-dir", report];
     corsproof(&args, dir, ci)
 }
 

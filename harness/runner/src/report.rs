@@ -56,7 +56,11 @@ impl SnapshotNote {
                 PendingSnapshot::Unreviewed => (SnapshotNote::Unreviewed(pending_path), None),
                 PendingSnapshot::Written => (checked.state.into(), Some(format!("pending: {pending_path}"))),
                 PendingSnapshot::NotWritten => {
-                    (checked.state.into(), Some("CI=true: no pending snapshot written".to_owned()))
+                    let snapshot = snapshot.path().display().to_string();
+                    (
+                        checked.state.into(),
+                        Some(format!("CI=true: no pending snapshot written for {snapshot}")),
+                    )
                 }
                 PendingSnapshot::None => (checked.state.into(), None),
             },

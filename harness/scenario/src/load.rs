@@ -99,7 +99,11 @@ pub fn parse_str(path: &Path, text: &str) -> Result<ScenarioFile, ScenarioError>
 
 /// Validates `text` as the scenario file `path`, where a scenario's `page` may also name one of
 /// `pages` (the page origins a project chose).
-pub fn parse_str_with_pages(path: &Path, text: &str, pages: &[String]) -> Result<ScenarioFile, ScenarioError> {
+pub fn parse_str_with_pages(
+    path: &Path,
+    text: &str,
+    pages: &[String],
+) -> Result<ScenarioFile, ScenarioError> {
     // Every syntax error at once; the meaning of a broken document is not checked.
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
     if !syntax_errors.is_empty() {

@@ -151,6 +151,10 @@ pub enum Cell {
         /// engine's report carries it once (`--json`'s `engines[].report`).
         #[serde(skip)]
         observation: Observation,
+        /// What became of the pending `.snap.new` (where it was written, or that CI wrote none
+        /// for which file). Not serialized: the engine's report carries it.
+        #[serde(skip)]
+        pending: Option<String>,
     },
     /// The scenario could not run in this engine.
     CouldNotRun {
@@ -227,6 +231,7 @@ impl Cell {
             mismatches: line.mismatches.clone(),
             snapshot: line.snapshot.clone(),
             observation: observation.clone(),
+            pending: line.pending.clone(),
         }
     }
 
@@ -289,7 +294,7 @@ impl Cell {
     /// snapshot's diff (a whole engine's failure is explained once, in its column).
     fn problems(&self) -> Vec<Problem<'_>> {
         match self {
-            Cell::Ran { mismatches, snapshot, .. } => {
+            Cell::Ran { mismatches, snapshot, pending, .. } => {
                 let mut problems: Vec<Problem<'_>> = mismatches.iter().map(|m| Problem::Line(m)).collect();
                 match snapshot {
                     SnapshotNote::Changed(diff) => problems.push(Problem::Diff(diff)),
@@ -297,6 +302,9 @@ impl Cell {
                     SnapshotNote::Unreviewed(path) => problems.push(Problem::Unreviewed(path)),
                     SnapshotNote::Unlocatable(error) => problems.push(Problem::SnapshotUnavailable(error)),
                     _ => {}
+                }
+                if matches!(snapshot, SnapshotNote::Changed(_) | SnapshotNote::New) {
+                    problems.extend(pending.as_deref().map(Problem::Line));
                 }
                 problems
             }
