@@ -9,8 +9,8 @@
 //!
 //! Snapshots are compared the way insta compares them: a missing or changed snapshot fails the
 //! case with its diff and, outside CI (`CI` is not `true`), leaves the observation beside it
-//! as a pending `NAME.snap.new`; accept it with `cargo insta review`, or record the engine
-//! again with `cargo run -- record --browser <engine> scenarios`. Under CI nothing is written.
+//! as a pending `NAME.snap.new`; accept it with `cargo run -- review` (or `cargo insta
+//! review`), or record the engine again with `cargo run -- record --browser <engine> scenarios`. Under CI nothing is written.
 //! A missing browser fails every case of its engine with the install hint; nothing is skipped.
 
 use std::collections::HashMap;
@@ -162,12 +162,12 @@ fn compare_snapshot(snapshot: &SnapshotFile, observed: &SnapshotBody, engine: En
         PendingSnapshot::None => return None,
         PendingSnapshot::Unreviewed => {
             return Some(format!(
-                "CI=true: an unreviewed pending snapshot {pending_path} is left (review it with `cargo insta review`, or delete it)"
+                "CI=true: an unreviewed pending snapshot {pending_path} is left (review it with `cargo run -- review` or `cargo insta review`, or delete it)"
             ));
         }
         PendingSnapshot::NotWritten => "CI=true: no pending snapshot written".to_owned(),
         PendingSnapshot::Written => format!(
-            "pending: {pending_path} (accept it with `cargo insta review`, or run `cargo run -- record --browser {engine} scenarios`)"
+            "pending: {pending_path} (accept it with `cargo run -- review` or `cargo insta review`, or run `cargo run -- record --browser {engine} scenarios`)"
         ),
     };
     let path = shown(&snapshot.path());
