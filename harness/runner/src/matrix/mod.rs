@@ -150,7 +150,7 @@ pub enum Cell {
         /// What the engine and the server saw, the evidence of a failure. Not serialized: the
         /// engine's report carries it once (`--json`'s `engines[].report`).
         #[serde(skip)]
-        observation: Observation,
+        observation: Box<Observation>,
         /// What became of the pending `.snap.new` (where it was written, or that CI wrote none
         /// for which file). Not serialized: the engine's report carries it.
         #[serde(skip)]
@@ -230,7 +230,7 @@ impl Cell {
                 .collect(),
             mismatches: line.mismatches.clone(),
             snapshot: line.snapshot.clone(),
-            observation: observation.clone(),
+            observation: Box::new(observation.clone()),
             pending: line.pending.clone(),
         }
     }
