@@ -2,7 +2,7 @@
 //! head -1`) is no error and no panic: what was not read is dropped, and the command ends with
 //! its own exit code. `print!` would panic on the closed pipe instead.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 /// Writes `text` to standard output and flushes it; a closed pipe is not an error.
 pub(crate) fn print(text: &str) -> io::Result<()> {
@@ -11,4 +11,9 @@ pub(crate) fn print(text: &str) -> io::Result<()> {
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
+}
+
+/// Whether standard output gets color: a terminal, unless `NO_COLOR` is set.
+pub(crate) fn color() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }

@@ -126,7 +126,7 @@ pub fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
         output::print(&format!("{tally}\n"))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = output::color();
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         output::print(&format!("{} to review\n", pending_count(pending.len())))?;
         let tally = review_each(

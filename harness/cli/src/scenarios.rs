@@ -349,15 +349,11 @@ async fn execute(
     outcome
 }
 
-fn color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-}
-
 /// `corsproof run`: exit 0 only when every expectation holds and every scenario's snapshot is
 /// stored and holds (in every engine, with `--browser all`), as insta's rule under CI.
 pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let color = color();
+    let color = output::color();
     match args.common.browser.engine() {
         Some(engine) => run_one(&args, engine, started, color).await,
         None => run_all(&args, started, color).await,
@@ -495,7 +491,7 @@ fn write_matrix(dir: &Path, matrix: &Matrix) -> anyhow::Result<(PathBuf, PathBuf
 /// `corsproof record`: writes every scenario's snapshot and lists those that changed (in every
 /// engine, concurrently, with `--browser all`).
 pub async fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
-    let color = color();
+    let color = output::color();
     let pages = page_origins(&args.common)?;
     let listing = list(&args.common, &pages);
     let Listing { jobs, load_errors, .. } = &listing;

@@ -406,6 +406,12 @@ impl Url {
         self.port
     }
 
+    /// The port a connection goes to: the explicit one, else the scheme's default (`None` for a
+    /// scheme without one).
+    pub fn port_or_known_default(&self) -> Option<u16> {
+        self.port.or_else(|| default_port(self.scheme()))
+    }
+
     /// Path and query.
     pub fn path(&self) -> &str {
         &self.serialization[self.path_start..]

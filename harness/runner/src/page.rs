@@ -68,7 +68,7 @@ impl PageOrigin {
         if !path_is_root || url.has_credentials() || origin.contains('#') || origin.contains('@') {
             return Err(PageOriginError::NotJustAnOrigin(origin.to_owned(), serialized));
         }
-        let port = url.port().unwrap_or(if secure { 443 } else { 80 });
+        let port = url.port_or_known_default().ok_or_else(|| PageOriginError::NotHttp(origin.to_owned()))?;
         if is_bad_port(port) {
             return Err(PageOriginError::BadPort(origin.to_owned(), port));
         }

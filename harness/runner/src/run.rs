@@ -146,10 +146,10 @@ pub fn host_map(server: &MockServer) -> HostMap {
 fn target_server(url: &str) -> Result<TargetServer, RunError> {
     let parsed = Url::parse_with_base(url, None).map_err(|_| RunError::Target(url.to_owned()))?;
     let port = match parsed.scheme() {
-        "http" => parsed.port().unwrap_or(80),
-        "https" => parsed.port().unwrap_or(443),
-        _ => return Err(RunError::Target(url.to_owned())),
+        "http" | "https" => parsed.port_or_known_default(),
+        _ => None,
     };
+    let port = port.ok_or_else(|| RunError::Target(url.to_owned()))?;
     Ok(TargetServer { host: parsed.host().to_owned(), port, address: None })
 }
 
