@@ -101,6 +101,11 @@ impl Probe {
         self.credentials
     }
 
+    /// The text body, if the page sends one.
+    pub fn body_text(&self) -> Option<&str> {
+        self.body.as_deref()
+    }
+
     /// The page origin and the request, in the oracle's terms.
     pub(crate) fn to_oracle(&self) -> Result<(Origin, Request), ProbeError> {
         let page: Origin = if self.origin == "null" {

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::output;
+use crate::prove::{self, Replay};
 use anyhow::{Context, bail};
 use clap::Args;
 use corsproof::{Checked, Checker, Engine, Failure, Policy, Probe, Report, VerifyConfig, verify};
@@ -59,6 +60,12 @@ pub struct CheckArgs {
     /// The report as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// When the browser would block the request, replay it in real browsers from a page at
+    /// --origin against a mock origin answering as your server did and then with the fix's
+    /// headers, and say in which engines the fix was seen to work: every engine, or the ones
+    /// listed (`--prove chromium,firefox`).
+    #[arg(long, value_name = "ENGINES", num_args = 0..=1, default_missing_value = "all", conflicts_with = "policy")]
+    prove: Option<String>,
 }
 
 /// 0 when the browser would let the page read the response, 1 when not, 2 when the check could
@@ -99,10 +106,24 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         probe = probe.body(body);
     }
     let checked = checker.check(&probe).await?;
+    let engines = args.prove.as_deref().map(prove_engines).transpose()?;
     if args.json {
-        output::print(&format!("{}\n", serde_json::to_string_pretty(&as_json(&checked))?))?;
+        let mut report = as_json(&checked);
+        if let Some(engines) = &engines {
+            report["prove"] = match Replay::of(&checked) {
+                Ok(replay) => prove::prove(&replay, engines).await.to_json(),
+                Err(why) => json!({ "not_replayed": why.to_string() }),
+            };
+        }
+        output::print(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {
         output::print(&checked.to_string())?;
+        if let Some(engines) = &engines {
+            match Replay::of(&checked) {
+                Ok(replay) => output::print(&prove::prove(&replay, engines).await.to_string())?,
+                Err(why) => output::print(&format!("\nnot proven: {why}\n"))?,
+            }
+        }
     }
     Ok(if checked.is_allowed() {
         ExitCode::SUCCESS
@@ -111,6 +132,22 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The engines `--prove` names: `all`, or a comma-separated list.
+fn prove_engines(text: &str) -> anyhow::Result<Vec<Engine>> {
+    if text == "all" {
+        return Ok(Engine::ALL.to_vec());
+    }
+    text.split(',')
+        .map(|name| {
+            name.trim().parse::<Engine>().map_err(|_| {
+                anyhow::anyhow!(
+                    "--prove {text}: `{name}` is not an engine (chromium, firefox, webkit, or all)"
+                )
+            })
+        })
+        .collect()
 }
 
 /// `--policy FILE`: 0 when the server honours it, 1 when not, 2 when it could not be verified.

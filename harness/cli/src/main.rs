@@ -3,6 +3,7 @@
 mod check;
 mod install;
 mod output;
+mod prove;
 mod review;
 mod scenarios;
 mod serve;
