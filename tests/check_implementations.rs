@@ -283,6 +283,18 @@ async fn verifying_the_policy_passes_the_correct_setups_and_fails_the_broken_one
                 let url = format!("{}{path}", server.base_url());
                 let settings = corsproof::VerifyConfig::default();
                 let report = corsproof::verify(&policy, &url, &settings).await;
+                // The ranked failures of each configuration, for `--nocapture`.
+                let failures: Vec<String> = report
+                    .counterexamples()
+                    .map(|found| format!("{} {} ({} probes)", found.severity, found.cause, found.count))
+                    .collect();
+                eprintln!(
+                    "{} {config} {path}: {} failures in {:.2?}{}",
+                    implementation.name(),
+                    report.failures.len(),
+                    report.elapsed,
+                    failures.iter().map(|line| format!("\n  {line}")).collect::<String>()
+                );
                 outcomes.push((implementation.name(), *config, report));
             }
         }

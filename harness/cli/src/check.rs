@@ -8,7 +8,10 @@ use std::time::Duration;
 use crate::output;
 use anyhow::{Context, bail};
 use clap::Args;
-use corsproof::{Checked, Checker, Engine, Failure, Policy, Probe, Report, VerifyConfig, verify};
+use corsproof::{
+    Checked, Checker, Counterexample, Engine, Failure, Policy, Probe, Report, SAFELISTED_METHODS,
+    VerifyConfig, verify,
+};
 use serde_json::{Value, json};
 
 /// `corsproof check URL --origin ORIGIN ...`.
@@ -132,36 +135,57 @@ async fn verify_policy(path: &PathBuf, args: &CheckArgs, checker: Checker) -> an
     } else {
         output::print(&report.to_string())?;
     }
-    Ok(match &report.failure {
-        Some(Failure::NoAnswer(_) | Failure::Unusable(_)) => ExitCode::from(2),
-        _ if report.passed() => ExitCode::SUCCESS,
-        _ => ExitCode::from(1),
+    let unjudged = report.failures.iter().any(|failure| failure.severity().is_none());
+    Ok(if unjudged {
+        ExitCode::from(2)
+    } else if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
 }
 
+/// The verification as JSON: `failures` most severe first, each root cause with its severity,
+/// count and shrunk check; `findings` on the same severity scale.
 fn report_json(report: &Report) -> Value {
-    let failure = report.failure.as_ref().map(|failure| match failure {
-        Failure::Disagrees { disagreement, checked, shrink_steps } => json!({
-            "kind": "disagrees",
-            "disagreement": disagreement.to_string(),
-            "shrink_steps": shrink_steps,
-            "check": as_json(checked),
-        }),
-        Failure::NoAnswer(checked) => json!({ "kind": "no-answer", "check": as_json(checked) }),
-        Failure::Unusable(why) => json!({ "kind": "unusable", "why": why }),
-    });
+    let failures: Vec<Value> = report
+        .failures
+        .iter()
+        .map(|failure| match failure {
+            Failure::Disagrees(counterexample) => counterexample_json(counterexample),
+            Failure::NoAnswer(checked) => json!({ "kind": "no-answer", "check": as_json(checked) }),
+            Failure::Unusable(why) => json!({ "kind": "unusable", "why": why }),
+        })
+        .collect();
     json!({
         "url": report.url,
         "passed": report.passed(),
         "cases": report.cases,
         "seed": report.seed,
         "elapsed_ms": report.elapsed.as_millis(),
-        "failure": failure,
+        "safelisted_methods": SAFELISTED_METHODS,
+        "safelisted_methods_not_listed": report.safelisted_methods_not_listed,
+        "failures": failures,
         "findings": report.findings.iter().map(|finding| json!({
-            "severity": format!("{:?}", finding.severity()).to_lowercase(),
+            "severity": finding.severity().name(),
             "url": finding.url(),
             "text": finding.to_string(),
         })).collect::<Vec<_>>(),
+    })
+}
+
+fn counterexample_json(counterexample: &Counterexample) -> Value {
+    json!({
+        "kind": "disagrees",
+        "severity": counterexample.severity.name(),
+        "cause": counterexample.cause.name(),
+        "about": counterexample.cause.to_string(),
+        "count": counterexample.count,
+        "urls": counterexample.urls,
+        "seen_with": counterexample.seen_with,
+        "disagreement": counterexample.disagreement.to_string(),
+        "shrink_steps": counterexample.shrink_steps,
+        "check": as_json(&counterexample.checked),
     })
 }
 
@@ -210,6 +234,7 @@ fn as_json(checked: &Checked) -> Value {
         "summary": checked.summary(),
         "console": checked.console_message(),
         "connection_error": checked.connection_error().map(ToString::to_string),
+        "diagnosis": checked.diagnosis().map(|finding| finding.to_string()),
         "exchanges": exchanges,
         "fix": fix,
     })
