@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::output;
 use anyhow::{Context, bail};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use corsproof::{
     Checked, Checker, Counterexample, Engine, Failure, Policy, Probe, Report, SAFELISTED_METHODS,
     VerifyConfig, verify,
@@ -62,10 +62,56 @@ pub struct CheckArgs {
     /// The report as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// A CI gate: exit 0 when the browser does what you expect (`blocked`: the page of this
+    /// origin cannot read the answer, so "the attacker is blocked" passes), 1 when not, 2 when
+    /// nothing answered.
+    #[arg(long, value_enum, value_name = "allowed|blocked", conflicts_with = "policy")]
+    expect: Option<Expectation>,
 }
 
-/// 0 when the browser would let the page read the response, 1 when not, 2 when the check could
-/// not be made (no connection, bad arguments).
+/// What `--expect` says the browser should do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Expectation {
+    /// The page reads the response.
+    Allowed,
+    /// The page does not get the response (a CORS block or another network error).
+    Blocked,
+}
+
+impl Expectation {
+    fn name(self) -> &'static str {
+        match self {
+            Expectation::Allowed => "allowed",
+            Expectation::Blocked => "blocked",
+        }
+    }
+
+    /// Whether the browser did what was expected; `None` when nothing answered.
+    fn met_by(self, checked: &Checked) -> Option<bool> {
+        if checked.connection_error().is_some() {
+            return None;
+        }
+        Some(checked.is_allowed() == (self == Expectation::Allowed))
+    }
+
+    /// The line a CI log shows: what was expected, what happened.
+    fn outcome_line(self, checked: &Checked) -> String {
+        let expected = self.name();
+        let happened = if checked.is_allowed() {
+            "a browser lets the page read the response"
+        } else {
+            "a browser does not let the page read the response"
+        };
+        match self.met_by(checked) {
+            Some(true) => format!("expected {expected}: {happened}: ok\n"),
+            Some(false) => format!("expected {expected}, but {happened}: FAILED\n"),
+            None => format!("expected {expected}, but the server did not answer: nothing could be judged\n"),
+        }
+    }
+}
+
+/// 0 when the browser would let the page read the response (with `--expect`: when it does what
+/// was expected), 1 when not, 2 when the check could not be made (no connection, bad arguments).
 pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut builder = Checker::builder()
         .engine(args.engine)
@@ -103,9 +149,26 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     let checked = checker.check(&probe).await?;
     if args.json {
-        output::print(&format!("{}\n", serde_json::to_string_pretty(&as_json(&checked))?))?;
+        let mut report = as_json(&checked);
+        if let Some(expectation) = args.expect {
+            report["expected"] = json!(expectation.name());
+            report["as_expected"] = json!(expectation.met_by(&checked));
+        }
+        output::print(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {
-        output::print(&checked.to_string())?;
+        let mut report = checked.to_string();
+        if let Some(expectation) = args.expect {
+            report.push('\n');
+            report.push_str(&expectation.outcome_line(&checked));
+        }
+        output::print(&report)?;
+    }
+    if let Some(expectation) = args.expect {
+        return Ok(match expectation.met_by(&checked) {
+            Some(true) => ExitCode::SUCCESS,
+            Some(false) => ExitCode::from(1),
+            None => ExitCode::from(2),
+        });
     }
     Ok(if checked.is_allowed() {
         ExitCode::SUCCESS

@@ -138,6 +138,46 @@ async fn a_server_reflecting_any_origin_fails_the_policy_with_a_shrunk_attacker(
     assert_eq!(report["safelisted_methods_not_listed"], serde_json::json!(["GET", "HEAD", "POST"]));
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn expect_makes_a_gate_of_what_the_browser_does() {
+    let (_server, api) = api().await;
+    let url = format!("{api}/t/c10/items?acao=https://app.example&vary=Origin");
+    let (app, attacker) = ("https://app.example", "https://app.example.evil.com");
+    let cases = [
+        (app, "allowed", 0, "expected allowed: a browser lets the page read the response: ok"),
+        (attacker, "blocked", 0, "expected blocked: a browser does not let the page read the response: ok"),
+        (app, "blocked", 1, "expected blocked, but a browser lets the page read the response: FAILED"),
+        (
+            attacker,
+            "allowed",
+            1,
+            "expected allowed, but a browser does not let the page read the response: FAILED",
+        ),
+    ];
+    for (origin, expect, code, line) in cases {
+        let output = check(&[&url, "--origin", origin, "--expect", expect]);
+        let report = stdout(&output);
+        assert_eq!(output.status.code(), Some(code), "{origin} --expect {expect}: {report}");
+        assert_eq!(report.lines().last(), Some(line), "{report}");
+    }
+    let json = check(&[&url, "--origin", attacker, "--expect", "blocked", "--json"]);
+    assert_eq!(json.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON on stdout");
+    assert_eq!((report["expected"].as_str(), report["as_expected"].as_bool()), (Some("blocked"), Some(true)));
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = format!("http://127.0.0.1:{}/x", listener.local_addr().unwrap().port());
+    drop(listener);
+    let output = check(&[&closed, "--origin", attacker, "--expect", "blocked"]);
+    assert_eq!(output.status.code(), Some(2), "no answer is no proof of a block: {}", stdout(&output));
+    assert!(
+        stdout(&output).contains("expected blocked, but the server did not answer"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(check(&[&closed, "--origin", app, "--expect", "maybe"]).status.code(), Some(2), "a bad value");
+}
+
 #[test]
 fn a_broken_policy_file_is_located() {
     let dir = tempfile_dir::Dir::new();
@@ -197,6 +237,17 @@ async fn a_reader_that_stops_early_is_no_panic() {
     let url = format!("{api}/t/c9/items/1?acao=origin");
     let (code, stderr) = check_with_the_reader_gone(&[&url, "--origin", "https://app.example", "-X", "PUT"]);
     assert_eq!(code, Some(1), "the verdict's exit code, not a panic's 101: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let (code, stderr) = check_with_the_reader_gone(&[
+        &url,
+        "--origin",
+        "https://evil.example",
+        "-X",
+        "PUT",
+        "--expect",
+        "blocked",
+    ]);
+    assert_eq!(code, Some(0), "--expect's exit code: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
