@@ -66,6 +66,11 @@ impl Disagreement {
             Disagreement::BlockedAgainstPolicy => match checked.block() {
                 Some(block) => {
                     let class = checked.engine.console().class_of(&block.reason);
+                    if matches!(class, ReasonClass::WildcardWithCredentials | ReasonClass::CredentialsNotTrue)
+                    {
+                        // One setting answers the preflight and the response alike.
+                        return Cause::CredentialsBlocked { class };
+                    }
                     // The status is the story when the headers are missing (an error answer, auth
                     // before CORS) or the status itself blocks; a `*` with credentials is one bug
                     // whatever the status.
@@ -88,7 +93,10 @@ impl Disagreement {
         match self.cause(checked) {
             Cause::OriginNotInPolicy if checked.probe().is_credentialed() => Severity::Critical,
             Cause::OriginNotInPolicy | Cause::RefusedByBrowser => Severity::High,
-            Cause::Blocked { .. } | Cause::NetworkError | Cause::HidesExposed => Severity::Medium,
+            Cause::Blocked { .. }
+            | Cause::CredentialsBlocked { .. }
+            | Cause::NetworkError
+            | Cause::HidesExposed => Severity::Medium,
             Cause::CredentialsNotInPolicy
             | Cause::MethodNotInPolicy
             | Cause::HeaderNotInPolicy
@@ -171,6 +179,13 @@ pub enum Cause {
         /// or the status is the reason.
         status: Option<u16>,
     },
+    /// Credentialed requests the policy allows are blocked, at the preflight or on the response
+    /// alike, because the answer refuses credentials (`*`, or no
+    /// `Access-Control-Allow-Credentials: true`).
+    CredentialsBlocked {
+        /// Why, as the console says it.
+        class: ReasonClass,
+    },
     /// Requests the policy allows end in a network error that is no CORS block.
     NetworkError,
 }
@@ -187,6 +202,7 @@ impl Cause {
             Cause::ExposesUnlisted => "exposes-unlisted",
             Cause::HidesExposed => "hides-exposed",
             Cause::Blocked { .. } => "blocked",
+            Cause::CredentialsBlocked { .. } => "credentials-blocked",
             Cause::NetworkError => "network-error",
         }
     }
@@ -220,6 +236,9 @@ impl fmt::Display for Cause {
                 };
                 let answered = status.map(|status| format!(" answered {status}")).unwrap_or_default();
                 write!(f, "requests the policy allows are blocked {at}{answered}: {}", class_words(*class))
+            }
+            Cause::CredentialsBlocked { class } => {
+                write!(f, "credentialed requests the policy allows are blocked: {}", class_words(*class))
             }
             Cause::NetworkError => {
                 f.write_str("requests the policy allows end in a network error (no CORS block)")

@@ -23,7 +23,8 @@ pub struct CheckArgs {
     #[arg(long, required_unless_present = "policy")]
     origin: Option<String>,
     /// Verify the policy in this TOML file instead of one request: requests from its allowed
-    /// origins and from attacker origins, methods, headers and credentials, generated and seeded.
+    /// origins and from attacker origins, methods, headers and credentials, generated and seeded;
+    /// every distinct failure is reported, shrunk and ranked by severity.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["origin", "method", "headers", "data", "credentials"])]
     policy: Option<PathBuf>,
     /// With --policy: how many requests to generate.

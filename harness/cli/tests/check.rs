@@ -62,6 +62,21 @@ async fn json_is_for_scripts() {
     assert!(!report["fix"]["nginx"].as_str().unwrap().is_empty());
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn an_error_answer_without_cors_headers_is_diagnosed_in_the_report_and_the_json() {
+    let (_server, api) = api().await;
+    let url = format!("{api}/t/c12/items?status=500");
+    let output = check(&[&url, "--origin", "https://app.example"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = stdout(&output);
+    let diagnosis =
+        report.lines().find(|line| line.starts_with("diagnosis: ")).unwrap_or_else(|| panic!("{report}"));
+    assert!(diagnosis.contains("answers 500 without `Access-Control-Allow-Origin`"), "{diagnosis}");
+    let json = check(&[&url, "--origin", "https://app.example", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON on stdout");
+    assert_eq!(report["diagnosis"].as_str(), Some(diagnosis.trim_start_matches("diagnosis: ")));
+}
+
 #[test]
 fn no_connection_and_bad_arguments_exit_2() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
