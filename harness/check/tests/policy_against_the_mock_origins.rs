@@ -152,6 +152,24 @@ async fn two_independent_bugs_are_both_reported_the_credentialed_reflection_firs
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shrinking_every_root_cause_stays_within_one_budget() {
+    let (server, checker) = start().await;
+    let url = api(
+        &server,
+        "/t/p7/items?acao=origin&acac=true&acam=PUT&acah=x-requested-with&vary=Origin&max_age=600\
+         &aceh=x-internal&header=X-Internal:%201",
+    );
+    let config = VerifyConfig::default().checker(checker).max_shrink_steps(9);
+    let report = verify(&app_policy(), &url, &config).await;
+    let found = counterexamples(&report);
+    assert_eq!(found.len(), 2, "a small budget still reports every root cause: {report}");
+    let spent: u32 = found.iter().map(|c| c.shrink_steps).sum();
+    assert!(spent <= 9, "{spent} steps: {report}");
+    assert!(found.iter().all(|c| c.shrink_steps > 0), "each root cause gets a share: {report}");
+    assert!(found[0].checked.probe().is_credentialed(), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_head_request_is_judged_without_a_method_rule() {
     let (server, checker) = start().await;
     // `methods` lists GET and PUT, not HEAD or POST, and the server's Allow-Methods says the same.
@@ -202,6 +220,8 @@ async fn hygiene_findings_fire_where_the_answers_are_sloppy() {
     assert!(matches!(findings(&error, None)[..], [Finding::ErrorWithoutCors { status: 500, .. }]));
 
     let not_found = check(&checker, put("acao=origin&acam=PUT&preflight_status=404")).await;
+    let diagnosis = not_found.diagnosis().map(|finding| finding.to_string()).unwrap_or_default();
+    assert!(diagnosis.contains("OPTIONS is not routed here"), "{not_found}");
     assert!(
         findings(&not_found, None).contains(&Finding::PreflightNotOk {
             url: not_found.hops()[0].sent.url.to_string(),
