@@ -259,6 +259,30 @@ where
     outputs
 }
 
+/// The root cause a broken configuration's report must rank first on `path`, with its severity:
+/// a credentialed read by an outside origin before anything else, the bug a guide ships before
+/// what it hides. `None` where the test does not pin it down.
+fn most_severe(
+    implementation: &str,
+    config: &str,
+    path: &str,
+) -> Option<(corsproof::Severity, corsproof::Cause)> {
+    use corsproof::{Cause, ReasonClass::MissingAllowOrigin, Severity, Stage};
+    let blocked = |stage, status| Cause::Blocked { stage, class: MissingAllowOrigin, status };
+    Some(match (implementation, config, path) {
+        ("express", "reflect-any-origin", _)
+        | ("django", "allow-all-credentials", _)
+        | ("django", "regex-unescaped-dot", _) => (Severity::Critical, Cause::OriginNotInPolicy),
+        ("express", "wildcard-credentials", _) => (Severity::High, Cause::OriginNotInPolicy),
+        ("express", "no-options-handler", _) | ("nginx", "guide-if-block", _) => {
+            (Severity::Medium, blocked(Stage::Preflight, None))
+        }
+        ("django", "middleware-order", _) => (Severity::Medium, blocked(Stage::Preflight, Some(401))),
+        ("nginx", "no-always", "/api/error") => (Severity::Medium, blocked(Stage::Response, Some(500))),
+        _ => return None,
+    })
+}
+
 /// The policy every `correct` configuration implements.
 const POLICY: &str = r#"
 origins = ["https://app.example.com"]
@@ -273,6 +297,7 @@ max_age = 600
 async fn verifying_the_policy_passes_the_correct_setups_and_fails_the_broken_ones() {
     let policy = corsproof::Policy::from_toml(POLICY).expect("a valid policy");
     let mut outcomes = Vec::new();
+    let mut wrong = Vec::new();
     for implementation in Implementation::ALL {
         for config in implementation.configurations() {
             let server = support::implementations::start(implementation, config)
@@ -283,11 +308,36 @@ async fn verifying_the_policy_passes_the_correct_setups_and_fails_the_broken_one
                 let url = format!("{}{path}", server.base_url());
                 let settings = corsproof::VerifyConfig::default();
                 let report = corsproof::verify(&policy, &url, &settings).await;
+                // The ranked failures of each configuration, for `--nocapture`.
+                let failures: Vec<String> = report
+                    .counterexamples()
+                    .map(|found| {
+                        format!(
+                            "{} {} ({} of {} probes)",
+                            found.severity, found.cause, found.count, report.cases
+                        )
+                    })
+                    .collect();
+                eprintln!(
+                    "{} {config} {path}: {} failures in {:.2?}{}",
+                    implementation.name(),
+                    report.failures.len(),
+                    report.elapsed,
+                    failures.iter().map(|line| format!("\n  {line}")).collect::<String>()
+                );
+                if let Some(expected) = most_severe(implementation.name(), config, path) {
+                    let found = report.counterexamples().next().map(|first| (first.severity, first.cause));
+                    if found != Some(expected) {
+                        wrong.push(format!(
+                            "{} {config} {path}: the most severe failure is {found:?}, expected {expected:?}\n{report}",
+                            implementation.name()
+                        ));
+                    }
+                }
                 outcomes.push((implementation.name(), *config, report));
             }
         }
     }
-    let mut wrong = Vec::new();
     for (name, config, reports) in
         outcomes.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)).map(|c| (c[0].0, c[0].1, c))
     {

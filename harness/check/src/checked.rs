@@ -6,6 +6,7 @@ use std::fmt::{self, Write as _};
 use corsproof_oracle::{Block, Engine, Outcome, RequestKind, SentRequest, Verdict, Warning};
 
 use crate::client::{ClientError, Received};
+use crate::hygiene::{self, Finding};
 use crate::probe::Probe;
 
 /// One request the browser would send, and what the server answered.
@@ -102,6 +103,25 @@ impl Checked {
         }
     }
 
+    /// Why the server's answers cost the page its response, when they show it: a preflight
+    /// answered 401/403 by authentication that runs before CORS, 404/405 because OPTIONS is not
+    /// routed, or an error answer (4xx/5xx) without CORS headers that hides the real error. The
+    /// finding's text names the cause and the next step; the report prints it as `diagnosis:`.
+    ///
+    /// ```no_run
+    /// # async fn demo() {
+    /// use corsproof_check::{Checker, Finding, Probe};
+    /// let probe = Probe::new("http://127.0.0.1:3000/api/items/1").origin("https://app.example").method("PUT");
+    /// let checked = Checker::new().check(&probe).await.unwrap();
+    /// if let Some(Finding::PreflightNotOk { status: 401, .. }) = checked.diagnosis() {
+    ///     // authentication answers the preflight before CORS does
+    /// }
+    /// # }
+    /// ```
+    pub fn diagnosis(&self) -> Option<Finding> {
+        hygiene::diagnosis(self)
+    }
+
     /// Panics, with the whole report, unless the page would get the response.
     #[track_caller]
     pub fn assert_allowed(&self) {
@@ -184,6 +204,9 @@ impl fmt::Display for Checked {
         }
         for warning in &self.verdict.warnings {
             writeln!(f, "warning: {}", warning_text(warning))?;
+        }
+        if let Some(diagnosis) = self.diagnosis() {
+            writeln!(f, "diagnosis: {diagnosis}")?;
         }
         if let Some(block) = self.block() {
             let fix = block.fix();

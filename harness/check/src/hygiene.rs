@@ -7,15 +7,7 @@ use corsproof_oracle::Engine;
 
 use crate::checked::{Checked, Hop};
 use crate::policy::Policy;
-
-/// How much a finding matters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    /// Worth knowing: costs requests or leaks a little.
-    Advice,
-    /// Breaks pages or their debugging sooner or later.
-    Problem,
-}
+use crate::severity::Severity;
 
 /// Something wrong with a server's CORS answers, with the URL it was seen on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,15 +65,17 @@ pub enum Finding {
 }
 
 impl Finding {
-    /// How much it matters.
+    /// How much it matters: [`Severity::Low`] for what breaks pages or their debugging sooner
+    /// or later, [`Severity::Info`] for what costs requests or leaks a little. Hygiene ranks below
+    /// every disagreement with a policy that lets an outside origin read or breaks allowed traffic.
     pub fn severity(&self) -> Severity {
         match self {
             Finding::MissingVaryOrigin { .. }
             | Finding::ErrorWithoutCors { .. }
-            | Finding::PreflightNotOk { .. } => Severity::Problem,
+            | Finding::PreflightNotOk { .. } => Severity::Low,
             Finding::MaxAgeMissing { .. }
             | Finding::MaxAgeAboveCap { .. }
-            | Finding::PreflightDetailsToDisallowedOrigin { .. } => Severity::Advice,
+            | Finding::PreflightDetailsToDisallowedOrigin { .. } => Severity::Info,
         }
     }
 
@@ -112,8 +106,22 @@ impl fmt::Display for Finding {
             Finding::ErrorWithoutCors { url, status } => write!(
                 f,
                 "{url} answers {status} without `Access-Control-Allow-Origin`: the page sees a CORS error instead \
-                 of the {status}, so the real error is hidden from its code and its developer. Add the CORS \
-                 headers to error answers too (nginx: `add_header ... always`)."
+                 of the {status}, so the real error is hidden from its code and its developer. The {status} is \
+                 the error to look into (the server's log has it); then add the CORS headers to error answers \
+                 too (nginx: `add_header ... always`)."
+            ),
+            Finding::PreflightNotOk { url, status: status @ (401 | 403) } => write!(
+                f,
+                "{url} answers the preflight (OPTIONS) with {status}: authentication or authorization runs before \
+                 CORS, and a browser never sends cookies or an `Authorization` header with a preflight, so every \
+                 request that needs one is refused. Answer OPTIONS before authentication: put the CORS \
+                 middleware ahead of the auth middleware, or let OPTIONS through unauthenticated."
+            ),
+            Finding::PreflightNotOk { url, status: status @ (404 | 405 | 501) } => write!(
+                f,
+                "{url} answers the preflight (OPTIONS) with {status}: OPTIONS is not routed here, so every request \
+                 that needs a preflight fails. Route OPTIONS on this path to the CORS handler (or run the CORS \
+                 middleware before routing), answering 204 with the CORS headers."
             ),
             Finding::PreflightNotOk { url, status } => write!(
                 f,
@@ -196,6 +204,19 @@ pub fn findings(checked: &Checked, policy: Option<&Policy>) -> Vec<Finding> {
         }
     }
     found
+}
+
+/// The finding that explains why the page does not get the response, when the answers show
+/// one: a preflight answered outside 2xx (authentication before CORS, OPTIONS not routed) or an
+/// error answer without CORS headers that hides the real error. `None` when the page gets the
+/// response, or nothing answered.
+pub(crate) fn diagnosis(checked: &Checked) -> Option<Finding> {
+    if checked.is_allowed() || checked.connection_error().is_some() {
+        return None;
+    }
+    findings(checked, None)
+        .into_iter()
+        .find(|finding| matches!(finding, Finding::PreflightNotOk { .. } | Finding::ErrorWithoutCors { .. }))
 }
 
 /// Whether `Vary` lists `Origin` (or `*`, which varies by everything).

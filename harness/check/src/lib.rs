@@ -8,8 +8,9 @@
 //!
 //! Given the [`Policy`] a server should implement (in Rust or [TOML](Policy::from_toml)),
 //! [`verify`] checks it for generated requests from allowed and attacker origins (the
-//! [`strategies`], exported for your own property tests), shrinks the first verdict that
-//! differs from the policy's to a minimal probe, and collects hygiene [`findings`].
+//! [`strategies`], exported for your own property tests), groups every verdict that differs
+//! from the policy's by root cause ([`Cause`]), shrinks one of each to a minimal probe, ranks
+//! them by [`Severity`] with the hygiene [`findings`], most severe first.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -31,10 +32,13 @@
 mod checked;
 mod checker;
 mod client;
+mod disagreement;
 mod hygiene;
 mod policy;
 mod policy_toml;
 mod probe;
+mod report;
+mod severity;
 pub mod strategies;
 mod verify;
 
@@ -42,11 +46,18 @@ pub use checked::{Checked, Hop};
 pub use checker::{Checker, CheckerBuilder};
 pub use client::{ClientError, Received};
 pub use corsproof_oracle::Engine;
-pub use hygiene::{Finding, Severity, findings};
-pub use policy::{Allow, Any, Expected, Field, LONGEST_MAX_AGE, Policy, PolicyBuilder, PolicyError};
+pub use corsproof_oracle::{ReasonClass, Stage};
+pub use disagreement::{Cause, Disagreement};
+pub use hygiene::{Finding, findings};
+pub use policy::{
+    Allow, Any, Expected, Field, LONGEST_MAX_AGE, Policy, PolicyBuilder, PolicyError, Refusal,
+    SAFELISTED_METHODS,
+};
 pub use policy_toml::PolicyFileError;
 pub use probe::{Probe, ProbeError};
+pub use report::{Counterexample, Failure, Report};
 /// The certificate [`CheckerBuilder::trust`] takes (rustls' DER bytes), here so that a test can
 /// trust its CA without depending on rustls itself.
 pub use rustls::pki_types::CertificateDer;
-pub use verify::{Disagreement, Failure, Report, VerifyConfig, assert_policy, verify};
+pub use severity::Severity;
+pub use verify::{VerifyConfig, assert_policy, verify};

@@ -137,6 +137,21 @@ impl PolicyError {
     }
 }
 
+/// The CORS-safelisted methods. A browser never asks the server whether a page may use them (no
+/// preflight is sent for the method alone), so a CORS policy cannot refuse them: a policy allows
+/// them to its origins whether `methods` lists them or not, and a request with one of them is
+/// judged on its origin, credentials, request headers and exposed headers only. Refuse them with
+/// a status (405) where the server must not serve them.
+///
+/// ```
+/// use corsproof_check::{Policy, Probe, SAFELISTED_METHODS};
+/// assert_eq!(SAFELISTED_METHODS, ["GET", "HEAD", "POST"]);
+/// let policy = Policy::builder().allow_origin(["https://app.example"]).allow_methods(["GET", "PUT"]).build().unwrap();
+/// let head = Probe::new("https://api.example/items").origin("https://app.example").method("HEAD");
+/// assert!(policy.expects(&head).unwrap().is_allowed(), "HEAD needs no listing");
+/// ```
+pub const SAFELISTED_METHODS: [&str; 3] = ["GET", "HEAD", "POST"];
+
 /// No browser keeps a preflight result longer than this (Firefox's cap; Chromium's and WebKit's
 /// are shorter, see [`Engine::max_age_cap`]), so a longer max-age is a mistake.
 pub const LONGEST_MAX_AGE: Duration = Engine::Firefox.max_age_cap();
@@ -191,9 +206,28 @@ impl Policy {
         self.credentials
     }
 
-    /// The allowed methods beyond the safelisted GET, HEAD and POST.
+    /// The allowed methods as listed. The [`SAFELISTED_METHODS`] (GET, HEAD, POST) are allowed to
+    /// the policy's origins whether listed or not: CORS cannot refuse them.
     pub fn methods(&self) -> &Allow {
         &self.methods
+    }
+
+    /// The [`SAFELISTED_METHODS`] that `methods` does not list, which the policy allows all the
+    /// same: what a report says, so that nobody reads `methods = ["GET", "PUT"]` as refusing HEAD.
+    /// Empty when `methods` is `*` or lists all three.
+    ///
+    /// ```
+    /// use corsproof_check::Policy;
+    /// let policy = Policy::builder().allow_origin(["https://app.example"]).allow_methods(["GET", "PUT"]).build().unwrap();
+    /// assert_eq!(policy.safelisted_methods_not_listed(), ["HEAD", "POST"]);
+    /// ```
+    pub fn safelisted_methods_not_listed(&self) -> Vec<&'static str> {
+        match &self.methods {
+            Allow::Any => Vec::new(),
+            Allow::Only(listed) => {
+                SAFELISTED_METHODS.into_iter().filter(|method| !listed.iter().any(|l| l == method)).collect()
+            }
+        }
     }
 
     /// The allowed request headers, lower-cased.
@@ -225,7 +259,9 @@ impl Policy {
     }
 
     /// What a browser (Chromium) should conclude for `probe` if the server implemented exactly
-    /// this policy. Fails only when the probe's page origin does not parse.
+    /// this policy. Fails only when the probe's page origin does not parse. A request with a
+    /// safelisted method ([`SAFELISTED_METHODS`]) is judged on its origin, credentials and
+    /// headers only, whether `methods` lists it or not.
     pub fn expects(&self, probe: &Probe) -> Result<Expected, ProbeError> {
         self.expects_in(probe, Engine::Chromium)
     }
@@ -247,7 +283,7 @@ impl Policy {
         let refusal = match (verdict.block(), verdict.explain(engine)) {
             (_, None) => None,
             (Some(block), _) => Some(self.refusal(&block.reason, probe)),
-            (None, Some(error)) => Some(error),
+            (None, Some(error)) => Some(Refusal::Browser(error)),
         };
         Ok(Expected { refusal, exposed: self.expose.clone(), credentials: probe.is_credentialed() })
     }
@@ -302,22 +338,53 @@ impl Policy {
     }
 
     /// Why the policy refuses a request, in the policy's terms.
-    fn refusal(&self, reason: &Reason, probe: &Probe) -> String {
+    fn refusal(&self, reason: &Reason, probe: &Probe) -> Refusal {
         match reason {
-            Reason::MissingAllowOrigin => {
-                format!("the policy does not allow the origin `{}`", probe.page_origin())
-            }
+            Reason::MissingAllowOrigin => Refusal::Origin(probe.page_origin().to_owned()),
             Reason::AllowCredentialsNotTrue { .. } | Reason::WildcardOriginWithCredentials => {
-                "the policy does not allow credentials".to_owned()
+                Refusal::Credentials
             }
-            Reason::MethodNotAllowed { method } => format!("the policy does not allow the method `{method}`"),
-            Reason::HeaderNotAllowed { header } => {
-                format!("the policy does not allow the request header `{header}`")
-            }
-            Reason::AuthorizationNotCoveredByWildcard => {
-                "the policy does not allow the request header `authorization`".to_owned()
-            }
-            other => format!("a browser refuses it under this policy ({other:?})"),
+            Reason::MethodNotAllowed { method } => Refusal::Method(method.clone()),
+            Reason::HeaderNotAllowed { header } => Refusal::Header(header.clone()),
+            Reason::AuthorizationNotCoveredByWildcard => Refusal::Header("authorization".to_owned()),
+            other => Refusal::Browser(other.to_string()),
+        }
+    }
+}
+
+/// Why a policy refuses a request, in the policy's terms: which part of it says no.
+///
+/// ```
+/// use corsproof_check::{Policy, Probe, Refusal};
+/// let policy = Policy::builder().allow_origin(["https://app.example"]).build().unwrap();
+/// let probe = Probe::new("https://api.example/items").origin("https://evil.example");
+/// let expected = policy.expects(&probe).unwrap();
+/// assert_eq!(expected.refusal(), Some(&Refusal::Origin("https://evil.example".into())));
+/// assert_eq!(expected.refusal().unwrap().to_string(), "the policy does not allow the origin `https://evil.example`");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The page's origin (serialized) is not among the policy's.
+    Origin(String),
+    /// The request is credentialed and the policy allows no credentials.
+    Credentials,
+    /// The method is neither listed nor safelisted.
+    Method(String),
+    /// The request header (lower-cased) is not listed.
+    Header(String),
+    /// A browser refuses the request whatever the server answers: the browser's words.
+    Browser(String),
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Origin(origin) => write!(f, "the policy does not allow the origin `{origin}`"),
+            Refusal::Credentials => f.write_str("the policy does not allow credentials"),
+            Refusal::Method(method) => write!(f, "the policy does not allow the method `{method}`"),
+            Refusal::Header(header) => write!(f, "the policy does not allow the request header `{header}`"),
+            Refusal::Browser(words) => write!(f, "a browser refuses it under this policy: {words}"),
         }
     }
 }
@@ -326,7 +393,7 @@ impl Policy {
 /// response headers the page may read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expected {
-    refusal: Option<String>,
+    refusal: Option<Refusal>,
     exposed: Allow,
     credentials: bool,
 }
@@ -338,8 +405,8 @@ impl Expected {
     }
 
     /// Why the policy refuses the request (`the policy does not allow the method PUT`), if it does.
-    pub fn refusal(&self) -> Option<&str> {
-        self.refusal.as_deref()
+    pub fn refusal(&self) -> Option<&Refusal> {
+        self.refusal.as_ref()
     }
 
     /// Whether the page should be able to read the response header `name`, were the server to
@@ -415,7 +482,8 @@ impl PolicyBuilder {
         self
     }
 
-    /// The methods allowed beyond GET, HEAD and POST (which need no permission), or [`Any`].
+    /// The methods allowed, or [`Any`]. GET, HEAD and POST ([`SAFELISTED_METHODS`]) need no
+    /// permission: they are allowed whether listed or not, and listing them is accepted.
     ///
     /// ```
     /// use corsproof_check::Policy;
@@ -624,7 +692,7 @@ mod tests {
         ];
         for (probe, words) in cases {
             let expected = policy().expects(&probe).unwrap();
-            assert!(expected.refusal().unwrap().contains(words), "{expected:?}");
+            assert!(expected.refusal().unwrap().to_string().contains(words), "{expected:?}");
         }
     }
 
@@ -636,7 +704,29 @@ mod tests {
             public.expects(&from("null").method("PATCH").header("Authorization", "x")).unwrap().is_allowed()
         );
         let credentialed = public.expects(&from("https://a.example").credentials(true)).unwrap();
-        assert_eq!(credentialed.refusal(), Some("the policy does not allow credentials"));
+        assert_eq!(credentialed.refusal(), Some(&Refusal::Credentials));
+    }
+
+    #[test]
+    fn a_safelisted_method_is_judged_on_origin_credentials_and_headers_only() {
+        // `PUT` listed, `HEAD` not: a HEAD is allowed all the same, even when a header makes it
+        // preflighted (a browser never checks a safelisted method against the allowed methods).
+        let head = from("https://app.example").method("HEAD").credentials(true);
+        assert!(policy().expects(&head).unwrap().is_allowed());
+        assert!(policy().expects(&head.clone().header("X-Request-Id", "1")).unwrap().is_allowed());
+        let refusals = [
+            (head.clone().origin("https://evil.example"), Refusal::Origin("https://evil.example".into())),
+            (head.header("X-Other", "1"), Refusal::Header("x-other".into())),
+        ];
+        for (probe, refusal) in refusals {
+            assert_eq!(policy().expects(&probe).unwrap().refusal(), Some(&refusal), "{probe:?}");
+        }
+        assert_eq!(policy().safelisted_methods_not_listed(), SAFELISTED_METHODS);
+        // Listing a safelisted method is accepted and changes nothing but the note.
+        let listed = Policy::builder().allow_origin(["https://app.example"]).allow_methods(["head", "PUT"]);
+        let listed = listed.build().unwrap();
+        assert_eq!(listed.methods().listed(), ["HEAD", "PUT"]);
+        assert_eq!(listed.safelisted_methods_not_listed(), ["GET", "POST"]);
     }
 
     #[test]

@@ -83,7 +83,9 @@ impl<'de> Deserialize<'de> for Values {
 }
 
 impl Policy {
-    /// Reads a policy written in TOML (the format is in the crate's README):
+    /// Reads a policy written in TOML (the format is in the crate's README). `methods` need not
+    /// list GET, HEAD or POST ([`SAFELISTED_METHODS`](crate::SAFELISTED_METHODS)): a browser never
+    /// asks about them, so they are allowed to the policy's origins whether listed or not.
     ///
     /// ```
     /// use corsproof_check::Policy;

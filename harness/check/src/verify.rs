@@ -1,8 +1,9 @@
 //! Verifying a server against a policy: seeded generated probes from allowed and attacker
 //! origins, sent concurrently, each verdict compared with what the policy intends, hygiene
-//! collected on the way, and the first disagreement shrunk to a minimal probe.
+//! collected on the way, the disagreements grouped by root cause, and one probe of each group
+//! shrunk to a minimal probe that keeps what makes the group what it is.
 
-use std::fmt;
+use std::cmp::Reverse;
 use std::mem::discriminant;
 use std::time::{Duration, Instant};
 
@@ -14,9 +15,12 @@ use corsproof_oracle::Engine;
 
 use crate::checked::Checked;
 use crate::checker::Checker;
-use crate::hygiene::{self, Finding, Severity};
-use crate::policy::{Expected, Policy};
+use crate::disagreement::{Cause, Disagreement};
+use crate::hygiene;
+use crate::policy::Policy;
 use crate::probe::Probe;
+use crate::report::{Counterexample, Failure, Report};
+use crate::severity::Severity;
 use crate::strategies;
 
 /// How a verification runs: the checker, how many probes, the seed.
@@ -39,7 +43,7 @@ pub struct VerifyConfig {
 }
 
 impl Default for VerifyConfig {
-    /// 96 probes, seed 0, 16 at a time, at most 256 shrinking steps, judged as Chromium.
+    /// 96 probes, seed 0, 16 at a time, at most 256 shrinking steps in all, judged as Chromium.
     fn default() -> Self {
         Self { checker: Checker::new(), cases: 96, seed: 0, concurrency: 16, max_shrink_steps: 256 }
     }
@@ -70,7 +74,8 @@ impl VerifyConfig {
         self
     }
 
-    /// How many probes shrinking may send, at most.
+    /// How many probes shrinking may send, at most, for every counterexample together: each
+    /// root cause, most severe first, gets an equal share of what is left.
     pub fn max_shrink_steps(mut self, steps: u32) -> Self {
         self.max_shrink_steps = steps;
         self
@@ -82,149 +87,11 @@ impl VerifyConfig {
     }
 }
 
-/// How a server's verdict differs from the policy's.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Disagreement {
-    /// The page reads the response, but the policy refuses the request (the reason).
-    AllowedAgainstPolicy(String),
-    /// The policy allows the request, but a browser blocks it.
-    BlockedAgainstPolicy,
-    /// The page reads this response header, which the policy does not expose.
-    Exposes(String),
-    /// The page cannot read this response header, which the policy exposes.
-    Hides(String),
-}
-
-impl Disagreement {
-    /// The disagreement between what the policy expects and what was checked, if any.
-    fn between(expected: &Expected, checked: &Checked) -> Option<Disagreement> {
-        match (expected.refusal(), checked.verdict().response()) {
-            (Some(refusal), Some(_)) => Some(Disagreement::AllowedAgainstPolicy(refusal.to_owned())),
-            (None, None) => Some(Disagreement::BlockedAgainstPolicy),
-            (Some(_), None) => None,
-            (None, Some(readable)) => {
-                let sent = checked.actual().and_then(|hop| hop.received.as_ref().ok())?;
-                // The application's headers say more than the CORS protocol's own: report them first.
-                let mut names: Vec<&String> = sent.headers.iter().map(|(name, _)| name).collect();
-                names.sort_by_key(|name| name.starts_with("access-control-"));
-                names.into_iter().find_map(|name| {
-                    let reads = readable.headers.iter().any(|header| header.is(name));
-                    match (reads, expected.reads(name)) {
-                        (true, false) => Some(Disagreement::Exposes(name.clone())),
-                        (false, true) => Some(Disagreement::Hides(name.clone())),
-                        _ => None,
-                    }
-                })
-            }
-        }
-    }
-}
-
-impl fmt::Display for Disagreement {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Disagreement::AllowedAgainstPolicy(refusal) => {
-                write!(f, "the page reads the response, but {refusal}")
-            }
-            Disagreement::BlockedAgainstPolicy => {
-                f.write_str("the policy allows this request, but a browser blocks it")
-            }
-            Disagreement::Exposes(name) => {
-                write!(f, "the page can read `{name}`, which the policy does not expose")
-            }
-            Disagreement::Hides(name) => write!(f, "the page cannot read `{name}`, which the policy exposes"),
-        }
-    }
-}
-
-/// Why a verification failed.
-#[derive(Clone, Debug)]
-pub enum Failure {
-    /// The server's verdict differs from the policy's, on this (shrunk) probe.
-    Disagrees {
-        /// How it differs.
-        disagreement: Disagreement,
-        /// The shrunk probe's check: the exchange, the console's words, the fix.
-        checked: Box<Checked>,
-        /// How many smaller probes shrinking tried.
-        shrink_steps: u32,
-    },
-    /// The server did not answer (no connection, TLS, timeout): nothing could be judged.
-    NoAnswer(Box<Checked>),
-    /// No probe could be made (the URL or the policy gives nothing to generate).
-    Unusable(String),
-}
-
-/// The result of [`verify`]: whether the server honours the policy, how it does not, and the
-/// hygiene findings, each kind once.
-#[derive(Clone, Debug)]
-pub struct Report {
-    /// The URL verified.
-    pub url: String,
-    /// How many probes were checked (shrinking not included).
-    pub cases: u32,
-    /// The seed that generated them.
-    pub seed: u64,
-    /// How long it took.
-    pub elapsed: Duration,
-    /// The first failure, if any.
-    pub failure: Option<Failure>,
-    /// Hygiene findings, the first of each kind, problems first.
-    pub findings: Vec<Finding>,
-}
-
-impl Report {
-    /// Whether every verdict matched the policy and no finding is a [`Severity::Problem`].
-    pub fn passed(&self) -> bool {
-        self.failure.is_none() && self.findings.iter().all(|finding| finding.severity() < Severity::Problem)
-    }
-
-    /// Panics with the whole report unless it [`passed`](Self::passed).
-    #[track_caller]
-    pub fn assert_passed(&self) {
-        if !self.passed() {
-            panic!("the server does not honour the policy\n\n{self}");
-        }
-    }
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let verdict = if self.passed() { "ok" } else { "FAILED" };
-        writeln!(
-            f,
-            "{verdict}: {} against the policy, {} probes (seed {}) in {:.2?}",
-            self.url, self.cases, self.seed, self.elapsed
-        )?;
-        match &self.failure {
-            Some(Failure::Disagrees { disagreement, checked, shrink_steps }) => {
-                writeln!(f, "\n{disagreement} (shrunk in {shrink_steps} steps):\n\n{checked}")?;
-                if let Disagreement::AllowedAgainstPolicy(_) = disagreement {
-                    writeln!(
-                        f,
-                        "fix: send the CORS headers only to the policy's origins, compared byte for byte with \
-                         the request's Origin (no prefix, suffix, substring or regex match, no reflection)"
-                    )?;
-                }
-            }
-            Some(Failure::NoAnswer(checked)) => writeln!(f, "\nno answer:\n\n{checked}")?,
-            Some(Failure::Unusable(reason)) => writeln!(f, "\n{reason}")?,
-            None => {}
-        }
-        for finding in &self.findings {
-            let severity = match finding.severity() {
-                Severity::Problem => "problem",
-                Severity::Advice => "advice",
-            };
-            writeln!(f, "\n{severity}: {finding}")?;
-        }
-        Ok(())
-    }
-}
-
 /// Checks that the server at `url` gives exactly the verdicts `policy` intends, for probes
 /// generated from allowed and attacker origins with various methods, headers and credentials.
-/// The first disagreement is shrunk to a minimal probe.
+/// Every disagreement is grouped by its root cause ([`Cause`]); one probe of each group, the most
+/// severe, is shrunk to a minimal probe that disagrees the same way at least as severely, and the
+/// groups are reported most severe first.
 ///
 /// Await it where it is called (`#[tokio::test]`, `block_on`): the future is not `Send`,
 /// because proptest's value trees, which do the shrinking, are not.
@@ -234,6 +101,9 @@ impl fmt::Display for Report {
 /// use corsproof_check::{Policy, VerifyConfig, verify};
 /// let policy = Policy::from_toml(r#"origins = ["https://app.example"]"#).unwrap();
 /// let report = verify(&policy, "http://127.0.0.1:3000/api/items", &VerifyConfig::default()).await;
+/// for counterexample in report.counterexamples() {
+///     println!("{}: {} ({} probes)", counterexample.severity, counterexample.cause, counterexample.count);
+/// }
 /// report.assert_passed();
 /// # }
 /// ```
@@ -244,57 +114,27 @@ pub async fn verify(policy: &Policy, url: &str, config: &VerifyConfig) -> Report
         cases: 0,
         seed: config.seed,
         elapsed: Duration::ZERO,
-        failure: None,
+        failures: Vec::new(),
         findings: Vec::new(),
+        safelisted_methods_not_listed: policy.safelisted_methods_not_listed(),
     };
-    if let Some(reason) = unreachable_origin(policy, url, config.checker.engine()) {
-        report.failure = Some(Failure::Unusable(reason));
-        report.elapsed = started.elapsed();
-        return report;
-    }
-    let trees = match generate(policy, url, config) {
-        Ok(trees) => trees,
-        Err(reason) => {
-            report.failure = Some(Failure::Unusable(reason));
+    let groups = match judge_all(policy, url, config, &mut report).await {
+        Ok(groups) => groups,
+        Err(failure) => {
+            report.failures = vec![failure];
             report.elapsed = started.elapsed();
             return report;
         }
     };
-    let probes: Vec<Probe> = trees.iter().map(|tree| tree.current()).collect();
-    let checked = check_all(&config.checker, probes, config.concurrency).await;
-    report.cases = checked.len() as u32;
-
-    let mut first_disagreement = None;
-    for (index, checked) in checked.into_iter().enumerate() {
-        let checked = match checked {
-            Ok(checked) => checked,
-            Err(reason) => {
-                report.failure = Some(Failure::Unusable(reason));
-                break;
-            }
-        };
-        if checked.connection_error().is_some() {
-            report.failure = Some(Failure::NoAnswer(Box::new(checked)));
-            break;
-        }
-        for finding in hygiene::findings(&checked, Some(policy)) {
-            if !report.findings.iter().any(|seen| discriminant(seen) == discriminant(&finding)) {
-                report.findings.push(finding);
-            }
-        }
-        if first_disagreement.is_none()
-            && let Some(disagreement) = judge(policy, &config.checker, &checked)
-        {
-            first_disagreement = Some((index, disagreement, checked));
-        }
-    }
-    report.findings.sort_by_key(|finding| std::cmp::Reverse(finding.severity()));
-    if report.failure.is_none()
-        && let Some((index, disagreement, checked)) = first_disagreement
-    {
-        let mut trees = trees;
-        let tree = trees.swap_remove(index);
-        report.failure = Some(shrink(policy, config, tree, disagreement, checked).await);
+    report.findings.sort_by_key(|finding| Reverse(finding.severity()));
+    let mut budget = config.max_shrink_steps;
+    let mut left = groups.len() as u32;
+    for group in groups {
+        let share = budget / left.max(1);
+        let counterexample = shrink(policy, url, config, group, share).await;
+        budget -= counterexample.shrink_steps.min(budget);
+        left -= 1;
+        report.failures.push(Failure::Disagrees(Box::new(counterexample)));
     }
     report.elapsed = started.elapsed();
     report
@@ -328,7 +168,7 @@ fn unreachable_origin(policy: &Policy, url: &str, engine: Engine) -> Option<Stri
         let probe = Probe::new(url).origin(origin.as_str());
         let expected = policy.expects_in(&probe, engine);
         let refusal = match &expected {
-            Ok(expected) => expected.refusal()?.to_owned(),
+            Ok(expected) => expected.refusal()?.to_string(),
             Err(error) => error.to_string(),
         };
         Some(format!(
@@ -379,42 +219,168 @@ async fn check_all(
     results.into_iter().flatten().collect()
 }
 
-/// The disagreement between the server's verdict and the policy's, if any.
-fn judge(policy: &Policy, checker: &Checker, checked: &Checked) -> Option<Disagreement> {
-    let expected = policy.expects_in(checked.probe(), checker.engine()).ok()?;
-    Disagreement::between(&expected, checked)
+/// The probes that showed one root cause, and the one to shrink.
+struct Group {
+    cause: Cause,
+    severity: Severity,
+    count: u32,
+    urls: Vec<String>,
+    seen_with: Vec<String>,
+    /// The first probe of the group's severity: its index among the generated ones, how it
+    /// disagrees, its check.
+    representative: (usize, Disagreement, Checked),
 }
 
-/// Shrinks a disagreeing probe as proptest does: simplify while it still disagrees, complicate
-/// back when it stops, until neither moves or the step budget is spent.
-async fn shrink(
+impl Group {
+    fn new(index: usize, disagreement: Disagreement, checked: &Checked) -> Self {
+        let mut group = Group {
+            cause: disagreement.cause(checked),
+            severity: disagreement.severity(checked),
+            count: 0,
+            urls: Vec::new(),
+            seen_with: Vec::new(),
+            representative: (index, disagreement.clone(), checked.clone()),
+        };
+        group.add(index, disagreement, checked);
+        group
+    }
+
+    /// Counts another probe in; a more severe one becomes the representative.
+    fn add(&mut self, index: usize, disagreement: Disagreement, checked: &Checked) {
+        self.count += 1;
+        let url = checked
+            .hops()
+            .last()
+            .map_or_else(|| checked.probe().url().to_owned(), |hop| hop.sent.url.to_string());
+        push_new(&mut self.urls, url);
+        if let Some(value) = disagreement.seen_with(checked) {
+            push_new(&mut self.seen_with, value);
+        }
+        let severity = disagreement.severity(checked);
+        if severity > self.severity {
+            self.severity = severity;
+            self.representative = (index, disagreement, checked.clone());
+        }
+    }
+}
+
+fn push_new(values: &mut Vec<String>, value: String) {
+    if !values.contains(&value) {
+        values.push(value);
+    }
+}
+
+/// Generates and checks every probe, collects the hygiene findings into `report`, and groups
+/// the disagreements by root cause, most severe (then most frequent) first. Fails when nothing
+/// can be judged.
+async fn judge_all(
     policy: &Policy,
+    url: &str,
     config: &VerifyConfig,
-    mut tree: ProbeTree,
-    mut disagreement: Disagreement,
-    mut checked: Checked,
-) -> Failure {
-    let mut steps = 0;
-    if tree.simplify() {
-        while steps < config.max_shrink_steps {
-            steps += 1;
-            let still = match config.checker.check(&tree.current()).await {
-                Ok(candidate) if candidate.connection_error().is_none() => {
-                    judge(policy, &config.checker, &candidate).map(|found| (found, candidate))
-                }
-                _ => None,
-            };
-            let moved = match still {
-                Some((found, candidate)) => {
-                    (disagreement, checked) = (found, candidate);
-                    tree.simplify()
-                }
-                None => tree.complicate(),
-            };
-            if !moved {
-                break;
+    report: &mut Report,
+) -> Result<Vec<Group>, Failure> {
+    if let Some(reason) = unreachable_origin(policy, url, config.checker.engine()) {
+        return Err(Failure::Unusable(reason));
+    }
+    let probes: Vec<Probe> =
+        generate(policy, url, config).map_err(Failure::Unusable)?.iter().map(|tree| tree.current()).collect();
+    let checked = check_all(&config.checker, probes, config.concurrency).await;
+    report.cases = checked.len() as u32;
+    let mut groups: Vec<Group> = Vec::new();
+    for (index, checked) in checked.into_iter().enumerate() {
+        let checked = checked.map_err(Failure::Unusable)?;
+        if checked.connection_error().is_some() {
+            return Err(Failure::NoAnswer(Box::new(checked)));
+        }
+        for finding in hygiene::findings(&checked, Some(policy)) {
+            if !report.findings.iter().any(|seen| discriminant(seen) == discriminant(&finding)) {
+                report.findings.push(finding);
+            }
+        }
+        for disagreement in judge(policy, &config.checker, &checked) {
+            let cause = disagreement.cause(&checked);
+            match groups.iter_mut().find(|group| group.cause == cause) {
+                Some(group) => group.add(index, disagreement, &checked),
+                None => groups.push(Group::new(index, disagreement, &checked)),
             }
         }
     }
-    Failure::Disagrees { disagreement, checked: Box::new(checked), shrink_steps: steps }
+    groups.sort_by_key(|group| (Reverse(group.severity), Reverse(group.count)));
+    Ok(groups)
+}
+
+/// Every disagreement between the server's verdict and the policy's.
+fn judge(policy: &Policy, checker: &Checker, checked: &Checked) -> Vec<Disagreement> {
+    match policy.expects_in(checked.probe(), checker.engine()) {
+        Ok(expected) => Disagreement::all_between(&expected, checked),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The disagreement of `checked` that shows `cause` at least as severely as `severity`: what a
+/// shrunk probe must keep.
+fn still_shows(
+    policy: &Policy,
+    checker: &Checker,
+    checked: &Checked,
+    cause: Cause,
+    severity: Severity,
+) -> Option<Disagreement> {
+    judge(policy, checker, checked).into_iter().find(|disagreement| {
+        disagreement.cause(checked) == cause && disagreement.severity(checked) >= severity
+    })
+}
+
+/// Shrinks a group's representative as proptest does: simplify while the probe still shows the
+/// group's cause as severely, complicate back when it stops, until neither moves or `steps`
+/// probes are spent. A credentialed read by an attacker origin stays credentialed and from an
+/// attacker origin; a blocked PUT stays a blocked PUT where a GET would pass.
+async fn shrink(
+    policy: &Policy,
+    url: &str,
+    config: &VerifyConfig,
+    group: Group,
+    steps: u32,
+) -> Counterexample {
+    let Group { cause, severity, count, urls, seen_with, representative } = group;
+    let (index, mut disagreement, mut checked) = representative;
+    let mut spent = 0;
+    // The value trees are regenerated from the seed: the same probes, in the same order.
+    if let Ok(mut trees) = generate(policy, url, config)
+        && index < trees.len()
+    {
+        let mut tree = trees.swap_remove(index);
+        if tree.simplify() {
+            while spent < steps {
+                spent += 1;
+                let still = match config.checker.check(&tree.current()).await {
+                    Ok(candidate) if candidate.connection_error().is_none() => {
+                        still_shows(policy, &config.checker, &candidate, cause, severity)
+                            .map(|found| (found, candidate))
+                    }
+                    _ => None,
+                };
+                let moved = match still {
+                    Some((found, candidate)) => {
+                        (disagreement, checked) = (found, candidate);
+                        tree.simplify()
+                    }
+                    None => tree.complicate(),
+                };
+                if !moved {
+                    break;
+                }
+            }
+        }
+    }
+    Counterexample {
+        severity,
+        cause,
+        count,
+        urls,
+        seen_with,
+        disagreement,
+        checked: Box::new(checked),
+        shrink_steps: spent,
+    }
 }

@@ -3,7 +3,7 @@
 
 mod mock;
 
-use corsproof_check::{Checker, Probe};
+use corsproof_check::{Checked, Checker, Finding, Probe};
 use corsproof_server::MockServer;
 use mock::start;
 
@@ -119,4 +119,50 @@ async fn no_server_is_a_connection_error_not_a_cors_block() {
 #[tokio::test]
 async fn a_bad_page_origin_is_an_error_not_a_panic() {
     assert!(Checker::new().check(&Probe::new("http://127.0.0.1:1/").origin("not an origin")).await.is_err());
+}
+
+/// The `diagnosis:` lines of the report and of `assert_allowed`'s panic on a blocked `checked`:
+/// both must have one.
+fn diagnosis_lines(checked: &Checked) -> [String; 2] {
+    let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| checked.assert_allowed()))
+        .expect_err("assert_allowed panics on a blocked request");
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    [checked.to_string(), message].map(|report| {
+        let line = report.lines().find(|line| line.starts_with("diagnosis: ")).map(str::to_owned);
+        line.unwrap_or_else(|| panic!("no diagnosis line in:\n{report}"))
+    })
+}
+
+#[tokio::test]
+async fn a_preflight_answered_401_is_diagnosed_as_authentication_before_cors() {
+    let (server, checker) = start().await;
+    // Auth middleware ahead of CORS: the preflight gets its 401, without CORS headers.
+    let url = api(&server, "api", "/t/d1/items/1?preflight_status=401");
+    let checked = checker.check(&Probe::new(url).origin(PAGE).method("PUT")).await.unwrap();
+    checked.assert_blocked();
+    assert!(matches!(checked.diagnosis(), Some(Finding::PreflightNotOk { status: 401, .. })), "{checked}");
+    for line in diagnosis_lines(&checked) {
+        assert!(line.contains("401") && line.contains("authentication") && line.contains("before"), "{line}");
+    }
+}
+
+#[tokio::test]
+async fn an_error_answer_without_cors_headers_is_diagnosed_as_the_hidden_error() {
+    let (server, checker) = start().await;
+    let url = api(&server, "api", "/t/d2/items?status=500");
+    let checked = checker.check(&Probe::new(url).origin(PAGE)).await.unwrap();
+    checked.assert_blocked();
+    assert!(matches!(checked.diagnosis(), Some(Finding::ErrorWithoutCors { status: 500, .. })), "{checked}");
+    for line in diagnosis_lines(&checked) {
+        assert!(line.contains("500") && line.contains("real error is hidden"), "{line}");
+    }
+}
+
+#[tokio::test]
+async fn a_plain_cors_block_needs_no_diagnosis() {
+    let (server, checker) = start().await;
+    let checked = checker.check(&Probe::new(api(&server, "api", "/t/d3/items")).origin(PAGE)).await.unwrap();
+    checked.assert_blocked();
+    assert_eq!(checked.diagnosis(), None, "{checked}");
+    assert!(!checked.to_string().contains("diagnosis:"), "{checked}");
 }

@@ -8,8 +8,11 @@ use std::time::Duration;
 use crate::output;
 use crate::prove::{self, Replay};
 use anyhow::{Context, bail};
-use clap::Args;
-use corsproof::{Checked, Checker, Engine, Failure, Policy, Probe, Report, VerifyConfig, verify};
+use clap::{Args, ValueEnum};
+use corsproof::{
+    Checked, Checker, Counterexample, Engine, Failure, Policy, Probe, Report, SAFELISTED_METHODS,
+    VerifyConfig, verify,
+};
 use serde_json::{Value, json};
 
 /// `corsproof check URL --origin ORIGIN ...`.
@@ -21,7 +24,8 @@ pub struct CheckArgs {
     #[arg(long, required_unless_present = "policy")]
     origin: Option<String>,
     /// Verify the policy in this TOML file instead of one request: requests from its allowed
-    /// origins and from attacker origins, methods, headers and credentials, generated and seeded.
+    /// origins and from attacker origins, methods, headers and credentials, generated and seeded;
+    /// every distinct failure is reported, shrunk and ranked by severity.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["origin", "method", "headers", "data", "credentials"])]
     policy: Option<PathBuf>,
     /// With --policy: how many requests to generate.
@@ -66,10 +70,56 @@ pub struct CheckArgs {
     /// listed (`--prove chromium,firefox`).
     #[arg(long, value_name = "ENGINES", num_args = 0..=1, default_missing_value = "all", conflicts_with = "policy")]
     prove: Option<String>,
+    /// A CI gate: exit 0 when the browser does what you expect (`blocked`: the page of this
+    /// origin cannot read the answer, so "the attacker is blocked" passes), 1 when not, 2 when
+    /// nothing answered.
+    #[arg(long, value_enum, value_name = "allowed|blocked", conflicts_with = "policy")]
+    expect: Option<Expectation>,
 }
 
-/// 0 when the browser would let the page read the response, 1 when not, 2 when the check could
-/// not be made (no connection, bad arguments).
+/// What `--expect` says the browser should do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Expectation {
+    /// The page reads the response.
+    Allowed,
+    /// The page does not get the response (a CORS block or another network error).
+    Blocked,
+}
+
+impl Expectation {
+    fn name(self) -> &'static str {
+        match self {
+            Expectation::Allowed => "allowed",
+            Expectation::Blocked => "blocked",
+        }
+    }
+
+    /// Whether the browser did what was expected; `None` when nothing answered.
+    fn met_by(self, checked: &Checked) -> Option<bool> {
+        if checked.connection_error().is_some() {
+            return None;
+        }
+        Some(checked.is_allowed() == (self == Expectation::Allowed))
+    }
+
+    /// The line a CI log shows: what was expected, what happened.
+    fn outcome_line(self, checked: &Checked) -> String {
+        let expected = self.name();
+        let happened = if checked.is_allowed() {
+            "a browser lets the page read the response"
+        } else {
+            "a browser does not let the page read the response"
+        };
+        match self.met_by(checked) {
+            Some(true) => format!("expected {expected}: {happened}: ok\n"),
+            Some(false) => format!("expected {expected}, but {happened}: FAILED\n"),
+            None => format!("expected {expected}, but the server did not answer: nothing could be judged\n"),
+        }
+    }
+}
+
+/// 0 when the browser would let the page read the response (with `--expect`: when it does what
+/// was expected), 1 when not, 2 when the check could not be made (no connection, bad arguments).
 pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut builder = Checker::builder()
         .engine(args.engine)
@@ -115,6 +165,10 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 Err(why) => json!({ "not_replayed": why.to_string() }),
             };
         }
+        if let Some(expectation) = args.expect {
+            report["expected"] = json!(expectation.name());
+            report["as_expected"] = json!(expectation.met_by(&checked));
+        }
         output::print(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {
         output::print(&checked.to_string())?;
@@ -124,6 +178,16 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 Err(why) => output::print(&format!("\nnot proven: {why}\n"))?,
             }
         }
+        if let Some(expectation) = args.expect {
+            output::print(&format!("\n{}", expectation.outcome_line(&checked)))?;
+        }
+    }
+    if let Some(expectation) = args.expect {
+        return Ok(match expectation.met_by(&checked) {
+            Some(true) => ExitCode::SUCCESS,
+            Some(false) => ExitCode::from(1),
+            None => ExitCode::from(2),
+        });
     }
     Ok(if checked.is_allowed() {
         ExitCode::SUCCESS
@@ -169,36 +233,57 @@ async fn verify_policy(path: &PathBuf, args: &CheckArgs, checker: Checker) -> an
     } else {
         output::print(&report.to_string())?;
     }
-    Ok(match &report.failure {
-        Some(Failure::NoAnswer(_) | Failure::Unusable(_)) => ExitCode::from(2),
-        _ if report.passed() => ExitCode::SUCCESS,
-        _ => ExitCode::from(1),
+    let unjudged = report.failures.iter().any(|failure| failure.severity().is_none());
+    Ok(if unjudged {
+        ExitCode::from(2)
+    } else if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
 }
 
+/// The verification as JSON: `failures` most severe first, each root cause with its severity,
+/// count and shrunk check; `findings` on the same severity scale.
 fn report_json(report: &Report) -> Value {
-    let failure = report.failure.as_ref().map(|failure| match failure {
-        Failure::Disagrees { disagreement, checked, shrink_steps } => json!({
-            "kind": "disagrees",
-            "disagreement": disagreement.to_string(),
-            "shrink_steps": shrink_steps,
-            "check": as_json(checked),
-        }),
-        Failure::NoAnswer(checked) => json!({ "kind": "no-answer", "check": as_json(checked) }),
-        Failure::Unusable(why) => json!({ "kind": "unusable", "why": why }),
-    });
+    let failures: Vec<Value> = report
+        .failures
+        .iter()
+        .map(|failure| match failure {
+            Failure::Disagrees(counterexample) => counterexample_json(counterexample),
+            Failure::NoAnswer(checked) => json!({ "kind": "no-answer", "check": as_json(checked) }),
+            Failure::Unusable(why) => json!({ "kind": "unusable", "why": why }),
+        })
+        .collect();
     json!({
         "url": report.url,
         "passed": report.passed(),
         "cases": report.cases,
         "seed": report.seed,
         "elapsed_ms": report.elapsed.as_millis(),
-        "failure": failure,
+        "safelisted_methods": SAFELISTED_METHODS,
+        "safelisted_methods_not_listed": report.safelisted_methods_not_listed,
+        "failures": failures,
         "findings": report.findings.iter().map(|finding| json!({
-            "severity": format!("{:?}", finding.severity()).to_lowercase(),
+            "severity": finding.severity().name(),
             "url": finding.url(),
             "text": finding.to_string(),
         })).collect::<Vec<_>>(),
+    })
+}
+
+fn counterexample_json(counterexample: &Counterexample) -> Value {
+    json!({
+        "kind": "disagrees",
+        "severity": counterexample.severity.name(),
+        "cause": counterexample.cause.name(),
+        "about": counterexample.cause.to_string(),
+        "count": counterexample.count,
+        "urls": counterexample.urls,
+        "seen_with": counterexample.seen_with,
+        "disagreement": counterexample.disagreement.to_string(),
+        "shrink_steps": counterexample.shrink_steps,
+        "check": as_json(&counterexample.checked),
     })
 }
 
@@ -247,6 +332,7 @@ fn as_json(checked: &Checked) -> Value {
         "summary": checked.summary(),
         "console": checked.console_message(),
         "connection_error": checked.connection_error().map(ToString::to_string),
+        "diagnosis": checked.diagnosis().map(|finding| finding.to_string()),
         "exchanges": exchanges,
         "fix": fix,
     })

@@ -98,9 +98,10 @@
 //! # Verify a server against the policy: [`verify`] and [`assert_policy`]
 //!
 //! Probes generated from the allowed origins and from every origin an attacker would try, with
-//! various methods, headers and credentials, are checked against the server; the first verdict
-//! that differs from the policy's is shrunk to a minimal probe ([`Failure`], [`Disagreement`]),
-//! and hygiene [`Finding`]s are collected into the [`Report`].
+//! various methods, headers and credentials, are checked against the server; every verdict
+//! that differs from the policy's is grouped by root cause ([`Cause`]), one of each group is
+//! shrunk to a minimal probe ([`Counterexample`], [`Disagreement`]), and they are ranked by
+//! [`Severity`] with the hygiene [`Finding`]s in the [`Report`], most severe first.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -123,7 +124,7 @@
 //!
 //! let checked = Checker::new().check(&Probe::new("https://api.example/items").origin("https://app.example")).await?;
 //! for finding in findings(&checked, None) {
-//!     if finding.severity() == Severity::Problem {
+//!     if finding.severity() >= Severity::Low {
 //!         println!("{}: {finding}", finding.url());
 //!     }
 //! }
@@ -166,10 +167,11 @@ pub use corsproof_oracle::{
 // The policy the user intends.
 pub use corsproof_check::{
     Allow, Any, Expected, Field, LONGEST_MAX_AGE, Policy, PolicyBuilder, PolicyError, PolicyFileError,
+    Refusal, SAFELISTED_METHODS,
 };
 
 // Verifying a server against the policy.
 pub use corsproof_check::{
-    Disagreement, Failure, Finding, Report, Severity, VerifyConfig, assert_policy, findings, strategies,
-    verify,
+    Cause, Counterexample, Disagreement, Failure, Finding, ReasonClass, Report, Severity, VerifyConfig,
+    assert_policy, findings, strategies, verify,
 };

@@ -62,6 +62,21 @@ async fn json_is_for_scripts() {
     assert!(!report["fix"]["nginx"].as_str().unwrap().is_empty());
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn an_error_answer_without_cors_headers_is_diagnosed_in_the_report_and_the_json() {
+    let (_server, api) = api().await;
+    let url = format!("{api}/t/c12/items?status=500");
+    let output = check(&[&url, "--origin", "https://app.example"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = stdout(&output);
+    let diagnosis =
+        report.lines().find(|line| line.starts_with("diagnosis: ")).unwrap_or_else(|| panic!("{report}"));
+    assert!(diagnosis.contains("answers 500 without `Access-Control-Allow-Origin`"), "{diagnosis}");
+    let json = check(&[&url, "--origin", "https://app.example", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON on stdout");
+    assert_eq!(report["diagnosis"].as_str(), Some(diagnosis.trim_start_matches("diagnosis: ")));
+}
+
 #[test]
 fn no_connection_and_bad_arguments_exit_2() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -103,6 +118,10 @@ async fn a_policy_the_server_honours_exits_0() {
     let output = check(&[&url, "--policy", policy.to_str().unwrap(), "--cacert", ca.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert!(stdout(&output).starts_with("ok: "), "{}", stdout(&output));
+    // The policy lists PUT only: the report says which methods no policy can refuse.
+    let note = stdout(&output).lines().find(|line| line.starts_with("note: ")).map(str::to_owned);
+    let note = note.unwrap_or_else(|| panic!("{}", stdout(&output)));
+    assert!(note.contains("GET, HEAD and POST") && note.contains("CORS-safelisted"), "{note}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -114,9 +133,64 @@ async fn a_server_reflecting_any_origin_fails_the_policy_with_a_shrunk_attacker(
         check(&[&url, "--policy", policy.to_str().unwrap(), "--cacert", ca.to_str().unwrap(), "--json"]);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
-    assert_eq!(report["failure"]["kind"], "disagrees");
-    assert!(report["failure"]["disagreement"].as_str().unwrap().contains("the page reads the response"));
-    assert_ne!(report["failure"]["check"]["origin"], "https://app.example", "an attacker's origin");
+    let first = &report["failures"][0];
+    assert_eq!(first["kind"], "disagrees");
+    assert_eq!(
+        (first["severity"].as_str(), first["cause"].as_str()),
+        (Some("critical"), Some("origin-not-in-policy"))
+    );
+    assert!(first["count"].as_u64().unwrap() > 1, "{first}");
+    assert!(first["disagreement"].as_str().unwrap().contains("the page reads the response"));
+    assert_ne!(first["check"]["origin"], "https://app.example", "an attacker's origin");
+    assert_eq!(first["check"]["credentials"], true, "still credentialed after shrinking");
+    let severities: Vec<&str> =
+        report["failures"].as_array().unwrap().iter().map(|f| f["severity"].as_str().unwrap()).collect();
+    let rank = |name| ["critical", "high", "medium", "low", "info"].iter().position(|s| *s == name).unwrap();
+    assert!(
+        severities.windows(2).all(|pair| rank(pair[0]) <= rank(pair[1])),
+        "most severe first: {severities:?}"
+    );
+    assert_eq!(report["safelisted_methods_not_listed"], serde_json::json!(["GET", "HEAD", "POST"]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expect_makes_a_gate_of_what_the_browser_does() {
+    let (_server, api) = api().await;
+    let url = format!("{api}/t/c10/items?acao=https://app.example&vary=Origin");
+    let (app, attacker) = ("https://app.example", "https://app.example.evil.com");
+    let cases = [
+        (app, "allowed", 0, "expected allowed: a browser lets the page read the response: ok"),
+        (attacker, "blocked", 0, "expected blocked: a browser does not let the page read the response: ok"),
+        (app, "blocked", 1, "expected blocked, but a browser lets the page read the response: FAILED"),
+        (
+            attacker,
+            "allowed",
+            1,
+            "expected allowed, but a browser does not let the page read the response: FAILED",
+        ),
+    ];
+    for (origin, expect, code, line) in cases {
+        let output = check(&[&url, "--origin", origin, "--expect", expect]);
+        let report = stdout(&output);
+        assert_eq!(output.status.code(), Some(code), "{origin} --expect {expect}: {report}");
+        assert_eq!(report.lines().last(), Some(line), "{report}");
+    }
+    let json = check(&[&url, "--origin", attacker, "--expect", "blocked", "--json"]);
+    assert_eq!(json.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON on stdout");
+    assert_eq!((report["expected"].as_str(), report["as_expected"].as_bool()), (Some("blocked"), Some(true)));
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = format!("http://127.0.0.1:{}/x", listener.local_addr().unwrap().port());
+    drop(listener);
+    let output = check(&[&closed, "--origin", attacker, "--expect", "blocked"]);
+    assert_eq!(output.status.code(), Some(2), "no answer is no proof of a block: {}", stdout(&output));
+    assert!(
+        stdout(&output).contains("expected blocked, but the server did not answer"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(check(&[&closed, "--origin", app, "--expect", "maybe"]).status.code(), Some(2), "a bad value");
 }
 
 #[test]
@@ -157,20 +231,54 @@ mod tempfile_dir {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_reader_that_stops_early_is_no_panic() {
-    let (_server, api) = api().await;
-    let url = format!("{api}/t/c9/items/1?acao=origin");
+/// Runs `corsproof check ARGS` with its standard output closed before anything is written
+/// (`| head -0`; `| head -1` closes it as soon as one line is read): its exit code and stderr.
+fn check_with_the_reader_gone(args: &[&str]) -> (Option<i32>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_corsproof"))
-        .args(["check", &url, "--origin", "https://app.example", "-X", "PUT"])
+        .arg("check")
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("corsproof runs");
-    // `| head -0`: the reader is gone before the report is written.
     drop(child.stdout.take());
     let output = child.wait_with_output().expect("corsproof ends");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "the verdict's exit code, not a panic's 101: {stderr}");
+    (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reader_that_stops_early_is_no_panic() {
+    let (_server, api) = api().await;
+    let url = format!("{api}/t/c9/items/1?acao=origin");
+    let (code, stderr) = check_with_the_reader_gone(&[&url, "--origin", "https://app.example", "-X", "PUT"]);
+    assert_eq!(code, Some(1), "the verdict's exit code, not a panic's 101: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+    let (code, stderr) = check_with_the_reader_gone(&[
+        &url,
+        "--origin",
+        "https://evil.example",
+        "-X",
+        "PUT",
+        "--expect",
+        "blocked",
+    ]);
+    assert_eq!(code, Some(0), "--expect's exit code: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reader_that_stops_early_is_no_panic_for_a_policy_report_either() {
+    let (_server, dir, api) = https_api().await;
+    let url = format!("{api}/t/c11/items?acao=origin&acac=true&acam=PUT&acah=x-requested-with&vary=Origin");
+    let (policy, ca) = (dir.path("policy.toml"), dir.path("ca.pem"));
+    for json in [false, true] {
+        let mut args =
+            vec![url.as_str(), "--policy", policy.to_str().unwrap(), "--cacert", ca.to_str().unwrap()];
+        if json {
+            args.push("--json");
+        }
+        let (code, stderr) = check_with_the_reader_gone(&args);
+        assert_eq!(code, Some(1), "the verdict's exit code, not a panic's 101 (json: {json}): {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
 }
