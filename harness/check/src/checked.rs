@@ -5,6 +5,7 @@ use std::fmt::{self, Write as _};
 
 use corsproof_oracle::{Block, Engine, Outcome, RequestKind, SentRequest, Verdict, Warning};
 
+use crate::advice::Advice;
 use crate::client::{ClientError, Received};
 use crate::probe::Probe;
 
@@ -49,6 +50,7 @@ pub struct Checked {
     pub(crate) engine: Engine,
     pub(crate) hops: Vec<Hop>,
     pub(crate) verdict: Verdict,
+    pub(crate) advice: Advice,
 }
 
 impl Checked {
@@ -185,25 +187,7 @@ impl fmt::Display for Checked {
         for warning in &self.verdict.warnings {
             writeln!(f, "warning: {}", warning_text(warning))?;
         }
-        if let Some(block) = self.block() {
-            let fix = block.fix();
-            writeln!(f, "\nfix: {}", fix.summary)?;
-            for header in &fix.headers {
-                let on = if header.preflight_only { " (on the preflight answer)" } else { "" };
-                writeln!(f, "  {}: {}{on}", header.name, header.value)?;
-            }
-            for (name, snippet) in [
-                ("Express (cors)", &fix.express),
-                ("nginx", &fix.nginx),
-                ("Django (django-cors-headers)", &fix.django),
-                ("tower-http", &fix.tower_http),
-            ] {
-                writeln!(f, "\n  {name}:")?;
-                for line in snippet.lines() {
-                    writeln!(f, "    {line}")?;
-                }
-            }
-        }
+        self.write_fix(f)?;
         Ok(())
     }
 }

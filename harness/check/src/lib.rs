@@ -28,6 +28,7 @@
 
 #![warn(missing_docs)]
 
+mod advice;
 mod checked;
 mod checker;
 mod client;
@@ -38,10 +39,11 @@ mod probe;
 pub mod strategies;
 mod verify;
 
+pub use advice::{FixFor, UnknownFixFor};
 pub use checked::{Checked, Hop};
 pub use checker::{Checker, CheckerBuilder};
 pub use client::{ClientError, Received};
-pub use corsproof_oracle::Engine;
+pub use corsproof_oracle::{Engine, Fix, Framework, OriginTrust, UnknownFramework};
 pub use hygiene::{Finding, Severity, findings};
 pub use policy::{Allow, Any, Expected, Field, LONGEST_MAX_AGE, Policy, PolicyBuilder, PolicyError};
 pub use policy_toml::PolicyFileError;

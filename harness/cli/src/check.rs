@@ -8,7 +8,9 @@ use std::time::Duration;
 use crate::output;
 use anyhow::{Context, bail};
 use clap::Args;
-use corsproof::{Checked, Checker, Engine, Failure, Policy, Probe, Report, VerifyConfig, verify};
+use corsproof::{
+    Checked, Checker, CheckerBuilder, Engine, Failure, FixFor, Framework, Policy, Probe, Report, VerifyConfig, verify,
+};
 use serde_json::{Value, json};
 
 /// `corsproof check URL --origin ORIGIN ...`.
@@ -59,12 +61,18 @@ pub struct CheckArgs {
     /// The report as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// Show the fix as this server's configuration (express, nginx, django, tower-http,
+    /// fastapi, flask, koa, fastify, apache, caddy), or `all`; by default the framework the
+    /// answer's headers show, if any.
+    #[arg(long, value_name = "NAME|all")]
+    fix_for: Option<FixFor>,
 }
 
 /// 0 when the browser would let the page read the response, 1 when not, 2 when the check could
 /// not be made (no connection, bad arguments).
 pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut builder = Checker::builder()
+        .fix_for(args.fix_for.unwrap_or_default())
         .engine(args.engine)
         .insecure(args.insecure)
         .timeout(Duration::from_millis(args.timeout_ms));
@@ -83,10 +91,10 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             address.trim_matches(['[', ']']).parse().with_context(|| format!("--resolve {entry}"))?;
         builder = builder.resolve(host, address);
     }
-    let checker = builder.build();
     if let Some(path) = &args.policy {
-        return verify_policy(path, &args, checker).await;
+        return verify_policy(path, &args, builder).await;
     }
+    let checker = builder.build();
     let origin = args.origin.as_deref().unwrap_or_default();
     let mut probe = Probe::new(&args.url).origin(origin).method(&args.method).credentials(args.credentials);
     for header in &args.headers {
@@ -114,11 +122,13 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `--policy FILE`: 0 when the server honours it, 1 when not, 2 when it could not be verified.
-async fn verify_policy(path: &PathBuf, args: &CheckArgs, checker: Checker) -> anyhow::Result<ExitCode> {
+async fn verify_policy(path: &PathBuf, args: &CheckArgs, builder: CheckerBuilder) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let policy = Policy::from_toml(&text).map_err(|error| {
         anyhow::anyhow!("{}:{}:{}: {}", path.display(), error.line, error.column, error.message)
     })?;
+    // The policy's origins are the user's own: a fix that allows one says so plainly.
+    let checker = builder.own_origins(policy.origins().listed().iter().cloned()).build();
     let mut config = VerifyConfig::default().checker(checker);
     if let Some(cases) = args.cases {
         config = config.cases(cases);
@@ -188,17 +198,18 @@ fn as_json(checked: &Checked) -> Value {
             json!({ "request": request, "response": response })
         })
         .collect();
-    let fix = checked.block().map(|block| {
-        let fix = block.fix();
+    let fix = checked.fix().map(|fix| {
         json!({
             "summary": fix.summary,
+            "origin_confirmed": fix.origin_trust == corsproof::OriginTrust::Confirmed,
             "headers": fix.headers.iter().map(|h| json!({
                 "name": h.name, "value": h.value, "preflight_only": h.preflight_only,
             })).collect::<Vec<_>>(),
-            "express": fix.express,
-            "nginx": fix.nginx,
-            "django": fix.django,
-            "tower_http": fix.tower_http,
+            "framework": checked.fix_framework().map(Framework::name),
+            "snippets": Framework::ALL
+                .iter()
+                .map(|framework| (framework.name().to_owned(), Value::from(fix.snippet(*framework))))
+                .collect::<serde_json::Map<_, _>>(),
         })
     });
     json!({

@@ -199,10 +199,9 @@ fn summary(reason: &Reason, required: &Requirement, trust: OriginTrust) -> Strin
     match trust {
         OriginTrust::Confirmed => format!("{}{null_warning}", capitalized(&change)),
         OriginTrust::Unconfirmed => format!(
-            "If {origin} is your page's origin, {change}{null_warning} If it is not, the browser is \
-             right to block it: leave it blocked. corsproof was not told whose origin this is; \
-             declare your pages' origins in a policy (`check --policy`) to have this said \
-             without the if."
+            "If {origin} is your page's origin, {change}{null_warning} If it is not, leave it \
+             blocked (corsproof was not told whose origin it is: list yours in a policy, \
+             `check --policy`)."
         ),
     }
 }
