@@ -14,7 +14,9 @@ use corsproof::{Checked, Checker, FixFor, Framework, Probe};
 use corsproof_oracle::{CredentialsMode, Engine, Exchange, Oracle, Origin, Request, Response};
 use corsproof_runner::{Job, PageOrigin, RunConfig, Runner};
 use corsproof_scenario::{Api, Credentials, Expectation, Mode, Outcome, RedirectMode, RequestStep, Scenario};
-use support::implementations::{ALLOWED_ORIGIN, Implementation, RunningServer, build_tower_http, start_with_snippet};
+use support::implementations::{
+    ALLOWED_ORIGIN, Implementation, RunningServer, build_tower_http, start_with_snippet,
+};
 
 /// The frameworks whose real server applies a snippet (the `snippet` configuration), and the
 /// framework each server's default headers show (`Framework::detect`). One line per server.
@@ -89,7 +91,10 @@ impl Blocked {
         // Both answers bare: a preflight, when one is needed, is blocked first.
         let bare = Exchange::preflighted(Response::new(204), Response::new(200));
         let verdict = Oracle::new(Engine::Chromium).judge_once(&page, &request, &bare);
-        verdict.block().unwrap_or_else(|| panic!("{}: not blocked without CORS: {verdict:?}", self.shows)).fix()
+        verdict
+            .block()
+            .unwrap_or_else(|| panic!("{}: not blocked without CORS: {verdict:?}", self.shows))
+            .fix()
     }
 }
 
@@ -140,9 +145,12 @@ async fn every_snippet_makes_the_page_work_keeps_the_attacker_out_and_chromium_a
     let started = Instant::now();
     let proofs: Vec<Proof> = SERVERS
         .iter()
-        .flat_map(|&(framework, _, detected)| BLOCKED.iter().map(move |blocked| Proof { framework, blocked, detected }))
+        .flat_map(|&(framework, _, detected)| {
+            BLOCKED.iter().map(move |blocked| Proof { framework, blocked, detected })
+        })
         .collect();
-    let snippets: Vec<String> = proofs.iter().map(|proof| proof.blocked.fix().snippet(proof.framework)).collect();
+    let snippets: Vec<String> =
+        proofs.iter().map(|proof| proof.blocked.fix().snippet(proof.framework)).collect();
     // tower-http compiles its snippets in: one build for all of them.
     let tower: Vec<String> = proofs
         .iter()
@@ -176,7 +184,7 @@ async fn every_snippet_makes_the_page_work_keeps_the_attacker_out_and_chromium_a
     ];
     let checker = Checker::new();
     let mut failures = Vec::new();
-    let mut results = Vec::new();
+    let mut runs = Vec::new();
     for ((proof, server), snippet) in proofs.iter().zip(&servers).zip(&snippets) {
         let base = server.base_url();
         let what = format!("{} / {}", proof.framework.name(), proof.blocked.shows);
@@ -193,7 +201,10 @@ async fn every_snippet_makes_the_page_work_keeps_the_attacker_out_and_chromium_a
                         server.log()
                     ));
                 }
-                if path == proof.blocked.path && page == "app" && checked.detected_framework() != proof.detected {
+                if path == proof.blocked.path
+                    && page == "app"
+                    && checked.detected_framework() != proof.detected
+                {
                     failures.push(format!(
                         "{what}: detected {:?}, expected {:?}\n{checked}",
                         checked.detected_framework(),
@@ -202,19 +213,54 @@ async fn every_snippet_makes_the_page_work_keeps_the_attacker_out_and_chromium_a
                 }
                 let outcome = if want == "allowed" { Outcome::Allowed } else { Outcome::Blocked };
                 let name = format!("{}-{}-{page}", proof.framework.name(), jobs.len());
-                jobs.push(Job { file: PathBuf::from(file!()), scenario: scenario(name, page, &probe, outcome) });
+                jobs.push(Job {
+                    file: PathBuf::from(file!()),
+                    scenario: scenario(name, page, &probe, outcome),
+                });
                 expected.push((page, path, want, verdict(&checked)));
             }
         }
+        // One Chromium per server, all at once: each run is mostly the browser's start.
         let run = RunConfig {
             target: Some(base.clone()),
             pages: pages.clone(),
             request_timeout: Duration::from_secs(5),
             ..RunConfig::default()
         };
-        let mut runner = Runner::start(run).await.unwrap_or_else(|error| panic!("the browser run could not start: {error}"));
-        let observed = runner.run(jobs.clone(), &mut |_| {}).await;
-        runner.close().await;
+        runs.push((what, snippet, expected, run, jobs));
+    }
+    // The runner's future is not Send: the runs share this thread, each waiting on its browser.
+    let browsers = tokio::task::LocalSet::new();
+    let observations = browsers
+        .run_until(async {
+            let handles: Vec<_> = runs
+                .iter()
+                .map(|(_, _, _, run, jobs)| {
+                    let (run, jobs) = (run.clone(), jobs.clone());
+                    tokio::task::spawn_local(async move {
+                        let mut runner = Runner::start(run).await.map_err(|error| error.to_string())?;
+                        let observed = runner.run(jobs, &mut |_| {}).await;
+                        runner.close().await;
+                        Ok::<_, String>(observed)
+                    })
+                })
+                .collect();
+            let mut observations = Vec::new();
+            for handle in handles {
+                observations.push(handle.await.expect("a browser task"));
+            }
+            observations
+        })
+        .await;
+    let mut results = Vec::new();
+    for ((what, snippet, expected, _, _), observed) in runs.into_iter().zip(observations) {
+        let observed = match observed {
+            Ok(observed) => observed,
+            Err(error) => {
+                failures.push(format!("{what}: the browser run could not start: {error}"));
+                continue;
+            }
+        };
         for ((page, path, want, checker_said), result) in expected.into_iter().zip(observed) {
             let chromium = match &result.observation {
                 Ok(observation) => match observation.requests[0].outcome {
@@ -228,7 +274,9 @@ async fn every_snippet_makes_the_page_work_keeps_the_attacker_out_and_chromium_a
                 }
             };
             if chromium != want {
-                failures.push(format!("{what}: {page} {path}: Chromium says {chromium}, expected {want}\nsnippet:\n{snippet}"));
+                failures.push(format!(
+                    "{what}: {page} {path}: Chromium says {chromium}, expected {want}\nsnippet:\n{snippet}"
+                ));
             }
             results.push(format!("{what}: {page} {path}: checker {checker_said}, chromium {chromium}"));
         }
@@ -247,7 +295,8 @@ async fn every_snippet_makes_the_page_work_keeps_the_attacker_out_and_chromium_a
 async fn an_origin_nobody_declared_is_never_advised_unconditionally() {
     // The Express server allowing only the real page's origin, as a fix for it configures it.
     let snippet = BLOCKED[0].fix().snippet(Framework::Express);
-    let server = start_with_snippet(Implementation::Express, &snippet).await.unwrap_or_else(|e| panic!("{e:#}"));
+    let server =
+        start_with_snippet(Implementation::Express, &snippet).await.unwrap_or_else(|e| panic!("{e:#}"));
     let lookalike = "https://app.example.com.evil.com";
     let probe = BLOCKED[0].probe(&server.base_url(), "/api/items", lookalike);
     let checked = Checker::new().check(&probe).await.expect("a valid probe");
@@ -271,7 +320,8 @@ async fn an_origin_nobody_declared_is_never_advised_unconditionally() {
 #[tokio::test]
 async fn the_report_shows_the_detected_framework_only_or_says_how_to_choose() {
     let snippet = BLOCKED[0].fix().snippet(Framework::Express);
-    let server = start_with_snippet(Implementation::Express, &snippet).await.unwrap_or_else(|e| panic!("{e:#}"));
+    let server =
+        start_with_snippet(Implementation::Express, &snippet).await.unwrap_or_else(|e| panic!("{e:#}"));
     let probe = BLOCKED[0].probe(&server.base_url(), "/api/items", ATTACKER);
     let checked = Checker::new().check(&probe).await.expect("a valid probe");
     let report = checked.to_string();

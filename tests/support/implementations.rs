@@ -180,7 +180,8 @@ pub async fn start_with_snippet(implementation: Implementation, snippet: &str) -
     implementation.check_installed()?;
     let mut attempt = 1;
     loop {
-        match RunningServer::spawn(implementation, "snippet", &[ALLOWED_ORIGIN], Some(snippet))?.ready().await {
+        match RunningServer::spawn(implementation, "snippet", &[ALLOWED_ORIGIN], Some(snippet))?.ready().await
+        {
             Ok(server) => return Ok(server),
             Err(StartError::PortTaken(_)) if attempt < PORT_ATTEMPTS => attempt += 1,
             Err(StartError::PortTaken(error) | StartError::Failed(error)) => return Err(error),

@@ -9,7 +9,8 @@ use crate::output;
 use anyhow::{Context, bail};
 use clap::Args;
 use corsproof::{
-    Checked, Checker, CheckerBuilder, Engine, Failure, FixFor, Framework, Policy, Probe, Report, VerifyConfig, verify,
+    Checked, Checker, CheckerBuilder, Engine, Failure, FixFor, Framework, Policy, Probe, Report,
+    VerifyConfig, verify,
 };
 use serde_json::{Value, json};
 
@@ -122,7 +123,11 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `--policy FILE`: 0 when the server honours it, 1 when not, 2 when it could not be verified.
-async fn verify_policy(path: &PathBuf, args: &CheckArgs, builder: CheckerBuilder) -> anyhow::Result<ExitCode> {
+async fn verify_policy(
+    path: &PathBuf,
+    args: &CheckArgs,
+    builder: CheckerBuilder,
+) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let policy = Policy::from_toml(&text).map_err(|error| {
         anyhow::anyhow!("{}:{}:{}: {}", path.display(), error.line, error.column, error.message)

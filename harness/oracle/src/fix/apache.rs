@@ -20,10 +20,18 @@ pub(super) fn render(render: &Renderer) -> String {
         out.push_str("Header always set Access-Control-Allow-Credentials \"true\"\n");
     }
     if render.lists_methods() {
-        let _ = writeln!(out, "Header always set Access-Control-Allow-Methods \"{}\"", render.all_methods().join(", "));
+        let _ = writeln!(
+            out,
+            "Header always set Access-Control-Allow-Methods \"{}\"",
+            render.all_methods().join(", ")
+        );
     }
     if !required.headers.is_empty() {
-        let _ = writeln!(out, "Header always set Access-Control-Allow-Headers \"{}\"", required.headers.join(", "));
+        let _ = writeln!(
+            out,
+            "Header always set Access-Control-Allow-Headers \"{}\"",
+            required.headers.join(", ")
+        );
     }
     let _ = writeln!(out, "Header always set Access-Control-Max-Age \"{SUGGESTED_MAX_AGE}\"");
     out.push_str("Header always merge Vary \"Origin\"\n");

@@ -42,10 +42,12 @@ pub(super) fn render(render: &Renderer) -> String {
         out.push_str("CORS_ALLOW_CREDENTIALS = True\n");
     }
     if !extra_methods.is_empty() {
-        let _ = writeln!(out, "CORS_ALLOW_METHODS = (*default_methods, {})", quoted_list(&extra_methods, '"'));
+        let _ =
+            writeln!(out, "CORS_ALLOW_METHODS = (*default_methods, {})", quoted_list(&extra_methods, '"'));
     }
     if !extra_headers.is_empty() {
-        let _ = writeln!(out, "CORS_ALLOW_HEADERS = (*default_headers, {})", quoted_list(&extra_headers, '"'));
+        let _ =
+            writeln!(out, "CORS_ALLOW_HEADERS = (*default_headers, {})", quoted_list(&extra_headers, '"'));
     }
     let _ = writeln!(out, "CORS_PREFLIGHT_MAX_AGE = {SUGGESTED_MAX_AGE}");
     out

@@ -14,9 +14,15 @@ pub(super) fn render(render: &Renderer) -> String {
         "# Gotcha: the middleware added last runs first; add this after every other\n\
          # add_middleware (auth included) or preflights reach auth and get its 401.\n",
     );
-    out.push_str("from starlette.middleware.cors import CORSMiddleware  # fastapi.middleware.cors is the same\n\n");
+    out.push_str(
+        "from starlette.middleware.cors import CORSMiddleware  # fastapi.middleware.cors is the same\n\n",
+    );
     out.push_str("app.add_middleware(\n    CORSMiddleware,\n");
-    let _ = writeln!(out, "    allow_origins=[\"{}\"],  # exact origins, never [\"*\"] with credentials", required.origin);
+    let _ = writeln!(
+        out,
+        "    allow_origins=[\"{}\"],  # exact origins, never [\"*\"] with credentials",
+        required.origin
+    );
     if required.credentials {
         out.push_str("    allow_credentials=True,\n");
     }

@@ -24,7 +24,11 @@ pub(super) fn render(render: &Renderer) -> String {
         let _ = writeln!(out, "    methods=[{}],", quoted_list(&render.all_methods(), '"'));
     }
     if !required.headers.is_empty() {
-        let _ = writeln!(out, "    allow_headers=[{}],  # the default is every header", quoted_list(&render.header_names(), '"'));
+        let _ = writeln!(
+            out,
+            "    allow_headers=[{}],  # the default is every header",
+            quoted_list(&render.header_names(), '"')
+        );
     }
     let _ = writeln!(out, "    max_age={SUGGESTED_MAX_AGE},");
     out.push_str(")\n");

@@ -213,7 +213,10 @@ mod tests {
 
     #[test]
     fn the_application_wins_over_its_proxy_and_python_servers_are_not_guessed() {
-        assert_eq!(detect(&[("Server", "nginx/1.22.1"), ("X-Powered-By", "Express")]), Some(Framework::Express));
+        assert_eq!(
+            detect(&[("Server", "nginx/1.22.1"), ("X-Powered-By", "Express")]),
+            Some(Framework::Express)
+        );
         assert_eq!(detect(&[("server", "uvicorn")]), Some(Framework::FastApi));
         assert_eq!(detect(&[("Server", "Werkzeug/3.1.3 Python/3.11.2")]), Some(Framework::Flask));
         assert_eq!(detect(&[("Server", "WSGIServer/0.2 CPython/3.11.7")]), Some(Framework::Django));

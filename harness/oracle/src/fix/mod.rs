@@ -144,7 +144,9 @@ impl Fix {
 fn page_side_only(reason: &Reason) -> bool {
     matches!(
         reason,
-        Reason::DisallowedByMode | Reason::RedirectContainsCredentials { .. } | Reason::PreflightRedirect { .. }
+        Reason::DisallowedByMode
+            | Reason::RedirectContainsCredentials { .. }
+            | Reason::PreflightRedirect { .. }
     )
 }
 
@@ -330,10 +332,15 @@ mod tests {
         for framework in Framework::ALL {
             let snippet = fix.snippet(framework);
             let head = snippet.lines().next().unwrap_or_default();
-            assert!(head.contains("If https://app.example.com.evil.com is your page's origin"), "{framework}: {head}");
+            assert!(
+                head.contains("If https://app.example.com.evil.com is your page's origin"),
+                "{framework}: {head}"
+            );
         }
         let plain = Reason::MissingAllowOrigin.fix_with(&needs, OriginTrust::Confirmed);
-        assert!(plain.summary.starts_with("Send `Access-Control-Allow-Origin: https://app.example.com.evil.com`"));
+        assert!(
+            plain.summary.starts_with("Send `Access-Control-Allow-Origin: https://app.example.com.evil.com`")
+        );
     }
 
     #[test]
@@ -347,7 +354,8 @@ mod tests {
 
     #[test]
     fn django_fix_adds_only_what_defaults_lack() {
-        let fix = confirmed(Reason::HeaderNotAllowed { header: "x-custom".into() }).snippet(Framework::Django);
+        let fix =
+            confirmed(Reason::HeaderNotAllowed { header: "x-custom".into() }).snippet(Framework::Django);
         assert!(fix.contains("CORS_ALLOW_HEADERS = (*default_headers, \"x-custom\")"));
         assert!(fix.contains("CORS_ALLOW_METHODS = (*default_methods, \"patch\")"));
         assert!(fix.contains("CORS_ALLOW_CREDENTIALS = True"));
@@ -355,7 +363,8 @@ mod tests {
 
     #[test]
     fn tower_fix_uses_from_bytes_for_lowercase_methods() {
-        let fix = confirmed(Reason::MethodNotAllowed { method: "patch".into() }).snippet(Framework::TowerHttp);
+        let fix =
+            confirmed(Reason::MethodNotAllowed { method: "patch".into() }).snippet(Framework::TowerHttp);
         assert!(fix.contains("Method::from_bytes(b\"patch\").unwrap()"));
         assert!(fix.contains(".allow_credentials(true)"));
         assert!(fix.trim_end().ends_with("let app = app.layer(cors);"), "{fix}");
@@ -363,7 +372,8 @@ mod tests {
 
     #[test]
     fn multiple_acao_fix_hides_upstream_headers_in_nginx() {
-        let fix = confirmed(Reason::MultipleAllowOriginValues { value: "a, b".into() }).snippet(Framework::Nginx);
+        let fix =
+            confirmed(Reason::MultipleAllowOriginValues { value: "a, b".into() }).snippet(Framework::Nginx);
         assert!(fix.contains("proxy_hide_header Access-Control-Allow-Origin;"));
     }
 

@@ -70,7 +70,8 @@ impl Renderer<'_> {
     /// The summary comment and, for a page-side fix, the line saying this framework has
     /// nothing to change; `None` when there is configuration to write.
     pub(super) fn page_side(&self, prefix: &str, what: &str) -> Option<String> {
-        self.page_side_only().then(|| format!("{}{prefix} No {what} changes this; see above.\n", self.comment(prefix)))
+        self.page_side_only()
+            .then(|| format!("{}{prefix} No {what} changes this; see above.\n", self.comment(prefix)))
     }
 }
 
