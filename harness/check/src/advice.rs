@@ -97,7 +97,7 @@ impl Checked {
     /// [`CheckerBuilder::own_origins`](crate::CheckerBuilder::own_origins)).
     pub fn fix(&self) -> Option<Fix> {
         let block = self.block()?;
-        let trust = if self.advice.own_origins.iter().any(|own| *own == block.policy.origin) {
+        let trust = if self.advice.own_origins.contains(&block.policy.origin) {
             OriginTrust::Confirmed
         } else {
             OriginTrust::Unconfirmed

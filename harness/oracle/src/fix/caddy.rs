@@ -3,32 +3,24 @@
 
 use std::fmt::Write as _;
 
-use super::render::{Renderer, SUGGESTED_MAX_AGE};
+use super::render::{Renderer, Style};
 
-pub(super) fn render(render: &Renderer) -> String {
-    if let Some(nothing) = render.page_side("#", "header directive") {
-        return nothing;
-    }
-    let required = render.required;
-    let origin = &required.origin;
-    let mut out = render.comment("#");
-    out.push_str(
-        "# Gotcha: Caddy orders directives itself and basicauth/forward_auth run before respond:\n\
-         # exclude OPTIONS from them (`@auth not method OPTIONS`) or the preflight gets 401.\n",
-    );
+/// How the snippet comments, and what it calls its settings.
+pub(super) const STYLE: Style = Style {
+    comment: "#",
+    setting: "header directive",
+    gotcha: "# Gotcha: Caddy orders directives itself and basicauth/forward_auth run before respond:\n\
+             # exclude OPTIONS from them (`@auth not method OPTIONS`) or the preflight gets 401.\n",
+};
+
+pub(super) fn body(render: &Renderer) -> String {
+    let origin = &render.required.origin;
+    let mut out = String::new();
     let _ = writeln!(out, "@cors_origin header Origin {origin}");
     out.push_str("header @cors_origin {\n");
-    let _ = writeln!(out, "\tAccess-Control-Allow-Origin \"{origin}\"");
-    if required.credentials {
-        out.push_str("\tAccess-Control-Allow-Credentials \"true\"\n");
+    for (name, value) in render.header_values(true) {
+        let _ = writeln!(out, "\t{name} \"{value}\"");
     }
-    if render.lists_methods() {
-        let _ = writeln!(out, "\tAccess-Control-Allow-Methods \"{}\"", render.all_methods().join(", "));
-    }
-    if !required.headers.is_empty() {
-        let _ = writeln!(out, "\tAccess-Control-Allow-Headers \"{}\"", required.headers.join(", "));
-    }
-    let _ = writeln!(out, "\tAccess-Control-Max-Age \"{SUGGESTED_MAX_AGE}\"");
     out.push_str("\t+Vary \"Origin\"\n}\n");
     out.push_str("@cors_preflight {\n\tmethod OPTIONS\n");
     let _ = writeln!(out, "\theader Origin {origin}");

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::render::{Renderer, SUGGESTED_MAX_AGE, quoted_list};
+use super::render::{Renderer, SUGGESTED_MAX_AGE, Style, quoted_list};
 
 /// django-cors-headers' `default_methods` and `default_headers`: only what is missing from
 /// them has to be added.
@@ -10,20 +10,21 @@ const DEFAULT_METHODS: [&str; 6] = ["DELETE", "GET", "OPTIONS", "PATCH", "POST",
 const DEFAULT_HEADERS: [&str; 6] =
     ["accept", "authorization", "content-type", "user-agent", "x-csrftoken", "x-requested-with"];
 
-pub(super) fn render(render: &Renderer) -> String {
-    if let Some(nothing) = render.page_side("#", "django-cors-headers setting") {
-        return nothing;
-    }
+/// How the snippet comments, and what it calls its settings.
+pub(super) const STYLE: Style = Style {
+    comment: "#",
+    setting: "django-cors-headers setting",
+    gotcha: "# Gotcha: CorsMiddleware must come before any middleware that can answer first\n\
+             # (CommonMiddleware's redirects, auth), or those answers leave without CORS headers.\n",
+};
+
+pub(super) fn body(render: &Renderer) -> String {
     let required = render.required;
     let extra_methods: Vec<&str> =
         required.methods.iter().map(String::as_str).filter(|m| !DEFAULT_METHODS.contains(m)).collect();
     let extra_headers: Vec<&str> =
         required.headers.iter().map(String::as_str).filter(|h| !DEFAULT_HEADERS.contains(h)).collect();
-    let mut out = render.comment("#");
-    out.push_str(
-        "# Gotcha: CorsMiddleware must come before any middleware that can answer first\n\
-         # (CommonMiddleware's redirects, auth), or those answers leave without CORS headers.\n",
-    );
+    let mut out = String::new();
     out.push_str("# settings.py (pip install django-cors-headers)\n");
     if !extra_methods.is_empty() || !extra_headers.is_empty() {
         out.push_str("from corsheaders.defaults import default_headers, default_methods\n\n");

@@ -2,18 +2,19 @@
 
 use std::fmt::Write as _;
 
-use super::render::{Renderer, SUGGESTED_MAX_AGE, quoted_list};
+use super::render::{Options, Renderer, Style};
 
-pub(super) fn render(render: &Renderer) -> String {
-    if let Some(nothing) = render.page_side("//", "`cors` option") {
-        return nothing;
-    }
+/// How the snippet comments, and what it calls its settings.
+pub(super) const STYLE: Style = Style {
+    comment: "//",
+    setting: "`cors` option",
+    gotcha: "// Gotcha: cors answers preflights only where it runs; register it before routers, body\n\
+             // parsers and auth, or OPTIONS meets a 401/404 without CORS headers.\n",
+};
+
+pub(super) fn body(render: &Renderer) -> String {
     let required = render.required;
-    let mut out = render.comment("//");
-    out.push_str(
-        "// Gotcha: cors answers preflights only where it runs; register it before routers, body\n\
-         // parsers and auth, or OPTIONS meets a 401/404 without CORS headers.\n",
-    );
+    let mut out = String::new();
     out.push_str("const cors = require('cors'); // npm install cors\n");
     out.push_str("app.use(cors({\n");
     let _ = writeln!(
@@ -21,16 +22,9 @@ pub(super) fn render(render: &Renderer) -> String {
         "  origin: ['{}'], // exact origins: cors echoes the one that matches and sends Vary: Origin",
         required.origin
     );
-    if required.credentials {
-        out.push_str("  credentials: true,\n");
-    }
-    if render.lists_methods() {
-        let _ = writeln!(out, "  methods: [{}],", quoted_list(&render.all_methods(), '\''));
-    }
-    if !required.headers.is_empty() {
-        let _ = writeln!(out, "  allowedHeaders: [{}],", quoted_list(&render.header_names(), '\''));
-    }
-    let _ = writeln!(out, "  maxAge: {SUGGESTED_MAX_AGE},");
+    out.push_str(
+        &render.options(&Options::javascript(["credentials", "methods", "allowedHeaders", "maxAge"], false)),
+    );
     out.push_str("}));\n");
     out
 }

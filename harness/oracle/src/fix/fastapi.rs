@@ -2,18 +2,19 @@
 
 use std::fmt::Write as _;
 
-use super::render::{Renderer, SUGGESTED_MAX_AGE, quoted_list};
+use super::render::{Options, Renderer, Style};
 
-pub(super) fn render(render: &Renderer) -> String {
-    if let Some(nothing) = render.page_side("#", "CORSMiddleware option") {
-        return nothing;
-    }
+/// How the snippet comments, and what it calls its settings.
+pub(super) const STYLE: Style = Style {
+    comment: "#",
+    setting: "CORSMiddleware option",
+    gotcha: "# Gotcha: the middleware added last runs first; add this after every other\n\
+             # add_middleware (auth included) or preflights reach auth and get its 401.\n",
+};
+
+pub(super) fn body(render: &Renderer) -> String {
     let required = render.required;
-    let mut out = render.comment("#");
-    out.push_str(
-        "# Gotcha: the middleware added last runs first; add this after every other\n\
-         # add_middleware (auth included) or preflights reach auth and get its 401.\n",
-    );
+    let mut out = String::new();
     out.push_str(
         "from starlette.middleware.cors import CORSMiddleware  # fastapi.middleware.cors is the same\n\n",
     );
@@ -23,15 +24,13 @@ pub(super) fn render(render: &Renderer) -> String {
         "    allow_origins=[\"{}\"],  # exact origins, never [\"*\"] with credentials",
         required.origin
     );
-    if required.credentials {
-        out.push_str("    allow_credentials=True,\n");
-    }
-    // Its default is ("GET",): a preflight for anything else fails unless listed.
-    let _ = writeln!(out, "    allow_methods=[{}],", quoted_list(&render.all_methods(), '"'));
-    if !required.headers.is_empty() {
-        let _ = writeln!(out, "    allow_headers=[{}],", quoted_list(&render.header_names(), '"'));
-    }
-    let _ = writeln!(out, "    max_age={SUGGESTED_MAX_AGE},");
+    // Its default methods are ("GET",): a preflight for anything else fails unless listed.
+    out.push_str(
+        &render.options(&Options::python(
+            ["allow_credentials", "allow_methods", "allow_headers", "max_age"],
+            true,
+        )),
+    );
     out.push_str(")\n");
     out
 }

@@ -2,28 +2,25 @@
 
 use std::fmt::Write as _;
 
-use super::render::{Renderer, SUGGESTED_MAX_AGE, quoted_list};
+use super::render::{Options, Renderer, Style};
 
-pub(super) fn render(render: &Renderer) -> String {
-    if let Some(nothing) = render.page_side("//", "`@fastify/cors` option") {
-        return nothing;
-    }
+/// How the snippet comments, and what it calls its settings.
+pub(super) const STYLE: Style = Style {
+    comment: "//",
+    setting: "`@fastify/cors` option",
+    gotcha: "// Gotcha: since @fastify/cors 10 the default methods are only GET, HEAD and POST; list\n\
+             // the others. Its onRequest hook answers preflights before preHandler auth runs.\n",
+};
+
+pub(super) fn body(render: &Renderer) -> String {
     let required = render.required;
-    let mut out = render.comment("//");
-    out.push_str(
-        "// Gotcha: since @fastify/cors 10 the default methods are only GET, HEAD and POST; list\n\
-         // the others. Its onRequest hook answers preflights before preHandler auth runs.\n",
-    );
+    let mut out = String::new();
     out.push_str("await app.register(require('@fastify/cors'), { // npm install @fastify/cors\n");
     let _ = writeln!(out, "  origin: ['{}'], // exact origins: others get no CORS headers", required.origin);
-    if required.credentials {
-        out.push_str("  credentials: true,\n");
-    }
-    let _ = writeln!(out, "  methods: [{}],", quoted_list(&render.all_methods(), '\''));
-    if !required.headers.is_empty() {
-        let _ = writeln!(out, "  allowedHeaders: [{}],", quoted_list(&render.header_names(), '\''));
-    }
-    let _ = writeln!(out, "  maxAge: {SUGGESTED_MAX_AGE},");
+    // Since v10 the default methods are GET, HEAD and POST only.
+    out.push_str(
+        &render.options(&Options::javascript(["credentials", "methods", "allowedHeaders", "maxAge"], true)),
+    );
     out.push_str("});\n");
     out
 }

@@ -2,35 +2,32 @@
 
 use std::fmt::Write as _;
 
-use super::render::{Renderer, SUGGESTED_MAX_AGE, quoted_list};
+use super::render::{Options, Renderer, Style};
 
-pub(super) fn render(render: &Renderer) -> String {
-    if let Some(nothing) = render.page_side("#", "Flask-Cors option") {
-        return nothing;
-    }
+/// How the snippet comments, and what it calls its settings.
+pub(super) const STYLE: Style = Style {
+    comment: "#",
+    setting: "Flask-Cors option",
+    gotcha: "# Gotcha: Flask-Cors only decorates responses: a before_request auth hook must let\n\
+             # OPTIONS through (`if request.method == \"OPTIONS\": return`), or preflights get its 401.\n",
+};
+
+pub(super) fn body(render: &Renderer) -> String {
     let required = render.required;
-    let mut out = render.comment("#");
-    out.push_str(
-        "# Gotcha: Flask-Cors only decorates responses: a before_request auth hook must let\n\
-         # OPTIONS through (`if request.method == \"OPTIONS\": return`), or preflights get its 401.\n",
-    );
+    let mut out = String::new();
     out.push_str("from flask_cors import CORS  # pip install flask-cors\n\n");
     out.push_str("CORS(\n    app,\n");
-    let _ = writeln!(out, "    origins=[\"{}\"],  # the default is every origin", required.origin);
-    if required.credentials {
-        out.push_str("    supports_credentials=True,\n");
-    }
-    if render.lists_methods() {
-        let _ = writeln!(out, "    methods=[{}],", quoted_list(&render.all_methods(), '"'));
-    }
-    if !required.headers.is_empty() {
-        let _ = writeln!(
-            out,
-            "    allow_headers=[{}],  # the default is every header",
-            quoted_list(&render.header_names(), '"')
-        );
-    }
-    let _ = writeln!(out, "    max_age={SUGGESTED_MAX_AGE},");
+    let _ = writeln!(
+        out,
+        "    origins=[\"{}\"],  # the default is every origin, and every header",
+        required.origin
+    );
+    out.push_str(
+        &render.options(&Options::python(
+            ["supports_credentials", "methods", "allow_headers", "max_age"],
+            false,
+        )),
+    );
     out.push_str(")\n");
     out
 }

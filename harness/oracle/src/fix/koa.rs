@@ -2,18 +2,19 @@
 
 use std::fmt::Write as _;
 
-use super::render::{Renderer, SUGGESTED_MAX_AGE, quoted_list};
+use super::render::{Options, Renderer, Style};
 
-pub(super) fn render(render: &Renderer) -> String {
-    if let Some(nothing) = render.page_side("//", "`@koa/cors` option") {
-        return nothing;
-    }
+/// How the snippet comments, and what it calls its settings.
+pub(super) const STYLE: Style = Style {
+    comment: "//",
+    setting: "`@koa/cors` option",
+    gotcha: "// Gotcha: @koa/cors 5 defaults `origin` to `*`, and with `credentials: true` it echoes\n\
+             // any Origin; give it a function that checks an exact list, and use it before auth.\n",
+};
+
+pub(super) fn body(render: &Renderer) -> String {
     let required = render.required;
-    let mut out = render.comment("//");
-    out.push_str(
-        "// Gotcha: @koa/cors 5 defaults `origin` to `*`, and with `credentials: true` it echoes\n\
-         // any Origin; give it a function that checks an exact list, and use it before auth.\n",
-    );
+    let mut out = String::new();
     out.push_str("const cors = require('@koa/cors'); // npm install @koa/cors\n");
     let _ = writeln!(out, "const corsOrigins = ['{}'];", required.origin);
     out.push_str("app.use(cors({\n");
@@ -21,16 +22,10 @@ pub(super) fn render(render: &Renderer) -> String {
         "  // An empty answer sends no CORS headers at all.\n\
          \x20 origin: (ctx) => (corsOrigins.includes(ctx.get('Origin')) ? ctx.get('Origin') : ''),\n",
     );
-    if required.credentials {
-        out.push_str("  credentials: true,\n");
-    }
-    if render.lists_methods() {
-        let _ = writeln!(out, "  allowMethods: [{}],", quoted_list(&render.all_methods(), '\''));
-    }
-    if !required.headers.is_empty() {
-        let _ = writeln!(out, "  allowHeaders: [{}],", quoted_list(&render.header_names(), '\''));
-    }
-    let _ = writeln!(out, "  maxAge: {SUGGESTED_MAX_AGE},");
+    out.push_str(
+        &render
+            .options(&Options::javascript(["credentials", "allowMethods", "allowHeaders", "maxAge"], false)),
+    );
     out.push_str("}));\n");
     out
 }

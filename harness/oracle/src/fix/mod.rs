@@ -126,18 +126,19 @@ impl Fix {
     /// ```
     pub fn snippet(&self, framework: Framework) -> String {
         let render = Renderer { reason: &self.reason, required: &self.required, note: &self.summary };
-        match framework {
-            Framework::Express => express::render(&render),
-            Framework::Nginx => nginx::render(&render),
-            Framework::Django => django::render(&render),
-            Framework::TowerHttp => tower_http::render(&render),
-            Framework::FastApi => fastapi::render(&render),
-            Framework::Flask => flask::render(&render),
-            Framework::Koa => koa::render(&render),
-            Framework::Fastify => fastify::render(&render),
-            Framework::Apache => apache::render(&render),
-            Framework::Caddy => caddy::render(&render),
-        }
+        let (style, body): (&render::Style, fn(&Renderer) -> String) = match framework {
+            Framework::Express => (&express::STYLE, express::body),
+            Framework::Nginx => (&nginx::STYLE, nginx::body),
+            Framework::Django => (&django::STYLE, django::body),
+            Framework::TowerHttp => (&tower_http::STYLE, tower_http::body),
+            Framework::FastApi => (&fastapi::STYLE, fastapi::body),
+            Framework::Flask => (&flask::STYLE, flask::body),
+            Framework::Koa => (&koa::STYLE, koa::body),
+            Framework::Fastify => (&fastify::STYLE, fastify::body),
+            Framework::Apache => (&apache::STYLE, apache::body),
+            Framework::Caddy => (&caddy::STYLE, caddy::body),
+        };
+        render.snippet(style, body)
     }
 }
 

@@ -3,49 +3,31 @@
 
 use std::fmt::Write as _;
 
-use super::render::{Renderer, SUGGESTED_MAX_AGE};
+use super::render::{Renderer, Style};
 use crate::reason::Reason;
 
 /// The line the server's own content directives replace (the snippet contract).
 const CONTENT_PLACEHOLDER: &str = "    # ... your existing proxy_pass / root / try_files stays here\n";
 
 fn headers(render: &Renderer, preflight: bool, indent: &str) -> String {
-    let required = render.required;
     let mut out = String::new();
-    let _ = writeln!(out, "{indent}add_header Access-Control-Allow-Origin \"{}\" always;", required.origin);
-    if required.credentials {
-        let _ = writeln!(out, "{indent}add_header Access-Control-Allow-Credentials \"true\" always;");
-    }
-    if preflight {
-        if render.lists_methods() {
-            let _ = writeln!(
-                out,
-                "{indent}add_header Access-Control-Allow-Methods \"{}\" always;",
-                render.all_methods().join(", ")
-            );
-        }
-        if !required.headers.is_empty() {
-            let _ = writeln!(
-                out,
-                "{indent}add_header Access-Control-Allow-Headers \"{}\" always;",
-                required.headers.join(", ")
-            );
-        }
-        let _ = writeln!(out, "{indent}add_header Access-Control-Max-Age {SUGGESTED_MAX_AGE} always;");
+    for (name, value) in render.header_values(preflight) {
+        let _ = writeln!(out, "{indent}add_header {name} \"{value}\" always;");
     }
     let _ = writeln!(out, "{indent}add_header Vary Origin always;");
     out
 }
 
-pub(super) fn render(render: &Renderer) -> String {
-    if let Some(nothing) = render.page_side("#", "add_header") {
-        return nothing;
-    }
-    let mut out = render.comment("#");
-    out.push_str(
-        "# Gotcha: an add_header inside `if` (or any nested block) replaces every inherited one,\n\
-         # so each CORS header is repeated inside it; `always` keeps them on 4xx/5xx answers.\n",
-    );
+/// How the snippet comments, and what it calls its settings.
+pub(super) const STYLE: Style = Style {
+    comment: "#",
+    setting: "add_header",
+    gotcha: "# Gotcha: an add_header inside `if` (or any nested block) replaces every inherited one,\n\
+             # so each CORS header is repeated inside it; `always` keeps them on 4xx/5xx answers.\n",
+};
+
+pub(super) fn body(render: &Renderer) -> String {
+    let mut out = String::new();
     out.push_str("location / {\n");
     if matches!(render.reason, Reason::MultipleAllowOriginValues { .. }) {
         out.push_str(

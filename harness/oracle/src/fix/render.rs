@@ -66,12 +66,106 @@ impl Renderer<'_> {
         }
         out
     }
+}
 
-    /// The summary comment and, for a page-side fix, the line saying this framework has
-    /// nothing to change; `None` when there is configuration to write.
-    pub(super) fn page_side(&self, prefix: &str, what: &str) -> Option<String> {
-        self.page_side_only()
-            .then(|| format!("{}{prefix} No {what} changes this; see above.\n", self.comment(prefix)))
+/// What a framework's snippet starts with: its comment marker, the word for its settings (for
+/// a fix that changes none), and its gotcha as comment lines.
+pub(super) struct Style {
+    pub(super) comment: &'static str,
+    pub(super) setting: &'static str,
+    pub(super) gotcha: &'static str,
+}
+
+impl Renderer<'_> {
+    /// The whole snippet: the summary as a comment (the condition on the origin included),
+    /// then the gotcha and `body`'s configuration, or, for a page-side fix, the line saying
+    /// this framework has nothing to change.
+    pub(super) fn snippet(&self, style: &Style, body: fn(&Renderer) -> String) -> String {
+        let mut out = self.comment(style.comment);
+        if self.page_side_only() {
+            let _ = writeln!(out, "{} No {} changes this; see above.", style.comment, style.setting);
+        } else {
+            out.push_str(style.gotcha);
+            out.push_str(&body(self));
+        }
+        out
+    }
+}
+
+/// How a middleware's options are written: a JavaScript object's entries or Python keyword
+/// arguments, with that middleware's names for them.
+pub(super) struct Options {
+    /// Before each entry.
+    pub(super) indent: &'static str,
+    /// Between a name and its value (`: `, `=`).
+    pub(super) assign: &'static str,
+    /// The string quote.
+    pub(super) quote: char,
+    /// The language's `true`.
+    pub(super) yes: &'static str,
+    /// The option names for credentials, methods, headers and max-age.
+    pub(super) names: [&'static str; 4],
+    /// Whether the methods are listed even when the request needs only safelisted ones
+    /// (where the middleware's default list is shorter than GET, HEAD, POST).
+    pub(super) always_methods: bool,
+}
+
+impl Options {
+    /// A JavaScript object's entries, with these names for credentials, methods, headers and
+    /// max-age.
+    pub(super) fn javascript(names: [&'static str; 4], always_methods: bool) -> Self {
+        Options { indent: "  ", assign: ": ", quote: '\'', yes: "true", names, always_methods }
+    }
+
+    /// Python keyword arguments, with these names.
+    pub(super) fn python(names: [&'static str; 4], always_methods: bool) -> Self {
+        Options { indent: "    ", assign: "=", quote: '"', yes: "True", names, always_methods }
+    }
+}
+
+impl Renderer<'_> {
+    /// The options entries for credentials, methods, headers and max-age, one a line.
+    pub(super) fn options(&self, options: &Options) -> String {
+        let Options {
+            indent,
+            assign,
+            quote,
+            yes,
+            names: [credentials, methods, headers, max_age],
+            always_methods,
+        } = *options;
+        let mut out = String::new();
+        if self.required.credentials {
+            let _ = writeln!(out, "{indent}{credentials}{assign}{yes},");
+        }
+        if always_methods || self.lists_methods() {
+            let _ = writeln!(out, "{indent}{methods}{assign}[{}],", quoted_list(&self.all_methods(), quote));
+        }
+        if !self.required.headers.is_empty() {
+            let _ = writeln!(out, "{indent}{headers}{assign}[{}],", quoted_list(&self.header_names(), quote));
+        }
+        let _ = writeln!(out, "{indent}{max_age}{assign}{SUGGESTED_MAX_AGE},");
+        out
+    }
+
+    /// The CORS response headers as `(name, value)`: the origin and credentials, and with
+    /// `preflight` the methods, headers and max-age too (`Vary` is each server's own).
+    pub(super) fn header_values(&self, preflight: bool) -> Vec<(&'static str, String)> {
+        let required = self.required;
+        let mut headers = vec![("Access-Control-Allow-Origin", required.origin.clone())];
+        if required.credentials {
+            headers.push(("Access-Control-Allow-Credentials", "true".to_owned()));
+        }
+        if preflight {
+            if self.lists_methods() {
+                headers.push(("Access-Control-Allow-Methods", self.all_methods().join(", ")));
+            }
+            if !required.headers.is_empty() {
+                headers.push(("Access-Control-Allow-Headers", required.headers.join(", ")));
+            }
+            headers.push(("Access-Control-Max-Age", SUGGESTED_MAX_AGE.to_string()));
+        }
+        headers
     }
 }
 

@@ -2,18 +2,19 @@
 
 use std::fmt::Write as _;
 
-use super::render::{Renderer, SUGGESTED_MAX_AGE};
+use super::render::{Renderer, SUGGESTED_MAX_AGE, Style};
 
-pub(super) fn render(render: &Renderer) -> String {
-    if let Some(nothing) = render.page_side("//", "CorsLayer option") {
-        return nothing;
-    }
+/// How the snippet comments, and what it calls its settings.
+pub(super) const STYLE: Style = Style {
+    comment: "//",
+    setting: "CorsLayer option",
+    gotcha: "// Gotcha: add it with `.layer` last, so it wraps auth and routing and answers the\n\
+             // preflight first; axum's `route_layer` never sees an OPTIONS for a route without one.\n",
+};
+
+pub(super) fn body(render: &Renderer) -> String {
     let required = render.required;
-    let mut out = render.comment("//");
-    out.push_str(
-        "// Gotcha: add it with `.layer` last, so it wraps auth and routing and answers the\n\
-         // preflight first; axum's `route_layer` never sees an OPTIONS for a route without one.\n",
-    );
+    let mut out = String::new();
     out.push_str("use std::time::Duration;\n");
     out.push_str("use http::{HeaderName, HeaderValue, Method};\n");
     out.push_str("use tower_http::cors::CorsLayer;\n\n");
