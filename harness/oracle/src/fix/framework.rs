@@ -96,11 +96,11 @@ impl Framework {
     /// The framework whose default response headers these are, if they show one.
     ///
     /// Only what each server sends unless told not to; each fingerprint below was read from
-    /// the real server where one is installed here (`tests/fix_snippets.rs` checks Express,
-    /// nginx and Django's). An application's own fingerprint wins over a proxy's
-    /// (`X-Powered-By: Express` behind `Server: nginx` is Express). Koa, Fastify and tower-http
-    /// send no fingerprint at all, and `Server: gunicorn` (or hypercorn, daphne) says Python
-    /// but not which framework: those give `None` rather than a guess.
+    /// the real server (`tests/fix_snippets.rs` checks it for every server it starts). An
+    /// application's own fingerprint wins over a proxy's (`X-Powered-By: Express` behind
+    /// `Server: nginx` is Express). Koa (3.3), Fastify (5.12) and axum with tower-http send
+    /// neither header, and `Server: gunicorn` (or hypercorn, daphne) says Python but not which
+    /// framework: those give `None` rather than a guess.
     ///
     /// ```
     /// use corsproof_oracle::Framework;
@@ -122,20 +122,20 @@ impl Framework {
             } else if name.eq_ignore_ascii_case("server") {
                 let product = value.split(['/', ' ']).next().unwrap_or_default();
                 match product {
-                    // uvicorn's default `server: uvicorn` (its `server_header` setting):
-                    // FastAPI's and Starlette's usual server.
+                    // uvicorn's default `server: uvicorn` (its `server_header` setting,
+                    // uvicorn 0.55): FastAPI's and Starlette's usual server.
                     "uvicorn" => application = application.or(Some(Framework::FastApi)),
                     // Werkzeug's development server, which `flask run` uses:
-                    // `Server: Werkzeug/3.1.3 Python/3.11.2`.
+                    // `Server: Werkzeug/3.1.9 Python/3.11.7`.
                     "werkzeug" => application = application.or(Some(Framework::Flask)),
                     // Django's `runserver` is the standard library's wsgiref server:
                     // `Server: WSGIServer/0.2 CPython/3.11.7` (Django 5.2 here).
                     "wsgiserver" => application = application.or(Some(Framework::Django)),
                     // `Server: nginx/1.22.1` (Debian 12's nginx-light, server_tokens on).
                     "nginx" => front = Some(Framework::Nginx),
-                    // `Server: Apache/2.4.62 (Debian)` (ServerTokens Full, the default).
+                    // `Server: Apache/2.4.71 (Debian)` (ServerTokens Full, the default).
                     "apache" => front = Some(Framework::Apache),
-                    // Caddy 2 sets `Server: Caddy` on everything it serves.
+                    // Caddy 2 (2.6.2) sets `Server: Caddy` on everything it serves.
                     "caddy" => front = Some(Framework::Caddy),
                     _ => {}
                 }
