@@ -82,13 +82,12 @@ impl Checked {
         })
     }
 
-    /// The framework the fix is shown for: the chosen one, else the detected one; `None` for
-    /// [`FixFor::All`] and when nothing was detected.
+    /// The user's framework as far as corsproof knows it: the chosen one, else the detected
+    /// one (also under [`FixFor::All`], which shows every framework's fix).
     pub fn fix_framework(&self) -> Option<Framework> {
         match self.advice.fix_for {
             FixFor::Framework(framework) => Some(framework),
-            FixFor::Detected => self.detected_framework(),
-            FixFor::All => None,
+            FixFor::Detected | FixFor::All => self.detected_framework(),
         }
     }
 

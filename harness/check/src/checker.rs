@@ -56,6 +56,13 @@ impl Checker {
         }
     }
 
+    /// The same checker, with `origins` declared the user's own as
+    /// [`CheckerBuilder::own_origins`] does (a policy's origins, once it is read).
+    pub fn with_own_origins<S: Into<String>>(mut self, origins: impl IntoIterator<Item = S>) -> Self {
+        self.advice.own_origins.extend(origins.into_iter().map(Into::into));
+        self
+    }
+
     /// The engine whose rules and words the verdicts use.
     pub fn engine(&self) -> Engine {
         self.engine

@@ -9,8 +9,7 @@ use crate::output;
 use anyhow::{Context, bail};
 use clap::Args;
 use corsproof::{
-    Checked, Checker, CheckerBuilder, Engine, Failure, FixFor, Framework, Policy, Probe, Report,
-    VerifyConfig, verify,
+    Checked, Checker, Engine, Failure, FixFor, Framework, Policy, Probe, Report, VerifyConfig, verify,
 };
 use serde_json::{Value, json};
 
@@ -92,10 +91,10 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             address.trim_matches(['[', ']']).parse().with_context(|| format!("--resolve {entry}"))?;
         builder = builder.resolve(host, address);
     }
-    if let Some(path) = &args.policy {
-        return verify_policy(path, &args, builder).await;
-    }
     let checker = builder.build();
+    if let Some(path) = &args.policy {
+        return verify_policy(path, &args, checker).await;
+    }
     let origin = args.origin.as_deref().unwrap_or_default();
     let mut probe = Probe::new(&args.url).origin(origin).method(&args.method).credentials(args.credentials);
     for header in &args.headers {
@@ -123,17 +122,13 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `--policy FILE`: 0 when the server honours it, 1 when not, 2 when it could not be verified.
-async fn verify_policy(
-    path: &PathBuf,
-    args: &CheckArgs,
-    builder: CheckerBuilder,
-) -> anyhow::Result<ExitCode> {
+async fn verify_policy(path: &PathBuf, args: &CheckArgs, checker: Checker) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let policy = Policy::from_toml(&text).map_err(|error| {
         anyhow::anyhow!("{}:{}:{}: {}", path.display(), error.line, error.column, error.message)
     })?;
     // The policy's origins are the user's own: a fix that allows one says so plainly.
-    let checker = builder.own_origins(policy.origins().listed().iter().cloned()).build();
+    let checker = checker.with_own_origins(policy.origins().listed().iter().cloned());
     let mut config = VerifyConfig::default().checker(checker);
     if let Some(cases) = args.cases {
         config = config.cases(cases);
