@@ -1,5 +1,7 @@
 //! The real CORS implementations in `tests/implementations/` (Express with `cors`, nginx with
-//! `add_header`, Django with `django-cors-headers`), started for a test and stopped with it.
+//! `add_header`, Django with `django-cors-headers`, an axum app with tower-http's `CorsLayer`),
+//! started for a test and stopped with it; each can also run a fix's snippet
+//! ([`start_with_snippet`], the contract of `corsproof::Framework`).
 //!
 //! Each server runs in a process group of its own on a free loopback port, with its output and
 //! any files it writes in a temporary directory. Dropping the [`RunningServer`] kills the group
@@ -35,9 +37,13 @@ pub enum Implementation {
     Nginx,
     /// Django with `django-cors-headers` (`django/server.py`).
     Django,
+    /// axum with tower-http's `CorsLayer` (`tower-http/`, a crate of its own that compiles its
+    /// snippets in: [`build_tower_http`]).
+    TowerHttp,
 }
 
 impl Implementation {
+    /// The implementations with hand-written configurations (tower-http runs snippets only).
     pub const ALL: [Implementation; 3] =
         [Implementation::Express, Implementation::Nginx, Implementation::Django];
 
@@ -46,6 +52,7 @@ impl Implementation {
             Implementation::Express => "express",
             Implementation::Nginx => "nginx",
             Implementation::Django => "django",
+            Implementation::TowerHttp => "tower-http",
         }
     }
 
@@ -59,6 +66,9 @@ impl Implementation {
             Implementation::Django => {
                 &["correct", "allow-all-credentials", "middleware-order", "regex-unescaped-dot"]
             }
+            // Snippets only (`start_with_snippet`); hand-written CorsLayers are
+            // tests/check_tower_http.rs's.
+            Implementation::TowerHttp => &[],
         }
     }
 
@@ -74,6 +84,12 @@ impl Implementation {
             Implementation::Express => !self.dir().join("node_modules/.installed-from").is_file(),
             Implementation::Django => !self.dir().join(".venv/installed-from").is_file(),
             Implementation::Nginx => find_nginx().is_none(),
+            Implementation::TowerHttp => {
+                if !tower_http_binary().is_file() {
+                    bail!("tower-http is not built: call build_tower_http with its snippets first");
+                }
+                false
+            }
         };
         if missing {
             bail!("{} is not installed: {INSTALL_HINT}", self.name());
@@ -95,6 +111,7 @@ impl Implementation {
                 command.arg(dir.join("server.py")).env("PYTHONDONTWRITEBYTECODE", "1");
                 command
             }
+            Implementation::TowerHttp => Command::new(tower_http_binary()),
         };
         command.arg(config).arg(port.to_string());
         if self == Implementation::Nginx {
@@ -114,6 +131,64 @@ fn find_nginx() -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
+/// Where the tower-http fixture is built (its own target folder, as the example project's).
+fn tower_http_target() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tower-http-fixture")
+}
+
+fn tower_http_binary() -> PathBuf {
+    tower_http_target().join("debug/tower-http-fixture")
+}
+
+/// Builds the tower-http fixture with `snippets` compiled in (each a `with_cors` function): a
+/// snippet it was not built with is refused at start. Files are rewritten only when their text
+/// changed, so an unchanged set builds nothing.
+pub fn build_tower_http(snippets: &[String]) -> Result<()> {
+    let dir = tower_http_target().join("snippets");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let wanted: Vec<(PathBuf, &String)> =
+        snippets.iter().enumerate().map(|(i, text)| (dir.join(format!("{i:03}.snippet")), text)).collect();
+    for entry in std::fs::read_dir(&dir)? {
+        let path = entry?.path();
+        if !wanted.iter().any(|(want, _)| *want == path) {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    for (path, text) in &wanted {
+        if std::fs::read_to_string(path).ok().as_ref() != Some(*text) {
+            std::fs::write(path, text)?;
+        }
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["build", "--locked", "--quiet", "--manifest-path"])
+        .arg(Implementation::TowerHttp.dir().join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(tower_http_target())
+        .env("CORSPROOF_SNIPPETS_DIR", &dir)
+        .output()
+        .context("cargo runs")?;
+    if !output.status.success() {
+        bail!("the tower-http fixture does not build:\n{}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(())
+}
+
+/// Starts `implementation` in its `snippet` configuration, applying `snippet` (the text of a
+/// `Fix::snippet` for its framework, passed in the file `CORSPROOF_SNIPPET` names).
+pub async fn start_with_snippet(implementation: Implementation, snippet: &str) -> Result<RunningServer> {
+    implementation.check_installed()?;
+    let mut attempt = 1;
+    loop {
+        match RunningServer::spawn(implementation, "snippet", &[ALLOWED_ORIGIN], Some(snippet))?.ready().await
+        {
+            Ok(server) => return Ok(server),
+            Err(StartError::PortTaken(_)) if attempt < PORT_ATTEMPTS => attempt += 1,
+            Err(StartError::PortTaken(error) | StartError::Failed(error)) => return Err(error),
+        }
+    }
+}
+
 /// Starts `implementation` in `config`, allowing [`ALLOWED_ORIGIN`].
 pub async fn start(implementation: Implementation, config: &str) -> Result<RunningServer> {
     start_allowing(implementation, config, &[ALLOWED_ORIGIN]).await
@@ -129,7 +204,7 @@ pub async fn start_allowing(
     implementation.check_installed()?;
     let mut attempt = 1;
     loop {
-        match RunningServer::spawn(implementation, config, allowed_origins)?.ready().await {
+        match RunningServer::spawn(implementation, config, allowed_origins, None)?.ready().await {
             Ok(server) => return Ok(server),
             Err(StartError::PortTaken(_)) if attempt < PORT_ATTEMPTS => attempt += 1,
             Err(StartError::PortTaken(error) | StartError::Failed(error)) => return Err(error),
@@ -154,12 +229,22 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    fn spawn(implementation: Implementation, config: &str, allowed_origins: &[&str]) -> Result<Self> {
+    fn spawn(
+        implementation: Implementation,
+        config: &str,
+        allowed_origins: &[&str],
+        snippet: Option<&str>,
+    ) -> Result<Self> {
         let port = free_port().context("no free loopback port")?;
         let work_dir = new_work_dir(implementation, config)?;
         let log = std::fs::File::create(work_dir.join("server.log"))?;
-        let child = implementation
-            .command(config, port, &work_dir)
+        let mut command = implementation.command(config, port, &work_dir);
+        if let Some(snippet) = snippet {
+            let file = work_dir.join("cors.snippet");
+            std::fs::write(&file, snippet)?;
+            command.env("CORSPROOF_SNIPPET", file);
+        }
+        let child = command
             .env("ALLOWED_ORIGINS", allowed_origins.join(","))
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)

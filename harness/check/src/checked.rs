@@ -5,6 +5,7 @@ use std::fmt::{self, Write as _};
 
 use corsproof_oracle::{Block, Engine, Outcome, RequestKind, SentRequest, Verdict, Warning};
 
+use crate::advice::Advice;
 use crate::client::{ClientError, Received};
 use crate::hygiene::{self, Finding};
 use crate::probe::Probe;
@@ -50,6 +51,7 @@ pub struct Checked {
     pub(crate) engine: Engine,
     pub(crate) hops: Vec<Hop>,
     pub(crate) verdict: Verdict,
+    pub(crate) advice: Advice,
 }
 
 impl Checked {
@@ -208,25 +210,7 @@ impl fmt::Display for Checked {
         if let Some(diagnosis) = self.diagnosis() {
             writeln!(f, "diagnosis: {diagnosis}")?;
         }
-        if let Some(block) = self.block() {
-            let fix = block.fix();
-            writeln!(f, "\nfix: {}", fix.summary)?;
-            for header in &fix.headers {
-                let on = if header.preflight_only { " (on the preflight answer)" } else { "" };
-                writeln!(f, "  {}: {}{on}", header.name, header.value)?;
-            }
-            for (name, snippet) in [
-                ("Express (cors)", &fix.express),
-                ("nginx", &fix.nginx),
-                ("Django (django-cors-headers)", &fix.django),
-                ("tower-http", &fix.tower_http),
-            ] {
-                writeln!(f, "\n  {name}:")?;
-                for line in snippet.lines() {
-                    writeln!(f, "    {line}")?;
-                }
-            }
-        }
+        self.write_fix(f)?;
         Ok(())
     }
 }

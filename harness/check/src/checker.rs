@@ -7,6 +7,7 @@ use std::time::Duration;
 use corsproof_oracle::{Engine, Oracle, PreflightCache, RequestKind, Response, Step};
 use rustls::pki_types::CertificateDer;
 
+use crate::advice::{Advice, FixFor};
 use crate::checked::{Checked, Hop};
 use crate::client::Client;
 use crate::probe::{Probe, ProbeError};
@@ -25,6 +26,7 @@ use crate::probe::{Probe, ProbeError};
 pub struct Checker {
     client: Client,
     engine: Engine,
+    advice: Advice,
 }
 
 impl Default for Checker {
@@ -50,7 +52,15 @@ impl Checker {
             insecure: false,
             timeout: Self::DEFAULT_TIMEOUT,
             resolve: Vec::new(),
+            advice: Advice::default(),
         }
+    }
+
+    /// The same checker, with `origins` declared the user's own as
+    /// [`CheckerBuilder::own_origins`] does (a policy's origins, once it is read).
+    pub fn with_own_origins<S: Into<String>>(mut self, origins: impl IntoIterator<Item = S>) -> Self {
+        self.advice.own_origins.extend(origins.into_iter().map(Into::into));
+        self
     }
 
     /// The engine whose rules and words the verdicts use.
@@ -95,7 +105,7 @@ impl Checker {
                 Step::Done(verdict) => break verdict,
             }
         };
-        Ok(Checked { probe: probe.clone(), engine: self.engine, hops, verdict })
+        Ok(Checked { probe: probe.clone(), engine: self.engine, hops, verdict, advice: self.advice.clone() })
     }
 }
 
@@ -107,9 +117,37 @@ pub struct CheckerBuilder {
     insecure: bool,
     timeout: Duration,
     resolve: Vec<(String, IpAddr)>,
+    advice: Advice,
 }
 
 impl CheckerBuilder {
+    /// Which framework's configuration the reports show a fix in: the one the server's answer
+    /// shows ([`FixFor::Detected`], the default), a chosen one, or all of them.
+    ///
+    /// ```
+    /// use corsproof_check::{Checker, FixFor, Framework};
+    /// let checker = Checker::builder().fix_for(FixFor::Framework(Framework::Fastify)).build();
+    /// # drop(checker);
+    /// ```
+    pub fn fix_for(mut self, fix_for: FixFor) -> Self {
+        self.advice.fix_for = fix_for;
+        self
+    }
+
+    /// The page origins that are yours (`https://app.example.com`): a fix that allows one of
+    /// them says so plainly. Any other origin's fix stays conditional ("if it is your page's
+    /// origin"), since a blocked origin may be an attacker's.
+    ///
+    /// ```
+    /// use corsproof_check::Checker;
+    /// let checker = Checker::builder().own_origins(["https://app.example.com"]).build();
+    /// # drop(checker);
+    /// ```
+    pub fn own_origins<S: Into<String>>(mut self, origins: impl IntoIterator<Item = S>) -> Self {
+        self.advice.own_origins.extend(origins.into_iter().map(Into::into));
+        self
+    }
+
     /// Connect to `host` at `address` instead of resolving it (like `curl --resolve`); the URL,
     /// `Host` and TLS name stay `host`.
     pub fn resolve(mut self, host: impl Into<String>, address: IpAddr) -> Self {
@@ -158,6 +196,7 @@ impl CheckerBuilder {
         Checker {
             client: Client::new(&self.roots, self.insecure, self.timeout, self.resolve),
             engine: self.engine,
+            advice: self.advice,
         }
     }
 }

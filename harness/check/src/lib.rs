@@ -29,6 +29,7 @@
 
 #![warn(missing_docs)]
 
+mod advice;
 mod checked;
 mod checker;
 mod client;
@@ -42,10 +43,11 @@ mod severity;
 pub mod strategies;
 mod verify;
 
+pub use advice::{FixFor, UnknownFixFor};
 pub use checked::{Checked, Hop};
 pub use checker::{Checker, CheckerBuilder};
 pub use client::{ClientError, Received};
-pub use corsproof_oracle::Engine;
+pub use corsproof_oracle::{Engine, Fix, Framework, OriginTrust, UnknownFramework};
 pub use corsproof_oracle::{ReasonClass, Stage};
 pub use disagreement::{Cause, Disagreement};
 pub use hygiene::{Finding, findings};

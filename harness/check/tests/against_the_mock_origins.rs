@@ -33,7 +33,12 @@ async fn a_missing_allow_origin_is_blocked_with_the_browser_words_and_a_fix() {
     let report = checked.to_string();
     assert!(report.contains("No 'Access-Control-Allow-Origin' header is present"), "{report}");
     assert!(report.contains("> Origin: http://app.test:8000"), "{report}");
-    assert!(report.contains("nginx:") && report.contains("always"), "{report}");
+    // The mock origins show no framework: the report names the headers and how to ask.
+    assert!(report.contains("Access-Control-Allow-Origin: http://app.test:8000\n"), "{report}");
+    assert!(report.contains("`--fix-for NAME`"), "{report}");
+    let nginx = checked.with_fix_for(corsproof_check::FixFor::Framework(corsproof_check::Framework::Nginx));
+    let report = nginx.to_string();
+    assert!(report.contains("\n  nginx:\n") && report.contains("always"), "{report}");
     assert_eq!(server.journal().entries("a2").len(), 1, "a blocked simple request still reaches the server");
 }
 

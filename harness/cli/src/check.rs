@@ -10,8 +10,8 @@ use crate::prove::{self, Replay};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use corsproof::{
-    Checked, Checker, Counterexample, Engine, Failure, Policy, Probe, Report, SAFELISTED_METHODS,
-    VerifyConfig, verify,
+    Checked, Checker, Counterexample, Engine, Failure, FixFor, Framework, Policy, Probe, Report,
+    SAFELISTED_METHODS, VerifyConfig, verify,
 };
 use serde_json::{Value, json};
 
@@ -75,6 +75,11 @@ pub struct CheckArgs {
     /// nothing answered.
     #[arg(long, value_enum, value_name = "allowed|blocked", conflicts_with = "policy")]
     expect: Option<Expectation>,
+    /// Show the fix as this server's configuration (express, nginx, django, tower-http,
+    /// fastapi, flask, koa, fastify, apache, caddy), or `all`; by default the framework the
+    /// answer's headers show, if any.
+    #[arg(long, value_name = "NAME|all")]
+    fix_for: Option<FixFor>,
 }
 
 /// What `--expect` says the browser should do.
@@ -122,6 +127,7 @@ impl Expectation {
 /// was expected), 1 when not, 2 when the check could not be made (no connection, bad arguments).
 pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut builder = Checker::builder()
+        .fix_for(args.fix_for.unwrap_or_default())
         .engine(args.engine)
         .insecure(args.insecure)
         .timeout(Duration::from_millis(args.timeout_ms));
@@ -220,6 +226,8 @@ async fn verify_policy(path: &PathBuf, args: &CheckArgs, checker: Checker) -> an
     let policy = Policy::from_toml(&text).map_err(|error| {
         anyhow::anyhow!("{}:{}:{}: {}", path.display(), error.line, error.column, error.message)
     })?;
+    // The policy's origins are the user's own: a fix that allows one says so plainly.
+    let checker = checker.with_own_origins(policy.origins().listed().iter().cloned());
     let mut config = VerifyConfig::default().checker(checker);
     if let Some(cases) = args.cases {
         config = config.cases(cases);
@@ -310,17 +318,18 @@ fn as_json(checked: &Checked) -> Value {
             json!({ "request": request, "response": response })
         })
         .collect();
-    let fix = checked.block().map(|block| {
-        let fix = block.fix();
+    let fix = checked.fix().map(|fix| {
         json!({
             "summary": fix.summary,
+            "origin_confirmed": fix.origin_trust == corsproof::OriginTrust::Confirmed,
             "headers": fix.headers.iter().map(|h| json!({
                 "name": h.name, "value": h.value, "preflight_only": h.preflight_only,
             })).collect::<Vec<_>>(),
-            "express": fix.express,
-            "nginx": fix.nginx,
-            "django": fix.django,
-            "tower_http": fix.tower_http,
+            "framework": checked.fix_framework().map(Framework::name),
+            "snippets": Framework::ALL
+                .iter()
+                .map(|framework| (framework.name().to_owned(), Value::from(fix.snippet(*framework))))
+                .collect::<serde_json::Map<_, _>>(),
         })
     });
     json!({

@@ -46,8 +46,11 @@
 //!
 //! The verdict is the oracle's own: what the page gets ([`Outcome`]), and for a CORS refusal the
 //! [`Block`] with its machine-readable [`Reason`], the engine's console line and a [`Fix`] (the
-//! headers to send and Express, nginx, Django and tower-http snippets) written from the
-//! [`Requirement`]: what the server must allow for this one request.
+//! headers to send and a snippet for each [`Framework`]: Express, nginx, Django, tower-http,
+//! FastAPI, Flask, Koa, Fastify, Apache httpd, Caddy) written from the [`Requirement`]: what the
+//! server must allow for this one request. A fix allows the page's origin only "if it is
+//! yours" ([`OriginTrust`]) unless you declared it ([`CheckerBuilder::own_origins`]); the
+//! report shows the snippet of the framework the answer shows, or the one [`FixFor`] chooses.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), corsproof::ProbeError> {
@@ -154,14 +157,15 @@
 
 // Checking one request.
 pub use corsproof_check::{
-    CertificateDer, Checked, Checker, CheckerBuilder, ClientError, Hop, Probe, ProbeError, Received,
+    CertificateDer, Checked, Checker, CheckerBuilder, ClientError, FixFor, Hop, Probe, ProbeError, Received,
+    UnknownFixFor,
 };
 
 // The browser's verdict, as the oracle gives it, and everything its fields and methods name.
 pub use corsproof_oracle::{
-    Block, CacheEntry, CacheKey, Engine, Fix, FixHeader, Header, Initiator, Method, MethodError,
-    NetworkError, Origin, Outcome, PreflightCache, ReadableResponse, Reason, RequestKind, Requirement,
-    SentRequest, Stage, UnknownOption, Url, UrlError, Verdict, Warning,
+    Block, CacheEntry, CacheKey, Engine, Fix, FixHeader, Framework, Header, Initiator, Method, MethodError,
+    NetworkError, Origin, OriginTrust, Outcome, PreflightCache, ReadableResponse, Reason, RequestKind,
+    Requirement, SentRequest, Stage, UnknownFramework, UnknownOption, Url, UrlError, Verdict, Warning,
 };
 
 // The policy the user intends.

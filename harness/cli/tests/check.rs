@@ -41,7 +41,20 @@ async fn a_blocked_request_exits_1_with_the_console_message_and_the_fix() {
     assert!(report.contains("(preflight)"), "{report}");
     assert!(report.contains("> Access-Control-Request-Headers: x-custom"), "{report}");
     assert!(report.contains("has been blocked by CORS policy"), "{report}");
-    assert!(report.contains("Express (cors):") && report.contains("tower-http:"), "{report}");
+    // The mock origins show no framework: the headers, and how to ask for a snippet.
+    assert!(report.contains("`--fix-for NAME`") && !report.contains("Express (cors):"), "{report}");
+    assert!(report.contains("fix: If https://app.example is your page's origin,"), "{report}");
+    let all = stdout(&check(&[&url, "--origin", "https://app.example", "-X", "PUT", "--fix-for", "all"]));
+    assert!(all.contains("\n  Express (cors):\n") && all.contains("\n  Caddy:\n"), "{all}");
+    let koa = stdout(&check(&[&url, "--origin", "https://app.example", "-X", "PUT", "--fix-for", "koa"]));
+    assert!(koa.contains("\n  Koa (@koa/cors):\n") && !koa.contains("Express (cors)"), "{koa}");
+    let unknown = check(&[&url, "--origin", "https://app.example", "--fix-for", "rails"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        error.contains("`rails`") && error.contains("express, nginx") && error.contains("or all"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -59,7 +72,10 @@ async fn json_is_for_scripts() {
     assert_eq!(report["allowed"], false);
     assert!(report["console"].as_str().unwrap().contains("must not be the wildcard"));
     assert_eq!(report["exchanges"][0]["response"]["status"], 200);
-    assert!(!report["fix"]["nginx"].as_str().unwrap().is_empty());
+    assert!(report["fix"]["snippets"]["nginx"].as_str().unwrap().contains("add_header"));
+    assert_eq!(report["fix"]["snippets"].as_object().unwrap().len(), 10, "every framework");
+    assert_eq!(report["fix"]["framework"], serde_json::Value::Null, "the mock origins show none");
+    assert_eq!(report["fix"]["origin_confirmed"], false);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -98,6 +98,10 @@ fn a_block_its_reason_and_its_fix_are_named_through_corsproof() {
     assert!(
         headers.iter().any(|header| header.name == "Access-Control-Allow-Methods" && header.preflight_only)
     );
+    let framework: corsproof::Framework = "express".parse().expect("a framework");
+    let confirmed = block.fix_with(corsproof::OriginTrust::Confirmed);
+    assert!(confirmed.snippet(framework).contains("origin: ['https://app.example']"));
+    let _: corsproof::FixFor = "all".parse().expect("all");
 }
 
 #[test]

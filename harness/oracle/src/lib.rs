@@ -47,7 +47,7 @@
 //! assert_eq!(verdict.requests[1].origin.as_deref(), Some("null"));
 //! let block = verdict.block().unwrap();
 //! assert!(block.console_message(Engine::Chromium).contains("not equal to the supplied origin"));
-//! assert!(!block.fix().nginx.is_empty());
+//! assert!(block.fix().snippet(corsproof_oracle::Framework::Nginx).contains("add_header"));
 //! ```
 
 mod cache;
@@ -77,7 +77,7 @@ pub use fetch::{
     DropReason, DroppedHeader, Fetch, Oracle, Outcome, Plan, ReadableResponse, RequestKind, SentRequest,
     Step, Tainting, Verdict, Warning,
 };
-pub use fix::{Fix, FixHeader, Requirement};
+pub use fix::{Fix, FixHeader, Framework, OriginTrust, Requirement, UnknownFramework};
 pub use header::Header;
 pub use method::{Method, MethodError};
 pub use origin::Origin;

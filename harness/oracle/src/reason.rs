@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::engine::Engine;
-use crate::fix::{Fix, Requirement};
+use crate::fix::{Fix, OriginTrust, Requirement};
 use crate::request::Initiator;
 
 /// Why the CORS protocol blocked a response. The variants follow Chromium's `CorsError`, so
@@ -100,9 +100,15 @@ impl Reason {
     }
 
     /// What the server must change, as headers and as configuration snippets, for a request
-    /// that needs `policy`.
+    /// that needs `policy`, from an origin nobody said is the user's: the advice to allow it
+    /// is conditional ([`OriginTrust::Unconfirmed`]).
     pub fn fix(&self, policy: &Requirement) -> Fix {
-        Fix::for_reason(self, policy)
+        self.fix_with(policy, OriginTrust::Unconfirmed)
+    }
+
+    /// [`Reason::fix`], told whether the origin is confirmed as the user's (a policy lists it).
+    pub fn fix_with(&self, policy: &Requirement, origin_trust: OriginTrust) -> Fix {
+        Fix::for_reason(self, policy, origin_trust)
     }
 }
 
@@ -167,9 +173,15 @@ impl Block {
         engine.console().console_line(self)
     }
 
-    /// The fix for this block.
+    /// The fix for this block, conditional on the page's origin being the user's (nobody said
+    /// it is; see [`Block::fix_with`]).
     pub fn fix(&self) -> Fix {
         self.reason.fix(&self.policy)
+    }
+
+    /// The fix for this block, told whether the page's origin is confirmed as the user's.
+    pub fn fix_with(&self, origin_trust: OriginTrust) -> Fix {
+        self.reason.fix_with(&self.policy, origin_trust)
     }
 }
 

@@ -1,4 +1,5 @@
-"""Django with django-cors-headers, in one correct and several broken configurations.
+"""Django with django-cors-headers, in one correct and several broken configurations, or the
+settings of a snippet corsproof wrote (`snippet`, the file CORSPROOF_SNIPPET names).
 
 Usage: .venv/bin/python server.py CONFIG PORT
 ALLOWED_ORIGINS (comma-separated) is the allow-list; default https://app.example.com.
@@ -31,6 +32,24 @@ COMMON = {
     "CORS_EXPOSE_HEADERS": ["X-Request-Id"],
     "CORS_PREFLIGHT_MAX_AGE": 600,
 }
+
+def snippet_settings(base):
+    """A fix corsproof wrote (`Fix::snippet(Framework::Django)`), from the file CORSPROOF_SNIPPET
+    names: its settings over `base`, its INSTALLED_APPS and MIDDLEWARE merged with the server's
+    own (the snippet's items first, in its order)."""
+    namespace = {}
+    with open(os.environ["CORSPROOF_SNIPPET"], encoding="utf-8") as snippet:
+        exec(snippet.read(), namespace)
+    merged = dict(base)
+    for name, value in namespace.items():
+        if not name.isupper():
+            continue
+        if name in ("INSTALLED_APPS", "MIDDLEWARE"):
+            own = base.get(name, [])
+            value = list(value) + [item for item in own if item not in value]
+        merged[name] = value
+    return merged
+
 
 CONFIGURATIONS = {
     # An allow-list; CorsMiddleware first, so it answers preflights and decorates every response.
@@ -100,15 +119,21 @@ urlpatterns = [
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in CONFIGURATIONS or not sys.argv[2].isdigit():
-        sys.exit(f"usage: server.py CONFIG PORT (CONFIG: {', '.join(CONFIGURATIONS)})")
+    configs = [*CONFIGURATIONS, "snippet"]
+    if len(sys.argv) != 3 or sys.argv[1] not in configs or not sys.argv[2].isdigit():
+        sys.exit(f"usage: server.py CONFIG PORT (CONFIG: {', '.join(configs)})")
     config, port = sys.argv[1], int(sys.argv[2])
+    own = {"INSTALLED_APPS": ["corsheaders"]}
+    if config == "snippet":
+        # The snippet brings the CORS settings; the server brings its auth middleware.
+        chosen = snippet_settings({**own, "MIDDLEWARE": [REQUIRE_TOKEN_MIDDLEWARE]})
+    else:
+        chosen = {**own, **CONFIGURATIONS[config]}
     settings.configure(
         DEBUG=False,
         ALLOWED_HOSTS=["*"],
         ROOT_URLCONF=__name__,
-        INSTALLED_APPS=["corsheaders"],
-        **CONFIGURATIONS[config],
+        **chosen,
     )
     django.setup()
 

@@ -1,5 +1,5 @@
 // Express with the `cors` package, the way CORS guides teach it, in one correct and several
-// broken configurations. Usage: node server.js CONFIG PORT
+// broken configurations, or corsproof's snippet. Usage: node server.js CONFIG PORT
 // ALLOWED_ORIGINS (comma-separated) is the allow-list; default https://app.example.com.
 'use strict';
 
@@ -21,6 +21,12 @@ const common = {
 
 // Each configuration adds its CORS handling to `app` before the routes.
 const configurations = {
+  // A fix corsproof wrote (`Fix::snippet(Framework::Express)`), from the file CORSPROOF_SNIPPET
+  // names: JavaScript statements run with `app` and this server's `require`.
+  snippet(app) {
+    const text = require('fs').readFileSync(process.env.CORSPROOF_SNIPPET, 'utf8');
+    new Function('app', 'require', text)(app, require);
+  },
   // An allow-list checked by a function; preflights answered by the middleware (204).
   correct(app) {
     const origin = (requestOrigin, callback) => callback(null, allowedOrigins.includes(requestOrigin));
