@@ -1,5 +1,7 @@
 //! The real CORS implementations in `tests/implementations/` (Express with `cors`, nginx with
-//! `add_header`, Django with `django-cors-headers`), started for a test and stopped with it.
+//! `add_header`, Django with `django-cors-headers`, Koa with `@koa/cors`, Fastify with
+//! `@fastify/cors`, FastAPI with Starlette's `CORSMiddleware`, Flask with `Flask-Cors`, Apache
+//! httpd with `mod_headers`, Caddy with `header`), started for a test and stopped with it.
 //!
 //! Each server runs in a process group of its own on a free loopback port, with its output and
 //! any files it writes in a temporary directory. Dropping the [`RunningServer`] kills the group
@@ -18,6 +20,13 @@ use corsproof_browser::process_group;
 /// The origin every configuration allows unless told otherwise.
 pub const ALLOWED_ORIGIN: &str = "https://app.example.com";
 
+/// The configuration that applies a CORS setup from a file instead of the server's own: the file
+/// is named by the environment variable [`SNIPPET_ENV`]. Each server file says how it applies it.
+pub const SNIPPET: &str = "snippet";
+
+/// The environment variable naming the snippet file for the [`SNIPPET`] configuration.
+pub const SNIPPET_ENV: &str = "CORSPROOF_SNIPPET";
+
 /// How long a server may take to listen (Django imports for about 0.3 s on an idle machine).
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -35,17 +44,56 @@ pub enum Implementation {
     Nginx,
     /// Django with `django-cors-headers` (`django/server.py`).
     Django,
+    /// Koa 3 with `@koa/cors` and `@koa/router` (`koa/server.js`).
+    Koa,
+    /// Fastify 5 with `@fastify/cors` (`fastify/server.js`).
+    Fastify,
+    /// FastAPI with Starlette's `CORSMiddleware`, served by uvicorn (`fastapi/server.py`).
+    FastApi,
+    /// Flask with `Flask-Cors`, served by waitress (`flask/server.py`).
+    Flask,
+    /// Apache httpd 2.4 with `mod_headers` and `mod_rewrite` (`apache/*.conf`, started by
+    /// `apache/serve`); the app is a CGI script.
+    Apache,
+    /// Caddy 2 with `header` and `respond` (`caddy/*.caddy`, started by `caddy/serve`); the app
+    /// is `respond` directives.
+    Caddy,
 }
 
 impl Implementation {
-    pub const ALL: [Implementation; 3] =
-        [Implementation::Express, Implementation::Nginx, Implementation::Django];
+    pub const ALL: [Implementation; 9] = [
+        Implementation::Express,
+        Implementation::Nginx,
+        Implementation::Django,
+        Implementation::Koa,
+        Implementation::Fastify,
+        Implementation::FastApi,
+        Implementation::Flask,
+        Implementation::Apache,
+        Implementation::Caddy,
+    ];
+
+    /// The implementations that run a CORS setup from a file in their [`SNIPPET`] configuration.
+    pub const WITH_SNIPPET: [Implementation; 6] = [
+        Implementation::Koa,
+        Implementation::Fastify,
+        Implementation::FastApi,
+        Implementation::Flask,
+        Implementation::Apache,
+        Implementation::Caddy,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Implementation::Express => "express",
             Implementation::Nginx => "nginx",
             Implementation::Django => "django",
+            Implementation::Koa => "koa",
+            Implementation::Fastify => "fastify",
+            Implementation::FastApi => "fastapi",
+            Implementation::Flask => "flask",
+            Implementation::Apache => "apache",
+            Implementation::Caddy => "caddy",
         }
     }
 
@@ -59,6 +107,12 @@ impl Implementation {
             Implementation::Django => {
                 &["correct", "allow-all-credentials", "middleware-order", "regex-unescaped-dot"]
             }
+            Implementation::Koa => &["correct", "credentials-default-origin", "cors-after-router"],
+            Implementation::Fastify => &["correct", "reflect-any-origin", "default-methods"],
+            Implementation::FastApi => &["correct", "wildcard-credentials", "unhandled-error"],
+            Implementation::Flask => &["correct", "credentials-default-origins"],
+            Implementation::Apache => &["correct", "no-always"],
+            Implementation::Caddy => &["correct", "wildcard-credentials"],
         }
     }
 
@@ -71,9 +125,15 @@ impl Implementation {
     fn check_installed(self) -> Result<()> {
         let missing = match self {
             // The install script leaves a copy of the lockfile it installed from.
-            Implementation::Express => !self.dir().join("node_modules/.installed-from").is_file(),
-            Implementation::Django => !self.dir().join(".venv/installed-from").is_file(),
-            Implementation::Nginx => find_nginx().is_none(),
+            Implementation::Express | Implementation::Koa | Implementation::Fastify => {
+                !self.dir().join("node_modules/.installed-from").is_file()
+            }
+            Implementation::Django | Implementation::FastApi | Implementation::Flask => {
+                !self.dir().join(".venv/installed-from").is_file()
+            }
+            Implementation::Nginx => find_program("nginx").is_none(),
+            Implementation::Apache => find_program("apache2").is_none(),
+            Implementation::Caddy => find_program("caddy").is_none(),
         };
         if missing {
             bail!("{} is not installed: {INSTALL_HINT}", self.name());
@@ -84,20 +144,23 @@ impl Implementation {
     fn command(self, config: &str, port: u16, work_dir: &Path) -> Command {
         let dir = self.dir();
         let mut command = match self {
-            Implementation::Express => {
+            Implementation::Express | Implementation::Koa | Implementation::Fastify => {
                 let mut command = Command::new("node");
                 command.arg(dir.join("server.js"));
                 command
             }
-            Implementation::Nginx => Command::new(dir.join("serve")),
-            Implementation::Django => {
+            Implementation::Nginx | Implementation::Apache | Implementation::Caddy => {
+                Command::new(dir.join("serve"))
+            }
+            Implementation::Django | Implementation::FastApi | Implementation::Flask => {
                 let mut command = Command::new(dir.join(".venv/bin/python"));
                 command.arg(dir.join("server.py")).env("PYTHONDONTWRITEBYTECODE", "1");
                 command
             }
         };
         command.arg(config).arg(port.to_string());
-        if self == Implementation::Nginx {
+        // The servers started by a `serve` script keep their config, pid and logs in the work dir.
+        if matches!(self, Implementation::Nginx | Implementation::Apache | Implementation::Caddy) {
             command.arg(work_dir);
         }
         command.current_dir(&dir);
@@ -105,12 +168,13 @@ impl Implementation {
     }
 }
 
-/// nginx on the PATH, or in /usr/sbin, where Debian puts it and a non-root PATH may not look.
-fn find_nginx() -> Option<PathBuf> {
+/// `program` on the PATH, or in /usr/sbin, where Debian puts nginx and apache2 and a non-root
+/// PATH may not look.
+fn find_program(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
-        .map(|dir| dir.join("nginx"))
+        .map(|dir| dir.join(program))
         .find(|candidate| candidate.is_file())
 }
 
@@ -126,10 +190,28 @@ pub async fn start_allowing(
     config: &str,
     allowed_origins: &[&str],
 ) -> Result<RunningServer> {
+    start_with(implementation, config, allowed_origins, None).await
+}
+
+/// Starts `implementation` in its [`SNIPPET`] configuration with the CORS setup in `snippet` (a
+/// file), allowing [`ALLOWED_ORIGIN`] for the servers that read the allow-list beside it.
+pub async fn start_snippet(implementation: Implementation, snippet: &Path) -> Result<RunningServer> {
+    if !Implementation::WITH_SNIPPET.contains(&implementation) {
+        bail!("{} has no {SNIPPET} configuration", implementation.name());
+    }
+    start_with(implementation, SNIPPET, &[ALLOWED_ORIGIN], Some(snippet)).await
+}
+
+async fn start_with(
+    implementation: Implementation,
+    config: &str,
+    allowed_origins: &[&str],
+    snippet: Option<&Path>,
+) -> Result<RunningServer> {
     implementation.check_installed()?;
     let mut attempt = 1;
     loop {
-        match RunningServer::spawn(implementation, config, allowed_origins)?.ready().await {
+        match RunningServer::spawn(implementation, config, allowed_origins, snippet)?.ready().await {
             Ok(server) => return Ok(server),
             Err(StartError::PortTaken(_)) if attempt < PORT_ATTEMPTS => attempt += 1,
             Err(StartError::PortTaken(error) | StartError::Failed(error)) => return Err(error),
@@ -154,12 +236,20 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    fn spawn(implementation: Implementation, config: &str, allowed_origins: &[&str]) -> Result<Self> {
+    fn spawn(
+        implementation: Implementation,
+        config: &str,
+        allowed_origins: &[&str],
+        snippet: Option<&Path>,
+    ) -> Result<Self> {
         let port = free_port().context("no free loopback port")?;
         let work_dir = new_work_dir(implementation, config)?;
         let log = std::fs::File::create(work_dir.join("server.log"))?;
-        let child = implementation
-            .command(config, port, &work_dir)
+        let mut command = implementation.command(config, port, &work_dir);
+        if let Some(snippet) = snippet {
+            command.env(SNIPPET_ENV, snippet);
+        }
+        let child = command
             .env("ALLOWED_ORIGINS", allowed_origins.join(","))
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -206,7 +296,8 @@ impl RunningServer {
         SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))
     }
 
-    /// What the server wrote to stdout and stderr so far (nginx's error log included).
+    /// What the server wrote to stdout and stderr so far (nginx's and Apache's error log
+    /// included).
     pub fn log(&self) -> String {
         let mut log = std::fs::read_to_string(self.work_dir.join("server.log")).unwrap_or_default();
         if let Ok(error_log) = std::fs::read_to_string(self.work_dir.join("error.log")) {
