@@ -73,16 +73,6 @@ impl Implementation {
         Implementation::Caddy,
     ];
 
-    /// The implementations that run a CORS setup from a file in their [`SNIPPET`] configuration.
-    pub const WITH_SNIPPET: [Implementation; 6] = [
-        Implementation::Koa,
-        Implementation::Fastify,
-        Implementation::FastApi,
-        Implementation::Flask,
-        Implementation::Apache,
-        Implementation::Caddy,
-    ];
-
     pub fn name(self) -> &'static str {
         match self {
             Implementation::Express => "express",
@@ -114,6 +104,12 @@ impl Implementation {
             Implementation::Apache => &["correct", "no-always"],
             Implementation::Caddy => &["correct", "wildcard-credentials"],
         }
+    }
+
+    /// Whether it runs a CORS setup from a file in its [`SNIPPET`] configuration (the three
+    /// first ones predate the mode).
+    pub fn has_snippet(self) -> bool {
+        !matches!(self, Implementation::Express | Implementation::Nginx | Implementation::Django)
     }
 
     /// Where its files are.
@@ -196,7 +192,7 @@ pub async fn start_allowing(
 /// Starts `implementation` in its [`SNIPPET`] configuration with the CORS setup in `snippet` (a
 /// file), allowing [`ALLOWED_ORIGIN`] for the servers that read the allow-list beside it.
 pub async fn start_snippet(implementation: Implementation, snippet: &Path) -> Result<RunningServer> {
-    if !Implementation::WITH_SNIPPET.contains(&implementation) {
+    if !implementation.has_snippet() {
         bail!("{} has no {SNIPPET} configuration", implementation.name());
     }
     start_with(implementation, SNIPPET, &[ALLOWED_ORIGIN], Some(snippet)).await
