@@ -190,7 +190,7 @@ pub async fn start_allowing(
 }
 
 /// Starts `implementation` in its [`SNIPPET`] configuration with the CORS setup in `snippet` (a
-/// file), allowing [`ALLOWED_ORIGIN`] for the servers that read the allow-list beside it.
+/// file), which brings its own allow-list: no server applies `ALLOWED_ORIGINS` to a snippet.
 pub async fn start_snippet(implementation: Implementation, snippet: &Path) -> Result<RunningServer> {
     if !implementation.has_snippet() {
         bail!("{} has no {SNIPPET} configuration", implementation.name());
