@@ -16,8 +16,8 @@ use corsproof_scenario::{
 };
 use support::implementations::{Implementation, RunningServer, start_allowing};
 
-/// Where the page is: a mock origin the implementations allow, one they do not, or (checker
-/// only) an origin no mock page can be at.
+/// Where the page is: the origin the implementations allow, one they do not, or another named
+/// one (a lookalike a loose allow-list lets in); the browser loads a mock page at each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Page {
     Allowed,
@@ -105,6 +105,8 @@ fn cases() -> Vec<Case> {
         case(Flask, "correct", "the after_request hook decorates the 500 too", Page::Allowed, "GET", "/api/error", &[], true, Allowed),
         case(Flask, "correct", "another origin gets nothing", Page::Attacker, "GET", "/api/items", &[], true, Blocked(MissingAllowOrigin)),
         case(Flask, "credentials-default-origins", "supports_credentials with the default origins echoes any origin", Page::Attacker, "GET", "/api/items", &[], true, Allowed),
+        case(Flask, "regex-prefix-match", "an escaped but unanchored origin regex admits app.example.com.evil.net", Page::Named("https://app.example.com.evil.net"), "GET", "/api/items", &[], true, Allowed),
+        case(Flask, "regex-prefix-match", "the intended origin works", Page::Allowed, "GET", "/api/items", &[], true, Allowed),
         case(Apache, "correct", "a credentialed GET from the allowed origin", Page::Allowed, "GET", "/api/items", &[], true, Allowed),
         case(Apache, "correct", "a preflighted credentialed PUT, the preflight answered by mod_rewrite", Page::Allowed, "PUT", "/api/items/1", PUT_HEADERS, true, Allowed),
         case(Apache, "correct", "`Header always` keeps the headers on Apache's own 500", Page::Allowed, "GET", "/api/error", &[], true, Allowed),
@@ -112,6 +114,7 @@ fn cases() -> Vec<Case> {
         case(Apache, "no-always", "`Header set` leaves mod_rewrite's 204 to the preflight bare", Page::Allowed, "PUT", "/api/items/1", PUT_HEADERS, false, Blocked(MissingAllowOrigin)),
         case(Apache, "no-always", "`Header set` leaves Apache's own 500 bare", Page::Allowed, "GET", "/api/error", &[], false, Blocked(MissingAllowOrigin)),
         case(Apache, "no-always", "the app's 200 has the headers, where people first look", Page::Allowed, "GET", "/api/items", &[], true, Allowed),
+        case(Apache, "reflect-any-origin", "mirroring any Origin with credentials lets any origin read credentialed answers", Page::Attacker, "GET", "/api/items", &[], true, Allowed),
         case(Caddy, "correct", "a credentialed GET from the allowed origin", Page::Allowed, "GET", "/api/items", &[], true, Allowed),
         case(Caddy, "correct", "a preflighted credentialed PUT, the preflight answered by respond", Page::Allowed, "PUT", "/api/items/1", PUT_HEADERS, true, Allowed),
         case(Caddy, "correct", "the headers set before the error stay on the 500", Page::Allowed, "GET", "/api/error", &[], true, Allowed),
@@ -174,10 +177,31 @@ async fn the_checker_finds_every_gotcha_and_chromium_agrees() {
     // allow-lists name the real page origin, unchanged.
     let (allowed_page, attacker_page) =
         ("https://app.example.com".to_owned(), "https://evil.example.net".to_owned());
-    let pages = vec![
+    let mut pages = vec![
         PageOrigin::parse("app", &allowed_page).expect("a page origin"),
         PageOrigin::parse("evil", &attacker_page).expect("a page origin"),
     ];
+    // A mock page at every other origin a case names, under the name `named-N`.
+    let mut named_origins: Vec<&'static str> = Vec::new();
+    for case in cases() {
+        if let Page::Named(origin) = case.page
+            && origin != allowed_page
+            && !named_origins.contains(&origin)
+        {
+            pages.push(
+                PageOrigin::parse(&format!("named-{}", named_origins.len()), origin).expect("a page origin"),
+            );
+            named_origins.push(origin);
+        }
+    }
+    let page_name = |page: Page| match page {
+        Page::Allowed => "app".to_owned(),
+        Page::Attacker => "evil".to_owned(),
+        Page::Named(origin) => match named_origins.iter().position(|named| *named == origin) {
+            Some(position) => format!("named-{position}"),
+            None => "app".to_owned(),
+        },
+    };
 
     let cases = cases();
     let mut configurations: Vec<(Implementation, &'static str)> = Vec::new();
@@ -239,17 +263,8 @@ async fn the_checker_finds_every_gotcha_and_chromium_agrees() {
                     case.verdict
                 ));
             }
-            match case.page {
-                Page::Allowed => jobs.push((
-                    index,
-                    Job { file: PathBuf::from(file!()), scenario: scenario(case, index, "app") },
-                )),
-                Page::Attacker => jobs.push((
-                    index,
-                    Job { file: PathBuf::from(file!()), scenario: scenario(case, index, "evil") },
-                )),
-                Page::Named(_) => {}
-            }
+            let scenario = scenario(case, index, &page_name(case.page));
+            jobs.push((index, Job { file: PathBuf::from(file!()), scenario }));
         }
         let run = RunConfig {
             target: Some(base.clone()),
@@ -290,10 +305,7 @@ async fn the_checker_finds_every_gotcha_and_chromium_agrees() {
         }
     }
     for (index, case) in cases.iter().enumerate() {
-        let browser = match case.page {
-            Page::Named(_) => "not run (no mock page at that origin)".to_owned(),
-            Page::Allowed | Page::Attacker => describe(browser_verdicts[index]),
-        };
+        let browser = describe(browser_verdicts[index]);
         println!(
             "{} {}: {}: checker {}, Chromium {browser}",
             case.implementation.name(),

@@ -357,6 +357,20 @@ async fn flask_credentials_with_default_origins_echoes_any_origin() {
 }
 
 #[tokio::test]
+async fn flask_unanchored_origin_regexes_let_a_longer_origin_in() {
+    let server = start_or_fail(Implementation::Flask, "regex-prefix-match").await;
+    let lookalike = "https://app.example.com.evil.net";
+    assert_reflects_with_credentials(&server, lookalike).await;
+    assert_eq!(get(&server, "/api/items", EVIL).await.one("access-control-allow-origin"), None);
+}
+
+#[tokio::test]
+async fn apache_mirroring_the_origin_echoes_any_origin_with_credentials() {
+    let server = start_or_fail(Implementation::Apache, "reflect-any-origin").await;
+    assert_reflects_with_credentials(&server, EVIL).await;
+}
+
+#[tokio::test]
 async fn apache_without_always_loses_the_headers_on_its_own_204_and_500() {
     let server = start_or_fail(Implementation::Apache, "no-always").await;
     let answer = preflight(&server, ALLOWED_ORIGIN).await;

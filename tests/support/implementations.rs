@@ -100,8 +100,8 @@ impl Implementation {
             Implementation::Koa => &["correct", "credentials-default-origin", "cors-after-router"],
             Implementation::Fastify => &["correct", "reflect-any-origin", "default-methods"],
             Implementation::FastApi => &["correct", "wildcard-credentials", "unhandled-error"],
-            Implementation::Flask => &["correct", "credentials-default-origins"],
-            Implementation::Apache => &["correct", "no-always"],
+            Implementation::Flask => &["correct", "credentials-default-origins", "regex-prefix-match"],
+            Implementation::Apache => &["correct", "no-always", "reflect-any-origin"],
             Implementation::Caddy => &["correct", "wildcard-credentials"],
         }
     }

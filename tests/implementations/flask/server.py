@@ -13,6 +13,7 @@ server, so that what is checked is what a deployment serves.
 """
 
 import os
+import re
 import sys
 
 from flask import Flask, jsonify
@@ -60,6 +61,14 @@ def credentials_default_origins(app):
     CORS(app, **COMMON)
 
 
+def regex_prefix_match(app):
+    """The allow-list as regexes, dots escaped, as Flask-Cors's maintainer advises writing
+    origins (`".*\\.domain\\.com"`, corydolphin/flask-cors#208): Flask-Cors matches them with
+    `re.match`, anchored at the start only, so `https://app.example.com.evil.net` matches
+    `https://app\\.example\\.com` (GoogleChrome/chromium-dashboard#6590 added the missing `$`)."""
+    CORS(app, origins=[re.escape(origin) for origin in ALLOWED_ORIGINS], **COMMON)
+
+
 def snippet(app):
     """The fix under test, from the file named by CORSPROOF_SNIPPET."""
     path = os.environ.get("CORSPROOF_SNIPPET")
@@ -72,6 +81,7 @@ def snippet(app):
 CONFIGURATIONS = {
     "correct": correct,
     "credentials-default-origins": credentials_default_origins,
+    "regex-prefix-match": regex_prefix_match,
     "snippet": snippet,
 }
 
