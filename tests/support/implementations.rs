@@ -112,6 +112,16 @@ impl Implementation {
         !matches!(self, Implementation::Express | Implementation::Nginx | Implementation::Django)
     }
 
+    fn runtime(self) -> Runtime {
+        match self {
+            Implementation::Express | Implementation::Koa | Implementation::Fastify => Runtime::Node,
+            Implementation::Django | Implementation::FastApi | Implementation::Flask => Runtime::Python,
+            Implementation::Nginx => Runtime::Serve { program: "nginx" },
+            Implementation::Apache => Runtime::Serve { program: "apache2" },
+            Implementation::Caddy => Runtime::Serve { program: "caddy" },
+        }
+    }
+
     /// Where its files are.
     pub fn dir(self) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/implementations").join(self.name())
@@ -119,17 +129,11 @@ impl Implementation {
 
     /// Fails with the install hint when ci/install-implementations has not set it up.
     fn check_installed(self) -> Result<()> {
-        let missing = match self {
+        let missing = match self.runtime() {
             // The install script leaves a copy of the lockfile it installed from.
-            Implementation::Express | Implementation::Koa | Implementation::Fastify => {
-                !self.dir().join("node_modules/.installed-from").is_file()
-            }
-            Implementation::Django | Implementation::FastApi | Implementation::Flask => {
-                !self.dir().join(".venv/installed-from").is_file()
-            }
-            Implementation::Nginx => find_program("nginx").is_none(),
-            Implementation::Apache => find_program("apache2").is_none(),
-            Implementation::Caddy => find_program("caddy").is_none(),
+            Runtime::Node => !self.dir().join("node_modules/.installed-from").is_file(),
+            Runtime::Python => !self.dir().join(".venv/installed-from").is_file(),
+            Runtime::Serve { program } => find_program(program).is_none(),
         };
         if missing {
             bail!("{} is not installed: {INSTALL_HINT}", self.name());
@@ -139,29 +143,39 @@ impl Implementation {
 
     fn command(self, config: &str, port: u16, work_dir: &Path) -> Command {
         let dir = self.dir();
-        let mut command = match self {
-            Implementation::Express | Implementation::Koa | Implementation::Fastify => {
+        let runtime = self.runtime();
+        let mut command = match runtime {
+            Runtime::Node => {
                 let mut command = Command::new("node");
                 command.arg(dir.join("server.js"));
                 command
             }
-            Implementation::Nginx | Implementation::Apache | Implementation::Caddy => {
-                Command::new(dir.join("serve"))
-            }
-            Implementation::Django | Implementation::FastApi | Implementation::Flask => {
+            Runtime::Serve { .. } => Command::new(dir.join("serve")),
+            Runtime::Python => {
                 let mut command = Command::new(dir.join(".venv/bin/python"));
                 command.arg(dir.join("server.py")).env("PYTHONDONTWRITEBYTECODE", "1");
                 command
             }
         };
         command.arg(config).arg(port.to_string());
-        // The servers started by a `serve` script keep their config, pid and logs in the work dir.
-        if matches!(self, Implementation::Nginx | Implementation::Apache | Implementation::Caddy) {
+        // A server started by its `serve` script keeps its config, pid and logs in the work dir.
+        if let Runtime::Serve { .. } = runtime {
             command.arg(work_dir);
         }
         command.current_dir(&dir);
         command
     }
+}
+
+/// How an implementation is installed and started.
+#[derive(Debug, Clone, Copy)]
+enum Runtime {
+    /// `node server.js`, its packages in `node_modules` (npm ci).
+    Node,
+    /// `.venv/bin/python server.py`, its packages in the venv (pip).
+    Python,
+    /// Its `serve` script, which runs `program` from the distribution's packages (apt).
+    Serve { program: &'static str },
 }
 
 /// `program` on the PATH, or in /usr/sbin, where Debian puts nginx and apache2 and a non-root
