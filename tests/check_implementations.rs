@@ -1,7 +1,8 @@
 //! The checker on the real CORS implementations (Express `cors`, nginx `add_header`,
-//! `django-cors-headers`), each in a correct and in broken configurations: it must find every
-//! known gotcha, and Chromium, pointed at the same live servers through the scenario runner's
-//! `--target`, must reach the same verdicts.
+//! `django-cors-headers`, `@koa/cors`, `@fastify/cors`, Starlette's `CORSMiddleware` under
+//! FastAPI, `Flask-Cors`, Apache `mod_headers`, Caddy `header`), each in a correct and in broken
+//! configurations: it must find every known gotcha, and Chromium, pointed at the same live servers
+//! through the scenario runner's `--target`, must reach the same verdicts.
 
 mod support;
 
@@ -15,8 +16,8 @@ use corsproof_scenario::{
 };
 use support::implementations::{Implementation, RunningServer, start_allowing};
 
-/// Where the page is: a mock origin the implementations allow, one they do not, or (checker
-/// only) an origin no mock page can be at.
+/// Where the page is: the origin the implementations allow, one they do not, or another named
+/// one (a lookalike a loose allow-list lets in); the browser loads a mock page at each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Page {
     Allowed,
@@ -49,7 +50,7 @@ const PUT_HEADERS: &[(&str, &str)] = &[("X-Request-Id", "7"), ("Content-Type", "
 
 #[rustfmt::skip]
 fn cases() -> Vec<Case> {
-    use Implementation::{Django, Express, Nginx};
+    use Implementation::{Apache, Caddy, Django, Express, FastApi, Fastify, Flask, Koa, Nginx};
     use ReasonClass::*;
     use Verdict::{Allowed, Blocked};
     let case = |implementation, config, shows, page, method, path, headers, credentials, verdict| Case {
@@ -78,7 +79,58 @@ fn cases() -> Vec<Case> {
         case(Django, "middleware-order", "auth middleware above CorsMiddleware answers the preflight 401 without CORS headers", Page::Allowed, "PUT", "/api/items/1", PUT_HEADERS, false, Blocked(MissingAllowOrigin)),
         case(Django, "regex-unescaped-dot", "an unescaped dot in the origin regex admits appXexample.com", Page::Named("https://appXexample.com"), "GET", "/api/items", &[], true, Allowed),
         case(Django, "regex-unescaped-dot", "the intended origin works", Page::Named("https://app.example.com"), "GET", "/api/items", &[], true, Allowed),
+        case(Koa, "correct", "a credentialed GET from the allowed origin", Page::Allowed, "GET", "/api/items", &[], true, Allowed),
+        case(Koa, "correct", "a preflighted credentialed PUT from the allowed origin", Page::Allowed, "PUT", "/api/items/1", PUT_HEADERS, true, Allowed),
+        case(Koa, "correct", "keepHeadersOnError keeps the headers on the thrown 500", Page::Allowed, "GET", "/api/error", &[], true, Allowed),
+        case(Koa, "correct", "another origin gets nothing", Page::Attacker, "GET", "/api/items", &[], true, Blocked(MissingAllowOrigin)),
+        case(Koa, "credentials-default-origin", "credentials without origin: @koa/cors turns its default `*` into any request's origin", Page::Attacker, "GET", "/api/items", &[], true, Allowed),
+        case(Koa, "cors-after-router", "cors() after the router never sees a matched route", Page::Allowed, "GET", "/api/items", &[], true, Blocked(MissingAllowOrigin)),
+        case(Koa, "cors-after-router", "the preflight passes, the PUT it allowed has no CORS headers", Page::Allowed, "PUT", "/api/items/1", PUT_HEADERS, false, Blocked(MissingAllowOrigin)),
+        case(Fastify, "correct", "a credentialed GET from the allowed origin", Page::Allowed, "GET", "/api/items", &[], true, Allowed),
+        case(Fastify, "correct", "a preflighted credentialed PUT from the allowed origin", Page::Allowed, "PUT", "/api/items/1", PUT_HEADERS, true, Allowed),
+        case(Fastify, "correct", "the onRequest hook's headers stay on the 500", Page::Allowed, "GET", "/api/error", &[], true, Allowed),
+        case(Fastify, "correct", "another origin gets nothing", Page::Attacker, "GET", "/api/items", &[], true, Blocked(MissingAllowOrigin)),
+        case(Fastify, "reflect-any-origin", "origin: true with credentials lets any origin read credentialed answers", Page::Attacker, "GET", "/api/items", &[], true, Allowed),
+        case(Fastify, "default-methods", "the default methods (GET,HEAD,POST since @fastify/cors 11) refuse the PUT preflight", Page::Allowed, "PUT", "/api/items/1", PUT_HEADERS, true, Blocked(MethodNotAllowed)),
+        case(Fastify, "default-methods", "GET still works, which is why the upgrade ships", Page::Allowed, "GET", "/api/items", &[], true, Allowed),
+        case(FastApi, "correct", "a credentialed GET from the allowed origin", Page::Allowed, "GET", "/api/items", &[], true, Allowed),
+        case(FastApi, "correct", "a preflighted credentialed PUT from the allowed origin", Page::Allowed, "PUT", "/api/items/1", PUT_HEADERS, true, Allowed),
+        case(FastApi, "correct", "the 500 made inside CORSMiddleware keeps its headers", Page::Allowed, "GET", "/api/error", &[], true, Allowed),
+        case(FastApi, "correct", "another origin gets only a stray Allow-Credentials, so nothing", Page::Attacker, "GET", "/api/items", &[], true, Blocked(MissingAllowOrigin)),
+        case(FastApi, "wildcard-credentials", "allow_origins=[\"*\"] with allow_credentials echoes any origin", Page::Attacker, "GET", "/api/items", &[], true, Allowed),
+        case(FastApi, "unhandled-error", "ServerErrorMiddleware's 500 has no CORS headers", Page::Allowed, "GET", "/api/error", &[], true, Blocked(MissingAllowOrigin)),
+        case(FastApi, "unhandled-error", "the routes that work are fine", Page::Allowed, "GET", "/api/items", &[], true, Allowed),
+        case(Flask, "correct", "a credentialed GET from the allowed origin", Page::Allowed, "GET", "/api/items", &[], true, Allowed),
+        case(Flask, "correct", "a preflighted credentialed PUT from the allowed origin", Page::Allowed, "PUT", "/api/items/1", PUT_HEADERS, true, Allowed),
+        case(Flask, "correct", "the after_request hook decorates the 500 too", Page::Allowed, "GET", "/api/error", &[], true, Allowed),
+        case(Flask, "correct", "another origin gets nothing", Page::Attacker, "GET", "/api/items", &[], true, Blocked(MissingAllowOrigin)),
+        case(Flask, "credentials-default-origins", "supports_credentials with the default origins echoes any origin", Page::Attacker, "GET", "/api/items", &[], true, Allowed),
+        case(Flask, "regex-prefix-match", "an escaped but unanchored origin regex admits app.example.com.evil.net", Page::Named("https://app.example.com.evil.net"), "GET", "/api/items", &[], true, Allowed),
+        case(Flask, "regex-prefix-match", "the intended origin works", Page::Allowed, "GET", "/api/items", &[], true, Allowed),
+        case(Apache, "correct", "a credentialed GET from the allowed origin", Page::Allowed, "GET", "/api/items", &[], true, Allowed),
+        case(Apache, "correct", "a preflighted credentialed PUT, the preflight answered by mod_rewrite", Page::Allowed, "PUT", "/api/items/1", PUT_HEADERS, true, Allowed),
+        case(Apache, "correct", "`Header always` keeps the headers on Apache's own 500", Page::Allowed, "GET", "/api/error", &[], true, Allowed),
+        case(Apache, "correct", "another origin gets nothing", Page::Attacker, "GET", "/api/items", &[], true, Blocked(MissingAllowOrigin)),
+        case(Apache, "no-always", "`Header set` leaves mod_rewrite's 204 to the preflight bare", Page::Allowed, "PUT", "/api/items/1", PUT_HEADERS, false, Blocked(MissingAllowOrigin)),
+        case(Apache, "no-always", "`Header set` leaves Apache's own 500 bare", Page::Allowed, "GET", "/api/error", &[], false, Blocked(MissingAllowOrigin)),
+        case(Apache, "no-always", "the app's 200 has the headers, where people first look", Page::Allowed, "GET", "/api/items", &[], true, Allowed),
+        case(Apache, "reflect-any-origin", "mirroring any Origin with credentials lets any origin read credentialed answers", Page::Attacker, "GET", "/api/items", &[], true, Allowed),
+        case(Caddy, "correct", "a credentialed GET from the allowed origin", Page::Allowed, "GET", "/api/items", &[], true, Allowed),
+        case(Caddy, "correct", "a preflighted credentialed PUT, the preflight answered by respond", Page::Allowed, "PUT", "/api/items/1", PUT_HEADERS, true, Allowed),
+        case(Caddy, "correct", "the headers set before the error stay on the 500", Page::Allowed, "GET", "/api/error", &[], true, Allowed),
+        case(Caddy, "correct", "another origin gets nothing", Page::Attacker, "GET", "/api/items", &[], true, Blocked(MissingAllowOrigin)),
+        case(Caddy, "wildcard-credentials", "`*` with credentials works for no one", Page::Allowed, "GET", "/api/items", &[], true, Blocked(WildcardWithCredentials)),
+        case(Caddy, "wildcard-credentials", "without credentials the same PUT passes, which is why it ships", Page::Allowed, "PUT", "/api/items/1", PUT_HEADERS, false, Allowed),
     ]
+}
+
+/// A verdict in words: `allowed`, `blocked (missing-allow-origin)`, or `no verdict`.
+fn describe(verdict: Option<Verdict>) -> String {
+    match verdict {
+        Some(Verdict::Allowed) => "allowed".to_owned(),
+        Some(Verdict::Blocked(class)) => format!("blocked ({})", class.name()),
+        None => "no verdict".to_owned(),
+    }
 }
 
 fn verdict_of(checked: &Checked) -> Option<Verdict> {
@@ -125,10 +177,31 @@ async fn the_checker_finds_every_gotcha_and_chromium_agrees() {
     // allow-lists name the real page origin, unchanged.
     let (allowed_page, attacker_page) =
         ("https://app.example.com".to_owned(), "https://evil.example.net".to_owned());
-    let pages = vec![
+    let mut pages = vec![
         PageOrigin::parse("app", &allowed_page).expect("a page origin"),
         PageOrigin::parse("evil", &attacker_page).expect("a page origin"),
     ];
+    // A mock page at every other origin a case names, under the name `named-N`.
+    let mut named_origins: Vec<&'static str> = Vec::new();
+    for case in cases() {
+        if let Page::Named(origin) = case.page
+            && origin != allowed_page
+            && !named_origins.contains(&origin)
+        {
+            pages.push(
+                PageOrigin::parse(&format!("named-{}", named_origins.len()), origin).expect("a page origin"),
+            );
+            named_origins.push(origin);
+        }
+    }
+    let page_name = |page: Page| match page {
+        Page::Allowed => "app".to_owned(),
+        Page::Attacker => "evil".to_owned(),
+        Page::Named(origin) => match named_origins.iter().position(|named| *named == origin) {
+            Some(position) => format!("named-{position}"),
+            None => "app".to_owned(),
+        },
+    };
 
     let cases = cases();
     let mut configurations: Vec<(Implementation, &'static str)> = Vec::new();
@@ -152,6 +225,9 @@ async fn the_checker_finds_every_gotcha_and_chromium_agrees() {
 
     let checker = Checker::new();
     let mut failures = Vec::new();
+    // Each case's verdicts, printed at the end (`--nocapture`) for the closing note.
+    let mut checker_verdicts: Vec<Option<Verdict>> = vec![None; cases.len()];
+    let mut browser_verdicts: Vec<Option<Verdict>> = vec![None; cases.len()];
     for ((implementation, config), server) in configurations.iter().zip(&servers) {
         let base = server.base_url();
         let here: Vec<(usize, &Case)> = cases
@@ -177,6 +253,7 @@ async fn the_checker_finds_every_gotcha_and_chromium_agrees() {
                 probe = probe.body("{}");
             }
             let checked = checker.check(&probe).await.expect("a valid probe");
+            checker_verdicts[index] = verdict_of(&checked);
             if verdict_of(&checked) != Some(case.verdict) {
                 failures.push(format!(
                     "{} {config}: {}: the checker says {:?}, expected {:?}\n{checked}",
@@ -186,17 +263,8 @@ async fn the_checker_finds_every_gotcha_and_chromium_agrees() {
                     case.verdict
                 ));
             }
-            match case.page {
-                Page::Allowed => jobs.push((
-                    index,
-                    Job { file: PathBuf::from(file!()), scenario: scenario(case, index, "app") },
-                )),
-                Page::Attacker => jobs.push((
-                    index,
-                    Job { file: PathBuf::from(file!()), scenario: scenario(case, index, "evil") },
-                )),
-                Page::Named(_) => {}
-            }
+            let scenario = scenario(case, index, &page_name(case.page));
+            jobs.push((index, Job { file: PathBuf::from(file!()), scenario }));
         }
         let run = RunConfig {
             target: Some(base.clone()),
@@ -219,6 +287,7 @@ async fn the_checker_finds_every_gotcha_and_chromium_agrees() {
                         Outcome::Blocked => seen.reason_class.map(Verdict::Blocked),
                         _ => None,
                     };
+                    browser_verdicts[*index] = browser;
                     if browser != Some(case.verdict) {
                         failures.push(format!(
                             "{} {config}: {}: Chromium says {browser:?} ({}), expected {:?}",
@@ -234,6 +303,16 @@ async fn the_checker_finds_every_gotcha_and_chromium_agrees() {
                 }
             }
         }
+    }
+    for (index, case) in cases.iter().enumerate() {
+        let browser = describe(browser_verdicts[index]);
+        println!(
+            "{} {}: {}: checker {}, Chromium {browser}",
+            case.implementation.name(),
+            case.config,
+            case.shows,
+            describe(checker_verdicts[index])
+        );
     }
     assert!(
         failures.is_empty(),

@@ -26,6 +26,15 @@ const SERVERS: &[(Framework, Implementation, Option<Framework>)] = &[
     (Framework::Django, Implementation::Django, Some(Framework::Django)),
     // axum and tower-http send no Server header of their own.
     (Framework::TowerHttp, Implementation::TowerHttp, None),
+    // Koa and Fastify send no header of their own either.
+    (Framework::Koa, Implementation::Koa, None),
+    (Framework::Fastify, Implementation::Fastify, None),
+    // uvicorn's `server: uvicorn`.
+    (Framework::FastApi, Implementation::FastApi, Some(Framework::FastApi)),
+    // Flask runs under waitress here (`Server: waitress`), which says nothing of the framework.
+    (Framework::Flask, Implementation::Flask, None),
+    (Framework::Apache, Implementation::Apache, Some(Framework::Apache)),
+    (Framework::Caddy, Implementation::Caddy, Some(Framework::Caddy)),
 ];
 
 /// An origin the fixes never allow.

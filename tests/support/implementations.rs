@@ -1,5 +1,7 @@
 //! The real CORS implementations in `tests/implementations/` (Express with `cors`, nginx with
-//! `add_header`, Django with `django-cors-headers`, an axum app with tower-http's `CorsLayer`),
+//! `add_header`, Django with `django-cors-headers`, Koa with `@koa/cors`, Fastify with
+//! `@fastify/cors`, FastAPI with Starlette's `CORSMiddleware`, Flask with `Flask-Cors`, Apache
+//! httpd with `mod_headers`, Caddy with `header`, an axum app with tower-http's `CorsLayer`),
 //! started for a test and stopped with it; each can also run a fix's snippet
 //! ([`start_with_snippet`], the contract of `corsproof::Framework`).
 //!
@@ -7,11 +9,13 @@
 //! any files it writes in a temporary directory. Dropping the [`RunningServer`] kills the group
 //! (a panicking test drops it too); a watchdog shell kills it should the test process die first.
 
+use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -19,6 +23,13 @@ use corsproof_browser::process_group;
 
 /// The origin every configuration allows unless told otherwise.
 pub const ALLOWED_ORIGIN: &str = "https://app.example.com";
+
+/// The configuration that applies a CORS setup from a file instead of the server's own: the file
+/// is named by the environment variable [`SNIPPET_ENV`]. Each server file says how it applies it.
+pub const SNIPPET: &str = "snippet";
+
+/// The environment variable naming the snippet file for the [`SNIPPET`] configuration.
+pub const SNIPPET_ENV: &str = "CORSPROOF_SNIPPET";
 
 /// How long a server may take to listen (Django imports for about 0.3 s on an idle machine).
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
@@ -37,21 +48,49 @@ pub enum Implementation {
     Nginx,
     /// Django with `django-cors-headers` (`django/server.py`).
     Django,
+    /// Koa 3 with `@koa/cors` and `@koa/router` (`koa/server.js`).
+    Koa,
+    /// Fastify 5 with `@fastify/cors` (`fastify/server.js`).
+    Fastify,
+    /// FastAPI with Starlette's `CORSMiddleware`, served by uvicorn (`fastapi/server.py`).
+    FastApi,
+    /// Flask with `Flask-Cors`, served by waitress (`flask/server.py`).
+    Flask,
+    /// Apache httpd 2.4 with `mod_headers` and `mod_rewrite` (`apache/*.conf`, started by
+    /// `apache/serve`); the app is a CGI script.
+    Apache,
+    /// Caddy 2 with `header` and `respond` (`caddy/*.caddy`, started by `caddy/serve`); the app
+    /// is `respond` directives.
+    Caddy,
     /// axum with tower-http's `CorsLayer` (`tower-http/`, a crate of its own that compiles its
-    /// snippets in: [`build_tower_http`]).
+    /// snippets in: [`build_tower_http`]); it runs snippets only, so it is not in [`Self::ALL`].
     TowerHttp,
 }
 
 impl Implementation {
-    /// The implementations with hand-written configurations (tower-http runs snippets only).
-    pub const ALL: [Implementation; 3] =
-        [Implementation::Express, Implementation::Nginx, Implementation::Django];
+    pub const ALL: [Implementation; 9] = [
+        Implementation::Express,
+        Implementation::Nginx,
+        Implementation::Django,
+        Implementation::Koa,
+        Implementation::Fastify,
+        Implementation::FastApi,
+        Implementation::Flask,
+        Implementation::Apache,
+        Implementation::Caddy,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Implementation::Express => "express",
             Implementation::Nginx => "nginx",
             Implementation::Django => "django",
+            Implementation::Koa => "koa",
+            Implementation::Fastify => "fastify",
+            Implementation::FastApi => "fastapi",
+            Implementation::Flask => "flask",
+            Implementation::Apache => "apache",
+            Implementation::Caddy => "caddy",
             Implementation::TowerHttp => "tower-http",
         }
     }
@@ -66,9 +105,26 @@ impl Implementation {
             Implementation::Django => {
                 &["correct", "allow-all-credentials", "middleware-order", "regex-unescaped-dot"]
             }
+            Implementation::Koa => &["correct", "credentials-default-origin", "cors-after-router"],
+            Implementation::Fastify => &["correct", "reflect-any-origin", "default-methods"],
+            Implementation::FastApi => &["correct", "wildcard-credentials", "unhandled-error"],
+            Implementation::Flask => &["correct", "credentials-default-origins", "regex-prefix-match"],
+            Implementation::Apache => &["correct", "no-always", "reflect-any-origin"],
+            Implementation::Caddy => &["correct", "wildcard-credentials"],
             // Snippets only (`start_with_snippet`); hand-written CorsLayers are
             // tests/check_tower_http.rs's.
             Implementation::TowerHttp => &[],
+        }
+    }
+
+    fn runtime(self) -> Runtime {
+        match self {
+            Implementation::Express | Implementation::Koa | Implementation::Fastify => Runtime::Node,
+            Implementation::Django | Implementation::FastApi | Implementation::Flask => Runtime::Python,
+            Implementation::Nginx => Runtime::Serve { program: "nginx" },
+            Implementation::Apache => Runtime::Serve { program: "apache2" },
+            Implementation::Caddy => Runtime::Serve { program: "caddy" },
+            Implementation::TowerHttp => Runtime::Built,
         }
     }
 
@@ -79,12 +135,12 @@ impl Implementation {
 
     /// Fails with the install hint when ci/install-implementations has not set it up.
     fn check_installed(self) -> Result<()> {
-        let missing = match self {
+        let missing = match self.runtime() {
             // The install script leaves a copy of the lockfile it installed from.
-            Implementation::Express => !self.dir().join("node_modules/.installed-from").is_file(),
-            Implementation::Django => !self.dir().join(".venv/installed-from").is_file(),
-            Implementation::Nginx => find_nginx().is_none(),
-            Implementation::TowerHttp => {
+            Runtime::Node => !self.dir().join("node_modules/.installed-from").is_file(),
+            Runtime::Python => !self.dir().join(".venv/installed-from").is_file(),
+            Runtime::Serve { program } => find_program(program).is_none(),
+            Runtime::Built => {
                 if !tower_http_binary().is_file() {
                     bail!("tower-http is not built: call build_tower_http with its snippets first");
                 }
@@ -99,22 +155,24 @@ impl Implementation {
 
     fn command(self, config: &str, port: u16, work_dir: &Path) -> Command {
         let dir = self.dir();
-        let mut command = match self {
-            Implementation::Express => {
+        let runtime = self.runtime();
+        let mut command = match runtime {
+            Runtime::Node => {
                 let mut command = Command::new("node");
                 command.arg(dir.join("server.js"));
                 command
             }
-            Implementation::Nginx => Command::new(dir.join("serve")),
-            Implementation::Django => {
+            Runtime::Serve { .. } => Command::new(dir.join("serve")),
+            Runtime::Built => Command::new(tower_http_binary()),
+            Runtime::Python => {
                 let mut command = Command::new(dir.join(".venv/bin/python"));
                 command.arg(dir.join("server.py")).env("PYTHONDONTWRITEBYTECODE", "1");
                 command
             }
-            Implementation::TowerHttp => Command::new(tower_http_binary()),
         };
         command.arg(config).arg(port.to_string());
-        if self == Implementation::Nginx {
+        // A server started by its `serve` script keeps its config, pid and logs in the work dir.
+        if let Runtime::Serve { .. } = runtime {
             command.arg(work_dir);
         }
         command.current_dir(&dir);
@@ -122,12 +180,26 @@ impl Implementation {
     }
 }
 
-/// nginx on the PATH, or in /usr/sbin, where Debian puts it and a non-root PATH may not look.
-fn find_nginx() -> Option<PathBuf> {
+/// How an implementation is installed and started.
+#[derive(Debug, Clone, Copy)]
+enum Runtime {
+    /// `node server.js`, its packages in `node_modules` (npm ci).
+    Node,
+    /// `.venv/bin/python server.py`, its packages in the venv (pip).
+    Python,
+    /// Its `serve` script, which runs `program` from the distribution's packages (apt).
+    Serve { program: &'static str },
+    /// A program this test suite builds (the tower-http fixture, [`build_tower_http`]).
+    Built,
+}
+
+/// `program` on the PATH, or in /usr/sbin, where Debian puts nginx and apache2 and a non-root
+/// PATH may not look.
+fn find_program(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
-        .map(|dir| dir.join("nginx"))
+        .map(|dir| dir.join(program))
         .find(|candidate| candidate.is_file())
 }
 
@@ -174,19 +246,11 @@ pub fn build_tower_http(snippets: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Starts `implementation` in its `snippet` configuration, applying `snippet` (the text of a
-/// `Fix::snippet` for its framework, passed in the file `CORSPROOF_SNIPPET` names).
+/// Starts `implementation` in its [`SNIPPET`] configuration applying `snippet`, the text of a
+/// `Fix::snippet` for its framework, written to a file in the server's own work dir (Apache
+/// reads its configuration again after it first listens, so the file lives as long as it).
 pub async fn start_with_snippet(implementation: Implementation, snippet: &str) -> Result<RunningServer> {
-    implementation.check_installed()?;
-    let mut attempt = 1;
-    loop {
-        match RunningServer::spawn(implementation, "snippet", &[ALLOWED_ORIGIN], Some(snippet))?.ready().await
-        {
-            Ok(server) => return Ok(server),
-            Err(StartError::PortTaken(_)) if attempt < PORT_ATTEMPTS => attempt += 1,
-            Err(StartError::PortTaken(error) | StartError::Failed(error)) => return Err(error),
-        }
-    }
+    start_with(implementation, SNIPPET, &[ALLOWED_ORIGIN], Some(Snippet::Text(snippet))).await
 }
 
 /// Starts `implementation` in `config`, allowing [`ALLOWED_ORIGIN`].
@@ -201,15 +265,39 @@ pub async fn start_allowing(
     config: &str,
     allowed_origins: &[&str],
 ) -> Result<RunningServer> {
+    start_with(implementation, config, allowed_origins, None).await
+}
+
+/// Starts `implementation` in its [`SNIPPET`] configuration with the CORS setup in `snippet` (a
+/// file), which brings its own allow-list: no server applies `ALLOWED_ORIGINS` to a snippet.
+pub async fn start_snippet(implementation: Implementation, snippet: &Path) -> Result<RunningServer> {
+    start_with(implementation, SNIPPET, &[ALLOWED_ORIGIN], Some(Snippet::File(snippet))).await
+}
+
+async fn start_with(
+    implementation: Implementation,
+    config: &str,
+    allowed_origins: &[&str],
+    snippet: Option<Snippet<'_>>,
+) -> Result<RunningServer> {
     implementation.check_installed()?;
     let mut attempt = 1;
     loop {
-        match RunningServer::spawn(implementation, config, allowed_origins, None)?.ready().await {
+        match RunningServer::spawn(implementation, config, allowed_origins, snippet)?.ready().await {
             Ok(server) => return Ok(server),
             Err(StartError::PortTaken(_)) if attempt < PORT_ATTEMPTS => attempt += 1,
             Err(StartError::PortTaken(error) | StartError::Failed(error)) => return Err(error),
         }
     }
+}
+
+/// Where a [`SNIPPET`] configuration's CORS setup comes from.
+#[derive(Clone, Copy)]
+enum Snippet<'a> {
+    /// A file of the caller's.
+    File(&'a Path),
+    /// Text, written to the server's work dir.
+    Text(&'a str),
 }
 
 enum StartError {
@@ -233,16 +321,22 @@ impl RunningServer {
         implementation: Implementation,
         config: &str,
         allowed_origins: &[&str],
-        snippet: Option<&str>,
+        snippet: Option<Snippet<'_>>,
     ) -> Result<Self> {
         let port = free_port().context("no free loopback port")?;
         let work_dir = new_work_dir(implementation, config)?;
         let log = std::fs::File::create(work_dir.join("server.log"))?;
         let mut command = implementation.command(config, port, &work_dir);
         if let Some(snippet) = snippet {
-            let file = work_dir.join("cors.snippet");
-            std::fs::write(&file, snippet)?;
-            command.env("CORSPROOF_SNIPPET", file);
+            let file = match snippet {
+                Snippet::File(file) => file.to_owned(),
+                Snippet::Text(text) => {
+                    let file = work_dir.join("cors.snippet");
+                    std::fs::write(&file, text)?;
+                    file
+                }
+            };
+            command.env(SNIPPET_ENV, file);
         }
         let child = command
             .env("ALLOWED_ORIGINS", allowed_origins.join(","))
@@ -291,7 +385,8 @@ impl RunningServer {
         SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))
     }
 
-    /// What the server wrote to stdout and stderr so far (nginx's error log included).
+    /// What the server wrote to stdout and stderr so far (nginx's and Apache's error log
+    /// included).
     pub fn log(&self) -> String {
         let mut log = std::fs::read_to_string(self.work_dir.join("server.log")).unwrap_or_default();
         if let Ok(error_log) = std::fs::read_to_string(self.work_dir.join("error.log")) {
@@ -331,6 +426,15 @@ fn new_work_dir(implementation: Implementation, config: &str) -> Result<PathBuf>
 }
 
 /// A port nothing listens on right now (nginx cannot report a port it chose itself).
+///
+/// Never the same port twice in one test process: servers started concurrently would otherwise
+/// race for it, and a slow starter's readiness check could connect to the fast one.
 fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    loop {
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port();
+        if GIVEN.lock().unwrap_or_else(PoisonError::into_inner).insert(port) {
+            return Ok(port);
+        }
+    }
 }

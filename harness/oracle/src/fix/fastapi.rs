@@ -16,7 +16,21 @@ pub(super) fn body(render: &Renderer) -> String {
     let required = render.required;
     let mut out = String::new();
     out.push_str(
-        "from starlette.middleware.cors import CORSMiddleware  # fastapi.middleware.cors is the same\n\n",
+        "from fastapi import Request\n\
+         from fastapi.responses import JSONResponse\n\
+         from starlette.middleware.cors import CORSMiddleware  # fastapi.middleware.cors is the same\n\n",
+    );
+    // Seen on FastAPI 0.165 / Starlette 1.10 (tests/fix_snippets.rs): without it the 500 of an
+    // unhandled exception leaves without CORS headers, whatever CORSMiddleware's options.
+    out.push_str(
+        "# An unhandled exception's 500 is made by ServerErrorMiddleware, outside every middleware\n\
+         # you add, so it would leave without CORS headers: answer it here, inside CORSMiddleware.\n\
+         @app.middleware(\"http\")\n\
+         async def errors_inside_cors(request: Request, call_next):\n\
+         \x20   try:\n\
+         \x20       return await call_next(request)\n\
+         \x20   except Exception:\n\
+         \x20       return JSONResponse({\"error\": \"internal server error\"}, status_code=500)\n\n",
     );
     out.push_str("app.add_middleware(\n    CORSMiddleware,\n");
     let _ = writeln!(
