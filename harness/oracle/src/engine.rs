@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::cookie::{SameSite, ThirdPartyCookies};
 use crate::request::UnknownOption;
 
 /// A browser engine: the one identity type of the workspace (the browser crate re-exports it
@@ -241,6 +242,87 @@ impl Engine {
         match self {
             Engine::Chromium => false,
             Engine::Firefox | Engine::WebKit => true,
+        }
+    }
+
+    /// What `SameSite` a cookie without the attribute has. Chromium reads it as Lax ("SameSite
+    /// by default", `net::CookieSameSite::UNSPECIFIED` handled as Lax since Chrome 80; the corpus
+    /// scenario `credentials/cookies::lax-cookie-not-sent-cross-site` keeps it). Firefox reads it
+    /// as None (`network.cookie.sameSite.laxByDefault` is off: the same scenario carries the
+    /// cookie in Firefox). WebKit never made Lax the default (None); here its third-party rule
+    /// ([`Engine::third_party_cookies`]) keeps such a cookie home anyway.
+    pub fn default_same_site(self) -> SameSite {
+        match self {
+            Engine::Chromium => SameSite::Lax,
+            Engine::Firefox | Engine::WebKit => SameSite::None,
+        }
+    }
+
+    /// Whether a `SameSite=None` cookie without `Secure` is refused. Chromium
+    /// (`kCookiesWithoutSameSiteMustBeSecure`) and Firefox
+    /// (`network.cookie.sameSite.noneRequiresSecure`) refuse it; WebKit keeps it and sends it
+    /// back (corpus: `credentials/cookie-rules::samesite-none-without-secure-same-origin`).
+    pub fn same_site_none_requires_secure(self) -> bool {
+        match self {
+            Engine::Chromium | Engine::Firefox => true,
+            Engine::WebKit => false,
+        }
+    }
+
+    /// Whether a `Secure` cookie is kept and sent over plain http to a potentially trustworthy
+    /// loopback host (`localhost`, `127.0.0.1`). Chromium (`CookieAccessDelegate::
+    /// ShouldTreatUrlAsTrustworthy`) and Firefox do; WebKitGTK 2.50 does not (corpus:
+    /// `credentials/cookie-rules::secure-cookie-over-http-on-localhost` and
+    /// `…::secure-cookie-over-http-on-loopback-ip`).
+    pub fn secure_cookies_on_loopback_http(self) -> bool {
+        match self {
+            Engine::Chromium | Engine::Firefox => true,
+            Engine::WebKit => false,
+        }
+    }
+
+    /// Whether same-site compares schemes too ("schemeful same-site"), so that
+    /// `https://app.test` is another site than a page at `http://app.test`. Chromium does
+    /// (`features::kSchemefulSameSite`); Firefox 153 and WebKitGTK 2.50 do not (corpus:
+    /// `credentials/cookie-rules::lax-cookie-across-schemes-of-one-site`, where only Chromium
+    /// keeps the Lax cookie home).
+    pub fn schemeful_same_site(self) -> bool {
+        match self {
+            Engine::Chromium => true,
+            Engine::Firefox | Engine::WebKit => false,
+        }
+    }
+
+    /// What the engine does, for a user who changed no setting, with a cookie on a request to
+    /// another site than the page's. Chromium sends it (third-party cookies are allowed in a
+    /// regular profile, `profile.cookie_controls_mode` 0; the corpus's Chromium sets that pref,
+    /// as this headless Chromium would block them otherwise). Firefox partitions it (Total
+    /// Cookie Protection, `network.cookie.cookieBehavior` 5): the cookies a site's pages got
+    /// from the API are sent back from that site's pages (corpus:
+    /// `credentials/cookies::samesite-none-cookie-rides-a-credentialed-request`), a cookie the
+    /// user got on the API's own site is not. WebKit blocks it (Safari's full third-party cookie
+    /// blocking; WebKitGTK's default `WEBKIT_COOKIE_POLICY_ACCEPT_NO_THIRD_PARTY`): no corpus
+    /// scenario ever saw a cookie ride a cross-site request in WebKit.
+    pub fn third_party_cookies(self) -> ThirdPartyCookies {
+        match self {
+            Engine::Chromium => ThirdPartyCookies::Allowed,
+            Engine::Firefox => ThirdPartyCookies::PartitionedByTopLevelSite,
+            Engine::WebKit => ThirdPartyCookies::Blocked,
+        }
+    }
+
+    /// Whether the third-party cookie rule applies to every request to another host than the
+    /// page's, same site or not. Safari compares registrable domains, but WebKitGTK 2.50 here
+    /// kept a cookie home on a request from `app.test` to `sub.app.test` (same site) while it
+    /// sent one to `app.test` on another port and scheme (corpus:
+    /// `credentials/cookies::same-site-subdomain-carries-lax-cookie`,
+    /// `credentials/cookie-rules::strict-cookie-rides-same-site-subdomain`,
+    /// `…::lax-cookie-rides-same-host-other-port`, `…::lax-cookie-across-schemes-of-one-site`).
+    /// The browser is the truth: the profile follows the WebKit that is run here.
+    pub fn third_party_cookies_by_host(self) -> bool {
+        match self {
+            Engine::WebKit => true,
+            Engine::Chromium | Engine::Firefox => false,
         }
     }
 
