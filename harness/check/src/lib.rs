@@ -38,10 +38,10 @@ mod probe;
 pub mod strategies;
 mod verify;
 
-pub use checked::{Checked, Hop};
+pub use checked::{Checked, Hop, ProbeCookie};
 pub use checker::{Checker, CheckerBuilder};
 pub use client::{ClientError, Received};
-pub use corsproof_oracle::Engine;
+pub use corsproof_oracle::{Cookie, CookieError, CookieFate, Engine, NotSent};
 pub use hygiene::{Finding, Severity, findings};
 pub use policy::{Allow, Any, Expected, Field, LONGEST_MAX_AGE, Policy, PolicyBuilder, PolicyError};
 pub use policy_toml::PolicyFileError;

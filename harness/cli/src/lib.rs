@@ -163,6 +163,12 @@ pub use corsproof_oracle::{
     SentRequest, Stage, UnknownOption, Url, UrlError, Verdict, Warning,
 };
 
+// Cookies the user's browser holds, and whether the page's request carries each.
+pub use corsproof_check::ProbeCookie;
+pub use corsproof_oracle::{
+    Cookie, CookieError, CookieFate, CredentialsMode, NotSent, SameSite, SetBy, ThirdPartyCookies,
+};
+
 // The policy the user intends.
 pub use corsproof_check::{
     Allow, Any, Expected, Field, LONGEST_MAX_AGE, Policy, PolicyBuilder, PolicyError, PolicyFileError,

@@ -79,7 +79,7 @@ pub enum SetBy {
 /// assert_eq!((cookie.name(), cookie.value()), ("sid", "1"));
 /// assert_eq!(cookie.same_site(), Some(SameSite::None));
 /// assert!(cookie.is_secure());
-/// assert!("SameSite=Lax".parse::<Cookie>().is_err());
+/// assert!("session".parse::<Cookie>().is_err());
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct Cookie {
@@ -345,7 +345,7 @@ impl NotSent {
                 "this browser blocks cookies on requests to another site than the page's"
             }
             NotSent::Partitioned => {
-                "this browser keeps cookies of other sites in a jar per page site (Total Cookie Protection): a cookie set while the user was on the API's own site is not sent from another site's page"
+                "this browser keeps other sites' cookies in a jar per page site (Total Cookie Protection), and the jar of the cookie's own site is not the page's"
             }
         }
     }
