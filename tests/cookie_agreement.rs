@@ -4,14 +4,14 @@
 //! it, must be what the oracle says that engine does. Needs no browser: it reads the snapshots.
 //!
 //! The corpus sets each cookie with an answer to the page's own request, so what is compared is
-//! [`SetBy::ThePage`]; whether such a cookie is stored at all and whether it is sent follow the
+//! [`SetBy::ThePage`] in the corpus sessions' profile ([`CookieProfile::Corpus`]); whether such a cookie is stored at all and whether it is sent follow the
 //! same rules (RFC 6265bis checks `Secure`, `SameSite` and the third-party policy on both), so a
 //! cookie refused when set shows as one not sent.
 
 use std::path::PathBuf;
 
 use corsproof_behaviour::{Listener, NamedOrigin};
-use corsproof_oracle::{Cookie, CredentialsMode, Engine, Origin, SetBy, Url};
+use corsproof_oracle::{Cookie, CookieProfile, CredentialsMode, Engine, Origin, SetBy, Url};
 use corsproof_runner::snapshot::SnapshotFile;
 use corsproof_scenario::{Credentials, Scenario};
 use serde_json::Value;
@@ -63,7 +63,7 @@ fn compare(engine: Engine, scenario: &Scenario, snapshot: &Value, origins: &[Nam
             Credentials::SameOrigin => CredentialsMode::SameOrigin,
             Credentials::Include => CredentialsMode::Include,
         };
-        let fate = cookie.fate(engine, &page, &url, credentials, SetBy::ThePage);
+        let fate = cookie.fate_in(CookieProfile::Corpus, engine, &page, &url, credentials, SetBy::ThePage);
         compared.push(Compared {
             name: scenario.name.clone(),
             request: index + 1,

@@ -166,7 +166,8 @@ pub use corsproof_oracle::{
 // Cookies the user's browser holds, and whether the page's request carries each.
 pub use corsproof_check::ProbeCookie;
 pub use corsproof_oracle::{
-    Cookie, CookieError, CookieFate, CredentialsMode, NotSent, SameSite, SetBy, ThirdPartyCookies,
+    Cookie, CookieError, CookieFate, CookieProfile, CredentialsMode, NotSent, SameSite, SetBy,
+    ThirdPartyCookies,
 };
 
 // The policy the user intends.

@@ -44,7 +44,7 @@ impl fmt::Display for SameSite {
     }
 }
 
-/// What an engine does with cookies on a cross-site request, for a user who changed nothing.
+/// What an engine does with cookies on a cross-site request ([`Engine::third_party_cookies`]).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ThirdPartyCookies {
     /// Sent, as any cookie whose `SameSite` allows it.
@@ -54,6 +54,21 @@ pub enum ThirdPartyCookies {
     PartitionedByTopLevelSite,
     /// Never sent on a cross-site request.
     Blocked,
+    /// A cookie set by an answer to another host's page is refused (so never sent); one the user
+    /// got on its own site is sent (WebKitGTK's libsoup "no third party" policy).
+    RefusedWhenSetForAnotherHost,
+}
+
+/// Whose browser the rules describe: a user's, with the engine's defaults, or the sessions
+/// corsproof's corpus runs, whose profiles accept third-party cookies where the engine lets a
+/// preference say so ([`Engine::third_party_cookies`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum CookieProfile {
+    /// A user who changed no setting: what the checker judges with.
+    #[default]
+    User,
+    /// The corpus's browser sessions (harness/browser/src/engine/), which the snapshots record.
+    Corpus,
 }
 
 /// Where the browser got the cookie, which decides which jar holds it where cookies are
@@ -185,9 +200,9 @@ impl Cookie {
         self.secure
     }
 
-    /// Whether `engine` sends this cookie with a request to `url` that a page at `page` makes
-    /// with `credentials`, the cookie having been set as `set_by` says. The first rule that
-    /// keeps it home is the reason.
+    /// Whether `engine`, for a user who changed no setting, sends this cookie with a request to
+    /// `url` that a page at `page` makes with `credentials`, the cookie having been set as
+    /// `set_by` says. The first rule that keeps it home is the reason.
     ///
     /// ```
     /// use corsproof_oracle::{Cookie, CookieFate, CredentialsMode, Engine, NotSent, SetBy};
@@ -210,7 +225,21 @@ impl Cookie {
         credentials: CredentialsMode,
         set_by: SetBy,
     ) -> CookieFate {
-        match self.reason_not_sent(engine, page, url, credentials, set_by) {
+        self.fate_in(CookieProfile::User, engine, page, url, credentials, set_by)
+    }
+
+    /// [`fate`](Self::fate) in `profile`: [`CookieProfile::Corpus`] is what the corpus's
+    /// snapshots recorded.
+    pub fn fate_in(
+        &self,
+        profile: CookieProfile,
+        engine: Engine,
+        page: &Origin,
+        url: &Url,
+        credentials: CredentialsMode,
+        set_by: SetBy,
+    ) -> CookieFate {
+        match self.reason_not_sent(profile, engine, page, url, credentials, set_by) {
             Some(reason) => CookieFate::NotSent(reason),
             None => CookieFate::Sent,
         }
@@ -218,6 +247,7 @@ impl Cookie {
 
     fn reason_not_sent(
         &self,
+        profile: CookieProfile,
         engine: Engine,
         page: &Origin,
         url: &Url,
@@ -247,16 +277,23 @@ impl Cookie {
                 SameSite::None => {}
             }
         }
-        let third_party =
-            if engine.third_party_cookies_by_host() { page.host() != Some(url.host()) } else { !same_site };
+        let policy = engine.third_party_cookies(profile);
+        let third_party = match policy {
+            ThirdPartyCookies::RefusedWhenSetForAnotherHost => page.host() != Some(url.host()),
+            _ => !same_site,
+        };
         if !third_party {
             return None;
         }
-        match (engine.third_party_cookies(), set_by) {
+        match (policy, set_by) {
             (ThirdPartyCookies::Allowed, _)
-            | (ThirdPartyCookies::PartitionedByTopLevelSite, SetBy::ThePage) => None,
+            | (ThirdPartyCookies::PartitionedByTopLevelSite, SetBy::ThePage)
+            | (ThirdPartyCookies::RefusedWhenSetForAnotherHost, SetBy::ItsOwnSite) => None,
             (ThirdPartyCookies::PartitionedByTopLevelSite, SetBy::ItsOwnSite) => Some(NotSent::Partitioned),
             (ThirdPartyCookies::Blocked, _) => Some(NotSent::ThirdPartyBlocked),
+            (ThirdPartyCookies::RefusedWhenSetForAnotherHost, SetBy::ThePage) => {
+                Some(NotSent::RefusedWhenSetForAnotherHost)
+            }
         }
     }
 }
@@ -311,8 +348,10 @@ pub enum NotSent {
         /// Whether the cookie has no `SameSite` and Lax is the engine's default.
         by_default: bool,
     },
-    /// The engine blocks cookies on requests to another site (or, in WebKitGTK, another host).
+    /// The engine blocks cookies on requests to another site.
     ThirdPartyBlocked,
+    /// The engine refused the cookie when an answer to another host's page set it.
+    RefusedWhenSetForAnotherHost,
     /// The engine keeps third-party cookies in a jar per top-level site, and this cookie was set
     /// on its own site, not by an answer to this page.
     Partitioned,
@@ -344,6 +383,9 @@ impl NotSent {
             NotSent::ThirdPartyBlocked => {
                 "this browser blocks cookies on requests to another site than the page's"
             }
+            NotSent::RefusedWhenSetForAnotherHost => {
+                "this browser refuses a cookie that an answer to another host's page sets, so it never holds it"
+            }
             NotSent::Partitioned => {
                 "this browser keeps other sites' cookies in a jar per page site (Total Cookie Protection), and the jar of the cookie's own site is not the page's"
             }
@@ -359,6 +401,9 @@ impl NotSent {
             NotSent::SecureOverHttp => "serve the API over https",
             NotSent::NoneWithoutSecure | NotSent::SameSiteStrict | NotSent::SameSiteLax { .. } => {
                 "set the cookie with `SameSite=None; Secure` (over https), or serve the page and the API from one site"
+            }
+            NotSent::RefusedWhenSetForAnotherHost => {
+                "set the cookie on the API's own site (a first-party login there), or serve the page and the API from one host"
             }
             NotSent::ThirdPartyBlocked => {
                 "serve the page and the API from one site (first-party hosting, e.g. the API under the page's domain or behind the same host)"
@@ -467,6 +512,19 @@ mod tests {
         let own_site = cookie.fate(Engine::Firefox, &page, &url, INCLUDE, SetBy::ItsOwnSite);
         assert_eq!(own_site, CookieFate::NotSent(NotSent::Partitioned));
         assert!(cookie.fate(Engine::Chromium, &page, &url, INCLUDE, SetBy::ItsOwnSite).is_sent());
+    }
+
+    #[test]
+    fn webkitgtk_here_refuses_what_another_host_sets_but_sends_what_the_user_got_first_party() {
+        let cookie: Cookie = "sid=1; SameSite=None; Secure".parse().unwrap();
+        let page = "https://app.example.com".parse().unwrap();
+        let sibling = "https://api.example.com/".parse().unwrap();
+        let corpus =
+            |set_by| cookie.fate_in(CookieProfile::Corpus, Engine::WebKit, &page, &sibling, INCLUDE, set_by);
+        assert_eq!(corpus(SetBy::ThePage), CookieFate::NotSent(NotSent::RefusedWhenSetForAnotherHost));
+        assert!(corpus(SetBy::ItsOwnSite).is_sent());
+        // Safari compares sites: the sibling host is the same site, so first-party.
+        assert!(cookie.fate(Engine::WebKit, &page, &sibling, INCLUDE, SetBy::ThePage).is_sent());
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::cookie::{SameSite, ThirdPartyCookies};
+use crate::cookie::{CookieProfile, SameSite, ThirdPartyCookies};
 use crate::request::UnknownOption;
 
 /// A browser engine: the one identity type of the workspace (the browser crate re-exports it
@@ -293,36 +293,34 @@ impl Engine {
         }
     }
 
-    /// What the engine does, for a user who changed no setting, with a cookie on a request to
-    /// another site than the page's. Chromium sends it (third-party cookies are allowed in a
-    /// regular profile, `profile.cookie_controls_mode` 0; the corpus's Chromium sets that pref,
-    /// as this headless Chromium would block them otherwise). Firefox partitions it (Total
-    /// Cookie Protection, `network.cookie.cookieBehavior` 5): the cookies a site's pages got
-    /// from the API are sent back from that site's pages (corpus:
-    /// `credentials/cookies::samesite-none-cookie-rides-a-credentialed-request`), a cookie the
-    /// user got on the API's own site is not. WebKit blocks it (Safari's full third-party cookie
-    /// blocking; WebKitGTK's default `WEBKIT_COOKIE_POLICY_ACCEPT_NO_THIRD_PARTY`): no corpus
-    /// scenario ever saw a cookie ride a cross-site request in WebKit.
-    pub fn third_party_cookies(self) -> ThirdPartyCookies {
-        match self {
-            Engine::Chromium => ThirdPartyCookies::Allowed,
-            Engine::Firefox => ThirdPartyCookies::PartitionedByTopLevelSite,
-            Engine::WebKit => ThirdPartyCookies::Blocked,
-        }
-    }
-
-    /// Whether the third-party cookie rule applies to every request to another host than the
-    /// page's, same site or not. Safari compares registrable domains, but WebKitGTK 2.50 here
-    /// kept a cookie home on a request from `app.test` to `sub.app.test` (same site) while it
-    /// sent one to `app.test` on another port and scheme (corpus:
-    /// `credentials/cookies::same-site-subdomain-carries-lax-cookie`,
-    /// `credentials/cookie-rules::strict-cookie-rides-same-site-subdomain`,
-    /// `…::lax-cookie-rides-same-host-other-port`, `…::lax-cookie-across-schemes-of-one-site`).
-    /// The browser is the truth: the profile follows the WebKit that is run here.
-    pub fn third_party_cookies_by_host(self) -> bool {
-        match self {
-            Engine::WebKit => true,
-            Engine::Chromium | Engine::Firefox => false,
+    /// What the engine does with a cookie on a request to another site than the page's, for a
+    /// user who changed no setting, or in the sessions corsproof's corpus runs.
+    ///
+    /// For a user: Chromium sends it (third-party cookies are allowed in a regular profile,
+    /// `profile.cookie_controls_mode` 0). Firefox partitions it (Total Cookie Protection, the
+    /// default `network.cookie.cookieBehavior` 5, `BEHAVIOR_REJECT_TRACKER_AND_PARTITION_FOREIGN`
+    /// in netwerk/cookie): the cookies an answer to a site's pages set are sent back from that
+    /// site's pages, a cookie the user got on the API's own site is not. Safari blocks it (full
+    /// third-party cookie blocking since Safari 13.1, by registrable domain).
+    ///
+    /// In the corpus's sessions (harness/browser/src/engine/): Chromium and Firefox accept
+    /// third-party cookies by preference (`profile.cookie_controls_mode` 0,
+    /// `network.cookie.cookieBehavior` 0), so both sent every `SameSite=None` cookie
+    /// (`credentials/cookies::samesite-none-cookie-rides-a-credentialed-request`) and the one
+    /// the user got on the API's own site (tests/cookie_first_party.rs). WebKitGTK 2.50 keeps its
+    /// own default (`WEBKIT_COOKIE_POLICY_ACCEPT_NO_THIRD_PARTY`, libsoup's
+    /// `SOUP_COOKIE_JAR_ACCEPT_NO_THIRD_PARTY`): a cookie set by an answer to another host's page
+    /// was never kept, not even from `sub.app.test` for `app.test`
+    /// (`credentials/cookies::same-site-subdomain-carries-lax-cookie`), while one from the page's
+    /// own host on another port or scheme was (`credentials/cookie-rules::
+    /// lax-cookie-rides-same-host-other-port`), and a cookie the user got on the API's own site
+    /// was sent from another site's page (tests/cookie_first_party.rs).
+    pub fn third_party_cookies(self, profile: CookieProfile) -> ThirdPartyCookies {
+        match (self, profile) {
+            (Engine::Chromium, _) | (Engine::Firefox, CookieProfile::Corpus) => ThirdPartyCookies::Allowed,
+            (Engine::Firefox, CookieProfile::User) => ThirdPartyCookies::PartitionedByTopLevelSite,
+            (Engine::WebKit, CookieProfile::User) => ThirdPartyCookies::Blocked,
+            (Engine::WebKit, CookieProfile::Corpus) => ThirdPartyCookies::RefusedWhenSetForAnotherHost,
         }
     }
 

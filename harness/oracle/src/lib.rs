@@ -72,7 +72,8 @@ mod url;
 pub use cache::{CacheEntry, CacheKey, PreflightCache};
 pub use console::{ConsoleTable, Reading, ReasonClass, Sentence};
 pub use cookie::{
-    Cookie, CookieError, CookieFate, NotSent, SameSite, SetBy, ThirdPartyCookies, registrable_domain,
+    Cookie, CookieError, CookieFate, CookieProfile, NotSent, SameSite, SetBy, ThirdPartyCookies,
+    registrable_domain,
 };
 pub use engine::{DEFAULT_MAX_AGE, Engine};
 pub use exchange::{Exchange, Response};
