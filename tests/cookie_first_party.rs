@@ -10,7 +10,8 @@
 //! policy refuses only cookies set for another host's page, never sending one the user got
 //! first-party. The browser is the truth: a disagreement fails here, and the engine's profile is
 //! what changes. (A user's Firefox keeps such a cookie home, Total Cookie Protection; this
-//! session's preference turns that off, so it is cited, not seen, in `Engine::third_party_cookies`.)
+//! session's preference turns that off: tests/cookie_partition_firefox.rs sees it with Firefox's
+//! own defaults.)
 
 use std::path::PathBuf;
 use std::time::Duration;

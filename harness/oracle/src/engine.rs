@@ -300,7 +300,8 @@ impl Engine {
     /// `profile.cookie_controls_mode` 0). Firefox partitions it (Total Cookie Protection, the
     /// default `network.cookie.cookieBehavior` 5, `BEHAVIOR_REJECT_TRACKER_AND_PARTITION_FOREIGN`
     /// in netwerk/cookie): the cookies an answer to a site's pages set are sent back from that
-    /// site's pages, a cookie the user got on the API's own site is not. Safari blocks it (full
+    /// site's pages, a cookie the user got on the API's own site is not (both seen in Firefox 153
+    /// with its own cookie defaults, tests/cookie_partition_firefox.rs). Safari blocks it (full
     /// third-party cookie blocking since Safari 13.1, by registrable domain).
     ///
     /// In the corpus's sessions (harness/browser/src/engine/): Chromium and Firefox accept
