@@ -239,41 +239,30 @@ impl Cookie {
         credentials: CredentialsMode,
         set_by: SetBy,
     ) -> CookieFate {
-        match self.reason_not_sent(profile, engine, page, url, credentials, set_by) {
-            Some(reason) => CookieFate::NotSent(reason),
-            None => CookieFate::Sent,
-        }
-    }
-
-    fn reason_not_sent(
-        &self,
-        profile: CookieProfile,
-        engine: Engine,
-        page: &Origin,
-        url: &Url,
-        credentials: CredentialsMode,
-        set_by: SetBy,
-    ) -> Option<NotSent> {
         match credentials {
-            CredentialsMode::Omit => return Some(NotSent::CredentialsOmitted { mode: credentials }),
+            CredentialsMode::Omit => {
+                return CookieFate::NotSent(NotSent::CredentialsOmitted { mode: credentials });
+            }
             CredentialsMode::SameOrigin if !page.is_same_origin_with_url(url) => {
-                return Some(NotSent::CredentialsOmitted { mode: credentials });
+                return CookieFate::NotSent(NotSent::CredentialsOmitted { mode: credentials });
             }
             CredentialsMode::SameOrigin | CredentialsMode::Include => {}
         }
         let secure_channel = url.scheme() == "https"
             || (url.is_potentially_trustworthy() && engine.secure_cookies_on_loopback_http());
         if self.secure && !secure_channel {
-            return Some(NotSent::SecureOverHttp);
+            return CookieFate::NotSent(NotSent::SecureOverHttp);
         }
         if self.same_site == Some(SameSite::None) && !self.secure && engine.same_site_none_requires_secure() {
-            return Some(NotSent::NoneWithoutSecure);
+            return CookieFate::NotSent(NotSent::NoneWithoutSecure);
         }
         let same_site = is_same_site(engine, page, url);
         if !same_site {
             match self.same_site.unwrap_or(engine.default_same_site()) {
-                SameSite::Strict => return Some(NotSent::SameSiteStrict),
-                SameSite::Lax => return Some(NotSent::SameSiteLax { by_default: self.same_site.is_none() }),
+                SameSite::Strict => return CookieFate::NotSent(NotSent::SameSiteStrict),
+                SameSite::Lax => {
+                    return CookieFate::NotSent(NotSent::SameSiteLax { by_default: self.same_site.is_none() });
+                }
                 SameSite::None => {}
             }
         }
@@ -283,16 +272,18 @@ impl Cookie {
             _ => !same_site,
         };
         if !third_party {
-            return None;
+            return CookieFate::Sent;
         }
         match (policy, set_by) {
             (ThirdPartyCookies::Allowed, _)
             | (ThirdPartyCookies::PartitionedByTopLevelSite, SetBy::ThePage)
-            | (ThirdPartyCookies::RefusedWhenSetForAnotherHost, SetBy::ItsOwnSite) => None,
-            (ThirdPartyCookies::PartitionedByTopLevelSite, SetBy::ItsOwnSite) => Some(NotSent::Partitioned),
-            (ThirdPartyCookies::Blocked, _) => Some(NotSent::ThirdPartyBlocked),
+            | (ThirdPartyCookies::RefusedWhenSetForAnotherHost, SetBy::ItsOwnSite) => CookieFate::Sent,
+            (ThirdPartyCookies::PartitionedByTopLevelSite, SetBy::ItsOwnSite) => {
+                CookieFate::NotSent(NotSent::Partitioned)
+            }
+            (ThirdPartyCookies::Blocked, _) => CookieFate::NotSent(NotSent::ThirdPartyBlocked),
             (ThirdPartyCookies::RefusedWhenSetForAnotherHost, SetBy::ThePage) => {
-                Some(NotSent::RefusedWhenSetForAnotherHost)
+                CookieFate::NotSent(NotSent::RefusedWhenSetForAnotherHost)
             }
         }
     }
