@@ -198,4 +198,12 @@ async fn the_binary_sends_the_cookie_reports_it_and_refuses_a_cookie_header() {
         stderr.contains("a page cannot set `Cookie`") && stderr.contains("--cookie 'session=1'"),
         "{stderr}"
     );
+
+    let policy = std::env::temp_dir().join(format!("corsproof-cookie-policy-{}.toml", std::process::id()));
+    std::fs::write(&policy, format!("origins = [\"{ALLOWED_ORIGIN}\"]\n")).expect("a policy file");
+    let both = run_check(&[&url, "--policy", &policy.display().to_string(), "--cookie", "session=1"]);
+    let _ = std::fs::remove_file(&policy);
+    let stderr = String::from_utf8_lossy(&both.stderr);
+    assert_eq!(both.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("write the cookies in the policy file"), "{stderr}");
 }

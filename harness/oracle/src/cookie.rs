@@ -261,7 +261,9 @@ impl Cookie {
             match self.same_site.unwrap_or(engine.default_same_site()) {
                 SameSite::Strict => return CookieFate::NotSent(NotSent::SameSiteStrict),
                 SameSite::Lax => {
-                    return CookieFate::NotSent(NotSent::SameSiteLax { by_default: self.same_site.is_none() });
+                    return CookieFate::NotSent(NotSent::SameSiteLax {
+                        by_default: self.same_site.is_none(),
+                    });
                 }
                 SameSite::None => {}
             }
