@@ -98,9 +98,13 @@ impl Implementation {
     /// The configurations it can run: `correct` first, then the broken ones.
     pub fn configurations(self) -> &'static [&'static str] {
         match self {
-            Implementation::Express => {
-                &["correct", "reflect-any-origin", "wildcard-credentials", "no-options-handler"]
-            }
+            Implementation::Express => &[
+                "correct",
+                "reflect-any-origin",
+                "wildcard-credentials",
+                "no-options-handler",
+                "cors-needs-session",
+            ],
             Implementation::Nginx => &["correct", "guide-if-block", "no-always"],
             Implementation::Django => {
                 &["correct", "allow-all-credentials", "middleware-order", "regex-unescaped-dot"]

@@ -3,7 +3,9 @@
 
 use std::fmt::{self, Write as _};
 
-use corsproof_oracle::{Block, Engine, Outcome, RequestKind, SentRequest, Verdict, Warning};
+use corsproof_oracle::{
+    Block, Cookie, CookieFate, Engine, NotSent, Outcome, RequestKind, SentRequest, Verdict, Warning,
+};
 
 use crate::advice::Advice;
 use crate::client::{ClientError, Received};
@@ -44,6 +46,43 @@ impl Hop {
     }
 }
 
+/// A cookie the probe's browser holds, and whether the page's request carries it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbeCookie {
+    /// The cookie, as [`Probe::cookie`] gave it.
+    pub cookie: Cookie,
+    /// Whether the page's request (the first actual request) carries it, the cookie having been
+    /// set by an answer to one of the page's own requests.
+    pub fate: CookieFate,
+    /// Why it would stay home had the user got it on its own site instead (Firefox's Total
+    /// Cookie Protection), when that differs.
+    pub from_its_own_site: Option<NotSent>,
+}
+
+impl ProbeCookie {
+    /// Whether the page's request carries the cookie.
+    pub fn is_sent(&self) -> bool {
+        self.fate.is_sent()
+    }
+
+    /// The report's line about this cookie: sent, or why not and what to change.
+    pub fn report(&self) -> String {
+        let name = self.cookie.name();
+        match (self.fate, self.from_its_own_site) {
+            (CookieFate::NotSent(reason), _) => format!(
+                "warning: the page's request carries no cookie `{name}`: {reason}; to send it, {}",
+                reason.advice()
+            ),
+            (CookieFate::Sent, Some(reason)) => format!(
+                "cookie `{name}` sent, as it is when an answer to the page's own request set it; one the user got on \
+                 the API's own site would stay home: {reason}; to be sure, {}",
+                reason.advice()
+            ),
+            (CookieFate::Sent, None) => format!("cookie `{name}` sent"),
+        }
+    }
+}
+
 /// The result of a check: the exchanges and the verdict.
 #[derive(Clone, Debug)]
 pub struct Checked {
@@ -52,6 +91,7 @@ pub struct Checked {
     pub(crate) hops: Vec<Hop>,
     pub(crate) verdict: Verdict,
     pub(crate) advice: Advice,
+    pub(crate) cookies: Vec<ProbeCookie>,
 }
 
 impl Checked {
@@ -73,6 +113,11 @@ impl Checked {
     /// The last actual (non-preflight) exchange, if the request got that far.
     pub fn actual(&self) -> Option<&Hop> {
         self.hops.iter().rev().find(|hop| !hop.is_preflight())
+    }
+
+    /// The cookies the probe's browser holds, each with whether the page's request carries it.
+    pub fn cookies(&self) -> &[ProbeCookie] {
+        &self.cookies
     }
 
     /// The oracle's verdict.
@@ -206,6 +251,9 @@ impl fmt::Display for Checked {
         }
         for warning in &self.verdict.warnings {
             writeln!(f, "warning: {}", warning_text(warning))?;
+        }
+        for cookie in &self.cookies {
+            writeln!(f, "{}", cookie.report())?;
         }
         if let Some(diagnosis) = self.diagnosis() {
             writeln!(f, "diagnosis: {diagnosis}")?;

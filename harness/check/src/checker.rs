@@ -4,11 +4,14 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use corsproof_oracle::{Engine, Oracle, PreflightCache, RequestKind, Response, Step};
+use corsproof_oracle::{
+    Cookie, CookieFate, CredentialsMode, Engine, Oracle, Origin, PreflightCache, RequestKind, Response,
+    SetBy, Step, Url,
+};
 use rustls::pki_types::CertificateDer;
 
 use crate::advice::{Advice, FixFor};
-use crate::checked::{Checked, Hop};
+use crate::checked::{Checked, Hop, ProbeCookie};
 use crate::client::Client;
 use crate::probe::{Probe, ProbeError};
 
@@ -72,6 +75,7 @@ impl Checker {
     /// actual request, following redirects) and judges every answer.
     pub async fn check(&self, probe: &Probe) -> Result<Checked, ProbeError> {
         let (page, request) = probe.to_oracle()?;
+        let cookies = probe.parsed_cookies()?;
         let oracle = Oracle::new(self.engine);
         let mut hops = Vec::new();
         let mut step = oracle.plan(&page, &request, &PreflightCache::new(), Duration::ZERO).start();
@@ -87,6 +91,13 @@ impl Checker {
                         headers.push((b"origin".to_vec(), origin.as_bytes().to_vec()));
                     }
                     headers.extend(sent.headers.iter().map(|h| (h.name.to_vec(), h.value.to_vec())));
+                    // The browser adds the cookies it would send; a preflight never carries any.
+                    if sent.kind == RequestKind::Actual
+                        && let Some(cookie) =
+                            cookie_header(&cookies, self.engine, &page, &sent.url, request.credentials)
+                    {
+                        headers.push((b"cookie".to_vec(), cookie.into_bytes()));
+                    }
                     let body = match sent.kind {
                         RequestKind::Actual if !matches!(sent.method.as_str(), "GET" | "HEAD") => {
                             probe.body.as_deref()
@@ -105,8 +116,59 @@ impl Checker {
                 Step::Done(verdict) => break verdict,
             }
         };
-        Ok(Checked { probe: probe.clone(), engine: self.engine, hops, verdict, advice: self.advice.clone() })
+        let first_url =
+            hops.iter().find(|hop| !hop.is_preflight()).map_or(request.url.as_str(), |hop| &*hop.sent.url);
+        let cookies = probe_cookies(cookies, self.engine, &page, first_url, request.credentials);
+        Ok(Checked {
+            probe: probe.clone(),
+            engine: self.engine,
+            hops,
+            verdict,
+            advice: self.advice.clone(),
+            cookies,
+        })
     }
+}
+
+/// The `Cookie` header the browser puts on an actual request to `url`: the cookies its rules
+/// let ride, in the order given; `None` when none does.
+fn cookie_header(
+    cookies: &[Cookie],
+    engine: Engine,
+    page: &Origin,
+    url: &str,
+    credentials: CredentialsMode,
+) -> Option<String> {
+    let url: Url = url.parse().ok()?;
+    let sent: Vec<String> = cookies
+        .iter()
+        .filter(|cookie| cookie.fate(engine, page, &url, credentials, SetBy::ThePage).is_sent())
+        .map(Cookie::pair)
+        .collect();
+    (!sent.is_empty()).then(|| sent.join("; "))
+}
+
+/// Each cookie's fate on the page's request (the first actual request), as set by an answer to
+/// the page, and as it would be had the user got it on its own site.
+fn probe_cookies(
+    cookies: Vec<Cookie>,
+    engine: Engine,
+    page: &Origin,
+    url: &str,
+    credentials: CredentialsMode,
+) -> Vec<ProbeCookie> {
+    let Ok(url) = url.parse::<Url>() else { return Vec::new() };
+    cookies
+        .into_iter()
+        .map(|cookie| {
+            let fate = cookie.fate(engine, page, &url, credentials, SetBy::ThePage);
+            let from_its_own_site = match cookie.fate(engine, page, &url, credentials, SetBy::ItsOwnSite) {
+                CookieFate::NotSent(reason) if fate.is_sent() => Some(reason),
+                _ => None,
+            };
+            ProbeCookie { cookie, fate, from_its_own_site }
+        })
+        .collect()
 }
 
 /// Options of a [`Checker`].

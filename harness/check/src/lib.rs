@@ -44,10 +44,11 @@ pub mod strategies;
 mod verify;
 
 pub use advice::{FixFor, UnknownFixFor};
-pub use checked::{Checked, Hop};
+pub use checked::{Checked, Hop, ProbeCookie};
 pub use checker::{Checker, CheckerBuilder};
 pub use client::{ClientError, Received};
-pub use corsproof_oracle::{Engine, Fix, Framework, OriginTrust, UnknownFramework};
+pub use corsproof_oracle::{Cookie, CookieError, CookieFate, Engine, NotSent};
+pub use corsproof_oracle::{Fix, Framework, OriginTrust, UnknownFramework};
 pub use corsproof_oracle::{ReasonClass, Stage};
 pub use disagreement::{Cause, Disagreement};
 pub use hygiene::{Finding, findings};

@@ -97,6 +97,8 @@ pub enum Field {
     Expose,
     /// `max_age`.
     MaxAge,
+    /// `cookie`: the cookies the credentialed probes carry.
+    Cookie,
 }
 
 impl Field {
@@ -109,6 +111,7 @@ impl Field {
             Field::Headers => "headers",
             Field::Expose => "expose",
             Field::MaxAge => "max_age",
+            Field::Cookie => "cookie",
         }
     }
 }
@@ -188,6 +191,7 @@ pub struct Policy {
     headers: Allow,
     expose: Allow,
     max_age: Option<Duration>,
+    cookies: Vec<String>,
 }
 
 impl Policy {
@@ -243,6 +247,13 @@ impl Policy {
     /// How long a browser may cache a preflight result.
     pub fn max_age(&self) -> Option<Duration> {
         self.max_age
+    }
+
+    /// The cookies a logged-in user's browser holds (`Set-Cookie` form), which every probe of
+    /// [`verify`](crate::verify) carries where the browser would send them: on credentialed
+    /// requests (and same-origin ones), as the cookie rules allow.
+    pub fn cookies(&self) -> &[String] {
+        &self.cookies
     }
 
     /// Whether a page at `origin` (serialized, as the `Origin` header carries it) is allowed.
@@ -438,6 +449,7 @@ pub struct PolicyBuilder {
     headers: Allow,
     expose: Allow,
     max_age: Option<Duration>,
+    cookies: Vec<String>,
 }
 
 impl Default for PolicyBuilder {
@@ -449,6 +461,7 @@ impl Default for PolicyBuilder {
             headers: Allow::none(),
             expose: Allow::none(),
             max_age: None,
+            cookies: Vec::new(),
         }
     }
 }
@@ -535,6 +548,28 @@ impl PolicyBuilder {
         self
     }
 
+    /// A cookie a logged-in user's browser holds, as its `Set-Cookie` line gave it; repeat for
+    /// several. Servers whose CORS answer depends on a session (auth middleware before CORS, a
+    /// session-guarded API) answer a probe without it differently: the probes carry it wherever
+    /// the browser would send it.
+    ///
+    /// ```
+    /// use corsproof_check::{Field, Policy};
+    /// let policy = Policy::builder()
+    ///     .allow_origin(["https://app.example"])
+    ///     .allow_credentials(true)
+    ///     .cookie("session=1; SameSite=None; Secure")
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(policy.cookies(), ["session=1; SameSite=None; Secure"]);
+    /// let error = Policy::builder().allow_origin(["https://app.example"]).cookie("session").build().unwrap_err();
+    /// assert_eq!((error.field, error.item), (Field::Cookie, Some(0)));
+    /// ```
+    pub fn cookie(mut self, cookie: impl Into<String>) -> Self {
+        self.cookies.push(cookie.into());
+        self
+    }
+
     /// The policy, or the first thing in it a browser could never honour.
     ///
     /// ```
@@ -575,6 +610,11 @@ impl PolicyBuilder {
                 ),
             ));
         }
+        for (index, cookie) in self.cookies.iter().enumerate() {
+            if let Err(error) = cookie.parse::<corsproof_oracle::Cookie>() {
+                return Err(PolicyError::new(Field::Cookie, Some(index), error.to_string()));
+            }
+        }
         Ok(Policy {
             origins,
             credentials: self.credentials,
@@ -582,6 +622,7 @@ impl PolicyBuilder {
             headers: validate(Field::Headers, self.headers, request_header)?,
             expose,
             max_age: self.max_age,
+            cookies: self.cookies,
         })
     }
 }

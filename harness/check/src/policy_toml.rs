@@ -44,6 +44,37 @@ struct PolicyFile {
     headers: Option<Spanned<Values>>,
     expose: Option<Spanned<Values>>,
     max_age: Option<Spanned<u64>>,
+    cookie: Option<Spanned<Cookies>>,
+}
+
+/// One cookie as a string, or a list of them, each with its span.
+struct Cookies(Vec<Spanned<String>>);
+
+impl<'de> Deserialize<'de> for Cookies {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CookiesVisitor;
+        impl<'de> Visitor<'de> for CookiesVisitor {
+            type Value = Cookies;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a cookie (\"session=1; SameSite=None; Secure\") or a list of them")
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Cookies, E> {
+                // The whole value's span is the field's; the item gets none of its own.
+                Ok(Cookies(vec![Spanned::new(0..0, value.to_owned())]))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Cookies, A::Error> {
+                let mut cookies = Vec::new();
+                while let Some(item) = items.next_element::<Spanned<String>>()? {
+                    cookies.push(item);
+                }
+                Ok(Cookies(cookies))
+            }
+        }
+        deserializer.deserialize_any(CookiesVisitor)
+    }
 }
 
 /// `"*"` or a list of strings, each with its span.
@@ -96,6 +127,7 @@ impl Policy {
     /// headers = ["content-type"]
     /// expose = ["x-total-count"]
     /// max_age = 600
+    /// cookie = "session=1; SameSite=None; Secure"
     /// "#).unwrap();
     /// assert!(policy.allows_origin("https://app.example"));
     ///
@@ -125,6 +157,9 @@ impl Policy {
         if let Some(max_age) = &file.max_age {
             builder = builder.max_age(Duration::from_secs(*max_age.get_ref()));
         }
+        for cookie in file.cookie.iter().flat_map(|cookies| &cookies.get_ref().0) {
+            builder = builder.cookie(cookie.get_ref().clone());
+        }
         builder.build().map_err(|error| locate(text, &file, error))
     }
 }
@@ -140,17 +175,21 @@ fn locate(text: &str, file: &PolicyFile, error: PolicyError) -> PolicyFileError 
         Field::Methods => file.methods.as_ref(),
         Field::Headers => file.headers.as_ref(),
         Field::Expose => file.expose.as_ref(),
-        Field::Credentials => None,
-        Field::MaxAge => None,
+        Field::Credentials | Field::MaxAge | Field::Cookie => None,
     };
-    let item_span = values
+    let items = match error.field {
+        Field::Cookie => file.cookie.as_ref().map(|cookies| &cookies.get_ref().0),
+        _ => values.map(|values| &values.get_ref().0),
+    };
+    let item_span = items
         .zip(error.item)
-        .and_then(|(values, item)| values.get_ref().0.get(item))
+        .and_then(|(items, item)| items.get(item))
         .map(|value| value.span())
         .filter(|span| !span.is_empty());
     let field_span = match error.field {
         Field::Credentials => file.credentials.as_ref().map(Spanned::span),
         Field::MaxAge => file.max_age.as_ref().map(Spanned::span),
+        Field::Cookie => file.cookie.as_ref().map(Spanned::span),
         _ => values.map(Spanned::span),
     };
     let span = item_span.or(field_span).unwrap_or(0..0);
@@ -194,6 +233,20 @@ mod tests {
         assert_eq!((wrong_type.line, wrong_type.column), (2, 11), "{wrong_type}");
         let one_string = error("origins = \"https://app.example\"");
         assert!(one_string.message.contains("[\"https://app.example\"]"), "{one_string}");
+    }
+
+    #[test]
+    fn a_cookie_is_one_string_or_a_list_and_a_bad_one_is_pointed_at() {
+        let one = Policy::from_toml("origins = [\"https://a.example\"]\ncookie = \"sid=1\"\n").unwrap();
+        assert_eq!(one.cookies(), ["sid=1"]);
+        let list = "origins = [\"https://a.example\"]\ncookie = [\"sid=1; Secure\", \"theme=dark\"]\n";
+        assert_eq!(Policy::from_toml(list).unwrap().cookies(), ["sid=1; Secure", "theme=dark"]);
+        let bad_item = error("origins = [\"https://a.example\"]\ncookie = [\"sid=1\", \"session\"]\n");
+        assert_eq!((bad_item.line, bad_item.column), (2, 20), "{bad_item}");
+        assert!(bad_item.message.contains("name=value"), "{bad_item}");
+        let bad_one = error("origins = [\"https://a.example\"]\ncookie = \"sid=1; SameSite=Nope\"\n");
+        assert_eq!((bad_one.line, bad_one.column), (2, 10), "{bad_one}");
+        assert!(error("origins = \"*\"\ncookie = 1\n").message.contains("a cookie"));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What the page asks: the request as a page's script would make it, and the page's origin.
 
-use corsproof_oracle::{Body, CredentialsMode, Origin, Request};
+use corsproof_oracle::{Body, Cookie, CookieError, CredentialsMode, Origin, Request};
 
 /// A request as a page at `origin` makes it: the checker sends what a browser would send for it.
 ///
@@ -10,7 +10,8 @@ use corsproof_oracle::{Body, CredentialsMode, Origin, Request};
 ///     .origin("https://app.example")
 ///     .method("PUT")
 ///     .header("Content-Type", "application/json")
-///     .credentials(true);
+///     .credentials(true)
+///     .cookie("session=1; SameSite=None; Secure");
 /// assert_eq!(probe.method_name(), "PUT");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +22,7 @@ pub struct Probe {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Option<String>,
     pub(crate) credentials: bool,
+    pub(crate) cookies: Vec<String>,
 }
 
 /// A probe that cannot be made: its page origin or URL does not parse.
@@ -29,6 +31,9 @@ pub enum ProbeError {
     /// The page origin is not `scheme://host[:port]` (or `null`).
     #[error("`{0}` is not an origin (expected scheme://host[:port], or null)")]
     Origin(String),
+    /// A cookie is not `name=value` followed by `Set-Cookie` attributes.
+    #[error("{0}")]
+    Cookie(CookieError),
 }
 
 impl Probe {
@@ -42,6 +47,7 @@ impl Probe {
             headers: Vec::new(),
             body: None,
             credentials: false,
+            cookies: Vec::new(),
         }
     }
 
@@ -74,6 +80,32 @@ impl Probe {
     pub fn credentials(mut self, credentials: bool) -> Self {
         self.credentials = credentials;
         self
+    }
+
+    /// A cookie the user's browser holds, written as its `Set-Cookie` line gave it
+    /// (`session=1; SameSite=None; Secure`); repeat for several. A page cannot set `Cookie`
+    /// itself: the browser adds the cookies it holds, on the actual request only (never on a
+    /// preflight), and only those its cookie rules let ride this request from this page
+    /// (`credentials`, `Secure`, `SameSite`, the engine's third-party policy). The report says
+    /// which were sent and, for the others, why not and what to change.
+    ///
+    /// ```
+    /// use corsproof_check::Probe;
+    /// let probe = Probe::new("https://api.example.com/me")
+    ///     .origin("https://app.example.com")
+    ///     .credentials(true)
+    ///     .cookie("session=1; SameSite=None; Secure")
+    ///     .cookie("theme=dark");
+    /// assert_eq!(probe.cookies(), ["session=1; SameSite=None; Secure", "theme=dark"]);
+    /// ```
+    pub fn cookie(mut self, cookie: impl Into<String>) -> Self {
+        self.cookies.push(cookie.into());
+        self
+    }
+
+    /// The cookies the user's browser holds, as given.
+    pub fn cookies(&self) -> &[String] {
+        &self.cookies
     }
 
     /// The URL asked for.
@@ -124,5 +156,10 @@ impl Probe {
             request = request.credentials(CredentialsMode::Include);
         }
         Ok((page, request))
+    }
+
+    /// The cookies, parsed.
+    pub(crate) fn parsed_cookies(&self) -> Result<Vec<Cookie>, ProbeError> {
+        self.cookies.iter().map(|text| text.parse().map_err(ProbeError::Cookie)).collect()
     }
 }

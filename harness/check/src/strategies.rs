@@ -216,14 +216,17 @@ pub fn probe(policy: &Policy, url: &str) -> SBoxedStrategy<Probe> {
         None => allowed_origin(policy),
     };
     let url = url.to_owned();
+    // The policy's cookies ride every probe; the cookie rules decide which requests carry them.
+    let cookies = policy.cookies().to_vec();
     (origin, method(policy), proptest::collection::vec(header(policy), 0..=2), any::<bool>())
         .prop_map(move |(origin, method, headers, credentials)| {
-            headers
+            let probe = headers
                 .into_iter()
                 .fold(Probe::new(url.clone()).origin(origin).method(method), |probe, (name, value)| {
                     probe.header(name, value)
                 })
-                .credentials(credentials)
+                .credentials(credentials);
+            cookies.iter().fold(probe, |probe, cookie| probe.cookie(cookie.clone()))
         })
         .sboxed()
 }

@@ -10,7 +10,7 @@ use crate::prove::{self, Replay};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use corsproof::{
-    Checked, Checker, Counterexample, Engine, Failure, FixFor, Framework, Policy, Probe, Report,
+    Checked, Checker, CookieFate, Counterexample, Engine, Failure, FixFor, Framework, Policy, Probe, Report,
     SAFELISTED_METHODS, VerifyConfig, verify,
 };
 use serde_json::{Value, json};
@@ -46,6 +46,11 @@ pub struct CheckArgs {
     /// `credentials: 'include'`.
     #[arg(long)]
     credentials: bool,
+    /// A cookie the user's browser holds, as its `Set-Cookie` line gave it
+    /// (`session=1; SameSite=None; Secure`); repeat for several. Sent on the actual request only
+    /// where the browser would send it; the report says whether it was, and why not.
+    #[arg(long = "cookie", value_name = "NAME=VALUE[; ATTRIBUTES]")]
+    cookies: Vec<String>,
     /// Judge as this engine: chromium, firefox or webkit.
     #[arg(long, default_value = "chromium")]
     engine: Engine,
@@ -156,7 +161,17 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         let Some((name, value)) = header.split_once(':') else {
             bail!("-H {header:?}: expected `Name: value`");
         };
+        if name.trim().eq_ignore_ascii_case("cookie") {
+            bail!(
+                "-H {header:?}: a page cannot set `Cookie` (fetch drops it); the browser sends the cookies it \
+                 holds. Give each with --cookie '{}', and --credentials for another origin",
+                value.trim()
+            );
+        }
         probe = probe.header(name.trim(), value.trim());
+    }
+    for cookie in &args.cookies {
+        probe = probe.cookie(cookie);
     }
     if let Some(body) = &args.data {
         probe = probe.body(body);
@@ -222,6 +237,11 @@ fn prove_engines(text: &str) -> anyhow::Result<Vec<Engine>> {
 
 /// `--policy FILE`: 0 when the server honours it, 1 when not, 2 when it could not be verified.
 async fn verify_policy(path: &PathBuf, args: &CheckArgs, checker: Checker) -> anyhow::Result<ExitCode> {
+    if !args.cookies.is_empty() {
+        bail!(
+            "--cookie is for one request; with --policy, write the cookies in the policy file: cookie = [\"session=1; SameSite=None; Secure\"]"
+        );
+    }
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let policy = Policy::from_toml(&text).map_err(|error| {
         anyhow::anyhow!("{}:{}:{}: {}", path.display(), error.line, error.column, error.message)
@@ -337,6 +357,20 @@ fn as_json(checked: &Checked) -> Value {
         "origin": checked.probe().page_origin(),
         "method": checked.probe().method_name(),
         "credentials": checked.probe().is_credentialed(),
+        "cookies": checked.cookies().iter().map(|cookie| {
+            let reason = match cookie.fate {
+                CookieFate::NotSent(reason) => Some(reason),
+                CookieFate::Sent => None,
+            };
+            json!({
+                "cookie": cookie.cookie.to_string(),
+                "name": cookie.cookie.name(),
+                "sent": cookie.is_sent(),
+                "reason": reason.map(|reason| reason.text()),
+                "advice": reason.map(|reason| reason.advice()),
+                "not_sent_if_set_on_its_own_site": cookie.from_its_own_site.map(|reason| reason.text()),
+            })
+        }).collect::<Vec<_>>(),
         "allowed": checked.is_allowed(),
         "summary": checked.summary(),
         "console": checked.console_message(),

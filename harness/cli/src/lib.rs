@@ -168,6 +168,13 @@ pub use corsproof_oracle::{
     Requirement, SentRequest, Stage, UnknownFramework, UnknownOption, Url, UrlError, Verdict, Warning,
 };
 
+// Cookies the user's browser holds, and whether the page's request carries each.
+pub use corsproof_check::ProbeCookie;
+pub use corsproof_oracle::{
+    Cookie, CookieError, CookieFate, CookieProfile, CredentialsMode, NotSent, SameSite, SetBy,
+    ThirdPartyCookies,
+};
+
 // The policy the user intends.
 pub use corsproof_check::{
     Allow, Any, Expected, Field, LONGEST_MAX_AGE, Policy, PolicyBuilder, PolicyError, PolicyFileError,

@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::cookie::{CookieProfile, SameSite, ThirdPartyCookies};
 use crate::request::UnknownOption;
 
 /// A browser engine: the one identity type of the workspace (the browser crate re-exports it
@@ -241,6 +242,86 @@ impl Engine {
         match self {
             Engine::Chromium => false,
             Engine::Firefox | Engine::WebKit => true,
+        }
+    }
+
+    /// What `SameSite` a cookie without the attribute has. Chromium reads it as Lax ("SameSite
+    /// by default", `net::CookieSameSite::UNSPECIFIED` handled as Lax since Chrome 80; the corpus
+    /// scenario `credentials/cookies::lax-cookie-not-sent-cross-site` keeps it). Firefox reads it
+    /// as None (`network.cookie.sameSite.laxByDefault` is off: the same scenario carries the
+    /// cookie in Firefox). WebKit never made Lax the default (None); here its third-party rule
+    /// ([`Engine::third_party_cookies`]) keeps such a cookie home anyway.
+    pub fn default_same_site(self) -> SameSite {
+        match self {
+            Engine::Chromium => SameSite::Lax,
+            Engine::Firefox | Engine::WebKit => SameSite::None,
+        }
+    }
+
+    /// Whether a `SameSite=None` cookie without `Secure` is refused. Chromium
+    /// (`kCookiesWithoutSameSiteMustBeSecure`) and Firefox
+    /// (`network.cookie.sameSite.noneRequiresSecure`) refuse it; WebKit keeps it and sends it
+    /// back (corpus: `credentials/cookie-rules::samesite-none-without-secure-same-origin`).
+    pub fn same_site_none_requires_secure(self) -> bool {
+        match self {
+            Engine::Chromium | Engine::Firefox => true,
+            Engine::WebKit => false,
+        }
+    }
+
+    /// Whether a `Secure` cookie is kept and sent over plain http to a potentially trustworthy
+    /// loopback host (`localhost`, `127.0.0.1`). Chromium (`CookieAccessDelegate::
+    /// ShouldTreatUrlAsTrustworthy`) and Firefox do; WebKitGTK 2.50 does not (corpus:
+    /// `credentials/cookie-rules::secure-cookie-over-http-on-localhost` and
+    /// `…::secure-cookie-over-http-on-loopback-ip`).
+    pub fn secure_cookies_on_loopback_http(self) -> bool {
+        match self {
+            Engine::Chromium | Engine::Firefox => true,
+            Engine::WebKit => false,
+        }
+    }
+
+    /// Whether same-site compares schemes too ("schemeful same-site"), so that
+    /// `https://app.test` is another site than a page at `http://app.test`. Chromium does
+    /// (`features::kSchemefulSameSite`); Firefox 153 and WebKitGTK 2.50 do not (corpus:
+    /// `credentials/cookie-rules::lax-cookie-across-schemes-of-one-site`, where only Chromium
+    /// keeps the Lax cookie home).
+    pub fn schemeful_same_site(self) -> bool {
+        match self {
+            Engine::Chromium => true,
+            Engine::Firefox | Engine::WebKit => false,
+        }
+    }
+
+    /// What the engine does with a cookie on a request to another site than the page's, for a
+    /// user who changed no setting, or in the sessions corsproof's corpus runs.
+    ///
+    /// For a user: Chromium sends it (third-party cookies are allowed in a regular profile,
+    /// `profile.cookie_controls_mode` 0). Firefox partitions it (Total Cookie Protection, the
+    /// default `network.cookie.cookieBehavior` 5, `BEHAVIOR_REJECT_TRACKER_AND_PARTITION_FOREIGN`
+    /// in netwerk/cookie): the cookies an answer to a site's pages set are sent back from that
+    /// site's pages, a cookie the user got on the API's own site is not (both seen in Firefox 153
+    /// with its own cookie defaults, tests/cookie_partition_firefox.rs). Safari blocks it (full
+    /// third-party cookie blocking since Safari 13.1, by registrable domain).
+    ///
+    /// In the corpus's sessions (harness/browser/src/engine/): Chromium and Firefox accept
+    /// third-party cookies by preference (`profile.cookie_controls_mode` 0,
+    /// `network.cookie.cookieBehavior` 0), so both sent every `SameSite=None` cookie
+    /// (`credentials/cookies::samesite-none-cookie-rides-a-credentialed-request`) and the one
+    /// the user got on the API's own site (tests/cookie_first_party.rs). WebKitGTK 2.50 keeps its
+    /// own default (`WEBKIT_COOKIE_POLICY_ACCEPT_NO_THIRD_PARTY`, libsoup's
+    /// `SOUP_COOKIE_JAR_ACCEPT_NO_THIRD_PARTY`): a cookie set by an answer to another host's page
+    /// was never kept, not even from `sub.app.test` for `app.test`
+    /// (`credentials/cookies::same-site-subdomain-carries-lax-cookie`), while one from the page's
+    /// own host on another port or scheme was (`credentials/cookie-rules::
+    /// lax-cookie-rides-same-host-other-port`), and a cookie the user got on the API's own site
+    /// was sent from another site's page (tests/cookie_first_party.rs).
+    pub fn third_party_cookies(self, profile: CookieProfile) -> ThirdPartyCookies {
+        match (self, profile) {
+            (Engine::Chromium, _) | (Engine::Firefox, CookieProfile::Corpus) => ThirdPartyCookies::Allowed,
+            (Engine::Firefox, CookieProfile::User) => ThirdPartyCookies::PartitionedByTopLevelSite,
+            (Engine::WebKit, CookieProfile::User) => ThirdPartyCookies::Blocked,
+            (Engine::WebKit, CookieProfile::Corpus) => ThirdPartyCookies::RefusedWhenSetForAnotherHost,
         }
     }
 

@@ -52,6 +52,7 @@
 
 mod cache;
 mod console;
+mod cookie;
 mod cors_check;
 mod engine;
 mod exchange;
@@ -70,6 +71,10 @@ mod url;
 
 pub use cache::{CacheEntry, CacheKey, PreflightCache};
 pub use console::{ConsoleTable, Reading, ReasonClass, Sentence};
+pub use cookie::{
+    Cookie, CookieError, CookieFate, CookieProfile, NotSent, SameSite, SetBy, ThirdPartyCookies,
+    registrable_domain,
+};
 pub use engine::{DEFAULT_MAX_AGE, Engine};
 pub use exchange::{Exchange, Response};
 pub use expose::{is_cors_safelisted_response_header, is_forbidden_response_header};

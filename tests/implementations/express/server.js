@@ -56,6 +56,20 @@ const configurations = {
     app.get(/.*/, byHand);
     app.put(/.*/, byHand);
   },
+  // A session-guarded API: the CORS middleware runs only for requests that carry a `session`
+  // cookie, so a cookieless request (and every preflight, which never carries cookies) gets none.
+  'cors-needs-session'(app) {
+    const origin = (requestOrigin, callback) => callback(null, allowedOrigins.includes(requestOrigin));
+    const withCors = cors({ ...common, origin, credentials: true });
+    app.use((req, res, next) => {
+      const cookies = (req.headers.cookie || '').split(';').map((cookie) => cookie.trim());
+      if (cookies.some((cookie) => cookie.startsWith('session='))) {
+        withCors(req, res, next);
+      } else {
+        next();
+      }
+    });
+  },
 };
 
 const configure = configurations[config];
