@@ -50,6 +50,7 @@
 //! assert!(!block.fix().nginx.is_empty());
 //! ```
 
+mod address_space;
 mod cache;
 mod console;
 mod cors_check;
@@ -68,6 +69,10 @@ mod request;
 mod safelist;
 mod url;
 
+pub use address_space::{
+    AddressSpace, LocalNetworkCause, LocalNetworkPermission, LocalNetworkRequest, UnknownAddressSpace,
+    is_secure_context,
+};
 pub use cache::{CacheEntry, CacheKey, PreflightCache};
 pub use console::{ConsoleTable, Reading, ReasonClass, Sentence};
 pub use engine::{DEFAULT_MAX_AGE, Engine};

@@ -5,6 +5,7 @@
 //! `se/log`; each block is followed by `Failed to load resource: net::ERR_FAILED`.
 
 use super::{ConsoleTable, Sentence, Written};
+use crate::address_space::{AddressSpace, LocalNetworkCause};
 use crate::console::ReasonClass;
 use crate::reason::{Block, Reason, Stage};
 use crate::request::Initiator;
@@ -128,6 +129,7 @@ pub(super) static TABLE: ConsoleTable = ConsoleTable {
     ],
     write,
     line,
+    local_network,
 };
 
 /// Chromium's `CorsError` for each reason (the oracle's reasons follow it one to one), with
@@ -187,6 +189,21 @@ fn line(block: &Block, sentence: &str) -> String {
         "Access to {kind} at '{}' {redirected}from origin '{}' {CORS_MARK}: {preflight}{sentence}",
         block.url, block.page_origin
     )
+}
+
+/// Chromium 156's two Local Network Access lines, as its console printed them for a public
+/// page fetching `127.0.0.1` (`CorsError::kLocalNetworkAccessPermissionDenied` and
+/// `kInsecureLocalNetwork`); each is followed by `Failed to load resource: net::ERR_FAILED`.
+fn local_network(url: &str, page_origin: &str, target: AddressSpace, cause: LocalNetworkCause) -> String {
+    let sentence = match cause {
+        LocalNetworkCause::PermissionNotGranted => {
+            format!("Permission was denied for this request to access the `{target}` address space.")
+        }
+        LocalNetworkCause::InsecureContext => format!(
+            "The request client is not a secure context and the resource is in more-private address space `{target}`."
+        ),
+    };
+    format!("Access to fetch at '{url}' from origin '{page_origin}' {CORS_MARK}: {sentence}")
 }
 
 #[cfg(test)]
