@@ -248,7 +248,7 @@ impl LocalNetworkRequest {
     ///     permission: LocalNetworkPermission::NotGranted,
     /// };
     /// let error = request.check(Engine::Chromium, "http://127.0.0.1:3000/api", "https://app.example").unwrap_err();
-    /// assert!(error.explain(Engine::Chromium).ends_with(
+    /// assert!(error.explain(Engine::Chromium).contains(
     ///     "Permission was denied for this request to access the `loopback` address space."
     /// ));
     /// assert!(matches!(error, NetworkError::LocalNetworkAccess { .. }));
@@ -388,24 +388,27 @@ mod tests {
         let denied = request(AddressSpace::Public, true, AddressSpace::Loopback, false);
         let url = "http://127.0.0.1:18082/a";
         let error = denied.check(Engine::Chromium, url, "http://127.0.0.1:18081").unwrap_err();
-        assert_eq!(
-            error.explain(Engine::Chromium),
-            "Access to fetch at 'http://127.0.0.1:18082/a' from origin 'http://127.0.0.1:18081' has been blocked by CORS policy: Permission was denied for this request to access the `loopback` address space."
-        );
+        assert!(error.explain(Engine::Chromium).starts_with(
+            "Access to fetch at 'http://127.0.0.1:18082/a' from origin 'http://127.0.0.1:18081' has been blocked by CORS policy: Permission was denied for this request to access the `loopback` address space. (Local Network Access: the user must grant the page the `loopback-network` permission"
+        ));
         let insecure = request(AddressSpace::Public, false, AddressSpace::Loopback, false);
         let error = insecure.check(Engine::Chromium, url, "http://app.test:18081").unwrap_err();
-        assert!(error.explain(Engine::Chromium).ends_with(
-            "has been blocked by CORS policy: The request client is not a secure context and the resource is in more-private address space `loopback`."
+        assert!(error.explain(Engine::Chromium).contains(
+            "has been blocked by CORS policy: The request client is not a secure context and the resource is in more-private address space `loopback`. (Local Network Access: the page is not a secure context"
         ));
         let error = denied.check(Engine::Firefox, url, "http://127.0.0.1:18081").unwrap_err();
+        let line = Engine::Firefox.console().local_network_line(
+            url,
+            "http://127.0.0.1:18081",
+            AddressSpace::Loopback,
+            LocalNetworkCause::PermissionNotGranted,
+        );
         assert_eq!(
-            error.explain(Engine::Firefox),
+            line,
             "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.1:18082/a. (Reason: CORS request did not succeed). Status code: (null)."
         );
-        assert!(
-            Engine::Firefox.console().read(&error.explain(Engine::Firefox)).is_none(),
-            "read as a network failure"
-        );
+        assert!(error.explain(Engine::Firefox).starts_with(&line));
+        assert!(Engine::Firefox.console().read(&line).is_none(), "read as a network failure");
     }
 
     #[test]

@@ -254,7 +254,8 @@ pub enum NetworkError {
 }
 
 impl NetworkError {
-    /// What the engine tells the developer, in its words where it has a specific message.
+    /// What the engine tells the developer, in its words where it has a specific message (for
+    /// Local Network Access, its console line and then what can lift it).
     pub fn explain(&self, engine: Engine) -> String {
         let type_error = engine.console().type_error;
         match self {
@@ -302,9 +303,11 @@ impl NetworkError {
                 "{type_error} (a streamed request body cannot be sent again after a 301/302/307/308 redirect)"
             ),
             NetworkError::NoResponse => format!("{type_error} (no response: the connection failed)"),
-            NetworkError::LocalNetworkAccess { url, page_origin, target, cause } => {
-                engine.console().local_network_line(url, page_origin, *target, *cause)
-            }
+            NetworkError::LocalNetworkAccess { url, page_origin, target, cause } => format!(
+                "{} (Local Network Access: {})",
+                engine.console().local_network_line(url, page_origin, *target, *cause),
+                cause.remedy(*target)
+            ),
         }
     }
 }
