@@ -8,7 +8,10 @@ use std::time::Duration;
 use crate::output;
 use anyhow::{Context, bail};
 use clap::Args;
-use corsproof::{Checked, Checker, Engine, Failure, Policy, Probe, Report, VerifyConfig, verify};
+use corsproof::{
+    AddressSpace, Checked, Checker, Engine, Failure, LocalNetworkPermission, Policy, Probe, Report,
+    VerifyConfig, private_network_preflight, verify,
+};
 use serde_json::{Value, json};
 
 /// `corsproof check URL --origin ORIGIN ...`.
@@ -59,6 +62,15 @@ pub struct CheckArgs {
     /// The report as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// Where the page is served from, for Local Network Access: public (the internet), local
+    /// (your private network) or loopback (this machine). Without it only a page origin whose
+    /// host is an IP address or localhost is judged.
+    #[arg(long, value_name = "SPACE")]
+    page_space: Option<AddressSpace>,
+    /// The user granted the page the local/loopback network permission (Chromium and Firefox
+    /// ask before a public page reaches a more private address).
+    #[arg(long)]
+    local_network_granted: bool,
 }
 
 /// 0 when the browser would let the page read the response, 1 when not, 2 when the check could
@@ -68,6 +80,12 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .engine(args.engine)
         .insecure(args.insecure)
         .timeout(Duration::from_millis(args.timeout_ms));
+    if let Some(space) = args.page_space {
+        builder = builder.page_space(space);
+    }
+    if args.local_network_granted {
+        builder = builder.local_network_permission(LocalNetworkPermission::Granted);
+    }
     if let Some(path) = &args.cacert {
         let pem = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
         builder = builder
@@ -119,6 +137,7 @@ async fn verify_policy(path: &PathBuf, args: &CheckArgs, checker: Checker) -> an
     let policy = Policy::from_toml(&text).map_err(|error| {
         anyhow::anyhow!("{}:{}:{}: {}", path.display(), error.line, error.column, error.message)
     })?;
+    let private_network = private_network_preflight(&checker, &args.url).await.ok().flatten();
     let mut config = VerifyConfig::default().checker(checker);
     if let Some(cases) = args.cases {
         config = config.cases(cases);
@@ -128,13 +147,18 @@ async fn verify_policy(path: &PathBuf, args: &CheckArgs, checker: Checker) -> an
     }
     let report = verify(&policy, &args.url, &config).await;
     if args.json {
-        output::print(&format!("{}\n", serde_json::to_string_pretty(&report_json(&report))?))?;
+        let mut json = report_json(&report);
+        json["private_network"] = json!(private_network.as_ref().map(ToString::to_string));
+        output::print(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
     } else {
         output::print(&report.to_string())?;
+        if let Some(finding) = &private_network {
+            output::print(&format!("\nproblem: {finding}\n"))?;
+        }
     }
     Ok(match &report.failure {
         Some(Failure::NoAnswer(_) | Failure::Unusable(_)) => ExitCode::from(2),
-        _ if report.passed() => ExitCode::SUCCESS,
+        _ if report.passed() && private_network.is_none() => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
     })
 }

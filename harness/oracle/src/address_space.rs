@@ -216,9 +216,11 @@ impl LocalNetworkCause {
     /// What the page's owner can do, in words: where the fix is, since no header helps.
     pub fn remedy(self, target: AddressSpace) -> String {
         let permission = target.permission().unwrap_or("local-network");
-        let common = format!(
-            "no CORS header lifts it: serve the API from a public address, or serve the page from the {target} network too"
-        );
+        let page_there = match target {
+            AddressSpace::Loopback => "load the page from this machine too",
+            AddressSpace::Local | AddressSpace::Public => "serve the page from the private network too",
+        };
+        let common = format!("no CORS header lifts it: serve the API from a public address, or {page_there}");
         match self {
             LocalNetworkCause::InsecureContext => format!(
                 "the page is not a secure context, so it cannot ask for the `{permission}` permission; serve it over https, or {common}"
