@@ -101,6 +101,7 @@ fn scenario(case: &Case, index: usize, page: &str) -> Scenario {
         about: case.shows.to_owned(),
         page: page.to_owned(),
         sandbox: false,
+        public_page: false,
         requests: vec![RequestStep {
             to: None,
             path: case.path.to_owned(),

@@ -39,6 +39,7 @@ fn job(name: &str, requests: Vec<RequestStep>) -> Job {
             about: format!("{name} (built in tests/runner.rs)"),
             page: "app".to_owned(),
             sandbox: false,
+            public_page: false,
             requests,
             line: 1,
         },

@@ -395,6 +395,8 @@ mod tests {
         ));
         let insecure = request(AddressSpace::Public, false, AddressSpace::Loopback, false);
         let error = insecure.check(Engine::Chromium, url, "http://app.test:18081").unwrap_err();
+        let reading = Engine::Chromium.console().read(&error.explain(Engine::Chromium));
+        assert_eq!(reading.map(|reading| reading.class), Some(crate::ReasonClass::LocalNetworkAccess));
         assert!(error.explain(Engine::Chromium).contains(
             "has been blocked by CORS policy: The request client is not a secure context and the resource is in more-private address space `loopback`. (Local Network Access: the page is not a secure context"
         ));

@@ -207,6 +207,18 @@ impl Engine {
         }
     }
 
+    /// Whether a page served with `Content-Security-Policy: treat-as-public-address` counts as
+    /// public whatever address it came from (the draft's directive; Chromium's
+    /// `CalculateClientAddressSpace` checks `ShouldTreatAsPublicAddress` first). Observed:
+    /// Chromium 156 blocked such a page's fetch to loopback; Firefox ESR 153 let it through
+    /// (it judges the page by its address only); WebKitGTK 2.50 has no address spaces.
+    pub fn honours_treat_as_public_address(self) -> bool {
+        match self {
+            Engine::Chromium => true,
+            Engine::Firefox | Engine::WebKit => false,
+        }
+    }
+
     /// What Local Network Access does with a request, before anything is sent: `Ok` when it
     /// goes out (the CORS rules then apply as usual), else why it fails. Observed on this
     /// project's machine (Debian 12) with pages made public by each engine's test switch and

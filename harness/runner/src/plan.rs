@@ -15,7 +15,7 @@ use corsproof_behaviour::{Behaviour, NamedOrigin};
 use corsproof_browser::PageRequest;
 use corsproof_oracle::Url;
 use corsproof_scenario::{RequestStep, Scenario, fill_placeholders};
-use corsproof_server::{PAGE_PATH, SANDBOX_QUERY, TARGET_TOKEN, TOKEN_PREFIX};
+use corsproof_server::{PAGE_PATH, PUBLIC_QUERY, SANDBOX_QUERY, TARGET_TOKEN, TOKEN_PREFIX};
 
 use crate::page::PageOrigin;
 
@@ -133,10 +133,12 @@ impl Planner<'_> {
             Some(origin) => origin.clone(),
             None => origin_url(self.origins, &scenario.page)?,
         };
-        let mut page_url = format!("{page_origin}{PAGE_PATH}");
-        if scenario.sandbox {
-            page_url = format!("{page_url}?{SANDBOX_QUERY}");
-        }
+        let page_url = match (scenario.sandbox, scenario.public_page) {
+            (true, true) => format!("{page_origin}{PAGE_PATH}?{SANDBOX_QUERY}&{PUBLIC_QUERY}"),
+            (true, false) => format!("{page_origin}{PAGE_PATH}?{SANDBOX_QUERY}"),
+            (false, true) => format!("{page_origin}{PAGE_PATH}?{PUBLIC_QUERY}"),
+            (false, false) => format!("{page_origin}{PAGE_PATH}"),
+        };
         let mut steps: Vec<PlannedStep> = Vec::with_capacity(scenario.requests.len());
         for (index, step) in scenario.requests.iter().enumerate() {
             let (token, (url, visits), journal_token) = match step.same_url_as {

@@ -99,6 +99,17 @@ const DISALLOWED_BY_MODE: Sentence = Sentence::written(
     "Cross origin requests are not allowed by request mode.",
 );
 
+/// Chromium 156's Local Network Access lines ([`local_network`]), read back: a public page that
+/// was denied the permission, and one that is not a secure context.
+const LOCAL_NETWORK_DENIED: Sentence = Sentence::read_only(
+    ReasonClass::LocalNetworkAccess,
+    "Permission was denied for this request to access the `",
+);
+const LOCAL_NETWORK_INSECURE: Sentence = Sentence::read_only(
+    ReasonClass::LocalNetworkAccess,
+    "The request client is not a secure context and the resource is in more-private address space",
+);
+
 /// Chromium's console.
 pub(super) static TABLE: ConsoleTable = ConsoleTable {
     cors_mark: CORS_MARK,
@@ -126,6 +137,8 @@ pub(super) static TABLE: ConsoleTable = ConsoleTable {
         INVALID_ALLOW_HEADERS,
         OTHER_REDIRECT,
         DISALLOWED_BY_MODE,
+        LOCAL_NETWORK_DENIED,
+        LOCAL_NETWORK_INSECURE,
     ],
     write,
     line,

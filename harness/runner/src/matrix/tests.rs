@@ -46,6 +46,7 @@ fn ran(browser: &str, scenarios: &[(&str, Vec<Glance>, SnapshotNote)]) -> Ran {
             about: format!("what {name} proves"),
             page: "app".into(),
             sandbox: false,
+            public_page: false,
             requests: vec![],
             line: 1,
         };

@@ -339,6 +339,7 @@ mod tests {
             about: "What \"one\" proves".into(),
             page: "app".into(),
             sandbox: false,
+            public_page: false,
             requests: vec![],
             line: 1,
         };

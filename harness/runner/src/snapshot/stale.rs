@@ -132,6 +132,7 @@ mod tests {
             about: String::new(),
             page: "app".into(),
             sandbox: false,
+            public_page: false,
             requests: vec![],
             line: 1,
         };
