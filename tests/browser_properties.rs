@@ -171,6 +171,7 @@ impl Case {
             page: self.page.to_owned(),
             sandbox: self.sandbox,
             public_page: false,
+            local_network_granted: false,
             requests,
             line: 1,
         }

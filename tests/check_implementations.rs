@@ -102,6 +102,7 @@ fn scenario(case: &Case, index: usize, page: &str) -> Scenario {
         page: page.to_owned(),
         sandbox: false,
         public_page: false,
+        local_network_granted: false,
         requests: vec![RequestStep {
             to: None,
             path: case.path.to_owned(),

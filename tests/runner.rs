@@ -40,6 +40,7 @@ fn job(name: &str, requests: Vec<RequestStep>) -> Job {
             page: "app".to_owned(),
             sandbox: false,
             public_page: false,
+            local_network_granted: false,
             requests,
             line: 1,
         },

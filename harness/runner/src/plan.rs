@@ -44,6 +44,9 @@ pub struct PlannedScenario {
     pub page_origin: Option<String>,
     /// Whether its requests go to your server (`--target`).
     pub your_server: bool,
+    /// For a page that declares itself public, whether the user grants it the local network
+    /// permission (the runner sets it either way before the requests); `None` for other pages.
+    pub local_network_granted: Option<bool>,
     /// The requests, in order.
     pub steps: Vec<PlannedStep>,
 }
@@ -185,7 +188,13 @@ impl Planner<'_> {
                 visits,
             });
         }
-        Ok(PlannedScenario { page_url, page_origin: chosen, your_server: self.target.is_some(), steps })
+        Ok(PlannedScenario {
+            page_url,
+            page_origin: chosen,
+            your_server: self.target.is_some(),
+            local_network_granted: scenario.public_page.then_some(scenario.local_network_granted),
+            steps,
+        })
     }
 
     /// The request's URL, and what the mock server plays at it and at every mock-origin URL it

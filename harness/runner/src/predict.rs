@@ -112,7 +112,11 @@ fn local_network(scenario: &Scenario, engine: Engine, page: &PageOrigin, url: &s
         page: page_space,
         secure_context: is_secure_context(page),
         target: AddressSpace::Loopback,
-        permission: LocalNetworkPermission::NotGranted,
+        permission: if scenario.local_network_granted {
+            LocalNetworkPermission::Granted
+        } else {
+            LocalNetworkPermission::NotGranted
+        },
     };
     let error = request.check(engine, url, page.as_str()).err()?;
     let reading = match Console::of(engine) {

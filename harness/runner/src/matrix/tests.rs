@@ -47,6 +47,7 @@ fn ran(browser: &str, scenarios: &[(&str, Vec<Glance>, SnapshotNote)]) -> Ran {
             page: "app".into(),
             sandbox: false,
             public_page: false,
+            local_network_granted: false,
             requests: vec![],
             line: 1,
         };

@@ -133,6 +133,7 @@ mod tests {
             page: "app".into(),
             sandbox: false,
             public_page: false,
+            local_network_granted: false,
             requests: vec![],
             line: 1,
         };
