@@ -127,6 +127,14 @@ async fn the_page_space_comes_from_its_host_when_it_says_it_and_a_name_is_not_ju
 }
 
 #[tokio::test]
+async fn a_request_to_the_pages_own_origin_is_not_a_local_network_request() {
+    let (base, seen) = server().await;
+    let checker = Checker::builder().page_space(AddressSpace::Public).build();
+    checker.check(&Probe::new(format!("{base}/same")).origin(base.as_str())).await.unwrap().assert_allowed();
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
 async fn a_server_answering_the_private_network_preflight_to_any_origin_is_a_finding() {
     let (base, seen) = server().await;
     let checker = Checker::new();
