@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use corsproof_oracle::{
     AddressSpace, Engine, LocalNetworkPermission, LocalNetworkRequest, NetworkError, Oracle, Origin, Outcome,
-    PreflightCache, RequestKind, Response, Step, Url, Verdict, is_secure_context,
+    PreflightCache, RequestKind, Response, Step, Verdict, is_secure_context,
 };
 use rustls::pki_types::CertificateDer;
 
@@ -105,10 +105,6 @@ impl Checker {
         url: &str,
     ) -> Option<NetworkError> {
         let page_space = page_space.filter(|space| *space == AddressSpace::Public)?;
-        // A request to the page's own origin is not a local network request.
-        if Url::parse_with_base(url, None).is_ok_and(|url| page.is_same_origin_with_url(&url)) {
-            return None;
-        }
         let target = AddressSpace::of_ip(self.client.address_of(url).await.ok()?);
         let request = LocalNetworkRequest {
             page: page_space,
@@ -116,7 +112,7 @@ impl Checker {
             target,
             permission: self.permission,
         };
-        request.check(self.engine, url, page.as_str()).err()
+        request.check(self.engine, url, page).err()
     }
 
     /// Sends what the browser would send for `probe` (a preflight when one is needed, then the

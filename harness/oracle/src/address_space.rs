@@ -19,6 +19,7 @@ use std::str::FromStr;
 use crate::engine::Engine;
 use crate::origin::Origin;
 use crate::reason::NetworkError;
+use crate::url::Url;
 
 /// Where an address is, seen from the browser: the unit Local Network Access judges in.
 ///
@@ -233,8 +234,9 @@ impl LocalNetworkCause {
 }
 
 impl LocalNetworkRequest {
-    /// The request from a page of `page_origin` to `url`, as `engine` judges it: `Ok` when it
-    /// goes out, else the network error it ends with before anything is sent. This is the
+    /// The request from a page of `page` to `url`, as `engine` judges it: `Ok` when it goes
+    /// out (a request to the page's own origin always does), else the network error it ends
+    /// with before anything is sent. This is the
     /// check a driver makes before [`Oracle::plan`](crate::Oracle::plan), with the spaces it
     /// knows from the addresses it connects to.
     ///
@@ -243,23 +245,29 @@ impl LocalNetworkRequest {
     ///     AddressSpace, Engine, LocalNetworkPermission, LocalNetworkRequest, NetworkError,
     /// };
     ///
+    /// let page = "https://app.example".parse().unwrap();
     /// let request = LocalNetworkRequest {
     ///     page: AddressSpace::Public,
     ///     secure_context: true,
     ///     target: AddressSpace::Loopback,
     ///     permission: LocalNetworkPermission::NotGranted,
     /// };
-    /// let error = request.check(Engine::Chromium, "http://127.0.0.1:3000/api", "https://app.example").unwrap_err();
+    /// let error = request.check(Engine::Chromium, "http://127.0.0.1:3000/api", &page).unwrap_err();
     /// assert!(error.explain(Engine::Chromium).contains(
     ///     "Permission was denied for this request to access the `loopback` address space."
     /// ));
     /// assert!(matches!(error, NetworkError::LocalNetworkAccess { .. }));
-    /// assert!(request.check(Engine::WebKit, "http://127.0.0.1:3000/api", "https://app.example").is_ok());
+    /// assert!(request.check(Engine::WebKit, "http://127.0.0.1:3000/api", &page).is_ok());
     /// ```
-    pub fn check(&self, engine: Engine, url: &str, page_origin: &str) -> Result<(), NetworkError> {
+    pub fn check(&self, engine: Engine, url: &str, page: &Origin) -> Result<(), NetworkError> {
+        // A request to the page's own origin is not a local network request: Chromium 156 let a
+        // public page's same-origin GET through.
+        if Url::parse_with_base(url, None).is_ok_and(|url| page.is_same_origin_with_url(&url)) {
+            return Ok(());
+        }
         engine.local_network_access(self).map_err(|cause| NetworkError::LocalNetworkAccess {
             url: url.to_owned(),
-            page_origin: page_origin.to_owned(),
+            page_origin: page.as_str().to_owned(),
             target: self.target,
             cause,
         })
@@ -389,18 +397,21 @@ mod tests {
     fn the_console_lines_are_the_ones_observed() {
         let denied = request(AddressSpace::Public, true, AddressSpace::Loopback, false);
         let url = "http://127.0.0.1:18082/a";
-        let error = denied.check(Engine::Chromium, url, "http://127.0.0.1:18081").unwrap_err();
+        let error =
+            denied.check(Engine::Chromium, url, &"http://127.0.0.1:18081".parse().unwrap()).unwrap_err();
         assert!(error.explain(Engine::Chromium).starts_with(
             "Access to fetch at 'http://127.0.0.1:18082/a' from origin 'http://127.0.0.1:18081' has been blocked by CORS policy: Permission was denied for this request to access the `loopback` address space. (Local Network Access: the user must grant the page the `loopback-network` permission"
         ));
         let insecure = request(AddressSpace::Public, false, AddressSpace::Loopback, false);
-        let error = insecure.check(Engine::Chromium, url, "http://app.test:18081").unwrap_err();
+        let error =
+            insecure.check(Engine::Chromium, url, &"http://app.test:18081".parse().unwrap()).unwrap_err();
         let reading = Engine::Chromium.console().read(&error.explain(Engine::Chromium));
         assert_eq!(reading.map(|reading| reading.class), Some(crate::ReasonClass::LocalNetworkAccess));
         assert!(error.explain(Engine::Chromium).contains(
             "has been blocked by CORS policy: The request client is not a secure context and the resource is in more-private address space `loopback`. (Local Network Access: the page is not a secure context"
         ));
-        let error = denied.check(Engine::Firefox, url, "http://127.0.0.1:18081").unwrap_err();
+        let error =
+            denied.check(Engine::Firefox, url, &"http://127.0.0.1:18081".parse().unwrap()).unwrap_err();
         let line = Engine::Firefox.console().local_network_line(
             url,
             "http://127.0.0.1:18081",
@@ -413,6 +424,14 @@ mod tests {
         );
         assert!(error.explain(Engine::Firefox).starts_with(&line));
         assert!(Engine::Firefox.console().read(&line).is_none(), "read as a network failure");
+    }
+
+    #[test]
+    fn a_request_to_the_pages_own_origin_goes_out() {
+        let denied = request(AddressSpace::Public, true, AddressSpace::Loopback, false);
+        let page: Origin = "https://127.0.0.1:8443".parse().unwrap();
+        assert_eq!(denied.check(Engine::Chromium, "https://127.0.0.1:8443/data", &page), Ok(()));
+        assert!(denied.check(Engine::Chromium, "https://127.0.0.1:8444/data", &page).is_err());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use corsproof_behaviour::{NamedOrigin, Reply};
 use corsproof_oracle::{
     AddressSpace, Body, CredentialsMode, Engine, LocalNetworkPermission, LocalNetworkRequest, Oracle,
     Origin as PageOrigin, PreflightCache, RedirectMode as OracleRedirect, Request, RequestKind, RequestMode,
-    Response, Stage, Step, Url, is_secure_context,
+    Response, Stage, Step, is_secure_context,
 };
 use corsproof_scenario::{Api, Credentials, Mode, Outcome, ReasonClass, RedirectMode, Scenario};
 use corsproof_server::Answer;
@@ -95,14 +95,10 @@ pub fn predict(
 /// What Local Network Access does with a request to a mock origin, `None` when it goes out.
 /// Every mock origin listens on loopback, so a page is public only when it declares itself so
 /// (`public_page`) to an engine that honours the declaration, and a request is never sent
-/// (no preflight, nothing reaches the server). A request to the page's own origin is not a
-/// local network request (Chromium let a public page's same-origin GET through). The outcome
-/// is what a run reads from the engine's line: Chromium's is a CORS-policy line (a block),
+/// (no preflight, nothing reaches the server); a request to the page's own origin goes out.
+/// The outcome is what a run reads from the engine's line: Chromium's is a CORS-policy line (a block),
 /// Firefox's a network failure.
 fn local_network(scenario: &Scenario, engine: Engine, page: &PageOrigin, url: &str) -> Option<Prediction> {
-    if Url::parse_with_base(url, None).is_ok_and(|url| page.is_same_origin_with_url(&url)) {
-        return None;
-    }
     let page_space = if scenario.public_page && engine.honours_treat_as_public_address() {
         AddressSpace::Public
     } else {
@@ -118,7 +114,7 @@ fn local_network(scenario: &Scenario, engine: Engine, page: &PageOrigin, url: &s
             LocalNetworkPermission::NotGranted
         },
     };
-    let error = request.check(engine, url, page.as_str()).err()?;
+    let error = request.check(engine, url, page).err()?;
     let reading = match Console::of(engine) {
         Console::Readable(table) => table.read(&error.explain(engine)),
         Console::Unavailable => None,

@@ -127,6 +127,10 @@ pub enum RunError {
 /// What a page gave for a chunk: each scenario's results, and the console.
 type PageOutcome = (Vec<Vec<PageResult>>, Vec<ConsoleEntry>);
 
+/// What scenarios must share to share a page load: the page's URL, and the local network
+/// permission a public page is given (`None` for other pages).
+type PageGroup = (String, Option<bool>);
+
 /// How many times a group is tried with a fresh browser after the browser was lost.
 const RESTARTS_PER_GROUP: usize = 2;
 
@@ -238,7 +242,7 @@ impl Runner {
         let mut results: Vec<Option<JobResult>> = vec![None; jobs.len()];
         // A page load per (URL, local network permission): the permission belongs to the page's
         // origin, so scenarios that want it granted and denied cannot share a page.
-        let mut groups: BTreeMap<(String, Option<bool>), Vec<(usize, PlannedScenario)>> = BTreeMap::new();
+        let mut groups: BTreeMap<PageGroup, Vec<(usize, PlannedScenario)>> = BTreeMap::new();
         for (index, job) in jobs.iter().enumerate() {
             match planner.plan(&job.scenario, index) {
                 Ok(planned) => groups
