@@ -153,6 +153,8 @@ fn scenario(case: &Case, index: usize, page: &str) -> Scenario {
         about: case.shows.to_owned(),
         page: page.to_owned(),
         sandbox: false,
+        public_page: false,
+        local_network_granted: false,
         requests: vec![RequestStep {
             to: None,
             path: case.path.to_owned(),

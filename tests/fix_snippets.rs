@@ -121,6 +121,8 @@ fn scenario(name: String, page: &str, probe: &Probe, expect: Outcome) -> Scenari
         about: String::new(),
         page: page.to_owned(),
         sandbox: false,
+        public_page: false,
+        local_network_granted: false,
         requests: vec![RequestStep {
             to: None,
             path: path.unwrap_or("/").to_owned(),

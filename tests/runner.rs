@@ -39,6 +39,8 @@ fn job(name: &str, requests: Vec<RequestStep>) -> Job {
             about: format!("{name} (built in tests/runner.rs)"),
             page: "app".to_owned(),
             sandbox: false,
+            public_page: false,
+            local_network_granted: false,
             requests,
             line: 1,
         },

@@ -104,6 +104,8 @@ enum SessionConsole {
 #[derive(Debug)]
 pub struct Browser {
     client: Client,
+    /// Whether the driver takes WebDriver's set-permission command.
+    sets_permissions: bool,
     console: SessionConsole,
     driver: Option<DriverProcess>,
     profile: Option<Profile>,
@@ -153,8 +155,14 @@ impl Browser {
             .to_owned();
         let timeouts =
             TimeoutConfiguration::new(Some(config.batch_timeout), Some(Duration::from_secs(30)), None);
-        let mut browser =
-            Self { client, console: SessionConsole::Unavailable, driver, profile: Some(profile), version };
+        let mut browser = Self {
+            client,
+            sets_permissions: engine.sets_permissions(),
+            console: SessionConsole::Unavailable,
+            driver,
+            profile: Some(profile),
+            version,
+        };
         if let Err(error) = browser.client.update_timeouts(timeouts).await {
             browser.close().await;
             return Err(BrowserError::Session(error.to_string()));
@@ -207,6 +215,22 @@ impl Browser {
     pub async fn open(&mut self, url: &str) -> Result<(), BrowserError> {
         let outcome = self.client.goto(url).await;
         outcome.map_err(|e| self.classify(e))
+    }
+
+    /// Grants or denies the open page's origin the permissions Local Network Access asks for
+    /// (`loopback-network` and `local-network`), through WebDriver's set-permission. Set
+    /// either way, never left to a prompt: headless Chromium denies an unanswered one at once,
+    /// headless Firefox holds the request for minutes. A driver without the command (WebKit's,
+    /// whose engine has no Local Network Access) is left alone.
+    pub async fn set_local_network_permission(&mut self, granted: bool) -> Result<(), BrowserError> {
+        if !self.sets_permissions {
+            return Ok(());
+        }
+        for name in ["loopback-network", "local-network"] {
+            let outcome = self.client.issue_cmd(SetPermission { name, granted }).await;
+            outcome.map_err(|e| self.classify(e))?;
+        }
+        Ok(())
     }
 
     /// Runs each sequence's requests in order, the sequences concurrently, in the open page.
@@ -307,6 +331,26 @@ impl Profile {
 impl Drop for Profile {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// `POST /session/{id}/permissions` (W3C Permissions, "Automation"), for the current page's
+/// origin.
+#[derive(Debug)]
+struct SetPermission {
+    name: &'static str,
+    granted: bool,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for SetPermission {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/permissions", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let state = if self.granted { "granted" } else { "denied" };
+        let body = serde_json::json!({ "descriptor": { "name": self.name }, "state": state });
+        (http::Method::POST, Some(body.to_string()))
     }
 }
 

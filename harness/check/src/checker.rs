@@ -5,8 +5,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use corsproof_oracle::{
-    Cookie, CookieFate, CredentialsMode, Engine, Oracle, Origin, PreflightCache, RequestKind, Response,
-    SetBy, Step, Url,
+    AddressSpace, Cookie, CookieFate, CredentialsMode, Engine, LocalNetworkPermission, LocalNetworkRequest,
+    NetworkError, Oracle, Origin, Outcome, PreflightCache, RequestKind, Response, SetBy, Step, Url, Verdict,
+    is_secure_context,
 };
 use rustls::pki_types::CertificateDer;
 
@@ -30,6 +31,8 @@ pub struct Checker {
     client: Client,
     engine: Engine,
     advice: Advice,
+    page_space: Option<AddressSpace>,
+    permission: LocalNetworkPermission,
 }
 
 impl Default for Checker {
@@ -56,6 +59,8 @@ impl Checker {
             timeout: Self::DEFAULT_TIMEOUT,
             resolve: Vec::new(),
             advice: Advice::default(),
+            page_space: None,
+            permission: LocalNetworkPermission::NotGranted,
         }
     }
 
@@ -66,16 +71,69 @@ impl Checker {
         self
     }
 
+    /// The client the checker sends with (the Private Network Access probe sends its own
+    /// preflight through it).
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// The engine whose rules and words the verdicts use.
     pub fn engine(&self) -> Engine {
         self.engine
     }
 
+    /// The address space the page is known to be in, for Local Network Access: the one the
+    /// builder was given ([`CheckerBuilder::page_space`]), else its host's when the host says
+    /// it (an IP literal by its range, `localhost` and `*.localhost` loopback). A DNS name says
+    /// nothing about where the page is served, and a checked server on this machine usually
+    /// stands in for one on the internet, so such a page is not judged (`None`) until told:
+    /// `page_space(AddressSpace::Public)` (`--page-space public`) for a page on the internet.
+    ///
+    /// ```
+    /// use corsproof_check::Checker;
+    /// use corsproof_oracle::AddressSpace;
+    ///
+    /// let checker = Checker::new();
+    /// let space = |origin: &str| checker.page_space(&origin.parse().unwrap());
+    /// assert_eq!(space("http://localhost:5173"), Some(AddressSpace::Loopback));
+    /// assert_eq!(space("http://192.168.1.20"), Some(AddressSpace::Local));
+    /// assert_eq!(space("https://app.example.com"), None);
+    /// let public = Checker::builder().page_space(AddressSpace::Public).build();
+    /// assert_eq!(public.page_space(&"https://app.example.com".parse().unwrap()), Some(AddressSpace::Public));
+    /// ```
+    pub fn page_space(&self, page: &Origin) -> Option<AddressSpace> {
+        self.page_space.or_else(|| page.host().and_then(AddressSpace::of_host))
+    }
+
+    /// Local Network Access for one request of a page of `page` to `url`, before it is sent:
+    /// the address it connects to decides its space. `None` when it goes out; a page not known
+    /// to be public, or an address that does not resolve (the exchange then fails on its own),
+    /// is never stopped.
+    async fn local_network_error(
+        &self,
+        page: &Origin,
+        page_space: Option<AddressSpace>,
+        url: &str,
+    ) -> Option<NetworkError> {
+        let page_space = page_space.filter(|space| *space == AddressSpace::Public)?;
+        let target = AddressSpace::of_ip(self.client.address_of(url).await.ok()?);
+        let request = LocalNetworkRequest {
+            page: page_space,
+            secure_context: is_secure_context(page),
+            target,
+            permission: self.permission,
+        };
+        request.check(self.engine, url, page).err()
+    }
+
     /// Sends what the browser would send for `probe` (a preflight when one is needed, then the
-    /// actual request, following redirects) and judges every answer.
+    /// actual request, following redirects) and judges every answer. A request Local Network
+    /// Access stops (a public page's request to a loopback or private address, in Chromium and
+    /// Firefox) is not sent: the verdict is the engine's network error, as in the browser.
     pub async fn check(&self, probe: &Probe) -> Result<Checked, ProbeError> {
         let (page, request) = probe.to_oracle()?;
         let cookies = probe.parsed_cookies()?;
+        let page_space = self.page_space(&page);
         let oracle = Oracle::new(self.engine);
         let mut hops = Vec::new();
         let mut step = oracle.plan(&page, &request, &PreflightCache::new(), Duration::ZERO).start();
@@ -83,6 +141,14 @@ impl Checker {
             match step {
                 Step::Send(fetch) => {
                     let sent = fetch.request().clone();
+                    if let Some(error) = self.local_network_error(&page, page_space, &sent.url).await {
+                        break Verdict {
+                            outcome: Outcome::NetworkError(error),
+                            requests: hops.iter().map(|hop: &Hop| hop.sent.clone()).collect(),
+                            warnings: Vec::new(),
+                            cache: PreflightCache::new(),
+                        };
+                    }
                     let mut headers: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(sent.headers.len() + 1);
                     // The preflight's planned headers carry Origin already; the actual request's do not.
                     if let Some(origin) = &sent.origin
@@ -180,6 +246,8 @@ pub struct CheckerBuilder {
     timeout: Duration,
     resolve: Vec<(String, IpAddr)>,
     advice: Advice,
+    page_space: Option<AddressSpace>,
+    permission: LocalNetworkPermission,
 }
 
 impl CheckerBuilder {
@@ -207,6 +275,31 @@ impl CheckerBuilder {
     /// ```
     pub fn own_origins<S: Into<String>>(mut self, origins: impl IntoIterator<Item = S>) -> Self {
         self.advice.own_origins.extend(origins.into_iter().map(Into::into));
+        self
+    }
+
+    /// The address space the page is served from, for Local Network Access: `Public` for a page
+    /// on the internet, whose requests to this machine or your private network Chromium and
+    /// Firefox stop unless the user grants a permission. Without it only a page origin whose
+    /// host is an IP literal or `localhost` is judged ([`Checker::page_space`]).
+    ///
+    /// ```
+    /// use corsproof_check::Checker;
+    /// use corsproof_oracle::AddressSpace;
+    ///
+    /// let intranet = Checker::builder().page_space(AddressSpace::Local).build();
+    /// assert_eq!(intranet.page_space(&"https://wiki.corp.example".parse().unwrap()), Some(AddressSpace::Local));
+    /// ```
+    pub fn page_space(mut self, space: AddressSpace) -> Self {
+        self.page_space = Some(space);
+        self
+    }
+
+    /// Whether the user granted the page the permission to reach a more private space
+    /// (Chromium and Firefox ask). Not granted by default: what a page gets from a user who
+    /// was not asked, or said no, and from a headless browser.
+    pub fn local_network_permission(mut self, permission: LocalNetworkPermission) -> Self {
+        self.permission = permission;
         self
     }
 
@@ -259,6 +352,8 @@ impl CheckerBuilder {
             client: Client::new(&self.roots, self.insecure, self.timeout, self.resolve),
             engine: self.engine,
             advice: self.advice,
+            page_space: self.page_space,
+            permission: self.permission,
         }
     }
 }

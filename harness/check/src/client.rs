@@ -106,6 +106,33 @@ impl Client {
         Self { tls: TlsConnector::from(Arc::new(config)), timeout, resolve }
     }
 
+    /// The address a request to `url` connects to: the `resolve` entry for its host, an IP
+    /// literal itself, or the first address the system resolver gives, within the timeout. A
+    /// browser judges Local Network Access by this address, never by the name.
+    pub async fn address_of(&self, url: &str) -> Result<IpAddr, ClientError> {
+        let uri: Uri = url.parse().map_err(|_| ClientError::Url(url.to_owned()))?;
+        let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+            return Err(ClientError::Url(url.to_owned()));
+        };
+        let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+        if let Some((_, ip)) = self.resolve.iter().find(|(name, _)| name.eq_ignore_ascii_case(host)) {
+            return Ok(*ip);
+        }
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            return Ok(ip);
+        }
+        let port = authority.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
+        let failed = |reason: String| ClientError::Connect { authority: authority.to_string(), reason };
+        let lookup = tokio::time::timeout(self.timeout, tokio::net::lookup_host((host, port)))
+            .await
+            .map_err(|_| ClientError::Timeout(self.timeout))?;
+        let mut addresses = lookup.map_err(|e| failed(e.to_string()))?;
+        addresses
+            .next()
+            .map(|address| address.ip())
+            .ok_or_else(|| failed("the name has no address".to_owned()))
+    }
+
     /// Sends one request and reads the whole answer, within the timeout.
     pub async fn send(
         &self,

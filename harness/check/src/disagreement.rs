@@ -261,6 +261,7 @@ fn class_words(class: ReasonClass) -> &'static str {
         ReasonClass::MethodNotAllowed => "the method is not in `Access-Control-Allow-Methods`",
         ReasonClass::HeaderNotAllowed => "a header is not in `Access-Control-Allow-Headers`",
         ReasonClass::RedirectNotAllowed => "a redirect the CORS protocol refuses",
+        ReasonClass::LocalNetworkAccess => "a public page may not reach this loopback or private address",
         ReasonClass::Other => "a CORS block",
     }
 }

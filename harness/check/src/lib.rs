@@ -35,6 +35,7 @@ mod checker;
 mod client;
 mod disagreement;
 mod hygiene;
+mod local_network;
 mod policy;
 mod policy_toml;
 mod probe;
@@ -52,6 +53,7 @@ pub use corsproof_oracle::{Fix, Framework, OriginTrust, UnknownFramework};
 pub use corsproof_oracle::{ReasonClass, Stage};
 pub use disagreement::{Cause, Disagreement};
 pub use hygiene::{Finding, findings};
+pub use local_network::{ATTACKER_ORIGIN, PrivateNetworkToAnyOrigin, private_network_preflight};
 pub use policy::{
     Allow, Any, Expected, Field, LONGEST_MAX_AGE, Policy, PolicyBuilder, PolicyError, Refusal,
     SAFELISTED_METHODS,

@@ -10,8 +10,9 @@ use crate::prove::{self, Replay};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use corsproof::{
-    Checked, Checker, CookieFate, Counterexample, Engine, Failure, FixFor, Framework, Policy, Probe, Report,
-    SAFELISTED_METHODS, VerifyConfig, verify,
+    AddressSpace, Checked, Checker, CookieFate, Counterexample, Engine, Failure, FixFor, Framework,
+    LocalNetworkPermission, Policy, Probe, Report, SAFELISTED_METHODS, VerifyConfig,
+    private_network_preflight, verify,
 };
 use serde_json::{Value, json};
 
@@ -85,6 +86,15 @@ pub struct CheckArgs {
     /// answer's headers show, if any.
     #[arg(long, value_name = "NAME|all")]
     fix_for: Option<FixFor>,
+    /// Where the page is served from, for Local Network Access: public (the internet), local
+    /// (your private network) or loopback (this machine). Without it only a page origin whose
+    /// host is an IP address or localhost is judged.
+    #[arg(long, value_name = "SPACE")]
+    page_space: Option<AddressSpace>,
+    /// The user granted the page the local/loopback network permission (Chromium and Firefox
+    /// ask before a public page reaches a more private address).
+    #[arg(long)]
+    local_network_granted: bool,
 }
 
 /// What `--expect` says the browser should do.
@@ -136,6 +146,12 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .engine(args.engine)
         .insecure(args.insecure)
         .timeout(Duration::from_millis(args.timeout_ms));
+    if let Some(space) = args.page_space {
+        builder = builder.page_space(space);
+    }
+    if args.local_network_granted {
+        builder = builder.local_network_permission(LocalNetworkPermission::Granted);
+    }
     if let Some(path) = &args.cacert {
         let pem = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
         builder = builder
@@ -248,6 +264,7 @@ async fn verify_policy(path: &PathBuf, args: &CheckArgs, checker: Checker) -> an
     })?;
     // The policy's origins are the user's own: a fix that allows one says so plainly.
     let checker = checker.with_own_origins(policy.origins().listed().iter().cloned());
+    let private_network = private_network_preflight(&checker, &args.url).await.ok().flatten();
     let mut config = VerifyConfig::default().checker(checker);
     if let Some(cases) = args.cases {
         config = config.cases(cases);
@@ -257,14 +274,19 @@ async fn verify_policy(path: &PathBuf, args: &CheckArgs, checker: Checker) -> an
     }
     let report = verify(&policy, &args.url, &config).await;
     if args.json {
-        output::print(&format!("{}\n", serde_json::to_string_pretty(&report_json(&report))?))?;
+        let mut json = report_json(&report);
+        json["private_network"] = json!(private_network.as_ref().map(ToString::to_string));
+        output::print(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
     } else {
         output::print(&report.to_string())?;
+        if let Some(finding) = &private_network {
+            output::print(&format!("\nproblem: {finding}\n"))?;
+        }
     }
     let unjudged = report.failures.iter().any(|failure| failure.severity().is_none());
     Ok(if unjudged {
         ExitCode::from(2)
-    } else if report.passed() {
+    } else if report.passed() && private_network.is_none() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

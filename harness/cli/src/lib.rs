@@ -162,6 +162,10 @@ pub use corsproof_check::{
 };
 
 // The browser's verdict, as the oracle gives it, and everything its fields and methods name.
+pub use corsproof_oracle::{AddressSpace, LocalNetworkCause, LocalNetworkPermission};
+
+pub use corsproof_check::{ATTACKER_ORIGIN, PrivateNetworkToAnyOrigin, private_network_preflight};
+
 pub use corsproof_oracle::{
     Block, CacheEntry, CacheKey, Engine, Fix, FixHeader, Framework, Header, Initiator, Method, MethodError,
     NetworkError, Origin, OriginTrust, Outcome, PreflightCache, ReadableResponse, Reason, RequestKind,

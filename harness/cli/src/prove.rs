@@ -134,6 +134,8 @@ impl Replay {
             about: about.to_owned(),
             page: PAGE_NAME.to_owned(),
             sandbox: false,
+            public_page: false,
+            local_network_granted: false,
             requests: vec![RequestStep {
                 to: Some(self.origin_name.to_owned()),
                 server: Some(behaviour.clone()),

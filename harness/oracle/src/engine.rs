@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::address_space::{LocalNetworkCause, LocalNetworkPermission, LocalNetworkRequest};
 use crate::cookie::{CookieProfile, SameSite, ThirdPartyCookies};
 use crate::request::UnknownOption;
 
@@ -204,6 +205,52 @@ impl Engine {
         match self {
             Engine::WebKit => false,
             Engine::Chromium | Engine::Firefox => true,
+        }
+    }
+
+    /// Whether a page served with `Content-Security-Policy: treat-as-public-address` counts as
+    /// public whatever address it came from (the draft's directive; Chromium's
+    /// `CalculateClientAddressSpace` checks `ShouldTreatAsPublicAddress` first). Observed:
+    /// Chromium 156 blocked such a page's fetch to loopback; Firefox ESR 153 let it through
+    /// (it judges the page by its address only); WebKitGTK 2.50 has no address spaces.
+    pub fn honours_treat_as_public_address(self) -> bool {
+        match self {
+            Engine::Chromium => true,
+            Engine::Firefox | Engine::WebKit => false,
+        }
+    }
+
+    /// What Local Network Access does with a request, before anything is sent: `Ok` when it
+    /// goes out (the CORS rules then apply as usual), else why it fails. Observed on this
+    /// project's machine (Debian 12) with pages made public by each engine's test switch and
+    /// by a real public address (`192.0.2.2`) fetching `127.0.0.1`:
+    ///
+    /// - Chromium 156 enforces it (`LocalNetworkAccessChecks`, on since 142): a public page's
+    ///   request to the local or loopback space fails without reaching the server, a simple
+    ///   GET included. A page that is not a secure context cannot ask at all; a secure one
+    ///   needs the space's permission ([`AddressSpace::permission`](crate::AddressSpace::permission)), which headless Chromium
+    ///   denies unless WebDriver's set-permission granted it beforehand. Local to loopback is
+    ///   not checked (`IsLessPublicAddressSpaceLNA` counts them as one space).
+    /// - Firefox ESR 153 enforces it (`network.lna.enabled` and `network.lna.blocking` true by
+    ///   default): the same permissions, asked for from secure and insecure pages alike
+    ///   (`network.lna.block_insecure_contexts` false); a prompt nobody answers holds the
+    ///   fetch until `network.lna.prompt.timeout` (5 minutes), then denies.
+    /// - WebKitGTK 2.50 does not: a page at a public address reads a loopback resource
+    ///   (its `LocalNetworkAccessEnabled` preference is off, and WebKitWebDriver has no
+    ///   set-permission command).
+    ///
+    /// None of them sends the earlier Private Network Access preflight header
+    /// (`Access-Control-Request-Private-Network`): no journal entry carried it.
+    pub fn local_network_access(self, request: &LocalNetworkRequest) -> Result<(), LocalNetworkCause> {
+        if !request.target.is_local_network_request_from(request.page) {
+            return Ok(());
+        }
+        let granted = request.permission == LocalNetworkPermission::Granted;
+        match self {
+            Engine::Chromium if !request.secure_context => Err(LocalNetworkCause::InsecureContext),
+            Engine::Chromium | Engine::Firefox if granted => Ok(()),
+            Engine::Chromium | Engine::Firefox => Err(LocalNetworkCause::PermissionNotGranted),
+            Engine::WebKit => Ok(()),
         }
     }
 

@@ -50,6 +50,7 @@
 //! assert!(block.fix().snippet(corsproof_oracle::Framework::Nginx).contains("add_header"));
 //! ```
 
+mod address_space;
 mod cache;
 mod console;
 mod cookie;
@@ -69,6 +70,10 @@ mod request;
 mod safelist;
 mod url;
 
+pub use address_space::{
+    AddressSpace, LocalNetworkCause, LocalNetworkPermission, LocalNetworkRequest, UnknownAddressSpace,
+    is_secure_context,
+};
 pub use cache::{CacheEntry, CacheKey, PreflightCache};
 pub use console::{ConsoleTable, Reading, ReasonClass, Sentence};
 pub use cookie::{

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::address_space::{AddressSpace, LocalNetworkCause};
 use crate::engine::Engine;
 use crate::fix::{Fix, OriginTrust, Requirement};
 use crate::request::Initiator;
@@ -250,10 +251,23 @@ pub enum NetworkError {
     StreamBodyRedirect,
     /// No response: the connection failed (the driver had nothing to feed).
     NoResponse,
+    /// Local Network Access stopped a request from a page into a more private address space
+    /// before anything was sent ([`Engine::local_network_access`]); no CORS header lifts it.
+    LocalNetworkAccess {
+        /// The URL asked for.
+        url: String,
+        /// The page's origin, as the console prints it.
+        page_origin: String,
+        /// The space the request was going to.
+        target: AddressSpace,
+        /// Why.
+        cause: LocalNetworkCause,
+    },
 }
 
 impl NetworkError {
-    /// What the engine tells the developer, in its words where it has a specific message.
+    /// What the engine tells the developer, in its words where it has a specific message (for
+    /// Local Network Access, its console line and then what can lift it).
     pub fn explain(&self, engine: Engine) -> String {
         let type_error = engine.console().type_error;
         match self {
@@ -301,6 +315,11 @@ impl NetworkError {
                 "{type_error} (a streamed request body cannot be sent again after a 301/302/307/308 redirect)"
             ),
             NetworkError::NoResponse => format!("{type_error} (no response: the connection failed)"),
+            NetworkError::LocalNetworkAccess { url, page_origin, target, cause } => format!(
+                "{} (Local Network Access: {})",
+                engine.console().local_network_line(url, page_origin, *target, *cause),
+                cause.remedy(*target)
+            ),
         }
     }
 }

@@ -15,7 +15,7 @@ use corsproof_behaviour::{Behaviour, NamedOrigin};
 use corsproof_browser::PageRequest;
 use corsproof_oracle::Url;
 use corsproof_scenario::{RequestStep, Scenario, fill_placeholders};
-use corsproof_server::{PAGE_PATH, SANDBOX_QUERY, TARGET_TOKEN, TOKEN_PREFIX};
+use corsproof_server::{PAGE_PATH, PUBLIC_QUERY, SANDBOX_QUERY, TARGET_TOKEN, TOKEN_PREFIX};
 
 use crate::page::PageOrigin;
 
@@ -44,6 +44,9 @@ pub struct PlannedScenario {
     pub page_origin: Option<String>,
     /// Whether its requests go to your server (`--target`).
     pub your_server: bool,
+    /// For a page that declares itself public, whether the user grants it the local network
+    /// permission (the runner sets it either way before the requests); `None` for other pages.
+    pub local_network_granted: Option<bool>,
     /// The requests, in order.
     pub steps: Vec<PlannedStep>,
 }
@@ -133,10 +136,12 @@ impl Planner<'_> {
             Some(origin) => origin.clone(),
             None => origin_url(self.origins, &scenario.page)?,
         };
-        let mut page_url = format!("{page_origin}{PAGE_PATH}");
-        if scenario.sandbox {
-            page_url = format!("{page_url}?{SANDBOX_QUERY}");
-        }
+        let page_url = match (scenario.sandbox, scenario.public_page) {
+            (true, true) => format!("{page_origin}{PAGE_PATH}?{SANDBOX_QUERY}&{PUBLIC_QUERY}"),
+            (true, false) => format!("{page_origin}{PAGE_PATH}?{SANDBOX_QUERY}"),
+            (false, true) => format!("{page_origin}{PAGE_PATH}?{PUBLIC_QUERY}"),
+            (false, false) => format!("{page_origin}{PAGE_PATH}"),
+        };
         let mut steps: Vec<PlannedStep> = Vec::with_capacity(scenario.requests.len());
         for (index, step) in scenario.requests.iter().enumerate() {
             let (token, (url, visits), journal_token) = match step.same_url_as {
@@ -183,7 +188,13 @@ impl Planner<'_> {
                 visits,
             });
         }
-        Ok(PlannedScenario { page_url, page_origin: chosen, your_server: self.target.is_some(), steps })
+        Ok(PlannedScenario {
+            page_url,
+            page_origin: chosen,
+            your_server: self.target.is_some(),
+            local_network_granted: scenario.public_page.then_some(scenario.local_network_granted),
+            steps,
+        })
     }
 
     /// The request's URL, and what the mock server plays at it and at every mock-origin URL it

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use corsproof_behaviour::{NamedOrigin, Reply};
 use corsproof_oracle::{
-    Body, CredentialsMode, Engine, Oracle, Origin as PageOrigin, PreflightCache,
-    RedirectMode as OracleRedirect, Request, RequestKind, RequestMode, Response, Stage, Step,
+    AddressSpace, Body, CredentialsMode, Engine, LocalNetworkPermission, LocalNetworkRequest, Oracle,
+    Origin as PageOrigin, PreflightCache, RedirectMode as OracleRedirect, Request, RequestKind, RequestMode,
+    Response, Stage, Step, is_secure_context,
 };
 use corsproof_scenario::{Api, Credentials, Mode, Outcome, ReasonClass, RedirectMode, Scenario};
 use corsproof_server::Answer;
@@ -76,6 +77,11 @@ pub fn predict(
                 .redirect(redirect(step.redirect)),
             Api::Xhr => request.with_credentials(step.credentials == Credentials::Include),
         };
+        if let Some(prediction) = local_network(scenario, engine, &page, &planned_step.request.url) {
+            predictions.push(prediction);
+            now += Duration::from_millis(10);
+            continue;
+        }
         let (prediction, after) =
             follow(&oracle, &page, &request, planned_step, &cache, &mut http_cache, now, timeout);
         cache = after;
@@ -84,6 +90,44 @@ pub fn predict(
         now += Duration::from_millis(10);
     }
     Ok(predictions)
+}
+
+/// What Local Network Access does with a request to a mock origin, `None` when it goes out.
+/// Every mock origin listens on loopback, so a page is public only when it declares itself so
+/// (`public_page`) to an engine that honours the declaration, and a request is never sent
+/// (no preflight, nothing reaches the server); a request to the page's own origin goes out.
+/// The outcome is what a run reads from the engine's line: Chromium's is a CORS-policy line (a block),
+/// Firefox's a network failure.
+fn local_network(scenario: &Scenario, engine: Engine, page: &PageOrigin, url: &str) -> Option<Prediction> {
+    let page_space = if scenario.public_page && engine.honours_treat_as_public_address() {
+        AddressSpace::Public
+    } else {
+        AddressSpace::Loopback
+    };
+    let request = LocalNetworkRequest {
+        page: page_space,
+        secure_context: is_secure_context(page),
+        target: AddressSpace::Loopback,
+        permission: if scenario.local_network_granted {
+            LocalNetworkPermission::Granted
+        } else {
+            LocalNetworkPermission::NotGranted
+        },
+    };
+    let error = request.check(engine, url, page).err()?;
+    let reading = match Console::of(engine) {
+        Console::Readable(table) => table.read(&error.explain(engine)),
+        Console::Unavailable => None,
+    };
+    Some(Prediction {
+        outcome: if reading.is_some() { Outcome::Blocked } else { Outcome::NetworkError },
+        reason_class: reading.map(|reading| reading.class),
+        reason_in_preflight: false,
+        preflight: false,
+        reached_server: false,
+        status: None,
+        readable_headers: vec![],
+    })
 }
 
 /// Runs the oracle's state machine against the mock server's answers to the behaviours `planned`

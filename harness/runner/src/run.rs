@@ -127,6 +127,10 @@ pub enum RunError {
 /// What a page gave for a chunk: each scenario's results, and the console.
 type PageOutcome = (Vec<Vec<PageResult>>, Vec<ConsoleEntry>);
 
+/// What scenarios must share to share a page load: the page's URL, and the local network
+/// permission a public page is given (`None` for other pages).
+type PageGroup = (String, Option<bool>);
+
 /// How many times a group is tried with a fresh browser after the browser was lost.
 const RESTARTS_PER_GROUP: usize = 2;
 
@@ -236,10 +240,15 @@ impl Runner {
             timeout: self.config.request_timeout,
         };
         let mut results: Vec<Option<JobResult>> = vec![None; jobs.len()];
-        let mut groups: BTreeMap<String, Vec<(usize, PlannedScenario)>> = BTreeMap::new();
+        // A page load per (URL, local network permission): the permission belongs to the page's
+        // origin, so scenarios that want it granted and denied cannot share a page.
+        let mut groups: BTreeMap<PageGroup, Vec<(usize, PlannedScenario)>> = BTreeMap::new();
         for (index, job) in jobs.iter().enumerate() {
             match planner.plan(&job.scenario, index) {
-                Ok(planned) => groups.entry(planned.page_url.clone()).or_default().push((index, planned)),
+                Ok(planned) => groups
+                    .entry((planned.page_url.clone(), planned.local_network_granted))
+                    .or_default()
+                    .push((index, planned)),
                 Err(error) => {
                     let result = JobResult {
                         job: job.clone(),
@@ -256,9 +265,9 @@ impl Runner {
         let console_access = Console::of(self.engine());
         // Your server's exchanges are told apart by order, so its scenarios run one at a time.
         let chunk_size = if self.config.target.is_some() { 1 } else { self.config.chunk_size.max(1) };
-        for (page_url, planned) in groups {
+        for ((page_url, local_network_granted), planned) in groups {
             for chunk in planned.chunks(chunk_size) {
-                let outcome = self.run_chunk(&page_url, chunk, events).await;
+                let outcome = self.run_chunk(&page_url, local_network_granted, chunk, events).await;
                 for (position, (index, planned)) in chunk.iter().enumerate() {
                     let job = &jobs[*index];
                     let result = match &outcome {
@@ -313,6 +322,7 @@ impl Runner {
     async fn run_chunk(
         &mut self,
         page_url: &str,
+        local_network_granted: Option<bool>,
         chunk: &[(usize, PlannedScenario)],
         events: &mut dyn FnMut(Event<'_>),
     ) -> Result<PageOutcome, BrowserError> {
@@ -322,7 +332,7 @@ impl Runner {
             .collect();
         let mut attempt = 0;
         loop {
-            let outcome = self.try_chunk(page_url, &sequences).await;
+            let outcome = self.try_chunk(page_url, local_network_granted, &sequences).await;
             match outcome {
                 Err(error) if error.is_lost() && attempt < RESTARTS_PER_GROUP => {
                     tracing::warn!(%error, "the browser was lost; starting a new one and running the group again");
@@ -341,6 +351,7 @@ impl Runner {
     async fn try_chunk(
         &mut self,
         page_url: &str,
+        local_network_granted: Option<bool>,
         sequences: &[Vec<PageRequest>],
     ) -> Result<PageOutcome, BrowserError> {
         if self.browser.is_none() {
@@ -350,6 +361,9 @@ impl Runner {
         }
         let Some(browser) = self.browser.as_mut() else { unreachable!("launched above") };
         browser.open(page_url).await?;
+        if let Some(granted) = local_network_granted {
+            browser.set_local_network_permission(granted).await?;
+        }
         browser.drain_console().await?;
         let results = browser.run_sequences(sequences).await?;
         let console = browser.drain_console().await?;

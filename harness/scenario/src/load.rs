@@ -169,7 +169,11 @@ impl Reader<'_> {
     }
 
     fn scenario(&mut self, table: &Table<'_>, span: Range<usize>) -> Option<Scenario> {
-        self.known_keys(table, &["name", "about", "page", "sandbox", "request"], "a scenario");
+        self.known_keys(
+            table,
+            &["name", "about", "page", "sandbox", "public_page", "local_network_granted", "request"],
+            "a scenario",
+        );
         let name = self.string(table, "name", &span, "a scenario");
         if let Some(name) = &name {
             let valid = name
@@ -201,6 +205,18 @@ impl Reader<'_> {
             self.origin_name(page, self.pages);
         }
         let sandbox = self.boolean(table, "sandbox").unwrap_or(false);
+        let public_page = self.boolean(table, "public_page").unwrap_or(false);
+        let local_network_granted = self.boolean(table, "local_network_granted").unwrap_or(false);
+        if local_network_granted
+            && !public_page
+            && let Some(value) = get(table, "local_network_granted")
+        {
+            self.problem(
+                value.span(),
+                "only a public page needs the local network permission",
+                Some("`public_page = true` too, or no `local_network_granted`".into()),
+            );
+        }
         let requests_list = self.tables(table, "request", span.clone(), "a scenario").unwrap_or_default();
         if requests_list.is_empty() {
             self.problem(
@@ -235,6 +251,8 @@ impl Reader<'_> {
             about: about?.into_inner(),
             page: page?.into_inner(),
             sandbox,
+            public_page,
+            local_network_granted,
             requests,
             line: self.text.get(..span.start).map_or(1, |before| before.matches('\n').count() + 1),
         })

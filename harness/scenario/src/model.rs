@@ -27,6 +27,15 @@ pub struct Scenario {
     /// Whether the page is sandboxed (served with `Content-Security-Policy: sandbox
     /// allow-scripts`): its origin is then opaque, and its requests say `Origin: null`.
     pub sandbox: bool,
+    /// Whether the page declares itself public (served with `Content-Security-Policy:
+    /// treat-as-public-address`), so that Local Network Access judges its requests to the
+    /// loopback mock origins as a page on the internet's: Chromium honours the declaration,
+    /// Firefox and WebKit do not.
+    pub public_page: bool,
+    /// Whether the user granted the public page the permission to reach the loopback and
+    /// private networks (set through WebDriver before the page's requests); only with
+    /// `public_page`.
+    pub local_network_granted: bool,
     /// The requests the page makes, in order; at least one.
     pub requests: Vec<RequestStep>,
     /// The line of the scenario's `[[scenario]]` header, for reports.

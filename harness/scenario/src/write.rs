@@ -26,6 +26,12 @@ pub fn to_toml(scenario: &Scenario) -> String {
     if scenario.sandbox {
         line(&mut out, "sandbox", "true");
     }
+    if scenario.public_page {
+        line(&mut out, "public_page", "true");
+    }
+    if scenario.local_network_granted {
+        line(&mut out, "local_network_granted", "true");
+    }
     for step in &scenario.requests {
         out.push_str("\n[[scenario.request]]\n");
         request(&mut out, step);

@@ -70,6 +70,8 @@ name = "all-keys"
 about = "Every key of the format"
 page = "app-https"
 sandbox = true
+public_page = true
+local_network_granted = true
 
 [[scenario.request]]
 to = "api-https"
@@ -120,8 +122,10 @@ outcome = "timeout"
     assert_eq!(file.scenarios.len(), 2);
     let [first, second] = &file.scenarios[..] else { unreachable!() };
     assert_eq!(first.line, 2);
-    assert_eq!(second.line, 42);
+    assert_eq!(second.line, 44);
     assert!(first.sandbox && !second.sandbox, "pages are not sandboxed unless asked");
+    assert!(first.public_page && !second.public_page, "pages are not declared public unless asked");
+    assert!(first.local_network_granted && !second.local_network_granted);
     let put = &first.requests[0];
     assert_eq!(put.path, "/items/1?x=1");
     assert_eq!(put.body.as_deref(), Some("{}"));
@@ -176,7 +180,10 @@ fn unknown_keys_are_refused_at_every_level() {
     assert!(rendered.contains("unknown key `title` in the top level"), "{rendered}");
     assert!(rendered.contains("expected one of `scenario`"), "{rendered}");
     assert!(rendered.contains("unknown key `abuot` in a scenario"), "{rendered}");
-    assert!(rendered.contains("expected one of `name`, `about`, `page`, `sandbox`, `request`"), "{rendered}");
+    assert!(
+        rendered.contains("expected one of `name`, `about`, `page`, `sandbox`, `public_page`, `local_network_granted`, `request`"),
+        "{rendered}"
+    );
     assert!(rendered.contains("unknown key `outcom` in `expect`"), "{rendered}");
     assert!(
         rendered.contains("`outcome`, `preflight`, `reached_server`, `cookies_sent`, `reason`, `status`"),
@@ -223,6 +230,24 @@ fn three_bad_values_give_three_diagnostics() {
     let rendered = error.to_string();
     assert_eq!(rendered.matches("s.toml:").count(), 3, "{rendered}");
     assert!(rendered.contains("s.toml:10:8: the path does not start with `/`"), "{rendered}");
+}
+
+#[test]
+fn a_public_page_that_is_not_a_boolean_is_located() {
+    let error =
+        broken(&expect_with("").replace("page = \"app\"\n", "page = \"app\"\npublic_page = \"yes\"\n"));
+    assert_eq!(spots(&error), [(5, 15)], "{error}");
+    assert!(error.to_string().contains("`public_page` is not a boolean"), "{error}");
+}
+
+#[test]
+fn the_local_network_permission_without_a_public_page_is_located() {
+    let error = broken(
+        &expect_with("").replace("page = \"app\"\n", "page = \"app\"\nlocal_network_granted = true\n"),
+    );
+    assert_eq!(spots(&error), [(5, 25)], "{error}");
+    assert!(error.to_string().contains("only a public page needs the local network permission"), "{error}");
+    assert!(error.to_string().contains("`public_page = true` too"), "{error}");
 }
 
 #[test]

@@ -25,6 +25,10 @@ pub const PAGE_PATH: &str = "/_page";
 /// The page's query that sandboxes it (`/_page?sandbox`): its origin is then opaque, so its requests say
 /// `Origin: null`, as a sandboxed iframe's or a `data:` page's do.
 pub const SANDBOX_QUERY: &str = "sandbox";
+/// The page's query that declares it public (`/_page?public`, `/_page?sandbox&public`): served
+/// with `Content-Security-Policy: treat-as-public-address` (the Local Network Access draft's
+/// directive), a page on a loopback listener asks to be judged as a page on the internet.
+pub const PUBLIC_QUERY: &str = "public";
 /// The script the page loads: `window.corsproof.run(requests)`.
 pub const SCRIPT_PATH: &str = "/_corsproof.js";
 /// `GET /_journal/<token>`: the journal entries of a token, as JSON.
@@ -237,10 +241,15 @@ fn internal_response(state: &State, path: &str, query: Option<&str>) -> Option<R
     let response = if path == PAGE_PATH {
         let mut response =
             with_type(Response::new(Bytes::from_static(PAGE_HTML.as_bytes())), "text/html; charset=utf-8");
-        if query == Some(SANDBOX_QUERY) {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox allow-scripts"));
+        let words: Vec<&str> = query.map(|query| query.split('&').collect()).unwrap_or_default();
+        let policy = match (words.contains(&SANDBOX_QUERY), words.contains(&PUBLIC_QUERY)) {
+            (true, true) => Some("sandbox allow-scripts; treat-as-public-address"),
+            (true, false) => Some("sandbox allow-scripts"),
+            (false, true) => Some("treat-as-public-address"),
+            (false, false) => None,
+        };
+        if let Some(policy) = policy {
+            response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
         }
         response
     } else if path == SCRIPT_PATH {

@@ -36,7 +36,7 @@ mod wire;
 /// The types of this crate's own signatures ([`MockServer::script`], [`MockServer::origins`],
 /// [`MockServer::local_addr`]); the rest of the behaviour model is in `corsproof_behaviour`.
 pub use corsproof_behaviour::{Behaviour, Listener, NamedOrigin};
-pub use handler::{JOURNAL_PREFIX, PAGE_PATH, SANDBOX_QUERY, SCRIPT_PATH, TOKEN_PREFIX};
+pub use handler::{JOURNAL_PREFIX, PAGE_PATH, PUBLIC_QUERY, SANDBOX_QUERY, SCRIPT_PATH, TOKEN_PREFIX};
 pub use journal::{Entry, Journal, TargetAnswer};
 pub use server::{Limits, MockServer, PageHost, Ports, ServerConfig, StartError};
 pub use target::{TARGET_TOKEN, TargetServer};

@@ -68,6 +68,13 @@ pub(crate) trait BrowserEngine: fmt::Debug + Sync {
 
     /// Where the console is read.
     fn console_source(&self) -> ConsoleSource;
+
+    /// Whether the driver takes WebDriver's set-permission command (`POST
+    /// /session/{id}/permissions`): chromedriver 156 and geckodriver 0.37 do, WebKitWebDriver
+    /// 2.50 answers "unknown command".
+    fn sets_permissions(&self) -> bool {
+        true
+    }
 }
 
 /// The browser crate's module for `engine`.

@@ -63,6 +63,10 @@ fn proxy(hosts: &HostMap) -> Option<Value> {
 pub(super) struct WebKit;
 
 impl BrowserEngine for WebKit {
+    fn sets_permissions(&self) -> bool {
+        false
+    }
+
     fn engine(&self) -> Engine {
         Engine::WebKit
     }

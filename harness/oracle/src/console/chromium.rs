@@ -5,6 +5,7 @@
 //! `se/log`; each block is followed by `Failed to load resource: net::ERR_FAILED`.
 
 use super::{ConsoleTable, Sentence, Written};
+use crate::address_space::{AddressSpace, LocalNetworkCause};
 use crate::console::ReasonClass;
 use crate::reason::{Block, Reason, Stage};
 use crate::request::Initiator;
@@ -98,6 +99,17 @@ const DISALLOWED_BY_MODE: Sentence = Sentence::written(
     "Cross origin requests are not allowed by request mode.",
 );
 
+/// Chromium 156's Local Network Access lines ([`local_network`]), read back: a public page that
+/// was denied the permission, and one that is not a secure context.
+const LOCAL_NETWORK_DENIED: Sentence = Sentence::read_only(
+    ReasonClass::LocalNetworkAccess,
+    "Permission was denied for this request to access the `",
+);
+const LOCAL_NETWORK_INSECURE: Sentence = Sentence::read_only(
+    ReasonClass::LocalNetworkAccess,
+    "The request client is not a secure context and the resource is in more-private address space",
+);
+
 /// Chromium's console.
 pub(super) static TABLE: ConsoleTable = ConsoleTable {
     cors_mark: CORS_MARK,
@@ -125,9 +137,12 @@ pub(super) static TABLE: ConsoleTable = ConsoleTable {
         INVALID_ALLOW_HEADERS,
         OTHER_REDIRECT,
         DISALLOWED_BY_MODE,
+        LOCAL_NETWORK_DENIED,
+        LOCAL_NETWORK_INSECURE,
     ],
     write,
     line,
+    local_network,
 };
 
 /// Chromium's `CorsError` for each reason (the oracle's reasons follow it one to one), with
@@ -187,6 +202,21 @@ fn line(block: &Block, sentence: &str) -> String {
         "Access to {kind} at '{}' {redirected}from origin '{}' {CORS_MARK}: {preflight}{sentence}",
         block.url, block.page_origin
     )
+}
+
+/// Chromium 156's two Local Network Access lines, as its console printed them for a public
+/// page fetching `127.0.0.1` (`CorsError::kLocalNetworkAccessPermissionDenied` and
+/// `kInsecureLocalNetwork`); each is followed by `Failed to load resource: net::ERR_FAILED`.
+fn local_network(url: &str, page_origin: &str, target: AddressSpace, cause: LocalNetworkCause) -> String {
+    let sentence = match cause {
+        LocalNetworkCause::PermissionNotGranted => {
+            format!("Permission was denied for this request to access the `{target}` address space.")
+        }
+        LocalNetworkCause::InsecureContext => format!(
+            "The request client is not a secure context and the resource is in more-private address space `{target}`."
+        ),
+    };
+    format!("Access to fetch at '{url}' from origin '{page_origin}' {CORS_MARK}: {sentence}")
 }
 
 #[cfg(test)]

@@ -31,13 +31,16 @@ pub enum ReasonClass {
     HeaderNotAllowed,
     /// A redirect the CORS protocol refuses (userinfo, scheme, ...).
     RedirectNotAllowed,
+    /// Local Network Access stopped a page's request into a more private address space
+    /// (Chromium words it as a CORS-policy block).
+    LocalNetworkAccess,
     /// A CORS block whose message fits no other class.
     Other,
 }
 
 impl ReasonClass {
     /// Every class, for messages that list them.
-    pub const ALL: [ReasonClass; 12] = [
+    pub const ALL: [ReasonClass; 13] = [
         ReasonClass::MissingAllowOrigin,
         ReasonClass::AllowOriginMismatch,
         ReasonClass::MultipleAllowOrigin,
@@ -49,6 +52,7 @@ impl ReasonClass {
         ReasonClass::MethodNotAllowed,
         ReasonClass::HeaderNotAllowed,
         ReasonClass::RedirectNotAllowed,
+        ReasonClass::LocalNetworkAccess,
         ReasonClass::Other,
     ];
 
@@ -66,6 +70,7 @@ impl ReasonClass {
             ReasonClass::MethodNotAllowed => "method-not-allowed",
             ReasonClass::HeaderNotAllowed => "header-not-allowed",
             ReasonClass::RedirectNotAllowed => "redirect-not-allowed",
+            ReasonClass::LocalNetworkAccess => "local-network-access",
             ReasonClass::Other => "other",
         }
     }

@@ -6,6 +6,7 @@
 //! console out through WebDriver BiDi's `log.entryAdded`.
 
 use super::{ConsoleTable, Sentence, Written};
+use crate::address_space::{AddressSpace, LocalNetworkCause};
 use crate::console::ReasonClass;
 use crate::reason::{Block, Reason};
 use crate::request::Initiator;
@@ -127,6 +128,7 @@ pub(super) static TABLE: ConsoleTable = ConsoleTable {
     ],
     write,
     line,
+    local_network,
 };
 
 /// Firefox's `(Reason: ...)` for each reason; the initiator changes nothing.
@@ -168,6 +170,15 @@ fn line(block: &Block, sentence: &str) -> String {
     };
     format!(
         "{CORS_MARK}: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: {sentence}).{status}"
+    )
+}
+
+/// Firefox 153 words a request Local Network Access denied as any failed CORS request (its
+/// network-failure line, seen through WebDriver BiDi for a public page fetching `127.0.0.1`),
+/// whatever the space or the cause.
+fn local_network(url: &str, _: &str, _: AddressSpace, _: LocalNetworkCause) -> String {
+    format!(
+        "{CORS_MARK}: The Same Origin Policy disallows reading the remote resource at {url}. {NETWORK_FAILURE}. Status code: (null)."
     )
 }
 

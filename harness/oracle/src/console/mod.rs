@@ -16,6 +16,7 @@ use std::borrow::Cow;
 
 pub use class::ReasonClass;
 
+use crate::address_space::{AddressSpace, LocalNetworkCause};
 use crate::engine::Engine;
 use crate::reason::{Block, Reason};
 use crate::request::Initiator;
@@ -113,6 +114,9 @@ pub struct ConsoleTable {
     write: for<'a> fn(&'a Reason, Initiator) -> Written<'a>,
     /// The whole console line around a block's sentence.
     line: fn(&Block, &str) -> String,
+    /// The line for a request Local Network Access stopped (`url`, the page's origin, the
+    /// target's space, why), as observed.
+    local_network: fn(&str, &str, AddressSpace, LocalNetworkCause) -> String,
 }
 
 /// A console line read as a CORS block.
@@ -171,6 +175,17 @@ impl ConsoleTable {
     /// The whole console line for `block`.
     pub(crate) fn console_line(&self, block: &Block) -> String {
         (self.line)(block, &self.explain(&block.reason, block.initiator))
+    }
+
+    /// The engine's console line for a request Local Network Access stopped.
+    pub(crate) fn local_network_line(
+        &self,
+        url: &str,
+        page_origin: &str,
+        target: AddressSpace,
+        cause: LocalNetworkCause,
+    ) -> String {
+        (self.local_network)(url, page_origin, target, cause)
     }
 
     fn plain_quotes<'a>(&self, line: &'a str) -> Cow<'a, str> {

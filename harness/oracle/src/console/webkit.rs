@@ -4,6 +4,7 @@
 //! a run never reads these lines; the oracle writes them for `corsproof check`.
 
 use super::{ConsoleTable, Sentence, Written};
+use crate::address_space::{AddressSpace, LocalNetworkCause};
 use crate::console::ReasonClass;
 use crate::reason::{Block, Reason};
 use crate::request::Initiator;
@@ -94,6 +95,7 @@ pub(super) static TABLE: ConsoleTable = ConsoleTable {
     ],
     write,
     line,
+    local_network,
 };
 
 /// WebKit's message for each reason; the initiator changes nothing.
@@ -128,4 +130,11 @@ fn line(block: &Block, sentence: &str) -> String {
     };
     let status = block.status.map(|s| format!(" Status code: {s}")).unwrap_or_default();
     format!("{sentence}{status}\n{api} cannot load {} {CORS_MARK}.", block.url)
+}
+
+/// WebKitGTK 2.50 stops no request for its address space
+/// ([`Engine::local_network_access`](crate::Engine::local_network_access)) and no one reads its
+/// console: the page's `TypeError` is all a block would show.
+fn local_network(_: &str, _: &str, _: AddressSpace, _: LocalNetworkCause) -> String {
+    TABLE.type_error.to_owned()
 }

@@ -46,6 +46,8 @@ fn ran(browser: &str, scenarios: &[(&str, Vec<Glance>, SnapshotNote)]) -> Ran {
             about: format!("what {name} proves"),
             page: "app".into(),
             sandbox: false,
+            public_page: false,
+            local_network_granted: false,
             requests: vec![],
             line: 1,
         };

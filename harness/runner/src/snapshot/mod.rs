@@ -339,6 +339,8 @@ mod tests {
             about: "What \"one\" proves".into(),
             page: "app".into(),
             sandbox: false,
+            public_page: false,
+            local_network_granted: false,
             requests: vec![],
             line: 1,
         };

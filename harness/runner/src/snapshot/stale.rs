@@ -132,6 +132,8 @@ mod tests {
             about: String::new(),
             page: "app".into(),
             sandbox: false,
+            public_page: false,
+            local_network_granted: false,
             requests: vec![],
             line: 1,
         };
