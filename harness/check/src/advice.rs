@@ -134,7 +134,8 @@ impl Checked {
             };
             writeln!(f, "\n  {framework}{how}:")?;
             for line in fix.snippet(framework).lines() {
-                writeln!(f, "    {line}")?;
+                // A blank line stays blank: no trailing spaces for a copy into a config file.
+                writeln!(f, "{}{line}", if line.is_empty() { "" } else { "    " })?;
             }
         }
         Ok(())

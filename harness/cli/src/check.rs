@@ -262,8 +262,6 @@ async fn verify_policy(path: &PathBuf, args: &CheckArgs, checker: Checker) -> an
     let policy = Policy::from_toml(&text).map_err(|error| {
         anyhow::anyhow!("{}:{}:{}: {}", path.display(), error.line, error.column, error.message)
     })?;
-    // The policy's origins are the user's own: a fix that allows one says so plainly.
-    let checker = checker.with_own_origins(policy.origins().listed().iter().cloned());
     let private_network = private_network_preflight(&checker, &args.url).await.ok().flatten();
     let mut config = VerifyConfig::default().checker(checker);
     if let Some(cases) = args.cases {
