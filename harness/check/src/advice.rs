@@ -61,6 +61,13 @@ pub(crate) struct Advice {
     pub(crate) own_origins: Vec<String>,
 }
 
+impl Advice {
+    /// Declares `origins` the user's own.
+    pub(crate) fn add_own_origins<S: Into<String>>(&mut self, origins: impl IntoIterator<Item = S>) {
+        self.own_origins.extend(origins.into_iter().map(Into::into));
+    }
+}
+
 impl Checked {
     /// The same report, with the fix shown for `fix_for` instead.
     pub fn with_fix_for(mut self, fix_for: FixFor) -> Self {
@@ -71,7 +78,7 @@ impl Checked {
     /// The same report, with `origins` declared the user's own: a fix that allows one of them
     /// says so plainly instead of "if it is your page's origin".
     pub fn with_own_origins<S: Into<String>>(mut self, origins: impl IntoIterator<Item = S>) -> Self {
-        self.advice.own_origins.extend(origins.into_iter().map(Into::into));
+        self.advice.add_own_origins(origins);
         self
     }
 

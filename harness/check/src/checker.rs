@@ -67,7 +67,7 @@ impl Checker {
     /// The same checker, with `origins` declared the user's own as
     /// [`CheckerBuilder::own_origins`] does (a policy's origins, once it is read).
     pub fn with_own_origins<S: Into<String>>(mut self, origins: impl IntoIterator<Item = S>) -> Self {
-        self.advice.own_origins.extend(origins.into_iter().map(Into::into));
+        self.advice.add_own_origins(origins);
         self
     }
 
@@ -274,7 +274,7 @@ impl CheckerBuilder {
     /// # drop(checker);
     /// ```
     pub fn own_origins<S: Into<String>>(mut self, origins: impl IntoIterator<Item = S>) -> Self {
-        self.advice.own_origins.extend(origins.into_iter().map(Into::into));
+        self.advice.add_own_origins(origins);
         self
     }
 
