@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::output;
-use crate::prove::{self, Replay};
+use crate::prove;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use corsproof::{
@@ -197,8 +197,8 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         let mut report = as_json(&checked);
         if let Some(engines) = &engines {
-            report["prove"] = match Replay::of(&checked) {
-                Ok(replay) => prove::prove(&replay, engines).await.to_json(),
+            report["prove"] = match prove::prove(&checked, engines).await {
+                Ok(proof) => proof.to_json(),
                 Err(why) => json!({ "not_replayed": why.to_string() }),
             };
         }
@@ -210,8 +210,8 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         output::print(&checked.to_string())?;
         if let Some(engines) = &engines {
-            match Replay::of(&checked) {
-                Ok(replay) => output::print(&prove::prove(&replay, engines).await.to_string())?,
+            match prove::prove(&checked, engines).await {
+                Ok(proof) => output::print(&proof.to_string())?,
                 Err(why) => output::print(&format!("\nnot proven: {why}\n"))?,
             }
         }

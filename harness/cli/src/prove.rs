@@ -15,6 +15,7 @@ use std::time::Duration;
 use corsproof::{Checked, Engine, Hop};
 use corsproof_behaviour::{AllowOrigin, Behaviour, Reply};
 use corsproof_browser::BrowserConfig;
+use corsproof_oracle::AddressSpace;
 use corsproof_runner::pipeline::{self, EngineFailure, EngineResults};
 use corsproof_runner::{Job, PageOrigin, RunConfig};
 use corsproof_scenario::{Api, Credentials, Expectation, Mode, Outcome, RedirectMode, RequestStep, Scenario};
@@ -30,6 +31,9 @@ pub enum NotReplayable {
     Allowed,
     /// The server did not answer, so there is no answer to replay.
     NoAnswer,
+    /// The browser refuses the request before CORS (a network error: local network access,
+    /// mixed content), which no response header changes.
+    NotACorsBlock,
     /// The fix is on the page's side, or in where the server redirects, not in headers.
     NotAHeaderFix,
     /// The request was redirected; the replay covers one URL answering directly.
@@ -45,6 +49,9 @@ impl fmt::Display for NotReplayable {
             NotReplayable::NoAnswer => {
                 f.write_str("the server did not answer, so there is no answer to replay; fix the connection first")
             }
+            NotReplayable::NotACorsBlock => f.write_str(
+                "the browser refuses this request before CORS (a network error), which no response header changes",
+            ),
             NotReplayable::NotAHeaderFix => {
                 f.write_str("this fix is not a change of headers (see the fix above), so there is nothing to replay")
             }
@@ -70,17 +77,17 @@ pub struct Replay {
 
 impl Replay {
     /// The replay of a blocked check, or why there is none.
-    pub fn of(checked: &Checked) -> Result<Replay, NotReplayable> {
-        let Some(block) = checked.block() else {
-            return Err(if checked.connection_error().is_some() {
-                NotReplayable::NoAnswer
-            } else {
-                NotReplayable::Allowed
-            });
-        };
+    fn of(checked: &Checked) -> Result<Replay, NotReplayable> {
         if checked.connection_error().is_some() {
             return Err(NotReplayable::NoAnswer);
         }
+        let Some(block) = checked.block() else {
+            return Err(if checked.is_allowed() {
+                NotReplayable::Allowed
+            } else {
+                NotReplayable::NotACorsBlock
+            });
+        };
         if checked.hops().iter().filter(|hop| !hop.is_preflight()).count() > 1 {
             return Err(NotReplayable::Redirected);
         }
@@ -165,7 +172,7 @@ fn stand_in(url: &corsproof_oracle::Url) -> &'static str {
     match (url.scheme(), url.host()) {
         ("https", _) => "api-https",
         (_, "localhost") => "localhost",
-        (_, host) if host.starts_with("127.") || host == "[::1]" => "loopback-ip",
+        (_, host) if AddressSpace::of_host(host) == Some(AddressSpace::Loopback) => "loopback-ip",
         _ => "api",
     }
 }
@@ -337,9 +344,11 @@ impl fmt::Display for Proof {
     }
 }
 
-/// Replays `replay` in each of `engines`, concurrently, each with its own mock server and
-/// browser; an engine that cannot start is reported with its install command.
-pub async fn prove(replay: &Replay, engines: &[Engine]) -> Proof {
+/// Replays the blocked request of `checked` in each of `engines`, concurrently, each with its
+/// own mock server and browser (an engine that cannot start is reported with its install
+/// command), or says why it cannot be replayed.
+pub async fn prove(checked: &Checked, engines: &[Engine]) -> Result<Proof, NotReplayable> {
+    let replay = Replay::of(checked)?;
     let jobs = replay.jobs();
     let configs = engines
         .iter()
@@ -352,7 +361,7 @@ pub async fn prove(replay: &Replay, engines: &[Engine]) -> Proof {
         .collect();
     let runs = pipeline::run(&jobs, configs, &mut |_: corsproof_runner::Event<'_>| {}).await;
     let engines = runs.into_iter().map(engine_proof).collect();
-    Proof { page: replay.page.origin(), engines }
+    Ok(Proof { page: replay.page.origin(), engines })
 }
 
 fn engine_proof(run: Result<EngineResults, EngineFailure>) -> EngineProof {

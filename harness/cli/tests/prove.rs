@@ -85,6 +85,19 @@ async fn an_allowed_request_has_nothing_to_prove_and_a_bad_engine_is_named() {
     let report = String::from_utf8_lossy(&output.stdout);
     assert!(report.contains("not proven: the browser would allow this request"), "{report}");
 
+    // A public page's request to this loopback server is refused before CORS: no header helps.
+    let output = check(&[
+        &url,
+        "--origin",
+        "https://app.example.com",
+        "--page-space",
+        "public",
+        "--prove",
+        "chromium",
+    ]);
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(report.contains("not proven: the browser refuses this request before CORS"), "{report}");
+
     let output = check(&[&url, "--origin", "http://app.example.com", "--prove", "chromium,lynx"]);
     assert_eq!(output.status.code(), Some(2));
     let error = String::from_utf8_lossy(&output.stderr);
