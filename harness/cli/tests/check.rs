@@ -1,23 +1,12 @@
 //! `corsproof check` as a user types it, against the mock origins: the report, the JSON and the
 //! exit codes a deploy can gate on.
 
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Command;
 
 use corsproof_server::{MockServer, ServerConfig};
-
-async fn api() -> (MockServer, String) {
-    let server = MockServer::start(ServerConfig::default()).await.expect("the mock origins start");
-    let port = server.origin("api").expect("api").port;
-    (server, format!("http://127.0.0.1:{port}"))
-}
-
-fn check(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_corsproof")).arg("check").args(args).output().expect("corsproof runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use support::{api, check, stdout};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_allowed_request_exits_0_with_the_exchange() {

@@ -2,27 +2,14 @@
 //! on loopback): a page said to be public is stopped in Chromium, a granted one is not, and
 //! `--policy` reports a server that answers the Private Network Access preflight to any origin.
 
-use std::process::{Command, Output};
+mod support;
 
-use corsproof_server::{MockServer, ServerConfig};
-
-fn check(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_corsproof")).arg("check").args(args).output().expect("corsproof runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-async fn server() -> MockServer {
-    MockServer::start(ServerConfig::default()).await.expect("the mock origins start")
-}
+use support::{api, check, stdout};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_public_page_reaching_loopback_exits_1_with_the_sentence_and_the_way_out() {
-    let server = server().await;
-    let port = server.origin("api").expect("api").port;
-    let url = format!("http://127.0.0.1:{port}/t/lna1/items?acao=origin");
+    let (_server, api) = api().await;
+    let url = format!("{api}/t/lna1/items?acao=origin");
     let output = check(&[&url, "--origin", "https://app.example.com", "--page-space", "public"]);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     let report = stdout(&output);
@@ -65,15 +52,13 @@ const POLICY: &str = "origins = [\"https://app.example\"]\n";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_policy_check_reports_private_network_access_granted_to_any_origin() {
-    let server = server().await;
-    let port = server.origin("api").expect("api").port;
+    let (_server, api) = api().await;
     let dir = std::env::temp_dir().join(format!("corsproof-lna-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let policy = dir.join("policy.toml");
     std::fs::write(&policy, POLICY).unwrap();
     let private_network = "header=Access-Control-Allow-Private-Network:%20true";
-    let reflecting =
-        format!("http://127.0.0.1:{port}/t/lna2/items?acao=origin&vary=Origin&{private_network}");
+    let reflecting = format!("{api}/t/lna2/items?acao=origin&vary=Origin&{private_network}");
     let output = check(&[&reflecting, "--policy", policy.to_str().unwrap()]);
     let report = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{report}");
@@ -83,9 +68,7 @@ async fn a_policy_check_reports_private_network_access_granted_to_any_origin() {
         "{report}"
     );
 
-    let only_the_app = format!(
-        "http://127.0.0.1:{port}/t/lna3/items?acao=https://app.example&vary=Origin&{private_network}"
-    );
+    let only_the_app = format!("{api}/t/lna3/items?acao=https://app.example&vary=Origin&{private_network}");
     let output = check(&[&only_the_app, "--policy", policy.to_str().unwrap(), "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
     assert_eq!(json["private_network"], serde_json::Value::Null, "{json}");

@@ -1,7 +1,11 @@
 //! `corsproof run` and `corsproof record` as a user types them, in real Chromium.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use support::{corsproof, corsproof_in_ci, stderr, stdout};
 
 const GOOD: &str = r#"
 [[scenario]]
@@ -57,32 +61,6 @@ fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
         std::fs::write(dir.join(file), text).unwrap();
     }
     dir
-}
-
-fn corsproof(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_corsproof"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("corsproof runs")
-}
-
-/// `corsproof` with `CI` set to `ci` in its environment, whatever the outer CI says.
-fn corsproof_in_ci(args: &[&str], dir: &Path, ci: bool) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_corsproof"))
-        .args(args)
-        .current_dir(dir)
-        .env("CI", if ci { "true" } else { "false" })
-        .output()
-        .expect("corsproof runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[test]

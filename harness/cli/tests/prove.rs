@@ -6,20 +6,10 @@
 //! The page is at an http origin: the stand-in for a server on 127.0.0.1 is the mock origin on
 //! 127.0.0.1, which WebKit does not let an https page read (mixed content), whatever the headers.
 
-use std::process::{Command, Output};
+mod support;
 
-use corsproof_server::{MockServer, ServerConfig};
 use serde_json::Value;
-
-async fn api() -> (MockServer, String) {
-    let server = MockServer::start(ServerConfig::default()).await.expect("the mock origins start");
-    let port = server.origin("api").expect("api").port;
-    (server, format!("http://127.0.0.1:{port}"))
-}
-
-fn check(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_corsproof")).arg("check").args(args).output().expect("corsproof runs")
-}
+use support::{api, check};
 
 /// The `prove` part of `--json`'s report, with the exit code.
 fn proof(args: &[&str]) -> (Option<i32>, Value) {

@@ -1,7 +1,10 @@
 //! `corsproof review` as a user types it: a run leaves pending snapshots, review settles them.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+use support::{corsproof, corsproof_in_ci, stderr, stdout};
 
 const SCENARIOS: &str = r#"
 [[scenario]]
@@ -40,30 +43,6 @@ fn folder(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("api.toml"), SCENARIOS).unwrap();
     dir
-}
-
-/// `corsproof` about to run in `dir` with its standard input not a terminal, as under CI.
-fn command(args: &[&str], dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_corsproof"));
-    command.args(args).current_dir(dir);
-    command
-}
-
-fn corsproof(args: &[&str], dir: &Path) -> Output {
-    command(args, dir).output().expect("corsproof runs")
-}
-
-/// `corsproof` with `CI` set to `ci` in its environment, whatever the outer CI says.
-fn corsproof_in_ci(args: &[&str], dir: &Path, ci: bool) -> Output {
-    command(args, dir).env("CI", if ci { "true" } else { "false" }).output().expect("corsproof runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// The snapshot file of `scenario` and its pending file.
