@@ -136,11 +136,14 @@ impl Planner<'_> {
             Some(origin) => origin.clone(),
             None => origin_url(self.origins, &scenario.page)?,
         };
-        let page_url = match (scenario.sandbox, scenario.public_page) {
-            (true, true) => format!("{page_origin}{PAGE_PATH}?{SANDBOX_QUERY}&{PUBLIC_QUERY}"),
-            (true, false) => format!("{page_origin}{PAGE_PATH}?{SANDBOX_QUERY}"),
-            (false, true) => format!("{page_origin}{PAGE_PATH}?{PUBLIC_QUERY}"),
-            (false, false) => format!("{page_origin}{PAGE_PATH}"),
+        // The page's own switches, each a word of its query.
+        let switches: Vec<&str> = [(scenario.sandbox, SANDBOX_QUERY), (scenario.public_page, PUBLIC_QUERY)]
+            .into_iter()
+            .filter_map(|(on, word)| on.then_some(word))
+            .collect();
+        let page_url = match switches.as_slice() {
+            [] => format!("{page_origin}{PAGE_PATH}"),
+            words => format!("{page_origin}{PAGE_PATH}?{}", words.join("&")),
         };
         let mut steps: Vec<PlannedStep> = Vec::with_capacity(scenario.requests.len());
         for (index, step) in scenario.requests.iter().enumerate() {
