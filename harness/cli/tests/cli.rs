@@ -78,6 +78,27 @@ fn a_broken_file_is_located_and_does_not_stop_the_others() {
 }
 
 #[test]
+fn a_name_too_long_for_its_snapshot_file_is_located_before_anything_runs() {
+    // The snapshot `long__<name>.snap.new` would be 6 + 241 + 9 bytes: one over a file name's 255.
+    let name = "n".repeat(241);
+    let long = GOOD.replacen("name = \"no-acao\"", &format!("name = \"{name}\""), 1);
+    assert_ne!(long, GOOD, "the fixture names its first scenario no-acao");
+    let dir = folder("long-name", &[("long.toml", &long), ("good.toml", GOOD)]);
+    let output = corsproof(&["record", "."], &dir);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("long.toml:3:8"), "the error names file, line and column:\n{text}");
+    assert!(text.contains("over the 255 a file name may have"), "{text}");
+    assert!(text.contains("a scenario name of at most 240 characters"), "{text}");
+    assert!(!text.contains("os error"), "no file system error reaches the user:\n{text}");
+    assert!(
+        dir.join("snapshots/chromium/good__no-acao.snap").exists(),
+        "the other file was recorded:\n{text}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn record_writes_snapshots_beside_the_files_and_run_holds_them() {
     let dir = folder("record", &[("api.toml", GOOD)]);
     let recorded = corsproof(&["record", "api.toml"], &dir);

@@ -7,6 +7,7 @@ use corsproof_scenario::ScenarioError;
 
 use crate::page::PageOrigin;
 use crate::run::Job;
+use crate::snapshot::SnapshotLocation;
 
 /// The scenarios to run and the files that could not be loaded.
 #[derive(Debug, Clone, Default)]
@@ -22,7 +23,8 @@ pub struct Listing {
 impl Listing {
     /// Finds the scenario files among `paths` (folders are searched for `*.toml`), loads them,
     /// and keeps the scenarios whose `file::name` contains `filter` (all without one). A file
-    /// that does not load does not stop the others.
+    /// that does not load does not stop the others; a scenario name too long for its snapshot's
+    /// file name is a load error of its file.
     pub fn load(paths: &[PathBuf], filter: Option<&str>) -> Self {
         Self::load_with_pages(paths, filter, &[])
     }
@@ -32,7 +34,10 @@ impl Listing {
     pub fn load_with_pages(paths: &[PathBuf], filter: Option<&str>, pages: &[PageOrigin]) -> Self {
         let names: Vec<String> = pages.iter().map(|page| page.name.clone()).collect();
         let mut listing = Listing::default();
-        for loaded in corsproof_scenario::load_all_with_pages(&corsproof_scenario::discover(paths), &names) {
+        let files = corsproof_scenario::discover(paths);
+        for loaded in
+            corsproof_scenario::load_all_with_pages(&files, &names, Some(&SnapshotLocation::name_prefix))
+        {
             match loaded {
                 Ok(file) => {
                     for scenario in file.scenarios {

@@ -14,7 +14,10 @@ mod placeholder;
 mod write;
 
 pub use diagnostic::{Diagnostic, ScenarioError};
-pub use load::{discover, load, load_all, load_all_with_pages, parse_str, parse_str_with_pages};
+pub use load::{
+    FILE_NAME_MAX, SnapshotPrefix, discover, load, load_all, load_all_with_pages, parse_str,
+    parse_str_with_pages,
+};
 pub use model::*;
 pub use placeholder::fill_placeholders;
 pub use write::to_toml;

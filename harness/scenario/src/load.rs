@@ -51,18 +51,31 @@ fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
 
 /// Loads every file; one broken file does not stop the others.
 pub fn load_all(paths: &[PathBuf]) -> Vec<Result<ScenarioFile, ScenarioError>> {
-    load_all_with_pages(paths, &[])
+    load_all_with_pages(paths, &[], None)
 }
 
+/// The longest file name Linux, macOS and Windows file systems take, in bytes (`NAME_MAX`).
+pub const FILE_NAME_MAX: usize = 255;
+
+/// What comes before a scenario's name in its snapshot's file name (`classic__preflight__`), for
+/// a scenario file, as the runner's snapshot rule decides; `None` when it cannot tell.
+pub type SnapshotPrefix<'a> = &'a dyn Fn(&Path) -> Option<String>;
+
 /// Loads every file, where a scenario's `page` may also name one of `pages` (the page origins
-/// a project chose: `[pages]` in `corsproof.toml`, `--page`).
-pub fn load_all_with_pages(paths: &[PathBuf], pages: &[String]) -> Vec<Result<ScenarioFile, ScenarioError>> {
+/// a project chose: `[pages]` in `corsproof.toml`, `--page`). With `snapshot_prefix`, a name
+/// that would make its pending snapshot (`{prefix}{name}.snap.new`) longer than
+/// [`FILE_NAME_MAX`] is a located error now, not a failed write in the middle of a run.
+pub fn load_all_with_pages(
+    paths: &[PathBuf],
+    pages: &[String],
+    snapshot_prefix: Option<SnapshotPrefix<'_>>,
+) -> Vec<Result<ScenarioFile, ScenarioError>> {
     paths
         .iter()
         .map(|path| {
             let text =
                 std::fs::read_to_string(path).map_err(|error| ScenarioError::unreadable(path, &error))?;
-            parse_str_with_pages(path, &text, pages)
+            parse(path, &text, pages, snapshot_prefix.and_then(|prefix| prefix(path)))
         })
         .collect()
 }
@@ -104,6 +117,17 @@ pub fn parse_str_with_pages(
     text: &str,
     pages: &[String],
 ) -> Result<ScenarioFile, ScenarioError> {
+    parse(path, text, pages, None)
+}
+
+/// Validates `text` as the scenario file `path`; with `snapshot_prefix`, each name is also
+/// checked to fit its snapshot's file name.
+fn parse(
+    path: &Path,
+    text: &str,
+    pages: &[String],
+    snapshot_prefix: Option<String>,
+) -> Result<ScenarioFile, ScenarioError> {
     // Every syntax error at once; the meaning of a broken document is not checked.
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
     if !syntax_errors.is_empty() {
@@ -113,7 +137,7 @@ pub fn parse_str_with_pages(
             .collect();
         return Err(ScenarioError::new(path, text, diagnostics));
     }
-    let mut reader = Reader { text, pages, problems: Vec::new() };
+    let mut reader = Reader { text, pages, snapshot_prefix, problems: Vec::new() };
     let scenarios = reader.file(&document);
     if reader.problems.is_empty() {
         Ok(ScenarioFile { path: path.to_path_buf(), scenarios })
@@ -127,6 +151,8 @@ struct Reader<'t> {
     text: &'t str,
     /// The page origins the project chose, which `page` may name too.
     pages: &'t [String],
+    /// What precedes a scenario's name in its snapshot's file name, when the caller knows.
+    snapshot_prefix: Option<String>,
     problems: Vec<Diagnostic>,
 }
 
@@ -189,6 +215,7 @@ impl Reader<'_> {
                     Some("lower-case letters, digits and `-`, starting with a letter or digit".into()),
                 );
             }
+            self.fits_a_snapshot_name(name);
         }
         let about = self.string(table, "about", &span, "a scenario");
         if let Some(about) = &about
@@ -680,6 +707,25 @@ impl Reader<'_> {
             }
         }
         Some(tables)
+    }
+
+    /// A name whose pending snapshot (`{prefix}{name}.snap.new`, the longest file a run writes
+    /// for it) would not fit a file name is refused here, at its line, rather than by the file
+    /// system when `record` writes it.
+    fn fits_a_snapshot_name(&mut self, name: &Spanned<String>) {
+        let Some(prefix) = &self.snapshot_prefix else { return };
+        let file_name = format!("{prefix}{}.snap.new", name.get_ref());
+        if file_name.len() > FILE_NAME_MAX {
+            let room = FILE_NAME_MAX.saturating_sub(prefix.len() + ".snap.new".len());
+            self.problem(
+                name.span(),
+                format!(
+                    "this name makes its snapshot file `{prefix}….snap.new` {} bytes long, over the {FILE_NAME_MAX} a file name may have",
+                    file_name.len()
+                ),
+                Some(format!("a scenario name of at most {room} characters")),
+            );
+        }
     }
 
     fn string(

@@ -29,6 +29,13 @@ impl SnapshotLocation {
     pub fn find(file: &Path, scenario: &str, engine: &str) -> Result<Self, ProjectConfigError> {
         Ok(Placement::find(file, scenario, engine)?.location)
     }
+
+    /// What precedes a scenario's name in the snapshot names of `file`
+    /// (`classic__preflight__`), the same for every engine; `None` when a `corsproof.toml`
+    /// above it cannot be read (that error is reported where the snapshot is written).
+    pub fn name_prefix(file: &Path) -> Option<String> {
+        Placement::find(file, "", "").ok().map(|placement| placement.location.name)
+    }
 }
 
 /// A snapshot's location and the name its header gives the scenario file, found from one look
