@@ -6,6 +6,10 @@
 //! [`Block::console_message`]); the runner reads a real browser's lines back into classes with
 //! the same table ([`ConsoleTable::read`]), and predicts the class a run will read with
 //! [`ConsoleTable::class_of`]. A sentence is written down once, where both sides find it.
+//!
+//! Each table models the engine version the corpus snapshots were recorded from (its file says
+//! which), and `tests/oracle_agreement.rs` holds the line the oracle writes for every blocked
+//! request of the corpus to the one that engine printed, word for word.
 
 mod chromium;
 mod class;
