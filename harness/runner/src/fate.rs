@@ -278,6 +278,25 @@ mod tests {
     }
 
     #[test]
+    fn only_a_blocks_console_line_is_part_of_its_fate() {
+        let line = "Failed to load resource: net::ERR_TOO_MANY_REDIRECTS";
+        let recorded = json!({"outcome": "network-error", "reason": line, "readable_headers": [], "preflight": false, "reached_server": true});
+        let fate = Fate::recorded(&recorded).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(fate.reason, None);
+        let blocked = json!({"outcome": "blocked", "reason": line, "readable_headers": [], "preflight": false, "reached_server": true});
+        let fate = Fate::recorded(&blocked).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(fate.reason.as_deref(), Some(line));
+    }
+
+    #[test]
+    fn every_field_is_found_by_its_name() {
+        for field in Field::ALL {
+            assert_eq!(Field::named(field.name()), Some(field));
+        }
+        assert_eq!(Field::named("console"), None);
+    }
+
+    #[test]
     fn a_glance_shows_the_preflight_only_when_it_went_out_or_was_blamed() {
         let glance = |reason_in_preflight, preflight| {
             let fate = Fate { reason_in_preflight, preflight, ..Fate::predicted(&prediction()) };
