@@ -2,6 +2,12 @@
 //! prediction with that engine's profile must match the engine's recorded snapshot
 //! (`tests/snapshots/<engine>/`), field by field, unless the difference is a documented
 //! deviation in `tests/deviations/<engine>.toml`. Needs no browser: it reads the snapshots.
+//!
+//! The fields are [`Field::ALL`], by the names deviation files use: `outcome`, `reason_class`,
+//! `reason_in_preflight`, `reason` (the console line of a block, word for word: the oracle's
+//! line from the engine's console table, redacted as the runner redacts the browser's, against
+//! the snapshot's `reason`, for every engine whose snapshots hold its console text),
+//! `preflight`, `reached_server`, `status` and `readable_headers`.
 
 mod agreement;
 
@@ -77,12 +83,19 @@ fn agreement(engine: Engine) {
         .flat_map(|d| d.fields.iter().map(|field| (d.snapshot.clone(), d.request, field.clone())))
         .collect();
     assert!(deviations.deviation.iter().all(|d| !d.why.trim().is_empty()), "every deviation says why");
+    let unknown: Vec<&(String, usize, String)> =
+        listed.iter().filter(|(_, _, field)| Field::named(field).is_none()).collect();
+    let names: Vec<&str> = Field::ALL.iter().map(|field| field.name()).collect();
+    assert!(unknown.is_empty(), "{file}: fields that are not of {names:?}: {unknown:?}");
 
     let origins = origins();
     let mut compared = 0;
     let mut differences: Vec<((String, usize, String), String)> = Vec::new();
     let mut scenarios = 0;
     let mut scenarios_agreeing = 0;
+    // Blocked requests whose console line either side words, and those worded alike.
+    let mut console_lines = 0;
+    let mut console_lines_agreeing = 0;
     for path in corsproof_scenario::discover(&[root.join("scenarios")]) {
         let file = corsproof_scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
         for scenario in &file.scenarios {
@@ -103,6 +116,12 @@ fn agreement(engine: Engine) {
             assert_eq!(observed.len(), predicted.len(), "{}: one prediction per request", location.name);
             scenarios += 1;
             compared += observed.len() * Field::ALL.len();
+            for (browser, oracle) in observed.iter().zip(&predicted) {
+                if browser.reason.is_some() || oracle.reason.is_some() {
+                    console_lines += 1;
+                    console_lines_agreeing += usize::from(browser.reason == oracle.reason);
+                }
+            }
             let found = disagreements(&observed, &predicted);
             scenarios_agreeing += usize::from(found.is_empty());
             for (request, Difference { field, this: browser, other: oracle }) in found {
@@ -114,7 +133,8 @@ fn agreement(engine: Engine) {
         }
     }
     eprintln!(
-        "oracle agreement with {engine}: {}/{compared} fields, {scenarios_agreeing}/{scenarios} scenarios exactly; \
+        "oracle agreement with {engine}: {}/{compared} fields, {scenarios_agreeing}/{scenarios} scenarios exactly, \
+         console text: {console_lines_agreeing}/{console_lines} blocked requests word for word; \
          {} documented deviations covering {} fields",
         compared - differences.len(),
         deviations.deviation.len(),

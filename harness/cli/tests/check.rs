@@ -47,6 +47,29 @@ async fn a_blocked_request_exits_1_with_the_console_message_and_the_fix() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_console_line_is_chromiums_own_without_the_no_cors_suggestion() {
+    let (_server, api) = api().await;
+    let url = format!("{api}/t/c20/data");
+    let report = stdout(&check(&[&url, "--origin", "https://app.example"]));
+    let line = format!(
+        "  Access to fetch at '{url}' from origin 'https://app.example' has been blocked by CORS policy: \
+         No 'Access-Control-Allow-Origin' header is present on the requested resource.\n"
+    );
+    assert!(report.contains(&line), "{report}");
+    let mismatch = format!("{api}/t/c21/data?acao=https%3A%2F%2Fother.example");
+    let json = check(&[&mismatch, "--origin", "https://app.example", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON on stdout");
+    let console = report["console"].as_str().unwrap_or_default();
+    assert!(
+        console.ends_with(
+            "The 'Access-Control-Allow-Origin' header has a value 'https://other.example' that is not equal \
+             to the supplied origin. Have the server send the header with a valid value."
+        ),
+        "{console}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn json_is_for_scripts() {
     let (_server, api) = api().await;
     let output = check(&[

@@ -166,8 +166,7 @@ impl Block {
     ///     verdict.block().unwrap().console_message(Engine::Chromium),
     ///     "Access to fetch at 'http://api.test:9000/a/1' from origin 'http://app.test:8000' \
     ///      has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present \
-    ///      on the requested resource. If an opaque response serves your needs, set the \
-    ///      request's mode to 'no-cors' to fetch the resource with CORS disabled."
+    ///      on the requested resource."
     /// );
     /// ```
     pub fn console_message(&self, engine: Engine) -> String {
@@ -266,6 +265,18 @@ pub enum NetworkError {
 }
 
 impl NetworkError {
+    /// The line the engine prints in its console for this error, where the oracle knows it:
+    /// the Local Network Access line (a CORS-policy block in Chromium, the network-failure line
+    /// in Firefox); `None` for the errors whose console the oracle does not model.
+    pub fn console_message(&self, engine: Engine) -> Option<String> {
+        match self {
+            NetworkError::LocalNetworkAccess { url, page_origin, target, cause } => {
+                Some(engine.console().local_network_line(url, page_origin, *target, *cause))
+            }
+            _ => None,
+        }
+    }
+
     /// What the engine tells the developer, in its words where it has a specific message (for
     /// Local Network Access, its console line and then what can lift it).
     pub fn explain(&self, engine: Engine) -> String {
@@ -315,9 +326,9 @@ impl NetworkError {
                 "{type_error} (a streamed request body cannot be sent again after a 301/302/307/308 redirect)"
             ),
             NetworkError::NoResponse => format!("{type_error} (no response: the connection failed)"),
-            NetworkError::LocalNetworkAccess { url, page_origin, target, cause } => format!(
+            NetworkError::LocalNetworkAccess { target, cause, .. } => format!(
                 "{} (Local Network Access: {})",
-                engine.console().local_network_line(url, page_origin, *target, *cause),
+                self.console_message(engine).unwrap_or_default(),
                 cause.remedy(*target)
             ),
         }
@@ -357,11 +368,34 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn chromium_mentions_no_cors_only_for_fetch() {
-        let fetch = Reason::MissingAllowOrigin.explain(Engine::Chromium, Initiator::Fetch);
-        let xhr = Reason::MissingAllowOrigin.explain(Engine::Chromium, Initiator::Xhr);
-        assert!(fetch.contains("'no-cors'"));
-        assert_eq!(xhr, "No 'Access-Control-Allow-Origin' header is present on the requested resource.");
+    fn chromium_asks_for_a_valid_value_only_for_fetch_and_never_suggests_no_cors() {
+        let mismatch = Reason::AllowOriginMismatch { value: "https://x".into() };
+        assert_eq!(
+            mismatch.explain(Engine::Chromium, Initiator::Fetch),
+            "The 'Access-Control-Allow-Origin' header has a value 'https://x' that is not equal to the supplied origin. Have the server send the header with a valid value."
+        );
+        assert_eq!(
+            mismatch.explain(Engine::Chromium, Initiator::Xhr),
+            "The 'Access-Control-Allow-Origin' header has a value 'https://x' that is not equal to the supplied origin."
+        );
+        for initiator in [Initiator::Fetch, Initiator::Xhr] {
+            assert_eq!(
+                Reason::MissingAllowOrigin.explain(Engine::Chromium, initiator),
+                "No 'Access-Control-Allow-Origin' header is present on the requested resource."
+            );
+            for reason in every_reason() {
+                assert!(!reason.explain(Engine::Chromium, initiator).contains("no-cors"), "{reason:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn chromium_escapes_what_is_not_printable_ascii_in_the_values_it_quotes() {
+        let value = "https://caf\u{e9}.test,\tx".to_owned();
+        assert_eq!(
+            Reason::MultipleAllowOriginValues { value }.explain(Engine::Chromium, Initiator::Xhr),
+            "The 'Access-Control-Allow-Origin' header contains multiple values 'https://caf\\u00C3\\u00A9.test,\\u0009x', but only one is allowed."
+        );
     }
 
     #[test]

@@ -401,9 +401,7 @@ fn preflight_answered_404_without_headers_reports_missing_acao_like_chromium() {
         verdict.block().unwrap().console_message(Engine::Chromium),
         "Access to fetch at 'https://api.test/items/1' from origin 'https://app.test' has been \
          blocked by CORS policy: Response to preflight request doesn't pass access control \
-         check: No 'Access-Control-Allow-Origin' header is present on the requested resource. \
-         If an opaque response serves your needs, set the request's mode to 'no-cors' to fetch \
-         the resource with CORS disabled."
+         check: No 'Access-Control-Allow-Origin' header is present on the requested resource."
     );
 }
 

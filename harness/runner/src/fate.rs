@@ -27,6 +27,12 @@ pub struct Fate {
     /// Whether the block was blamed on the preflight.
     #[serde(default)]
     pub reason_in_preflight: bool,
+    /// The engine's console line for a block, word for word (redacted: origins as `{api}`,
+    /// tokens as `{token1}`, no query); `None` for a request that was not blocked, and where
+    /// the engine's console is not read. A network error's line is not part of a fate: the
+    /// oracle does not word network failures as the engines' consoles do.
+    #[serde(default)]
+    pub reason: Option<String>,
     /// Whether a preflight reached the server (unknown against `--target`).
     pub preflight: Option<bool>,
     /// Whether the actual request reached the server (unknown against `--target`).
@@ -45,6 +51,7 @@ impl Fate {
             outcome: request.outcome,
             reason_class: request.reason_class,
             reason_in_preflight: request.reason_in_preflight,
+            reason: block_line(request.outcome, request.reason.as_deref()),
             preflight: request.preflight,
             reached_server: request.reached_server,
             status: request.status,
@@ -58,6 +65,7 @@ impl Fate {
             outcome: prediction.outcome,
             reason_class: prediction.reason_class,
             reason_in_preflight: prediction.reason_in_preflight,
+            reason: block_line(prediction.outcome, prediction.reason.as_deref()),
             preflight: Some(prediction.preflight),
             reached_server: Some(prediction.reached_server),
             status: prediction.status,
@@ -68,7 +76,8 @@ impl Fate {
     /// The fate a snapshot recorded: one entry of its `requests`, read as YAML or JSON. The
     /// fields the snapshot writer leaves out when they are empty read as empty.
     pub fn recorded(request: &Value) -> Result<Self, serde_json::Error> {
-        Self::deserialize(request)
+        let fate = Self::deserialize(request)?;
+        Ok(Self { reason: block_line(fate.outcome, fate.reason.as_deref()), ..fate })
     }
 
     /// One field's value, as a snapshot writes it.
@@ -77,6 +86,7 @@ impl Fate {
             Field::Outcome => json!(self.outcome.name()),
             Field::ReasonClass => self.reason_class.map_or(Value::Null, |class| json!(class.name())),
             Field::ReasonInPreflight => json!(self.reason_in_preflight),
+            Field::Reason => json!(self.reason),
             Field::Preflight => json!(self.preflight),
             Field::ReachedServer => json!(self.reached_server),
             Field::Status => json!(self.status),
@@ -114,6 +124,8 @@ pub enum Field {
     ReasonClass,
     /// [`Fate::reason_in_preflight`].
     ReasonInPreflight,
+    /// [`Fate::reason`].
+    Reason,
     /// [`Fate::preflight`].
     Preflight,
     /// [`Fate::reached_server`].
@@ -126,10 +138,11 @@ pub enum Field {
 
 impl Field {
     /// Every field, in the order snapshots write them.
-    pub const ALL: [Field; 7] = [
+    pub const ALL: [Field; 8] = [
         Field::Outcome,
         Field::ReasonClass,
         Field::ReasonInPreflight,
+        Field::Reason,
         Field::Preflight,
         Field::ReachedServer,
         Field::Status,
@@ -142,11 +155,17 @@ impl Field {
             Field::Outcome => "outcome",
             Field::ReasonClass => "reason_class",
             Field::ReasonInPreflight => "reason_in_preflight",
+            Field::Reason => "reason",
             Field::Preflight => "preflight",
             Field::ReachedServer => "reached_server",
             Field::Status => "status",
             Field::ReadableHeaders => "readable_headers",
         }
+    }
+
+    /// The field a deviation file names `name`, if any.
+    pub fn named(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|field| field.name() == name)
     }
 }
 
@@ -154,6 +173,12 @@ impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// A request's console line when it was blocked: the line of a block is the engine's CORS
+/// sentence, which both accounts word; any other failure's line is not compared.
+fn block_line(outcome: Outcome, line: Option<&str>) -> Option<String> {
+    line.filter(|_| outcome == Outcome::Blocked).map(str::to_owned)
 }
 
 /// One field in which two fates differ, each side's value as a snapshot writes it.
@@ -203,6 +228,7 @@ mod tests {
             outcome: Outcome::Blocked,
             reason_class: Some(ReasonClass::PreflightStatus),
             reason_in_preflight: true,
+            reason: Some("Response to preflight request doesn't pass".to_owned()),
             preflight: true,
             reached_server: false,
             status: None,
@@ -243,11 +269,31 @@ mod tests {
                 "outcome \"allowed\" \"blocked\"",
                 "reason_class null \"preflight-status\"",
                 "reason_in_preflight false true",
+                "reason null \"Response to preflight request doesn't pass\"",
                 "preflight null true",
                 "reached_server null false",
                 "readable_headers [\"x-total\"] []",
             ]
         );
+    }
+
+    #[test]
+    fn only_a_blocks_console_line_is_part_of_its_fate() {
+        let line = "Failed to load resource: net::ERR_TOO_MANY_REDIRECTS";
+        let recorded = json!({"outcome": "network-error", "reason": line, "readable_headers": [], "preflight": false, "reached_server": true});
+        let fate = Fate::recorded(&recorded).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(fate.reason, None);
+        let blocked = json!({"outcome": "blocked", "reason": line, "readable_headers": [], "preflight": false, "reached_server": true});
+        let fate = Fate::recorded(&blocked).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(fate.reason.as_deref(), Some(line));
+    }
+
+    #[test]
+    fn every_field_is_found_by_its_name() {
+        for field in Field::ALL {
+            assert_eq!(Field::named(field.name()), Some(field));
+        }
+        assert_eq!(Field::named("console"), None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use corsproof_oracle::{
 use corsproof_scenario::{Api, Credentials, Mode, Outcome, ReasonClass, RedirectMode, Scenario};
 use corsproof_server::Answer;
 
-use crate::observe::Console;
+use crate::observe::{Console, Redactor};
 use crate::plan::{PlanError, PlannedStep, Planner, origin_url};
 
 /// The oracle's account of one request, in the terms of an observation.
@@ -26,6 +26,10 @@ pub struct Prediction {
     pub reason_class: Option<ReasonClass>,
     /// Whether the block was on the preflight.
     pub reason_in_preflight: bool,
+    /// The engine's console line for a block, written from its console table and redacted as
+    /// a run redacts the browser's ([`Redactor`]), so that it reads as a snapshot's `reason`;
+    /// `None` when nothing was blocked or the engine's console cannot be read.
+    pub reason: Option<String>,
     /// Whether a preflight reaches the server.
     pub preflight: bool,
     /// Whether the actual request reaches the server.
@@ -46,6 +50,7 @@ pub fn predict(
 ) -> Result<Vec<Prediction>, PlanError> {
     let planner = Planner { origins, pages: &[], target: None, run_id: "oracle".to_owned(), timeout };
     let planned = planner.plan(scenario, 0)?;
+    let redactor = Redactor::new(origins, None, &planned);
     let page_url = origin_url(origins, &scenario.page)?;
     let page: PageOrigin = if scenario.sandbox {
         PageOrigin::opaque()
@@ -77,14 +82,16 @@ pub fn predict(
                 .redirect(redirect(step.redirect)),
             Api::Xhr => request.with_credentials(step.credentials == Credentials::Include),
         };
-        if let Some(prediction) = local_network(scenario, engine, &page, &planned_step.request.url) {
+        if let Some(mut prediction) = local_network(scenario, engine, &page, &planned_step.request.url) {
+            prediction.reason = prediction.reason.map(|line| redactor.redact(&line));
             predictions.push(prediction);
             now += Duration::from_millis(10);
             continue;
         }
-        let (prediction, after) =
+        let (mut prediction, after) =
             follow(&oracle, &page, &request, planned_step, &cache, &mut http_cache, now, timeout);
         cache = after;
+        prediction.reason = prediction.reason.map(|line| redactor.redact(&line));
         predictions.push(prediction);
         // Requests of a scenario run one after another, a few milliseconds apart.
         now += Duration::from_millis(10);
@@ -115,14 +122,16 @@ fn local_network(scenario: &Scenario, engine: Engine, page: &PageOrigin, url: &s
         },
     };
     let error = request.check(engine, url, page).err()?;
+    let line = error.console_message(engine).unwrap_or_default();
     let reading = match Console::of(engine) {
-        Console::Readable(table) => table.read(&error.explain(engine)),
+        Console::Readable(table) => table.read(&line),
         Console::Unavailable => None,
     };
     Some(Prediction {
         outcome: if reading.is_some() { Outcome::Blocked } else { Outcome::NetworkError },
         reason_class: reading.map(|reading| reading.class),
         reason_in_preflight: false,
+        reason: reading.map(|_| line),
         preflight: false,
         reached_server: false,
         status: None,
@@ -172,6 +181,7 @@ fn follow(
                         outcome: Outcome::Timeout,
                         reason_class: None,
                         reason_in_preflight: false,
+                        reason: None,
                         preflight: sent_preflight,
                         reached_server: sent_actual,
                         status: None,
@@ -202,6 +212,7 @@ fn follow(
                     outcome: Outcome::Allowed,
                     reason_class: None,
                     reason_in_preflight: false,
+                    reason: None,
                     preflight,
                     reached_server,
                     status: None,
@@ -218,6 +229,7 @@ fn follow(
                     corsproof_oracle::Outcome::Blocked(block) => {
                         prediction.outcome = Outcome::Blocked;
                         prediction.reason_class = engine_reason_class(block, oracle.engine());
+                        prediction.reason = engine_console_message(block, oracle.engine());
                         prediction.reason_in_preflight = block.stage == Stage::Preflight;
                     }
                     corsproof_oracle::Outcome::NetworkError(_) => prediction.outcome = Outcome::NetworkError,
@@ -295,6 +307,16 @@ fn reply_at(planned: &PlannedStep, url: &str, preflight: bool) -> Option<Reply> 
 pub fn engine_reason_class(block: &corsproof_oracle::Block, engine: Engine) -> Option<ReasonClass> {
     match Console::of(engine) {
         Console::Readable(table) => Some(table.class_of(&block.reason)),
+        Console::Unavailable => None,
+    }
+}
+
+/// The line a run would read from the engine's console for this block, before redaction: the
+/// engine's own sentence from its console table ([`corsproof_oracle::Block::console_message`]);
+/// `None` where a run reads no console (WebKit), as [`engine_reason_class`].
+fn engine_console_message(block: &corsproof_oracle::Block, engine: Engine) -> Option<String> {
+    match Console::of(engine) {
+        Console::Readable(_) => Some(block.console_message(engine)),
         Console::Unavailable => None,
     }
 }

@@ -1,8 +1,16 @@
 //! Chromium's console: the sentences of Blink's `cors_error_string.cc`
-//! (third_party/blink/renderer/platform/loader/cors/), reproduced word for word, under the line
+//! (third_party/blink/renderer/platform/loader/cors/), reproduced word for word from
+//! `GetErrorStringForConsoleMessage` as Chromium 156 prints it, under the line
 //! `Access to fetch at '<url>' from origin '<origin>' has been blocked by CORS policy: ...`,
 //! which also says when the preflight failed. chromedriver hands the console out through
 //! `se/log`; each block is followed by `Failed to load resource: net::ERR_FAILED`.
+//!
+//! The table models Chromium 156, the version the corpus snapshots were recorded from. Older
+//! Chromiums added "If an opaque response serves your needs, set the request's mode to
+//! 'no-cors' ..." after a missing `Access-Control-Allow-Origin` and after the origin checks;
+//! Chromium 156 prints no such clause (its `kNoCorsInformation` is only "Have the server send
+//! the header with a valid value.", and the missing-header sentence has no hint), and it writes
+//! every value it quotes through `EncodeHint`.
 
 use super::{ConsoleTable, Sentence, Written};
 use crate::address_space::{AddressSpace, LocalNetworkCause};
@@ -19,23 +27,26 @@ const PREFLIGHT_FAILED: &str = "Response to preflight request doesn't pass acces
 const MISSING_ALLOW_ORIGIN: Sentence = Sentence::written(
     ReasonClass::MissingAllowOrigin,
     "No 'Access-Control-Allow-Origin' header is present",
-    "No 'Access-Control-Allow-Origin' header is present on the requested resource.{}",
+    "No 'Access-Control-Allow-Origin' header is present on the requested resource.",
 );
 const MULTIPLE_ALLOW_ORIGIN: Sentence = Sentence::written(
     ReasonClass::MultipleAllowOrigin,
     "contains multiple values",
     "The 'Access-Control-Allow-Origin' header contains multiple values '{}', but only one is allowed.{}",
-);
+)
+.escaping_values();
 const ALLOW_ORIGIN_MISMATCH: Sentence = Sentence::written(
     ReasonClass::AllowOriginMismatch,
     "that is not equal to the supplied origin",
     "The 'Access-Control-Allow-Origin' header has a value '{}' that is not equal to the supplied origin.{}",
-);
+)
+.escaping_values();
 const INVALID_ALLOW_ORIGIN: Sentence = Sentence::written(
     ReasonClass::InvalidAllowOrigin,
     "contains the invalid value",
     "The 'Access-Control-Allow-Origin' header contains the invalid value '{}'.{}",
-);
+)
+.escaping_values();
 const WILDCARD_WITH_CREDENTIALS: Sentence = Sentence::written(
     ReasonClass::WildcardWithCredentials,
     "must not be the wildcard '*' when the request's credentials mode is 'include'",
@@ -45,7 +56,8 @@ const CREDENTIALS_NOT_TRUE: Sentence = Sentence::written(
     ReasonClass::CredentialsNotTrue,
     "'Access-Control-Allow-Credentials' header in the response is",
     "The value of the 'Access-Control-Allow-Credentials' header in the response is '{}' which must be 'true' when the request's credentials mode is 'include'.{}",
-);
+)
+.escaping_values();
 const PREFLIGHT_STATUS: Sentence = Sentence::written(
     ReasonClass::PreflightStatus,
     "It does not have HTTP ok status",
@@ -63,19 +75,24 @@ const METHOD_NOT_ALLOWED: Sentence = Sentence::written(
     "is not allowed by Access-Control-Allow-Methods",
     "Method {} is not allowed by Access-Control-Allow-Methods in preflight response.",
 )
-.preflight_only();
+.preflight_only()
+.escaping_values();
 const HEADER_NOT_ALLOWED: Sentence = Sentence::written(
     ReasonClass::HeaderNotAllowed,
     "is not allowed by Access-Control-Allow-Headers",
     "Request header field {} is not allowed by Access-Control-Allow-Headers in preflight response.",
 )
-.preflight_only();
+.preflight_only()
+.escaping_values();
 /// Its key also reads Chromium's other `Redirect location '...' ...` refusals (a disallowed
-/// scheme, an invalid URL).
+/// scheme, an invalid URL). The quotes stay empty: the network service's
+/// `CheckRedirectLocation` (services/network/cors/cors_url_loader.cc) raises
+/// `CorsErrorStatus(kRedirectContainsCredentials)` without a failed parameter, so Blink has no
+/// location to quote.
 const REDIRECT_WITH_CREDENTIALS: Sentence = Sentence::written(
     ReasonClass::RedirectNotAllowed,
     "Redirect location",
-    "Redirect location '{}' contains a username and password, which is disallowed for cross-origin requests.",
+    "Redirect location '' contains a username and password, which is disallowed for cross-origin requests.",
 );
 /// An Allow-Methods / Allow-Headers list that does not parse allows nothing.
 const INVALID_ALLOW_METHODS: Sentence = Sentence::written(
@@ -146,26 +163,25 @@ pub(super) static TABLE: ConsoleTable = ConsoleTable {
 };
 
 /// Chromium's `CorsError` for each reason (the oracle's reasons follow it one to one), with
-/// the hints Blink adds for fetch (`no-cors`) and for XHR (`withCredentials`).
+/// the hints `GetErrorStringForConsoleMessage` adds: for fetch, after the three origin checks,
+/// `kNoCorsInformation`; for XHR, after the two credentials sentences, the `withCredentials`
+/// one. Nothing follows a missing `Access-Control-Allow-Origin`.
 fn write(reason: &Reason, initiator: Initiator) -> Written<'_> {
     const XHR_CREDENTIALS: &str = " The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute.";
-    const NO_CORS_HINT: &str = " Have the server send the header with a valid value, or, if an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled.";
-    const MISSING_HINT: &str = " If an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled.";
-    let fetch_hint = |hint: &'static str| if initiator == Initiator::Fetch { hint } else { "" };
+    const NO_CORS_INFORMATION: &str = " Have the server send the header with a valid value.";
+    let fetch_hint = if initiator == Initiator::Fetch { NO_CORS_INFORMATION } else { "" };
     let xhr_hint = if initiator == Initiator::Xhr { XHR_CREDENTIALS } else { "" };
     let (sentence, values) = match reason {
         Reason::DisallowedByMode => (&DISALLOWED_BY_MODE, vec![]),
-        Reason::MissingAllowOrigin => (&MISSING_ALLOW_ORIGIN, vec![fetch_hint(MISSING_HINT)]),
+        Reason::MissingAllowOrigin => (&MISSING_ALLOW_ORIGIN, vec![]),
         Reason::WildcardOriginWithCredentials => (&WILDCARD_WITH_CREDENTIALS, vec![xhr_hint]),
         Reason::MultipleAllowOriginValues { value } => {
-            (&MULTIPLE_ALLOW_ORIGIN, vec![value.as_str(), fetch_hint(NO_CORS_HINT)])
+            (&MULTIPLE_ALLOW_ORIGIN, vec![value.as_str(), fetch_hint])
         }
         Reason::InvalidAllowOriginValue { value } => {
-            (&INVALID_ALLOW_ORIGIN, vec![value.as_str(), fetch_hint(NO_CORS_HINT)])
+            (&INVALID_ALLOW_ORIGIN, vec![value.as_str(), fetch_hint])
         }
-        Reason::AllowOriginMismatch { value } => {
-            (&ALLOW_ORIGIN_MISMATCH, vec![value.as_str(), fetch_hint(NO_CORS_HINT)])
-        }
+        Reason::AllowOriginMismatch { value } => (&ALLOW_ORIGIN_MISMATCH, vec![value.as_str(), fetch_hint]),
         Reason::AllowCredentialsNotTrue { value } => {
             (&CREDENTIALS_NOT_TRUE, vec![value.as_deref().unwrap_or(""), xhr_hint])
         }
@@ -176,16 +192,15 @@ fn write(reason: &Reason, initiator: Initiator) -> Written<'_> {
         Reason::MethodNotAllowed { method } => (&METHOD_NOT_ALLOWED, vec![method.as_str()]),
         Reason::HeaderNotAllowed { header } => (&HEADER_NOT_ALLOWED, vec![header.as_str()]),
         Reason::AuthorizationNotCoveredByWildcard => (&HEADER_NOT_ALLOWED, vec!["authorization"]),
-        Reason::RedirectContainsCredentials { location } => {
-            (&REDIRECT_WITH_CREDENTIALS, vec![location.as_str()])
-        }
+        Reason::RedirectContainsCredentials { .. } => (&REDIRECT_WITH_CREDENTIALS, vec![]),
     };
     Written { sentence, values }
 }
 
 /// `Access to fetch at '<url>' (redirected from '<first url>') from origin '<origin>' has been
 /// blocked by CORS policy: Response to preflight request doesn't pass access control check:
-/// <sentence>`, the parts in parentheses only when they apply.
+/// <sentence>`, as `GetErrorStringForConsoleMessage` builds it: the redirect only after one,
+/// the preflight part only for a preflight error ([`is_preflight_error`]).
 fn line(block: &Block, sentence: &str) -> String {
     let kind = match block.initiator {
         Initiator::Fetch => "fetch",
@@ -196,11 +211,29 @@ fn line(block: &Block, sentence: &str) -> String {
     } else {
         format!("(redirected from '{}') ", block.initial_url)
     };
-    let preflight =
-        if block.stage == Stage::Preflight { format!("{PREFLIGHT_FAILED}: ") } else { String::new() };
+    let preflight = if block.stage == Stage::Preflight && is_preflight_error(&block.reason) {
+        format!("{PREFLIGHT_FAILED}: ")
+    } else {
+        String::new()
+    };
     format!(
         "Access to {kind} at '{}' {redirected}from origin '{}' {CORS_MARK}: {preflight}{sentence}",
         block.url, block.page_origin
+    )
+}
+
+/// Whether Blink's `IsPreflightError` puts [`PREFLIGHT_FAILED`] before the sentence of a block
+/// on the preflight: it does for the `kPreflight*` errors (the origin and credentials checks,
+/// the status, a redirect), not for the method and header checks and the unparsable lists,
+/// whose sentences end "in preflight response." instead.
+fn is_preflight_error(reason: &Reason) -> bool {
+    !matches!(
+        reason,
+        Reason::MethodNotAllowed { .. }
+            | Reason::HeaderNotAllowed { .. }
+            | Reason::AuthorizationNotCoveredByWildcard
+            | Reason::InvalidAllowMethods { .. }
+            | Reason::InvalidAllowHeaders { .. }
     )
 }
 
@@ -243,6 +276,41 @@ mod tests {
             ),
             Some(false)
         );
+    }
+
+    fn preflight_block(reason: Reason) -> Block {
+        Block {
+            reason,
+            stage: Stage::Preflight,
+            status: Some(200),
+            initial_url: "http://api.test:9000/a/1".into(),
+            url: "http://api.test:9000/a/1".into(),
+            page_origin: "http://app.test:8000".into(),
+            initiator: Initiator::Fetch,
+            policy: crate::fix::Requirement {
+                origin: "http://app.test:8000".into(),
+                credentials: false,
+                preflight: true,
+                methods: vec![],
+                headers: vec![],
+            },
+        }
+    }
+
+    #[test]
+    fn only_blinks_preflight_errors_say_the_preflight_failed_up_front() {
+        let missing = preflight_block(Reason::MissingAllowOrigin).console_message(crate::Engine::Chromium);
+        assert_eq!(
+            missing,
+            "Access to fetch at 'http://api.test:9000/a/1' from origin 'http://app.test:8000' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present on the requested resource."
+        );
+        let method = preflight_block(Reason::MethodNotAllowed { method: "PUT".into() })
+            .console_message(crate::Engine::Chromium);
+        assert_eq!(
+            method,
+            "Access to fetch at 'http://api.test:9000/a/1' from origin 'http://app.test:8000' has been blocked by CORS policy: Method PUT is not allowed by Access-Control-Allow-Methods in preflight response."
+        );
+        assert_eq!(TABLE.read_preflight(&method), Some(true));
     }
 
     #[test]

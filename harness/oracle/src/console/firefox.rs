@@ -4,6 +4,11 @@
 //! the remote resource at <url>. (Reason: ...)`. The line names the URL, never the step: only the
 //! reasons a preflight alone can get tell that the preflight failed. geckodriver hands the
 //! console out through WebDriver BiDi's `log.entryAdded`.
+//!
+//! The table models Firefox ESR 153, the version the corpus snapshots were recorded from
+//! (dom/locales/en-US/chrome/security/security.properties, filled in by
+//! `nsCORSListenerProxy::LogBlockedRequest`); `tests/oracle_agreement.rs` holds every line it
+//! writes for the corpus to the one Firefox printed.
 
 use super::{ConsoleTable, Sentence, Written};
 use crate::address_space::{AddressSpace, LocalNetworkCause};

@@ -6,6 +6,10 @@
 //! [`Block::console_message`]); the runner reads a real browser's lines back into classes with
 //! the same table ([`ConsoleTable::read`]), and predicts the class a run will read with
 //! [`ConsoleTable::class_of`]. A sentence is written down once, where both sides find it.
+//!
+//! Each table models the engine version the corpus snapshots were recorded from (its file says
+//! which), and `tests/oracle_agreement.rs` holds the line the oracle writes for every blocked
+//! request of the corpus to the one that engine printed, word for word.
 
 mod chromium;
 mod class;
@@ -46,22 +50,30 @@ pub struct Sentence {
     pub template: Option<&'static str>,
     /// Whether only a preflight's response makes the engine print it.
     pub preflight_only: bool,
+    /// Whether the engine writes each quoted value with every byte that is not printable ASCII
+    /// as `\uXXXX` (Chromium's `EncodeHint`), rather than as it came.
+    pub escapes_values: bool,
 }
 
 impl Sentence {
     /// A sentence the oracle writes.
     const fn written(class: ReasonClass, key: &'static str, template: &'static str) -> Self {
-        Self { class, key, template: Some(template), preflight_only: false }
+        Self { class, key, template: Some(template), preflight_only: false, escapes_values: false }
     }
 
     /// A sentence the engine prints and the oracle never writes.
     const fn read_only(class: ReasonClass, key: &'static str) -> Self {
-        Self { class, key, template: None, preflight_only: false }
+        Self { class, key, template: None, preflight_only: false, escapes_values: false }
     }
 
     /// The same sentence, printed only for a preflight's response.
     const fn preflight_only(self) -> Self {
         Self { preflight_only: true, ..self }
+    }
+
+    /// The same sentence, its values escaped as [`Sentence::escapes_values`] says.
+    const fn escaping_values(self) -> Self {
+        Self { escapes_values: true, ..self }
     }
 }
 
@@ -80,10 +92,28 @@ impl Written<'_> {
         let mut parts = template.split("{}");
         let mut text = parts.next().unwrap_or_default().to_owned();
         for part in parts {
-            text.push_str(values.next().copied().unwrap_or_default());
+            let value = values.next().copied().unwrap_or_default();
+            if self.sentence.escapes_values {
+                push_escaped(&mut text, value);
+            } else {
+                text.push_str(value);
+            }
             text.push_str(part);
         }
         text
+    }
+}
+
+/// Pushes `value` with every byte that is not printable ASCII written as `\uXXXX`, as Blink's
+/// `EncodeHint` (`cors_error_string.cc`) writes the header value it quotes: it reads the value
+/// byte by byte, so a UTF-8 character becomes one escape per byte.
+fn push_escaped(text: &mut String, value: &str) {
+    for byte in value.bytes() {
+        if byte.is_ascii_graphic() || byte == b' ' {
+            text.push(char::from(byte));
+        } else {
+            text.push_str(&format!("\\u{byte:04X}"));
+        }
     }
 }
 
