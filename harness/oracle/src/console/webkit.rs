@@ -1,7 +1,11 @@
-//! WebKit's console: the access-control messages of `CrossOriginAccessControl.cpp` and
-//! `CrossOriginPreflightChecker.cpp` (Source/WebCore/loader/), followed by `Fetch API cannot
-//! load <url> due to access control checks.` WebKitWebDriver lets no one read this console, so
-//! a run never reads these lines; the oracle writes them for `corsproof check`.
+//! WebKit's console, as WebKitGTK 2.50 prints it and the runner reads it through the remote
+//! Web Inspector. For a blocked request WebKit prints the reason's sentence (source
+//! `security`, from `CrossOriginAccessControl.cpp`, `CrossOriginPreflightChecker.cpp` and
+//! `DocumentThreadableLoader.cpp` in Source/WebCore/loader/), then `Fetch API cannot load <url>
+//! due to access control checks.` (`XMLHttpRequest cannot load ...` for XHR), then, naming the
+//! request's URL, `Failed to load resource: <the sentence>`. The runner attributes the sentence
+//! to its request through that last line ([`ConsoleTable::block_echo`]) and reads the first two
+//! lines as the reason, as the oracle writes them.
 
 use super::{ConsoleTable, Sentence, Written};
 use crate::address_space::{AddressSpace, LocalNetworkCause};
@@ -9,15 +13,31 @@ use crate::console::ReasonClass;
 use crate::reason::{Block, Reason};
 use crate::request::Initiator;
 
-/// The words of every WebKit block line.
+/// The words of every WebKit block line: WebKit says them of every load its access checks
+/// refused (the CORS checks, and also a redirect loop, a redirect in `redirect: 'error'` mode
+/// and mixed content, whose sentences read as [`ReasonClass::Other`]).
 const CORS_MARK: &str = "due to access control checks";
 
-/// WebKit words a missing, a multiple, an invalid and another origin's ACAO alike, so all of
-/// them read as a mismatch.
+/// The words WebKit puts before the sentence when it repeats it with the request's URL.
+const ECHO: &str = "Failed to load resource: ";
+
+/// Where the page's origin goes in a template; the line around the sentence puts it there.
+const ORIGIN: &str = "{origin}";
+/// Where the refused URL goes in a template.
+const URL: &str = "{url}";
+
+/// `passesAccessControlCheck`: a missing ACAO, an invalid one and another origin's alike
+/// (`Origin null` from an opaque origin), followed by the status.
 const ORIGIN_NOT_ALLOWED: Sentence = Sentence::written(
     ReasonClass::AllowOriginMismatch,
-    "Origin is not allowed by Access-Control-Allow-Origin",
-    "Origin is not allowed by Access-Control-Allow-Origin.",
+    "is not allowed by Access-Control-Allow-Origin",
+    "Origin {origin} is not allowed by Access-Control-Allow-Origin.",
+);
+/// `passesAccessControlCheck`: an ACAO with a comma.
+const MULTIPLE_ORIGINS: Sentence = Sentence::written(
+    ReasonClass::MultipleAllowOrigin,
+    "Access-Control-Allow-Origin cannot contain more than one origin",
+    "Access-Control-Allow-Origin cannot contain more than one origin.",
 );
 const WILDCARD_WITH_CREDENTIALS: Sentence = Sentence::written(
     ReasonClass::WildcardWithCredentials,
@@ -29,7 +49,8 @@ const CREDENTIALS_NOT_TRUE: Sentence = Sentence::written(
     "Credentials flag is true, but Access-Control-Allow-Credentials is not",
     "Credentials flag is true, but Access-Control-Allow-Credentials is not \"true\".",
 );
-/// WebKit also says it of a redirected preflight.
+/// `CrossOriginPreflightChecker::validatePreflightResponse`, followed by the status; WebKit
+/// also says it of a redirected preflight (`Status code: 301`).
 const PREFLIGHT_NOT_SUCCESSFUL: Sentence = Sentence::written(
     ReasonClass::PreflightStatus,
     "Preflight response is not successful",
@@ -48,41 +69,50 @@ const INVALID_ALLOW_HEADERS: Sentence = Sentence::written(
     "Header Access-Control-Allow-Headers has an invalid value: {}",
 )
 .preflight_only();
+/// The method as the page wrote it (`Method patch is not allowed ...`).
 const METHOD_NOT_ALLOWED: Sentence = Sentence::written(
     ReasonClass::MethodNotAllowed,
     "is not allowed by Access-Control-Allow-Methods",
     "Method {} is not allowed by Access-Control-Allow-Methods.",
 )
 .preflight_only();
+/// The header name as the page wrote it (`Request header field X-Custom ...`); the oracle
+/// knows it lower-cased.
 const HEADER_NOT_ALLOWED: Sentence = Sentence::written(
     ReasonClass::HeaderNotAllowed,
     "is not allowed by Access-Control-Allow-Headers",
     "Request header field {} is not allowed by Access-Control-Allow-Headers.",
 )
 .preflight_only();
+/// A redirect CORS refuses: `Cross-origin redirection to <url> denied by Cross-Origin Resource
+/// Sharing policy: redirection URL <url> has credentials` (or `... with non CORS scheme`). A
+/// redirect whose own response fails the CORS check is worded `Cross-origin redirection to
+/// <url> denied by Cross-Origin Resource Sharing policy: Origin ... is not allowed by
+/// Access-Control-Allow-Origin. Status code: 302`, which reads as the origin sentence first.
 const REDIRECT_DENIED: Sentence = Sentence::written(
     ReasonClass::RedirectNotAllowed,
-    "Cross-origin redirection denied by Cross-Origin Resource Sharing policy",
-    "Cross-origin redirection denied by Cross-Origin Resource Sharing policy.",
+    "denied by Cross-Origin Resource Sharing policy",
+    "Cross-origin redirection to {url} denied by Cross-Origin Resource Sharing policy: redirection URL {url} has credentials",
 );
-/// Last: it reads as [`ReasonClass::Other`], as a line that holds no key does.
+/// A `same-origin` mode request redirected to another origin.
 const DISALLOWED_BY_MODE: Sentence = Sentence::written(
     ReasonClass::Other,
-    "Cross origin requests are not allowed by request mode",
-    "Cross origin requests are not allowed by request mode.",
+    "Domains, protocols and ports must match",
+    "Unsafe attempt to load URL {url} from origin {origin}. Domains, protocols and ports must match.",
 );
 
 /// WebKit's console.
 pub(super) static TABLE: ConsoleTable = ConsoleTable {
     cors_mark: CORS_MARK,
     network_failure: None,
-    block_echo: None,
+    block_echo: Some(ECHO),
     preflight_markers: &[],
     names_the_step: false,
     typographic_quotes: false,
     type_error: "TypeError: Load failed",
     sentences: &[
         ORIGIN_NOT_ALLOWED,
+        MULTIPLE_ORIGINS,
         WILDCARD_WITH_CREDENTIALS,
         CREDENTIALS_NOT_TRUE,
         PREFLIGHT_NOT_SUCCESSFUL,
@@ -103,9 +133,9 @@ fn write(reason: &Reason, _: Initiator) -> Written<'_> {
     let (sentence, values) = match reason {
         Reason::DisallowedByMode => (&DISALLOWED_BY_MODE, vec![]),
         Reason::MissingAllowOrigin
-        | Reason::MultipleAllowOriginValues { .. }
         | Reason::InvalidAllowOriginValue { .. }
         | Reason::AllowOriginMismatch { .. } => (&ORIGIN_NOT_ALLOWED, vec![]),
+        Reason::MultipleAllowOriginValues { .. } => (&MULTIPLE_ORIGINS, vec![]),
         Reason::WildcardOriginWithCredentials => (&WILDCARD_WITH_CREDENTIALS, vec![]),
         Reason::AllowCredentialsNotTrue { .. } => (&CREDENTIALS_NOT_TRUE, vec![]),
         Reason::PreflightStatusNotOk { .. } | Reason::PreflightRedirect { .. } => {
@@ -121,20 +151,27 @@ fn write(reason: &Reason, _: Initiator) -> Written<'_> {
     Written { sentence, values }
 }
 
-/// `<sentence> Status code: <status>` and, on a line of its own, `Fetch API cannot load <url>
-/// due to access control checks.` (`XMLHttpRequest cannot load ...` for XHR).
+/// The sentence, with ` Status code: <status>` after the two sentences WebKit adds it to, and,
+/// on a line of its own, `Fetch API cannot load <url> due to access control checks.`
+/// (`XMLHttpRequest cannot load ...` for XHR), of the URL the page asked for (of the refused one
+/// for a mode's refusal, which WebKit words so).
 fn line(block: &Block, sentence: &str) -> String {
     let api = match block.initiator {
         Initiator::Fetch => "Fetch API",
         Initiator::Xhr => "XMLHttpRequest",
     };
-    let status = block.status.map(|s| format!(" Status code: {s}")).unwrap_or_default();
-    format!("{sentence}{status}\n{api} cannot load {} {CORS_MARK}.", block.url)
+    let with_status =
+        [ORIGIN_NOT_ALLOWED.key, PREFLIGHT_NOT_SUCCESSFUL.key].iter().any(|key| sentence.contains(key));
+    let status =
+        block.status.filter(|_| with_status).map(|s| format!(" Status code: {s}")).unwrap_or_default();
+    let sentence = sentence.replace(ORIGIN, &block.page_origin).replace(URL, &block.url);
+    let url = if block.reason == Reason::DisallowedByMode { &block.url } else { &block.initial_url };
+    format!("{sentence}{status}\n{api} cannot load {url} {CORS_MARK}.")
 }
 
 /// WebKitGTK 2.50 stops no request for its address space
-/// ([`Engine::local_network_access`](crate::Engine::local_network_access)) and no one reads its
-/// console: the page's `TypeError` is all a block would show.
+/// ([`Engine::local_network_access`](crate::Engine::local_network_access)): it has no line for
+/// such a block, and the page's `TypeError` is all one would show.
 fn local_network(_: &str, _: &str, _: AddressSpace, _: LocalNetworkCause) -> String {
     TABLE.type_error.to_owned()
 }
