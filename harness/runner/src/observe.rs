@@ -378,7 +378,8 @@ fn from_page(method: &str, url: &str, result: &PageResult, redactor: &Redactor) 
 /// Finds the console's reason for a failed request: a CORS block (read with the engine's
 /// `table`), else a network error. A message belongs to the request when it names the request's
 /// token (mock origins) or, for a URL without one (`--target`), the request's exact URL. A block
-/// line that holds none of the engine's sentences is completed by the line the engine prints
+/// line that holds none of the engine's sentences (it reads as [`ReasonClass::Other`]) is
+/// completed by the line the engine prints
 /// after it for the same URL ([`ConsoleTable::block_echo`]): WebKit prints its sentence, then
 /// `Fetch API cannot load <url> due to access control checks.`, then, of the same URL, `Failed
 /// to load resource: <sentence>`; the reason is the sentence (taken from that last line, the one
@@ -418,8 +419,7 @@ fn explain(
             let echo = pick(&|text| text.contains(words), consumed)?;
             Some(echo.split_once(words).map_or_else(|| echo.clone(), |(_, sentence)| sentence.to_owned()))
         });
-        let holds_sentence = |text: &str| table.sentences.iter().any(|sentence| text.contains(sentence.key));
-        if let Some(sentence) = echo.filter(|_| !holds_sentence(&message)) {
+        if let Some(sentence) = echo.filter(|_| table.read_class(&message) == ReasonClass::Other) {
             message = format!("{sentence}\n{message}");
         }
         let Some(reading) = table.read(&message) else { unreachable!("picked as a block") };
