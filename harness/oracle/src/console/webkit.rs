@@ -175,3 +175,77 @@ fn line(block: &Block, sentence: &str) -> String {
 fn local_network(_: &str, _: &str, _: AddressSpace, _: LocalNetworkCause) -> String {
     TABLE.type_error.to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::Requirement;
+    use crate::reason::Stage;
+
+    fn block(reason: Reason, stage: Stage, status: u16) -> Block {
+        Block {
+            reason,
+            stage,
+            status: Some(status),
+            initial_url: "http://api.test:9000/t/a/start".into(),
+            url: "http://api.test:9000/t/a/moved".into(),
+            page_origin: "http://app.test:8000".into(),
+            initiator: Initiator::Fetch,
+            policy: Requirement {
+                origin: "http://app.test:8000".into(),
+                credentials: false,
+                preflight: false,
+                methods: vec![],
+                headers: vec![],
+            },
+        }
+    }
+
+    /// The lines as WebKitGTK 2.50 printed them through its inspector (ports shortened).
+    #[test]
+    fn the_oracle_writes_what_webkit_printed() {
+        let missing = block(Reason::MissingAllowOrigin, Stage::Response, 200);
+        assert_eq!(
+            missing.console_message(crate::Engine::WebKit),
+            "Origin http://app.test:8000 is not allowed by Access-Control-Allow-Origin. Status code: 200\n\
+             Fetch API cannot load http://api.test:9000/t/a/start due to access control checks."
+        );
+        let preflight = block(Reason::PreflightStatusNotOk { status: 404 }, Stage::Preflight, 404);
+        assert!(
+            preflight
+                .console_message(crate::Engine::WebKit)
+                .starts_with("Preflight response is not successful. Status code: 404\n")
+        );
+        let credentials = block(Reason::AllowCredentialsNotTrue { value: None }, Stage::Response, 200);
+        assert!(credentials.console_message(crate::Engine::WebKit).starts_with(
+            "Credentials flag is true, but Access-Control-Allow-Credentials is not \"true\".\n"
+        ));
+        let mode = block(Reason::DisallowedByMode, Stage::Response, 302);
+        assert_eq!(
+            mode.console_message(crate::Engine::WebKit),
+            "Unsafe attempt to load URL http://api.test:9000/t/a/moved from origin http://app.test:8000. Domains, \
+             protocols and ports must match.\n\
+             Fetch API cannot load http://api.test:9000/t/a/moved due to access control checks."
+        );
+    }
+
+    #[test]
+    fn webkit_lines_read_as_their_class() {
+        let read = |line: &str| TABLE.read(line).map(|reading| reading.class);
+        let origin = "Origin null is not allowed by Access-Control-Allow-Origin. Status code: 200\n\
+                      Fetch API cannot load {api}/t/{token1}/data due to access control checks.";
+        assert_eq!(read(origin), Some(ReasonClass::AllowOriginMismatch));
+        let hop = "Cross-origin redirection to {api}/t/{token1}/moved denied by Cross-Origin Resource Sharing \
+                   policy: Origin {app} is not allowed by Access-Control-Allow-Origin. Status code: 302\n\
+                   Fetch API cannot load {api}/t/{token1}/start due to access control checks.";
+        assert_eq!(read(hop), Some(ReasonClass::AllowOriginMismatch));
+        let scheme = "Cross-origin redirection to data:text/plain,hello denied by Cross-Origin Resource Sharing \
+                      policy: not allowed to follow a cross-origin CORS redirection with non CORS scheme\n\
+                      Fetch API cannot load {api}/t/{token1}/start due to access control checks.";
+        assert_eq!(read(scheme), Some(ReasonClass::RedirectNotAllowed));
+        let lists = "Access-Control-Allow-Origin cannot contain more than one origin.\n\
+                     Fetch API cannot load {api}/t/{token1}/data due to access control checks.";
+        assert_eq!(read(lists), Some(ReasonClass::MultipleAllowOrigin));
+        assert_eq!(read("Fetch API cannot load {api}/t/{token1}/data."), None, "not a block");
+    }
+}
