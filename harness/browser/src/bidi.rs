@@ -11,20 +11,16 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::console::{ConsoleBuffer, ConsoleEntry, parse};
+use crate::console::{ConsoleBuffer, ConsoleEntry, SocketConsole, parse};
 
 /// How long the websocket may take to connect and to answer the subscription.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The session's BiDi connection, subscribed to `log.entryAdded`.
 #[derive(Debug)]
-pub(crate) struct BidiConsole {
-    buffer: Arc<ConsoleBuffer>,
-    reader: JoinHandle<()>,
-}
+pub(crate) struct BidiConsole;
 
 /// `log.entryAdded`'s parameters, the parts kept.
 #[derive(Debug, Deserialize)]
@@ -39,7 +35,7 @@ struct LogEntry {
 
 impl BidiConsole {
     /// Connects to the session's websocket and subscribes to the console.
-    pub(crate) async fn connect(url: &str) -> Result<Self, String> {
+    pub(crate) async fn connect(url: &str) -> Result<SocketConsole, String> {
         let connecting = tokio_tungstenite::connect_async(url);
         let (mut socket, _) = tokio::time::timeout(CONNECT_TIMEOUT, connecting)
             .await
@@ -74,7 +70,7 @@ impl BidiConsole {
         tokio::time::timeout(CONNECT_TIMEOUT, answer)
             .await
             .map_err(|_| format!("BiDi session.subscribe was not answered within {CONNECT_TIMEOUT:?}"))??;
-        let reader = tokio::spawn({
+        let reader = {
             let buffer = Arc::clone(&buffer);
             async move {
                 while let Some(Ok(message)) = socket.next().await {
@@ -82,22 +78,9 @@ impl BidiConsole {
                         buffer.push_event(&value);
                     }
                 }
-                buffer.close();
             }
-        });
-        Ok(Self { buffer, reader })
-    }
-
-    /// The entries received since the last drain (see [`ConsoleBuffer::drain`]). Fails when
-    /// the websocket is gone (the browser was lost).
-    pub(crate) async fn drain(&self) -> Result<Vec<ConsoleEntry>, String> {
-        self.buffer.drain("the BiDi websocket").await
-    }
-}
-
-impl Drop for BidiConsole {
-    fn drop(&mut self) {
-        self.reader.abort();
+        };
+        Ok(SocketConsole::spawn(buffer, "the BiDi websocket", reader))
     }
 }
 

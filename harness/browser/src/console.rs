@@ -6,13 +6,15 @@
 //! Firefox's and WebKit's arrive as events on a websocket (`bidi.rs`, `inspector.rs`), which a
 //! [`ConsoleBuffer`] keeps until the next read.
 
-use std::sync::Mutex;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fantoccini::wd::WebDriverCompatibleCommand;
 use serde::Deserialize;
 use serde_json::Value;
+use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
 /// One console message.
@@ -103,5 +105,45 @@ pub(crate) fn parse(message: &Message) -> Option<Value> {
     match message {
         Message::Text(text) => serde_json::from_str(text.as_str()).ok(),
         _ => None,
+    }
+}
+
+/// A console a websocket's reader task fills (WebDriver BiDi's, WebKit's inspector's): its
+/// buffer, and the task, stopped when this is dropped.
+#[derive(Debug)]
+pub(crate) struct SocketConsole {
+    buffer: Arc<ConsoleBuffer>,
+    reader: JoinHandle<()>,
+    /// What the socket is, for the error when it closed.
+    channel: &'static str,
+}
+
+impl SocketConsole {
+    /// Runs `read`, which fills `buffer` until the socket ends, in a task of its own.
+    pub(crate) fn spawn(
+        buffer: Arc<ConsoleBuffer>,
+        channel: &'static str,
+        read: impl Future<Output = ()> + Send + 'static,
+    ) -> Self {
+        let reader = tokio::spawn({
+            let buffer = Arc::clone(&buffer);
+            async move {
+                read.await;
+                buffer.close();
+            }
+        });
+        Self { buffer, reader, channel }
+    }
+
+    /// The entries received since the last drain (see [`ConsoleBuffer::drain`]). Fails when
+    /// the socket is gone (the browser was lost).
+    pub(crate) async fn drain(&self) -> Result<Vec<ConsoleEntry>, String> {
+        self.buffer.drain(self.channel).await
+    }
+}
+
+impl Drop for SocketConsole {
+    fn drop(&mut self) {
+        self.reader.abort();
     }
 }

@@ -30,20 +30,16 @@ use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::console::{ConsoleBuffer, ConsoleEntry, parse};
+use crate::console::{ConsoleBuffer, ConsoleEntry, SocketConsole, parse};
 
 /// How long the inspector may take to list its pages, connect and enable the console.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The console of the page an inspected browser's automation session drives.
 #[derive(Debug)]
-pub(crate) struct InspectorConsole {
-    buffer: Arc<ConsoleBuffer>,
-    reader: JoinHandle<()>,
-}
+pub(crate) struct InspectorConsole;
 
 /// `Console.messageAdded`'s message, the parts kept.
 #[derive(Debug, Deserialize)]
@@ -174,7 +170,7 @@ impl Targets {
 impl InspectorConsole {
     /// Connects to `page`, a page the inspector at `http` listed ([`page_path`]), and enables
     /// its console; returns once the console is on.
-    pub(crate) async fn connect(http: SocketAddr, page: &str) -> Result<Self, String> {
+    pub(crate) async fn connect(http: SocketAddr, page: &str) -> Result<SocketConsole, String> {
         let url = format!("ws://{http}{page}");
         let (socket, _) = tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(&url))
             .await
@@ -195,7 +191,7 @@ impl InspectorConsole {
         tokio::time::timeout(CONNECT_TIMEOUT, enabled)
             .await
             .map_err(|_| format!("the inspector did not enable the console within {CONNECT_TIMEOUT:?}"))??;
-        let reader = tokio::spawn({
+        let reader = {
             let buffer = Arc::clone(&buffer);
             async move {
                 while let Some(Ok(message)) = page.socket.next().await {
@@ -205,22 +201,9 @@ impl InspectorConsole {
                         break;
                     }
                 }
-                buffer.close();
             }
-        });
-        Ok(Self { buffer, reader })
-    }
-
-    /// The messages received since the last drain (see [`ConsoleBuffer::drain`]). Fails when
-    /// the socket is gone (the browser was lost).
-    pub(crate) async fn drain(&self) -> Result<Vec<ConsoleEntry>, String> {
-        self.buffer.drain("the inspector socket").await
-    }
-}
-
-impl Drop for InspectorConsole {
-    fn drop(&mut self) {
-        self.reader.abort();
+        };
+        Ok(SocketConsole::spawn(buffer, "the inspector socket", reader))
     }
 }
 

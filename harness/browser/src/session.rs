@@ -11,7 +11,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde::Deserialize;
 
 use crate::bidi::BidiConsole;
-use crate::console::{ConsoleEntry, ReadBrowserLog};
+use crate::console::{ConsoleEntry, ReadBrowserLog, SocketConsole};
 use crate::driver::{DriverProcess, TrustStore};
 use crate::engine::{ConsoleSource, Executable, browser_engine};
 use crate::host_map::HostMap;
@@ -95,10 +95,8 @@ impl BrowserError {
 enum SessionConsole {
     /// chromedriver's `se/log` command.
     SeLog,
-    /// The session's WebDriver BiDi websocket.
-    Bidi(BidiConsole),
-    /// The browser's remote inspector.
-    Inspector(InspectorConsole),
+    /// The session's WebDriver BiDi websocket, or the browser's remote inspector.
+    Socket(SocketConsole),
     /// Nowhere: a browser behind a `--webdriver` URL whose console only its own inspector
     /// serves, or a closed session.
     Unavailable,
@@ -200,7 +198,7 @@ impl Browser {
             ConsoleSource::SeLog => Ok(SessionConsole::SeLog),
             ConsoleSource::Inspector(_) => match inspected {
                 Some((http, page)) => {
-                    InspectorConsole::connect(http, &page).await.map(SessionConsole::Inspector)
+                    InspectorConsole::connect(http, &page).await.map(SessionConsole::Socket)
                 }
                 None => Ok(SessionConsole::Unavailable),
             },
@@ -212,7 +210,7 @@ impl Browser {
                     .and_then(|v| v.as_str())
                     .map(str::to_owned);
                 match websocket {
-                    Some(url) => BidiConsole::connect(&url).await.map(SessionConsole::Bidi),
+                    Some(url) => BidiConsole::connect(&url).await.map(SessionConsole::Socket),
                     None => {
                         Err("the driver gave no webSocketUrl: it does not speak WebDriver BiDi".to_owned())
                     }
@@ -294,8 +292,7 @@ impl Browser {
     /// be read ([`Browser::reads_console`]).
     pub async fn drain_console(&mut self) -> Result<Vec<ConsoleEntry>, BrowserError> {
         match &self.console {
-            SessionConsole::Bidi(console) => console.drain().await.map_err(BrowserError::Lost),
-            SessionConsole::Inspector(console) => console.drain().await.map_err(BrowserError::Lost),
+            SessionConsole::Socket(console) => console.drain().await.map_err(BrowserError::Lost),
             SessionConsole::Unavailable => Ok(Vec::new()),
             SessionConsole::SeLog => {
                 let outcome = self.client.issue_cmd(ReadBrowserLog).await;

@@ -179,26 +179,17 @@ fn local_network(_: &str, _: &str, _: AddressSpace, _: LocalNetworkCause) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fix::Requirement;
     use crate::reason::Stage;
+    use crate::{Engine, Exchange, Oracle, Origin, Request, Response};
 
+    /// A block for `reason` on `stage`'s response, after a redirect from `start` to `moved`.
     fn block(reason: Reason, stage: Stage, status: u16) -> Block {
-        Block {
-            reason,
-            stage,
-            status: Some(status),
-            initial_url: "http://api.test:9000/t/a/start".into(),
-            url: "http://api.test:9000/t/a/moved".into(),
-            page_origin: "http://app.test:8000".into(),
-            initiator: Initiator::Fetch,
-            policy: Requirement {
-                origin: "http://app.test:8000".into(),
-                credentials: false,
-                preflight: false,
-                methods: vec![],
-                headers: vec![],
-            },
-        }
+        let page: Origin = "http://app.test:8000".parse().expect("an origin");
+        let request = Request::get("http://api.test:9000/t/a/start");
+        let verdict =
+            Oracle::new(Engine::WebKit).judge_once(&page, &request, &Exchange::single(Response::new(200)));
+        let judged = verdict.block().expect("no ACAO blocks").clone();
+        Block { reason, stage, status: Some(status), url: "http://api.test:9000/t/a/moved".into(), ..judged }
     }
 
     /// The lines as WebKitGTK 2.50 printed them through its inspector (ports shortened).
@@ -206,23 +197,23 @@ mod tests {
     fn the_oracle_writes_what_webkit_printed() {
         let missing = block(Reason::MissingAllowOrigin, Stage::Response, 200);
         assert_eq!(
-            missing.console_message(crate::Engine::WebKit),
+            missing.console_message(Engine::WebKit),
             "Origin http://app.test:8000 is not allowed by Access-Control-Allow-Origin. Status code: 200\n\
              Fetch API cannot load http://api.test:9000/t/a/start due to access control checks."
         );
         let preflight = block(Reason::PreflightStatusNotOk { status: 404 }, Stage::Preflight, 404);
         assert!(
             preflight
-                .console_message(crate::Engine::WebKit)
+                .console_message(Engine::WebKit)
                 .starts_with("Preflight response is not successful. Status code: 404\n")
         );
         let credentials = block(Reason::AllowCredentialsNotTrue { value: None }, Stage::Response, 200);
-        assert!(credentials.console_message(crate::Engine::WebKit).starts_with(
+        assert!(credentials.console_message(Engine::WebKit).starts_with(
             "Credentials flag is true, but Access-Control-Allow-Credentials is not \"true\".\n"
         ));
         let mode = block(Reason::DisallowedByMode, Stage::Response, 302);
         assert_eq!(
-            mode.console_message(crate::Engine::WebKit),
+            mode.console_message(Engine::WebKit),
             "Unsafe attempt to load URL http://api.test:9000/t/a/moved from origin http://app.test:8000. Domains, \
              protocols and ports must match.\n\
              Fetch API cannot load http://api.test:9000/t/a/moved due to access control checks."
