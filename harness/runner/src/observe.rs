@@ -525,6 +525,92 @@ mod tests {
         );
     }
 
+    /// What the page saw of a request that failed.
+    fn failed() -> PageResult {
+        serde_json::from_value(serde_json::json!({
+            "id": "1", "outcome": "error", "status": null, "status_text": null, "type": null,
+            "redirected": null, "url": null, "headers": [], "body": null,
+            "error": "TypeError: Load failed", "elapsed_ms": 1, "journal_before": null,
+        }))
+        .expect("a page result")
+    }
+
+    fn entry(source: &str, message: &str) -> ConsoleEntry {
+        ConsoleEntry { level: "SEVERE".into(), message: message.into(), source: Some(source.into()) }
+    }
+
+    #[test]
+    fn webkit_block_takes_its_sentence_from_the_line_that_names_the_request() {
+        // As WebKit's inspector delivered them, two requests' worth: the sentence without a URL,
+        // the block line, and the sentence again with the request's URL.
+        let console = [
+            entry(
+                "security",
+                "Origin http://app.test:1 is not allowed by Access-Control-Allow-Origin. Status code: 200",
+            ),
+            entry(
+                "javascript",
+                "Fetch API cannot load http://api.test:2/t/abc/data?x=1 due to access control checks.",
+            ),
+            entry(
+                "network",
+                "http://api.test:2/t/abc/data?x=1 - Failed to load resource: Origin http://app.test:1 is not allowed by Access-Control-Allow-Origin. Status code: 200",
+            ),
+            entry("security", "Preflight response is not successful. Status code: 404"),
+            entry(
+                "javascript",
+                "Fetch API cannot load http://api.test:2/t/def/data due to access control checks.",
+            ),
+            entry(
+                "network",
+                "http://api.test:2/t/def/data - Failed to load resource: Preflight response is not successful. Status code: 404",
+            ),
+        ];
+        let mut consumed = vec![false; console.len()];
+        let redactor = Redactor { replacements: vec![] };
+        let table = Engine::WebKit.console();
+        let mut first = from_page("GET", "http://api.test:2/t/abc/data?x=1", &failed(), &redactor);
+        let open = explain(
+            &mut first,
+            "abc",
+            "http://api.test:2/t/abc/data?x=1",
+            table,
+            &console,
+            &mut consumed,
+            &redactor,
+        );
+        assert_eq!(
+            first.reason.as_deref(),
+            Some(
+                "Origin http://app.test:1 is not allowed by Access-Control-Allow-Origin. Status code: 200\nFetch API cannot load http://api.test:2/t/abc/data?x=1 due to access control checks."
+            )
+        );
+        assert_eq!(
+            (first.outcome, first.reason_class, open),
+            (Outcome::Blocked, Some(ReasonClass::AllowOriginMismatch), true)
+        );
+        assert_eq!(first.reason_source, Some(ReasonSource::Console));
+        let mut second = from_page("PUT", "http://api.test:2/t/def/data", &failed(), &redactor);
+        explain(
+            &mut second,
+            "def",
+            "http://api.test:2/t/def/data",
+            table,
+            &console,
+            &mut consumed,
+            &redactor,
+        );
+        assert_eq!(
+            (second.reason_class, second.reason_in_preflight),
+            (Some(ReasonClass::PreflightStatus), true)
+        );
+        assert_eq!(
+            consumed,
+            [false, true, true, false, true, true],
+            "the sentences without a URL stay unread"
+        );
+    }
+
     #[test]
     fn console_prefixes_are_removed() {
         assert_eq!(
