@@ -14,7 +14,9 @@ use std::time::Duration;
 use corsproof_browser::BrowserError;
 use corsproof_runner::matrix::{EngineRun, Matrix};
 use corsproof_runner::report::{self, AllJson, EngineJson, Report, ScenarioReport, SnapshotNote};
-use corsproof_runner::{Job, JobResult, Mismatch, Observation, RequestObservation, SeenRequest};
+use corsproof_runner::{
+    Job, JobResult, Mismatch, Observation, ReasonSource, RequestObservation, SeenRequest,
+};
 use corsproof_scenario::{Outcome, ReasonClass};
 use serde_json::Value;
 
@@ -53,6 +55,7 @@ fn observation() -> Observation {
             reason_class: Some(ReasonClass::PreflightStatus),
             reason_in_preflight: true,
             reason: Some("Response to preflight request doesn't pass access control check".into()),
+            reason_source: Some(ReasonSource::Console),
             js_error: Some("TypeError: Failed to fetch".into()),
             status: Some(200),
             response_type: Some("cors".into()),

@@ -6,6 +6,7 @@
 //! own, which leads that group, so the same kill ends it too. Should this process die without stopping it (a panic in a test
 //! harness, SIGKILL), a small watchdog shell notices and kills the group.
 
+use std::collections::HashSet;
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::os::unix::process::CommandExt;
@@ -16,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use corsproof_oracle::Engine;
 
-use crate::engine::{BrowserEngine, Executable};
+use crate::engine::{BrowserEngine, ConsoleSource, Executable, InspectedLaunch};
 use crate::locate::SearchPath;
 use crate::process_group;
 use crate::session::BrowserError;
@@ -37,6 +38,10 @@ pub(crate) struct DriverProcess {
     child: Child,
     /// The X server the browser draws on, when the engine needs one.
     display: Option<Child>,
+    /// The browser, when it was started here before its driver (to serve its inspector).
+    browser: Option<Child>,
+    /// The address of the browser's inspector over HTTP and websockets, when it serves one.
+    inspector: Option<SocketAddr>,
     /// The process group everything started here belongs to.
     group: u32,
     watchdog: Option<Child>,
@@ -47,11 +52,14 @@ pub(crate) struct DriverProcess {
 impl DriverProcess {
     /// Starts `driver` for `engine` on a free port, with the engine's own arguments and on a
     /// display of its own when it needs one, and waits until it accepts connections. With
-    /// `trust`, the driver (and so its browser) sees that bundle as the system's CA store.
+    /// `trust`, the driver (and so its browser) sees that bundle as the system's CA store. An
+    /// engine whose console is read through its inspector has its `browser` started here first,
+    /// serving the inspector, and the driver pointed at it.
     pub(crate) async fn start(
         driver: &Path,
         engine: &dyn BrowserEngine,
         trust: Option<&TrustStore>,
+        browser: &Path,
     ) -> Result<Self, BrowserError> {
         let port = free_port()?;
         let mut command = match trust {
@@ -72,6 +80,26 @@ impl DriverProcess {
         command.env(OWNER_VARIABLE, &marker);
         // The driver joins the display's group, or leads a group of its own (0).
         let display_group = display.as_ref().map(|display| display.process.id());
+        let inspected = match engine.console_source() {
+            ConsoleSource::Inspector(launch) => {
+                let display_name = display.as_ref().map(|display| display.name.as_str());
+                let started =
+                    InspectedBrowser::start(browser, launch, trust, display_name, display_group, &marker);
+                match started.await {
+                    Ok(inspected) => Some(inspected),
+                    Err(error) => {
+                        if let Some(display) = display {
+                            display.stop();
+                        }
+                        return Err(error);
+                    }
+                }
+            }
+            ConsoleSource::SeLog | ConsoleSource::Bidi => None,
+        };
+        if let Some(inspected) = &inspected {
+            command.arg(format!("{}={}", inspected.driver_target_flag, inspected.server));
+        }
         let spawned = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -81,6 +109,10 @@ impl DriverProcess {
         let child = match spawned {
             Ok(child) => child,
             Err(error) => {
+                if let Some(mut inspected) = inspected {
+                    let _ = inspected.process.kill();
+                    let _ = inspected.process.wait();
+                }
                 if let Some(display) = display {
                     display.stop();
                 }
@@ -89,8 +121,17 @@ impl DriverProcess {
         };
         let group = display_group.unwrap_or(child.id());
         let watchdog = process_group::watchdog(group, None);
-        let mut process =
-            Self { child, display: display.map(|display| display.process), group, watchdog, port, marker };
+        let inspector = inspected.as_ref().map(|inspected| inspected.http);
+        let mut process = Self {
+            child,
+            display: display.map(|display| display.process),
+            browser: inspected.map(|inspected| inspected.process),
+            inspector,
+            group,
+            watchdog,
+            port,
+            marker,
+        };
 
         let started = Instant::now();
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
@@ -125,6 +166,12 @@ impl DriverProcess {
         &self.marker
     }
 
+    /// Where the browser serves its inspector over HTTP and websockets, when it was started
+    /// here to serve it.
+    pub(crate) fn inspector(&self) -> Option<SocketAddr> {
+        self.inspector
+    }
+
     /// The driver's WebDriver URL.
     pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
@@ -141,6 +188,10 @@ impl Drop for DriverProcess {
         process_group::kill(self.group);
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(mut browser) = self.browser.take() {
+            let _ = browser.kill();
+            let _ = browser.wait();
+        }
         if let Some(mut display) = self.display.take() {
             let _ = display.kill();
             let _ = display.wait();
@@ -202,6 +253,106 @@ impl TrustStore {
             .arg(driver);
         command
     }
+}
+
+/// A browser started before its driver, serving its remote inspector.
+struct InspectedBrowser {
+    process: Child,
+    /// Where it serves the inspector over HTTP and websockets.
+    http: SocketAddr,
+    /// Its inspector server, which the driver drives it through.
+    server: SocketAddr,
+    driver_target_flag: &'static str,
+}
+
+impl InspectedBrowser {
+    /// How long the browser may take to open its inspector server.
+    const READY_TIMEOUT: Duration = Duration::from_secs(20);
+
+    /// Starts `browser` as `launch` says, in the namespace `trust` makes when given, on
+    /// `display` and in the process `group` when given, and waits until it serves its
+    /// inspector. WebKitGTK opens the inspector server the driver needs on a port of its own
+    /// choosing when it serves the inspector over HTTP, so that port is read from the sockets
+    /// the browser listens on (`/proc`): the one that is not the HTTP server's.
+    async fn start(
+        browser: &Path,
+        launch: InspectedLaunch,
+        trust: Option<&TrustStore>,
+        display: Option<&str>,
+        group: Option<u32>,
+        marker: &str,
+    ) -> Result<Self, BrowserError> {
+        let http = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
+        let mut command = match trust {
+            Some(trust) => trust.command(browser),
+            None => Command::new(browser),
+        };
+        command
+            .args(launch.args)
+            .env(launch.http_server_variable, http.to_string())
+            .env(OWNER_VARIABLE, marker);
+        if let Some(display) = display {
+            command.env("DISPLAY", display);
+        }
+        let mut process = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(group.and_then(|id| i32::try_from(id).ok()).unwrap_or(0))
+            .spawn()
+            .map_err(|e| BrowserError::Driver(format!("cannot start {}: {e}", browser.display())))?;
+        let started = Instant::now();
+        loop {
+            let listening = listening_ports(process.id());
+            if listening.contains(&http.port())
+                && let Some(port) = listening.iter().find(|&&port| port != http.port())
+            {
+                let server = SocketAddr::from((Ipv4Addr::LOCALHOST, *port));
+                return Ok(Self { process, http, server, driver_target_flag: launch.driver_target_flag });
+            }
+            let failure = match process.try_wait() {
+                Ok(Some(status)) => Some(format!("exited at start ({status})")),
+                _ if started.elapsed() > Self::READY_TIMEOUT => {
+                    Some(format!("opened no inspector server within {:?}", Self::READY_TIMEOUT))
+                }
+                _ => None,
+            };
+            if let Some(failure) = failure {
+                let _ = process.kill();
+                let _ = process.wait();
+                return Err(BrowserError::Driver(format!("{} {failure}", browser.display())));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// The TCP ports process `pid` listens on over IPv4: its sockets (`/proc/PID/fd`, links to
+/// `socket:[INODE]`) matched with the listening ones of its network namespace
+/// (`/proc/PID/net/tcp`, state `0A`).
+fn listening_ports(pid: u32) -> Vec<u16> {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return Vec::new() };
+    let inodes: HashSet<String> = fds
+        .flatten()
+        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        .filter_map(|link| {
+            let link = link.to_string_lossy();
+            Some(link.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned())
+        })
+        .collect();
+    let Ok(table) = std::fs::read_to_string(format!("/proc/{pid}/net/tcp")) else { return Vec::new() };
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (local, state, inode) = (fields.get(1)?, fields.get(3)?, fields.get(9)?);
+            if *state != "0A" || !inodes.contains(*inode) {
+                return None;
+            }
+            u16::from_str_radix(local.rsplit_once(':')?.1, 16).ok()
+        })
+        .collect()
 }
 
 /// An Xvfb server on a display number it picks itself (`-displayfd`), so that several can start

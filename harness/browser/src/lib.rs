@@ -6,7 +6,9 @@
 //! [`Browser::run_sequences`] makes requests from it through the page script that every mock
 //! origin serves, and [`Browser::drain_console`] reads the console, where the browser writes the
 //! reasons it hides from JavaScript (Chromium's through `se/log`, Firefox's through WebDriver
-//! BiDi's `log.entryAdded`; WebKitWebDriver offers neither, so WebKit's reasons stay unknown).
+//! BiDi's `log.entryAdded`, WebKit's through its remote Web Inspector, since WebKitWebDriver
+//! offers neither: MiniBrowser is started first, serving the inspector, and the driver is
+//! pointed at it).
 //! Everything that differs between engines is in one module per engine (`engine/`); the engine
 //! itself is the oracle's [`Engine`]. What the browser must reach is said once for every engine,
 //! as a [`HostMap`], which each engine's module turns into its own setting.
@@ -20,6 +22,7 @@ mod console;
 mod driver;
 mod engine;
 mod host_map;
+mod inspector;
 mod locate;
 mod page;
 pub mod process_group;

@@ -11,10 +11,11 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde::Deserialize;
 
 use crate::bidi::BidiConsole;
-use crate::console::{ConsoleEntry, ReadBrowserLog};
+use crate::console::{ConsoleEntry, ReadBrowserLog, SocketConsole};
 use crate::driver::{DriverProcess, TrustStore};
 use crate::engine::{ConsoleSource, Executable, browser_engine};
 use crate::host_map::HostMap;
+use crate::inspector::{InspectorConsole, page_path};
 use crate::locate::SearchPath;
 use crate::page::{PageRequest, PageResult};
 
@@ -94,9 +95,10 @@ impl BrowserError {
 enum SessionConsole {
     /// chromedriver's `se/log` command.
     SeLog,
-    /// The session's WebDriver BiDi websocket.
-    Bidi(BidiConsole),
-    /// Nowhere.
+    /// The session's WebDriver BiDi websocket, or the browser's remote inspector.
+    Socket(SocketConsole),
+    /// Nowhere: a browser behind a `--webdriver` URL whose console only its own inspector
+    /// serves, or a closed session.
     Unavailable,
 }
 
@@ -136,10 +138,18 @@ impl Browser {
                         .map_err(|e| BrowserError::Driver(format!("cannot write the CA bundle: {e}")))?,
                     _ => None,
                 };
-                let driver = DriverProcess::start(&driver_path, engine, trust.as_ref()).await?;
+                let driver = DriverProcess::start(&driver_path, engine, trust.as_ref(), &binary).await?;
                 let url = driver.url();
-                (Some(driver), url, Some(binary))
+                // A browser already started (to serve its inspector) is not the driver's to start.
+                let binary = driver.inspector().is_none().then_some(binary);
+                (Some(driver), url, binary)
             }
+        };
+        // The inspector's page is found before the session starts (see `page_path`), and its
+        // console connected once the session drives it.
+        let inspected = match driver.as_ref().and_then(DriverProcess::inspector) {
+            Some(http) => Some((http, page_path(http).await.map_err(BrowserError::Session)?)),
+            None => None,
         };
         let capabilities = engine.capabilities(config, binary.as_deref(), &profile.path);
         let client = ClientBuilder::new(HttpConnector::new())
@@ -167,7 +177,7 @@ impl Browser {
             browser.close().await;
             return Err(BrowserError::Session(error.to_string()));
         }
-        match browser.open_console(engine.console_source()).await {
+        match browser.open_console(engine.console_source(), inspected).await {
             Ok(console) => browser.console = console,
             Err(error) => {
                 browser.close().await;
@@ -177,11 +187,21 @@ impl Browser {
         Ok(browser)
     }
 
-    /// Connects to where the session's console is read.
-    async fn open_console(&self, source: ConsoleSource) -> Result<SessionConsole, String> {
+    /// Connects to where the session's console is read; `inspected` is the browser's inspector
+    /// and the page it listed, when the console is read there.
+    async fn open_console(
+        &self,
+        source: ConsoleSource,
+        inspected: Option<(std::net::SocketAddr, String)>,
+    ) -> Result<SessionConsole, String> {
         match source {
             ConsoleSource::SeLog => Ok(SessionConsole::SeLog),
-            ConsoleSource::Unavailable => Ok(SessionConsole::Unavailable),
+            ConsoleSource::Inspector(_) => match inspected {
+                Some((http, page)) => {
+                    InspectorConsole::connect(http, &page).await.map(SessionConsole::Socket)
+                }
+                None => Ok(SessionConsole::Unavailable),
+            },
             ConsoleSource::Bidi => {
                 let websocket = self
                     .client
@@ -190,7 +210,7 @@ impl Browser {
                     .and_then(|v| v.as_str())
                     .map(str::to_owned);
                 match websocket {
-                    Some(url) => BidiConsole::connect(&url).await.map(SessionConsole::Bidi),
+                    Some(url) => BidiConsole::connect(&url).await.map(SessionConsole::Socket),
                     None => {
                         Err("the driver gave no webSocketUrl: it does not speak WebDriver BiDi".to_owned())
                     }
@@ -262,11 +282,17 @@ impl Browser {
         }
     }
 
-    /// The console messages written since the last call; always none for an engine whose
-    /// console cannot be read ([`console_readable`](crate::console_readable)).
+    /// Whether this session's console can be read: always for a browser started here; behind
+    /// a `--webdriver` URL, not for WebKit, whose console only its own inspector serves.
+    pub fn reads_console(&self) -> bool {
+        !matches!(self.console, SessionConsole::Unavailable)
+    }
+
+    /// The console messages written since the last call; always none when the console cannot
+    /// be read ([`Browser::reads_console`]).
     pub async fn drain_console(&mut self) -> Result<Vec<ConsoleEntry>, BrowserError> {
         match &self.console {
-            SessionConsole::Bidi(console) => console.drain().await.map_err(BrowserError::Lost),
+            SessionConsole::Socket(console) => console.drain().await.map_err(BrowserError::Lost),
             SessionConsole::Unavailable => Ok(Vec::new()),
             SessionConsole::SeLog => {
                 let outcome = self.client.issue_cmd(ReadBrowserLog).await;

@@ -91,6 +91,8 @@ fn a_block_its_reason_and_its_fix_are_named_through_corsproof() {
         page_origin: "https://app.example".into(),
         initiator: corsproof::Initiator::Fetch,
         policy: required,
+        redirect_location: None,
+        header_as_written: None,
     };
     assert!(block.console_message(corsproof::Engine::Chromium).contains("Method PUT is not allowed"));
     let fix: corsproof::Fix = block.fix();

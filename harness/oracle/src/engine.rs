@@ -254,6 +254,21 @@ impl Engine {
         }
     }
 
+    /// Whether a preflight's status is judged before its CORS check, so that a preflight
+    /// answered 404 without `Access-Control-Allow-Origin` fails on its status. The standard's
+    /// "CORS-preflight fetch" (and Chromium, Firefox) run the CORS check first; WebKit's
+    /// `CrossOriginPreflightChecker::validatePreflightResponse`
+    /// (Source/WebCore/loader/CrossOriginPreflightChecker.cpp) checks the status first, and its
+    /// console says so: `Preflight response is not successful. Status code: 404` (read through
+    /// its inspector; the corpus scenario
+    /// `preflight/status.toml::preflight-404-without-acao-reports-missing-acao` keeps it).
+    pub fn checks_preflight_status_first(self) -> bool {
+        match self {
+            Engine::WebKit => true,
+            Engine::Chromium | Engine::Firefox => false,
+        }
+    }
+
     /// Whether the `Range` safelist takes the `bytes` unit in any case (`Bytes=0-99`). The
     /// standard's "simple range header value" compares `bytes` byte for byte, and Chromium
     /// and Firefox preflight any other spelling; WebKit's `parseRange`

@@ -428,7 +428,8 @@ pub struct Fetch {
 
 /// A fetch that ended: how.
 enum End {
-    Blocked(Reason, Stage, Option<u16>),
+    /// Why, on which response, its status, and where that response redirected to.
+    Blocked(Reason, Stage, Option<u16>, Option<String>),
     Network(NetworkError),
     Done(Outcome),
 }
@@ -671,7 +672,7 @@ impl Fetch {
             use_cors_preflight: self.use_cors_preflight,
         };
         let grant = judge_preflight(self.engine, response, &question)
-            .map_err(|reason| End::Blocked(reason, Stage::Preflight, Some(response.status)))?;
+            .map_err(|reason| End::Blocked(reason, Stage::Preflight, Some(response.status), None))?;
         let lookup = Lookup {
             engine: self.engine,
             origin: Arc::clone(&self.request_origin),
@@ -693,7 +694,9 @@ impl Fetch {
         if self.tainting == Tainting::Cors
             && let Err(reason) = cors_check(&response.headers, self.request_origin(), self.credentialed())
         {
-            return Err(End::Blocked(reason, Stage::Response, Some(response.status)));
+            let location = redirect::location(response, &self.url).and_then(Result::ok);
+            let location = location.map(|location| location.as_str().to_owned());
+            return Err(End::Blocked(reason, Stage::Response, Some(response.status), location));
         }
         if self.tainting == Tainting::Cors && !varies_on_origin(&response.headers) {
             self.warnings.push(Warning::MissingVaryOrigin { url: self.url.as_str().to_owned() });
@@ -733,6 +736,7 @@ impl Fetch {
                 Reason::RedirectContainsCredentials { location: location.to_string() },
                 Stage::Response,
                 Some(status),
+                Some(location.to_string()),
             ));
         }
         if status != 303 && self.stream_body {
@@ -776,6 +780,19 @@ impl Fetch {
         })
     }
 
+    /// The name of the header `reason` refuses, as the page wrote it (the reason holds it
+    /// lower-cased); `None` when the reason refuses no header.
+    fn header_as_written(&self, reason: &Reason) -> Option<String> {
+        let refused = match reason {
+            Reason::HeaderNotAllowed { header } => header.as_str(),
+            Reason::AuthorizationNotCoveredByWildcard => "authorization",
+            _ => return None,
+        };
+        let header =
+            self.headers.iter().find(|header| header.name.eq_ignore_ascii_case(refused.as_bytes()))?;
+        Some(String::from_utf8_lossy(&header.name).into_owned())
+    }
+
     /// What the server must allow for this request, for fixes. Called once the fetch is over,
     /// so it takes the unsafe names rather than copying them.
     fn take_policy(&mut self) -> Requirement {
@@ -796,8 +813,10 @@ impl Fetch {
         let outcome = match end {
             End::Done(outcome) => outcome,
             End::Network(error) => Outcome::NetworkError(error),
-            End::Blocked(reason, stage, status) => Outcome::Blocked(Box::new(Block {
+            End::Blocked(reason, stage, status, redirect_location) => Outcome::Blocked(Box::new(Block {
                 policy: self.take_policy(),
+                header_as_written: self.header_as_written(&reason),
+                redirect_location,
                 reason,
                 stage,
                 status,

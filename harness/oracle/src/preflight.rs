@@ -70,7 +70,8 @@ pub(crate) struct PreflightQuestion<'a> {
 
 /// Judges a preflight response ("CORS-preflight fetch", steps 6 on), reporting the first
 /// failure in the order Chromium checks: redirect, CORS check, status, list syntax, method,
-/// header names.
+/// header names (WebKit: the status before the CORS check,
+/// [`Engine::checks_preflight_status_first`]).
 pub(crate) fn judge_preflight<'a>(
     engine: Engine,
     response: &'a Response,
@@ -79,6 +80,9 @@ pub(crate) fn judge_preflight<'a>(
     let headers = &response.headers;
     if is_redirect_status(response.status) && header::contains(headers, "location") {
         return Err(Reason::PreflightRedirect { status: response.status });
+    }
+    if engine.checks_preflight_status_first() && !response.is_ok() {
+        return Err(Reason::PreflightStatusNotOk { status: response.status });
     }
     cors_check(headers, question.origin, question.credentials)?;
     if !response.is_ok() {

@@ -147,6 +147,12 @@ pub struct Block {
     pub initiator: Initiator,
     /// What the server's CORS policy must allow for this request.
     pub policy: Requirement,
+    /// Where the refused response redirected to, when it was a redirect: WebKit names the
+    /// redirect it refuses (`Cross-origin redirection to <url> denied ...`).
+    pub redirect_location: Option<String>,
+    /// The refused request header's name as the page wrote it, for a header the preflight did
+    /// not allow: WebKit quotes it so, where the reason holds it lower-cased.
+    pub header_as_written: Option<String>,
 }
 
 impl Block {

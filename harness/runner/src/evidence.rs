@@ -3,7 +3,9 @@
 //! body and the matrix tell the same story; a diff says *that* a scenario changed, the evidence
 //! says what the browser and the server did.
 
-use crate::observe::{Observation, RequestObservation, SeenRequest};
+use corsproof_scenario::Outcome;
+
+use crate::observe::{Observation, ReasonSource, RequestObservation, SeenRequest};
 
 /// The labels' column, so that the values line up (`server saw` is the longest).
 const LABEL_WIDTH: usize = 11;
@@ -64,6 +66,9 @@ fn fate(request: &RequestObservation) -> String {
     }
     if request.reason_in_preflight {
         details.push("blamed on the preflight");
+    }
+    if request.outcome == Outcome::Blocked && request.reason_source == Some(ReasonSource::Inferred) {
+        details.push("inferred from the journal: the browser's console could not be read");
     }
     let outcome = request.outcome.name();
     if details.is_empty() { outcome.to_owned() } else { format!("{outcome} ({})", details.join(", ")) }
@@ -126,6 +131,7 @@ mod tests {
             reason_class: None,
             reason_in_preflight: false,
             reason: None,
+            reason_source: None,
             js_error: None,
             status: None,
             response_type: None,

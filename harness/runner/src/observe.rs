@@ -48,6 +48,10 @@ pub struct RequestObservation {
     /// The browser's own words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// How the outcome and reason of a request that was not allowed were obtained: from the
+    /// engine's console, or inferred from the page and the journal when the engine said nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_source: Option<ReasonSource>,
     /// What JavaScript saw when it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub js_error: Option<String>,
@@ -77,6 +81,18 @@ impl RequestObservation {
         let saw = self.server_saw.as_ref()?;
         Some(saw.iter().any(|seen| seen.cookies && !seen.is_preflight()))
     }
+}
+
+/// How a request's outcome and reason were obtained, for a request that was not allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonSource {
+    /// The engine's console named the request: the reason is the engine's own words, and a
+    /// block is a block because the engine said so.
+    Console,
+    /// The engine said nothing of the request (its console cannot be read, or held no line
+    /// for it): the outcome is read from what the page saw and what the server received.
+    Inferred,
 }
 
 /// One request as the mock server received it.
@@ -212,15 +228,17 @@ fn drop_token_queries(text: &str) -> String {
     out
 }
 
-/// Whether the engine lets the runner read its console, where the reasons for blocks are.
+/// Whether the runner can read the engine's console, where the reasons for blocks are.
 #[derive(Debug, Clone, Copy)]
 pub enum Console {
-    /// Chromium (`se/log`) and Firefox (WebDriver BiDi): a block is known by its message, read
-    /// with the engine's console table.
+    /// Chromium (`se/log`), Firefox (WebDriver BiDi) and WebKit (its remote Web Inspector): a
+    /// block is known by its message, read with the engine's console table.
     Readable(&'static ConsoleTable),
-    /// WebKit: WebKitWebDriver offers no console. A failed request the server answered is read
-    /// as a block (the network delivered a response and the browser withheld it), one that never
-    /// reached the server as a network error; the reason stays unknown.
+    /// A console no one can read (WebKit behind a `--webdriver` URL, whose console only the
+    /// inspector of a browser corsproof starts serves). A failed request the server answered is
+    /// read as a block (the network delivered a response and the browser withheld it), one that
+    /// never reached the server as a network error; the reason stays unknown, and each such
+    /// observation says it was [`ReasonSource::Inferred`].
     Unavailable,
 }
 
@@ -233,6 +251,12 @@ impl Console {
         } else {
             Console::Unavailable
         }
+    }
+
+    /// How one session's console is read: as [`Console::of`] its engine says, unless the
+    /// session cannot read it (`reads_console`, [`Browser::reads_console`](corsproof_browser::Browser::reads_console)).
+    pub fn of_session(engine: Engine, reads_console: bool) -> Self {
+        if reads_console { Self::of(engine) } else { Console::Unavailable }
     }
 }
 
@@ -298,12 +322,16 @@ pub fn observe(
                 }
                 if blame_unknown {
                     // The message does not say which response failed (Firefox's origin and
-                    // credentials reasons; WebKit says nothing): the preflight did when it was
-                    // the last request the server saw, on any hop of a redirect chain.
+                    // credentials reasons, WebKit's; or no message was read): the preflight did
+                    // when it was the last request the server saw, on any hop of a redirect
+                    // chain.
                     observation.reason_in_preflight = seen.last().is_some_and(|entry| entry.preflight);
                 }
                 observation.server_saw =
                     Some(seen.iter().map(|entry| seen_request(entry, redactor)).collect());
+            }
+            if observation.outcome != Outcome::Allowed && observation.reason_source.is_none() {
+                observation.reason_source = Some(ReasonSource::Inferred);
             }
             observation
         })
@@ -335,6 +363,7 @@ fn from_page(method: &str, url: &str, result: &PageResult, redactor: &Redactor) 
         reason_class: None,
         reason_in_preflight: false,
         reason: None,
+        reason_source: None,
         js_error: result.error.as_deref().map(|error| redactor.redact(error)),
         status: result.status.filter(|_| allowed),
         response_type: result.response_type.clone().filter(|_| allowed),
@@ -348,8 +377,14 @@ fn from_page(method: &str, url: &str, result: &PageResult, redactor: &Redactor) 
 
 /// Finds the console's reason for a failed request: a CORS block (read with the engine's
 /// `table`), else a network error. A message belongs to the request when it names the request's
-/// token (mock origins) or, for a URL without one (`--target`), the request's exact URL. Returns
-/// whether the block's message left open which response failed (for the journal to tell).
+/// token (mock origins) or, for a URL without one (`--target`), the request's exact URL. A block
+/// line that holds none of the engine's sentences (it reads as [`ReasonClass::Other`]) is
+/// completed by the line the engine prints
+/// after it for the same URL ([`ConsoleTable::block_echo`]): WebKit prints its sentence, then
+/// `Fetch API cannot load <url> due to access control checks.`, then, of the same URL, `Failed
+/// to load resource: <sentence>`; the reason is the sentence (taken from that last line, the one
+/// that names the request) and the block line, in the order printed. Returns whether the block's message left
+/// open which response failed (for the journal to tell).
 fn explain(
     observation: &mut RequestObservation,
     token: &str,
@@ -378,20 +413,26 @@ fn explain(
         consumed[index] = true;
         Some(message_text(&console[index].message))
     };
-    if let Some(message) = pick(&|text| table.is_block(text), consumed) {
+    if let Some(mut message) = pick(&|text| table.is_block(text), consumed) {
+        // The line the engine may print after a block for the same URL belongs to the block.
+        let echo = table.block_echo.and_then(|words| {
+            let echo = pick(&|text| text.contains(words), consumed)?;
+            Some(echo.split_once(words).map_or_else(|| echo.clone(), |(_, sentence)| sentence.to_owned()))
+        });
+        if let Some(sentence) = echo.filter(|_| table.read_class(&message) == ReasonClass::Other) {
+            message = format!("{sentence}\n{message}");
+        }
         let Some(reading) = table.read(&message) else { unreachable!("picked as a block") };
         observation.outcome = Outcome::Blocked;
         observation.reason_class = Some(reading.class);
         observation.reason_in_preflight = reading.in_preflight.unwrap_or(false);
         observation.reason = Some(redactor.redact(&message));
-        // The line the engine may print after a block for the same URL belongs to the block.
-        if let Some(echo) = table.block_echo {
-            pick(&|text| text.contains(echo), consumed);
-        }
+        observation.reason_source = Some(ReasonSource::Console);
         reading.in_preflight.is_none()
     } else {
         if let Some(message) = pick(&|_| true, consumed) {
             observation.reason = Some(redactor.redact(&message));
+            observation.reason_source = Some(ReasonSource::Console);
         }
         false
     }
@@ -481,6 +522,92 @@ mod tests {
         assert_eq!(
             redact_null_principals("moz-nullprincipal:{not a uuid}"),
             "moz-nullprincipal:{not a uuid}"
+        );
+    }
+
+    /// What the page saw of a request that failed.
+    fn failed() -> PageResult {
+        serde_json::from_value(serde_json::json!({
+            "id": "1", "outcome": "error", "status": null, "status_text": null, "type": null,
+            "redirected": null, "url": null, "headers": [], "body": null,
+            "error": "TypeError: Load failed", "elapsed_ms": 1, "journal_before": null,
+        }))
+        .expect("a page result")
+    }
+
+    fn entry(source: &str, message: &str) -> ConsoleEntry {
+        ConsoleEntry { level: "SEVERE".into(), message: message.into(), source: Some(source.into()) }
+    }
+
+    #[test]
+    fn webkit_block_takes_its_sentence_from_the_line_that_names_the_request() {
+        // As WebKit's inspector delivered them, two requests' worth: the sentence without a URL,
+        // the block line, and the sentence again with the request's URL.
+        let console = [
+            entry(
+                "security",
+                "Origin http://app.test:1 is not allowed by Access-Control-Allow-Origin. Status code: 200",
+            ),
+            entry(
+                "javascript",
+                "Fetch API cannot load http://api.test:2/t/abc/data?x=1 due to access control checks.",
+            ),
+            entry(
+                "network",
+                "http://api.test:2/t/abc/data?x=1 - Failed to load resource: Origin http://app.test:1 is not allowed by Access-Control-Allow-Origin. Status code: 200",
+            ),
+            entry("security", "Preflight response is not successful. Status code: 404"),
+            entry(
+                "javascript",
+                "Fetch API cannot load http://api.test:2/t/def/data due to access control checks.",
+            ),
+            entry(
+                "network",
+                "http://api.test:2/t/def/data - Failed to load resource: Preflight response is not successful. Status code: 404",
+            ),
+        ];
+        let mut consumed = vec![false; console.len()];
+        let redactor = Redactor { replacements: vec![] };
+        let table = Engine::WebKit.console();
+        let mut first = from_page("GET", "http://api.test:2/t/abc/data?x=1", &failed(), &redactor);
+        let open = explain(
+            &mut first,
+            "abc",
+            "http://api.test:2/t/abc/data?x=1",
+            table,
+            &console,
+            &mut consumed,
+            &redactor,
+        );
+        assert_eq!(
+            first.reason.as_deref(),
+            Some(
+                "Origin http://app.test:1 is not allowed by Access-Control-Allow-Origin. Status code: 200\nFetch API cannot load http://api.test:2/t/abc/data?x=1 due to access control checks."
+            )
+        );
+        assert_eq!(
+            (first.outcome, first.reason_class, open),
+            (Outcome::Blocked, Some(ReasonClass::AllowOriginMismatch), true)
+        );
+        assert_eq!(first.reason_source, Some(ReasonSource::Console));
+        let mut second = from_page("PUT", "http://api.test:2/t/def/data", &failed(), &redactor);
+        explain(
+            &mut second,
+            "def",
+            "http://api.test:2/t/def/data",
+            table,
+            &console,
+            &mut consumed,
+            &redactor,
+        );
+        assert_eq!(
+            (second.reason_class, second.reason_in_preflight),
+            (Some(ReasonClass::PreflightStatus), true)
+        );
+        assert_eq!(
+            consumed,
+            [false, true, true, false, true, true],
+            "the sentences without a URL stay unread"
         );
     }
 

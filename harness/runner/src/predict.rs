@@ -302,8 +302,7 @@ fn reply_at(planned: &PlannedStep, url: &str, preflight: bool) -> Option<Reply> 
 /// The class a run would read from the engine's console for this block: the class of the
 /// sentence the engine prints for its reason, from the engine's console table (Firefox words
 /// several reasons alike: a list in ACAO and a non-origin as a mismatch, a redirected preflight
-/// as a redirect). WebKitWebDriver lets no one read WebKit's console, so a run never has a
-/// WebKit reason: `None`.
+/// as a redirect); `None` where the console cannot be read.
 pub fn engine_reason_class(block: &corsproof_oracle::Block, engine: Engine) -> Option<ReasonClass> {
     match Console::of(engine) {
         Console::Readable(table) => Some(table.class_of(&block.reason)),

@@ -918,6 +918,7 @@ mod tests {
                 reason_class: Some(ReasonClass::PreflightStatus),
                 reason_in_preflight: true,
                 reason: Some("Response to preflight request doesn't pass access control check".into()),
+                reason_source: None,
                 js_error: Some("TypeError: Failed to fetch".into()),
                 status: None,
                 response_type: None,

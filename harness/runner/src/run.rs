@@ -262,7 +262,6 @@ impl Runner {
             }
         }
 
-        let console_access = Console::of(self.engine());
         // Your server's exchanges are told apart by order, so its scenarios run one at a time.
         let chunk_size = if self.config.target.is_some() { 1 } else { self.config.chunk_size.max(1) };
         for ((page_url, local_network_granted), planned) in groups {
@@ -272,6 +271,8 @@ impl Runner {
                     let job = &jobs[*index];
                     let result = match &outcome {
                         Ok((page_results, console)) => {
+                            let reads_console = self.browser.as_ref().is_some_and(Browser::reads_console);
+                            let console_access = Console::of_session(self.engine(), reads_console);
                             let redactor =
                                 Redactor::new(self.server.origins(), self.config.target.as_deref(), planned);
                             let journal = Some(self.server.journal());

@@ -31,8 +31,22 @@ pub(crate) enum ConsoleSource {
     SeLog,
     /// WebDriver BiDi's `log.entryAdded` events on the session's websocket (see `bidi.rs`).
     Bidi,
-    /// Nowhere: the driver offers no way to read it.
-    Unavailable,
+    /// The browser's remote Web Inspector (see `inspector.rs`): the browser is started here,
+    /// before its driver, so that it serves the inspector, and the driver is pointed at it.
+    Inspector(InspectedLaunch),
+}
+
+/// How to start a browser whose console is read through its remote inspector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct InspectedLaunch {
+    /// The browser's arguments (its automation mode).
+    pub(crate) args: &'static [&'static str],
+    /// The environment variable that makes the browser serve its inspector over HTTP and
+    /// websockets at the `127.0.0.1:PORT` it holds.
+    pub(crate) http_server_variable: &'static str,
+    /// The driver's argument that points it at a running browser's inspector server, before
+    /// `127.0.0.1:PORT`.
+    pub(crate) driver_target_flag: &'static str,
 }
 
 /// One engine as the browser crate drives it.
@@ -87,10 +101,13 @@ pub(crate) fn browser_engine(engine: Engine) -> &'static dyn BrowserEngine {
 }
 
 /// Whether the runner can read `engine`'s console, where it writes why it blocked a request:
-/// Chromium's through `se/log`, Firefox's through WebDriver BiDi. WebKitWebDriver offers
-/// neither (and no other way), so WebKit's reasons stay unknown.
+/// Chromium's through `se/log`, Firefox's through WebDriver BiDi, WebKit's through its remote
+/// Web Inspector (WebKitWebDriver offers neither of the others). A browser behind a
+/// `--webdriver` URL may still keep it shut ([`Browser::reads_console`](crate::Browser::reads_console)).
 pub fn console_readable(engine: Engine) -> bool {
-    browser_engine(engine).console_source() != ConsoleSource::Unavailable
+    match browser_engine(engine).console_source() {
+        ConsoleSource::SeLog | ConsoleSource::Bidi | ConsoleSource::Inspector(_) => true,
+    }
 }
 
 /// One line on `engine` and how it is driven (`Blink: Chromium through chromedriver`), for a

@@ -7,7 +7,9 @@ use corsproof_oracle::Engine;
 use fantoccini::wd::Capabilities;
 use serde_json::{Value, json};
 
-use super::{BrowserEngine, ConsoleSource, Executable, Provider, Requirements, VersionSource};
+use super::{
+    BrowserEngine, ConsoleSource, Executable, InspectedLaunch, Provider, Requirements, VersionSource,
+};
 use crate::host_map::HostMap;
 use crate::session::BrowserConfig;
 
@@ -58,6 +60,9 @@ fn proxy(hosts: &HostMap) -> Option<Value> {
     Some(json!({ "proxyType": "manual", "httpProxy": proxy, "sslProxy": proxy }))
 }
 
+/// MiniBrowser's arguments: the automation mode WebKitWebDriver drives.
+const AUTOMATION: &[&str] = &["--automation"];
+
 /// WebKit: WebKitGTK's MiniBrowser, through WebKitWebDriver.
 #[derive(Debug)]
 pub(super) struct WebKit;
@@ -92,9 +97,10 @@ impl BrowserEngine for WebKit {
 
     /// The automation mode, insecure certificates accepted, and the mapped host names routed
     /// through their proxy ([`proxy`]). MiniBrowser's automation sessions are ephemeral, so it
-    /// needs no profile folder.
+    /// needs no profile folder. `binary` is `None` when the browser was started before the
+    /// driver (its console is read through its inspector), and the driver then starts none.
     fn capabilities(&self, config: &BrowserConfig, binary: Option<&Path>, _: &Path) -> Capabilities {
-        let mut options = json!({ "args": ["--automation"] });
+        let mut options = json!({ "args": AUTOMATION });
         if let Some(binary) = binary {
             options["binary"] = json!(binary);
         }
@@ -108,9 +114,18 @@ impl BrowserEngine for WebKit {
         capabilities
     }
 
-    /// WebKitWebDriver serves neither `se/log` nor WebDriver BiDi.
+    /// WebKitWebDriver serves neither `se/log` nor WebDriver BiDi (`webSocketUrl: true` is
+    /// refused: "Failed to match capabilities"), and in automation mode MiniBrowser's
+    /// `--enable-write-console-messages-to-stdout` prints nothing (its sessions are ephemeral,
+    /// whose messages WebCore keeps off the system console). The remote inspector has them:
+    /// MiniBrowser serves it with `WEBKIT_INSPECTOR_HTTP_SERVER`, and WebKitWebDriver drives a
+    /// running MiniBrowser through its inspector server with `--target` (see `inspector.rs`).
     fn console_source(&self) -> ConsoleSource {
-        ConsoleSource::Unavailable
+        ConsoleSource::Inspector(InspectedLaunch {
+            args: AUTOMATION,
+            http_server_variable: "WEBKIT_INSPECTOR_HTTP_SERVER",
+            driver_target_flag: "--target",
+        })
     }
 }
 

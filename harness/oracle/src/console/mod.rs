@@ -251,6 +251,8 @@ mod tests {
                 methods: vec![],
                 headers: vec![],
             },
+            redirect_location: None,
+            header_as_written: None,
         }
     }
 

@@ -19,6 +19,7 @@ fn request(fate: &Glance) -> RequestObservation {
         reason_class: None,
         reason_in_preflight: in_preflight,
         reason: (outcome == Outcome::Blocked).then(|| "Access to fetch at '<x>' was blocked".into()),
+        reason_source: None,
         js_error: None,
         status: None,
         response_type: None,
