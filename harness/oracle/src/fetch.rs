@@ -17,7 +17,7 @@ use crate::origin::Origin;
 use crate::preflight::{PreflightQuestion, PreflightRequest, judge_preflight};
 use crate::reason::{Block, NetworkError, Reason, Stage};
 use crate::redirect::{self, MAX_REDIRECTS};
-use crate::request::{Body, CredentialsMode, Initiator, RedirectMode, Request, RequestMode};
+use crate::request::{Body, CacheMode, CredentialsMode, Initiator, RedirectMode, Request, RequestMode};
 use crate::safelist::{
     cors_unsafe_names_in, is_forbidden_request_header, is_no_cors_safelisted_request_header,
 };
@@ -463,6 +463,11 @@ impl Fetch {
         let headers = page_headers(request, dropped)?;
         if request.mode == RequestMode::NoCors && !method.is_cors_safelisted() {
             return Err(NetworkError::NoCorsMethod { method: method.as_str().to_owned() });
+        }
+        // The Request constructor: "If request's cache mode is "only-if-cached" and request's
+        // mode is not "same-origin", then throw a TypeError."
+        if request.cache == CacheMode::OnlyIfCached && request.mode != RequestMode::SameOrigin {
+            return Err(NetworkError::OnlyIfCachedOutsideSameOrigin);
         }
         if !url.is_http_family() {
             return Err(NetworkError::UnsupportedScheme { scheme: url.scheme().to_owned() });

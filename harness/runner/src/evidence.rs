@@ -164,6 +164,8 @@ mod tests {
             request_headers: Some("content-type".into()),
             cookies: false,
             authorization: true,
+            headers: Default::default(),
+            received_headers: Vec::new(),
             status: Some(401),
             cors_headers: vec!["access-control-allow-origin: https://app.example.com".into()],
         }]);

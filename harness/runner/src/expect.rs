@@ -1,9 +1,9 @@
 //! Does what happened match what the author expected?
 
-use corsproof_scenario::Expectation;
+use corsproof_scenario::{ExpectedHeader, ExpectedHop, Expectation};
 use serde::Serialize;
 
-use crate::observe::RequestObservation;
+use crate::observe::{RequestObservation, SeenRequest};
 
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,5 +54,67 @@ pub fn check(index: usize, expect: &Expectation, seen: &RequestObservation) -> V
             differ("hidden_headers", format!("{name} hidden"), format!("{name} readable"));
         }
     }
+    if let (Some(expected), Some(observed)) = (&expect.server_saw, &seen.server_saw) {
+        let token = own_token(&seen.request);
+        for (expected, observed) in server_saw(expected, observed, token) {
+            differ("server_saw", expected, observed);
+        }
+    }
     mismatches
+}
+
+/// Where the requests the server received differ from `expect.server_saw`, as (expected,
+/// observed) pairs: the list of methods when the server saw other requests, else each hop's
+/// URL, `Origin` and named headers, prefixed by the hop's number (from 1).
+fn server_saw(expected: &[ExpectedHop], observed: &[SeenRequest], token: Option<&str>) -> Vec<(String, String)> {
+    let methods_expected: Vec<&str> = expected.iter().map(|hop| hop.method.name()).collect();
+    let methods_observed: Vec<&str> = observed.iter().map(|seen| seen.method.as_str()).collect();
+    if methods_expected != methods_observed {
+        return vec![(list(&methods_expected), list(&methods_observed))];
+    }
+    // `{token}` in the file is this request's token, which the observation names `{tokenN}`.
+    let fill = |text: &str| token.map_or_else(|| text.to_owned(), |token| text.replace("{token}", token));
+    let mut differences = Vec::new();
+    for (number, (hop, seen)) in expected.iter().zip(observed).enumerate().map(|(i, pair)| (i + 1, pair)) {
+        if let Some(url) = &hop.url
+            && fill(url) != seen.url
+        {
+            differences.push((format!("request {number} to {}", fill(url)), format!("request {number} to {}", seen.url)));
+        }
+        let mut header = |name: &str, expected: &ExpectedHeader, received: Option<String>| {
+            let holds = match expected {
+                ExpectedHeader::Value(value) => received.as_deref() == Some(fill(value).as_str()),
+                ExpectedHeader::Present => received.is_some(),
+                ExpectedHeader::Absent => received.is_none(),
+            };
+            if !holds {
+                let wanted = match expected {
+                    ExpectedHeader::Value(value) => format!("`{}`", fill(value)),
+                    ExpectedHeader::Present => "sent".to_owned(),
+                    ExpectedHeader::Absent => "not sent".to_owned(),
+                };
+                let got = received.map_or_else(|| "not sent".to_owned(), |value| format!("`{value}`"));
+                differences.push((format!("request {number} {name} {wanted}"), format!("request {number} {name} {got}")));
+            }
+        };
+        if let Some(origin) = &hop.origin {
+            header("origin", origin, seen.received("origin"));
+        }
+        for (name, expected) in &hop.headers {
+            header(name, expected, seen.received(name));
+        }
+    }
+    differences
+}
+
+/// `[a, b]`, or `nothing` for an empty list.
+fn list(methods: &[&str]) -> String {
+    if methods.is_empty() { "nothing".to_owned() } else { format!("[{}]", methods.join(", ")) }
+}
+
+/// The redacted name of the token in a request's own URL (`{token1}` in `GET {api}/t/{token1}/x`).
+fn own_token(request: &str) -> Option<&str> {
+    let start = request.find("/t/{token")? + "/t/".len();
+    let length = request[start..].find('}')? + 1;
+    Some(&request[start..start + length])
 }

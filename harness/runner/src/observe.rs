@@ -1,10 +1,12 @@
 //! What happened to each request, from three witnesses: the page (what JavaScript saw), the
 //! console (why the browser refused), and the journal (what reached the server).
 
+use std::collections::BTreeMap;
+
 use corsproof_behaviour::NamedOrigin;
 use corsproof_browser::{ConsoleEntry, PageResult};
 use corsproof_oracle::{ConsoleTable, Engine};
-use corsproof_scenario::{Outcome, ReasonClass, Scenario};
+use corsproof_scenario::{Expectation, HOST_SUFFIX, Outcome, ReasonClass, Scenario};
 use corsproof_server::{Entry, Journal, TargetAnswer};
 use serde::Serialize;
 
@@ -101,6 +103,16 @@ pub struct SeenRequest {
     /// Whether an `Authorization` header rode along.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub authorization: bool,
+    /// The request headers the scenario's `expect.server_saw` names for this request, each with
+    /// its value as received (`~`: not sent): what a snapshot records of them, so that engine
+    /// noise (`User-Agent`) stays out of snapshots unless a scenario asks for it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, Option<String>>,
+    /// Every request header as received, (lower-case name, value) in arrival order, redacted:
+    /// what `expect.server_saw` is checked against and what a JSON report can carry. Not in
+    /// snapshots (see `headers`).
+    #[serde(skip)]
+    pub received_headers: Vec<(String, String)>,
     /// The status the server answered with, when the journal saw the answer: a request to
     /// `--target` passes through the recording proxy, which sees it; the mock origins' answers
     /// are the scenario's own `server` table.
@@ -116,6 +128,19 @@ impl SeenRequest {
     /// Whether this was the browser's preflight.
     pub fn is_preflight(&self) -> bool {
         self.method.ends_with(PREFLIGHT_MARK)
+    }
+
+    /// The value of request header `name` (lower-case) as received; several lines of one name
+    /// read as one value, joined as HTTP joins them (`; ` for `cookie`, which HTTP/2 may split).
+    pub fn received(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> = self
+            .received_headers
+            .iter()
+            .filter(|(received, _)| received == name)
+            .map(|(_, value)| value.as_str())
+            .collect();
+        let separator = if name == "cookie" { "; " } else { ", " };
+        (!values.is_empty()).then(|| values.join(separator))
     }
 }
 
@@ -136,6 +161,11 @@ impl Redactor {
     pub fn new(origins: &[NamedOrigin], target: Option<&str>, planned: &PlannedScenario) -> Self {
         let mut replacements: Vec<(String, String)> =
             origins.iter().map(|origin| (origin.url(), format!("{{{}}}", origin.name))).collect();
+        // An origin's host and port alone (a `Host` header, a URL with userinfo), after its URL:
+        // the longer text is replaced first.
+        replacements.extend(origins.iter().map(|origin| {
+            (format!("{}:{}", origin.host, origin.port), format!("{{{}{HOST_SUFFIX}}}", origin.name))
+        }));
         replacements
             .extend(target.map(|target| (target.trim_end_matches('/').to_owned(), "{target}".to_owned())));
         let mut tokens: Vec<&str> = Vec::new();
@@ -302,8 +332,9 @@ pub fn observe(
                     // the last request the server saw, on any hop of a redirect chain.
                     observation.reason_in_preflight = seen.last().is_some_and(|entry| entry.preflight);
                 }
+                let named = named_headers(&scenario.requests[index].expect);
                 observation.server_saw =
-                    Some(seen.iter().map(|entry| seen_request(entry, redactor)).collect());
+                    Some(seen.iter().map(|entry| seen_request(entry, &named, redactor)).collect());
             }
             observation
         })
@@ -406,9 +437,25 @@ fn message_text(message: &str) -> String {
     text.trim().trim_matches('"').to_owned()
 }
 
-fn seen_request(entry: &Entry, redactor: &Redactor) -> SeenRequest {
+/// The request headers `expect.server_saw` names on any hop of one request (lower-case), which
+/// the snapshot records on every hop of it.
+fn named_headers(expect: &Expectation) -> Vec<&str> {
+    let mut names: Vec<&str> = expect
+        .server_saw
+        .iter()
+        .flatten()
+        .flat_map(|hop| hop.headers.iter().map(|(name, _)| name.as_str()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+fn seen_request(entry: &Entry, named: &[&str], redactor: &Redactor) -> SeenRequest {
     let authority = entry.authority.as_deref().unwrap_or("?");
-    SeenRequest {
+    let received_headers: Vec<(String, String)> =
+        entry.headers.iter().map(|(name, value)| (name.to_ascii_lowercase(), redactor.redact(value))).collect();
+    let mut seen = SeenRequest {
         method: if entry.preflight {
             format!("{}{PREFLIGHT_MARK}", entry.method)
         } else {
@@ -420,6 +467,8 @@ fn seen_request(entry: &Entry, redactor: &Redactor) -> SeenRequest {
         request_headers: entry.header("access-control-request-headers").map(str::to_owned),
         cookies: entry.header("cookie").is_some(),
         authorization: entry.header("authorization").is_some(),
+        headers: BTreeMap::new(),
+        received_headers,
         status: match &entry.answer {
             Some(TargetAnswer::Response { status, .. }) => Some(*status),
             _ => None,
@@ -432,7 +481,9 @@ fn seen_request(entry: &Entry, redactor: &Redactor) -> SeenRequest {
                 .collect(),
             _ => Vec::new(),
         },
-    }
+    };
+    seen.headers = named.iter().map(|name| (name.to_string(), seen.received(name))).collect();
+    seen
 }
 
 /// Whether a response header is part of what a browser's CORS check reads: the

@@ -16,5 +16,5 @@ mod write;
 pub use diagnostic::{Diagnostic, ScenarioError};
 pub use load::{discover, load, load_all, load_all_with_pages, parse_str, parse_str_with_pages};
 pub use model::*;
-pub use placeholder::fill_placeholders;
+pub use placeholder::{HOST_SUFFIX, fill_placeholders};
 pub use write::to_toml;

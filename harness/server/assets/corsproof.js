@@ -1,7 +1,8 @@
 // corsproof's page script: makes requests the way a page would and reports what the page saw.
 //
 //   await window.corsproof.run([{ id, api, url, method, headers, body, credentials, mode,
-//                                  redirect, timeout_ms, journal_token }, ...])
+//                                  redirect, referrer_policy, keepalive, cache, priority,
+//                                  timeout_ms, journal_token }, ...])
 //
 // resolves to one result per request, in the same order:
 //   { id, outcome: "response" | "error" | "timeout", status, status_text, type, redirected,
@@ -45,6 +46,10 @@
       signal: controller.signal,
     };
     if (spec.body !== null && spec.body !== undefined) init.body = spec.body;
+    // fetch's own options, passed only when the scenario names them.
+    if (spec.referrer_policy) init.referrerPolicy = spec.referrer_policy;
+    if (spec.keepalive) init.keepalive = true;
+    if (spec.priority) init.priority = spec.priority;
     try {
       const response = await fetch(spec.url, init);
       const result = base(spec, started);
