@@ -18,7 +18,8 @@ use corsproof_browser::{BrowserConfig, Engine};
 use corsproof_runner::fate::{Difference, Fate};
 use corsproof_runner::predict::{Prediction, predict};
 use corsproof_runner::{Job, RequestObservation, RunConfig, Runner};
-use corsproof_scenario::{Api, FetchOptions, Credentials, Expectation, Mode, Outcome, RedirectMode, RequestStep, Scenario, to_toml,
+use corsproof_scenario::{
+    Api, Credentials, Expectation, FetchOptions, Mode, Outcome, RedirectMode, RequestStep, Scenario, to_toml,
 };
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};

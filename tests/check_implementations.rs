@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use corsproof::{Checked, Checker, Engine, Probe};
 use corsproof_runner::{Job, PageOrigin, RunConfig, Runner};
-use corsproof_scenario::{Api, FetchOptions, Credentials, Expectation, Mode, Outcome, ReasonClass, RedirectMode, RequestStep, Scenario,
+use corsproof_scenario::{
+    Api, Credentials, Expectation, FetchOptions, Mode, Outcome, ReasonClass, RedirectMode, RequestStep,
+    Scenario,
 };
 use support::implementations::{Implementation, RunningServer, start_allowing};
 

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use corsproof::{Checked, Checker, FixFor, Framework, Probe};
 use corsproof_oracle::{CredentialsMode, Engine, Exchange, Oracle, Origin, Request, Response};
 use corsproof_runner::{Job, PageOrigin, RunConfig, Runner};
-use corsproof_scenario::{Api, FetchOptions, Credentials, Expectation, Mode, Outcome, RedirectMode, RequestStep, Scenario};
+use corsproof_scenario::{
+    Api, Credentials, Expectation, FetchOptions, Mode, Outcome, RedirectMode, RequestStep, Scenario,
+};
 use support::implementations::{
     ALLOWED_ORIGIN, Implementation, RunningServer, build_tower_http, start_with_snippet,
 };

@@ -7,7 +7,9 @@ use std::time::Duration;
 use corsproof_behaviour::vocabulary;
 use corsproof_browser::{BrowserConfig, Engine, OWNER_VARIABLE};
 use corsproof_runner::{Event, Job, JobResult, RunConfig, RunError, Runner, pipeline};
-use corsproof_scenario::{Api, FetchOptions, Credentials, Expectation, Mode, Outcome, ReasonClass, RedirectMode, RequestStep, Scenario,
+use corsproof_scenario::{
+    Api, Credentials, Expectation, FetchOptions, Mode, Outcome, ReasonClass, RedirectMode, RequestStep,
+    Scenario,
 };
 use rstest::rstest;
 

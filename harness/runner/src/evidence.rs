@@ -120,21 +120,7 @@ mod tests {
     use super::*;
 
     fn request(outcome: Outcome) -> RequestObservation {
-        RequestObservation {
-            request: "GET {api}/t/{token1}/data".into(),
-            outcome,
-            reason_class: None,
-            reason_in_preflight: false,
-            reason: None,
-            js_error: None,
-            status: None,
-            response_type: None,
-            readable_headers: vec![],
-            body: None,
-            preflight: None,
-            reached_server: None,
-            server_saw: None,
-        }
+        RequestObservation::bare("GET {api}/t/{token1}/data", outcome)
     }
 
     fn observation(requests: Vec<RequestObservation>) -> Observation {

@@ -81,6 +81,29 @@ impl RequestObservation {
     }
 }
 
+#[cfg(test)]
+impl RequestObservation {
+    /// A request that ended in `outcome` with nothing else observed: where a test's observation
+    /// starts, so that each test names only the fields it is about.
+    pub(crate) fn bare(request: &str, outcome: Outcome) -> Self {
+        RequestObservation {
+            request: request.to_owned(),
+            outcome,
+            reason_class: None,
+            reason_in_preflight: false,
+            reason: None,
+            js_error: None,
+            status: None,
+            response_type: None,
+            readable_headers: vec![],
+            body: None,
+            preflight: None,
+            reached_server: None,
+            server_saw: None,
+        }
+    }
+}
+
 /// One request as the mock server received it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SeenRequest {
@@ -453,8 +476,11 @@ fn named_headers(expect: &Expectation) -> Vec<&str> {
 
 fn seen_request(entry: &Entry, named: &[&str], redactor: &Redactor) -> SeenRequest {
     let authority = entry.authority.as_deref().unwrap_or("?");
-    let received_headers: Vec<(String, String)> =
-        entry.headers.iter().map(|(name, value)| (name.to_ascii_lowercase(), redactor.redact(value))).collect();
+    let received_headers: Vec<(String, String)> = entry
+        .headers
+        .iter()
+        .map(|(name, value)| (name.to_ascii_lowercase(), redactor.redact(value)))
+        .collect();
     let mut seen = SeenRequest {
         method: if entry.preflight {
             format!("{}{PREFLIGHT_MARK}", entry.method)
@@ -518,6 +544,28 @@ mod tests {
         assert_eq!(
             drop_token_queries("at \u{2018}{api}/t/{token1}/me?acao=*\u{2019}. (R"),
             "at \u{2018}{api}/t/{token1}/me\u{2019}. (R"
+        );
+    }
+
+    #[test]
+    fn an_origins_host_and_port_alone_is_redacted_after_its_url() {
+        let origins = NamedOrigin::table(|listener| match listener {
+            corsproof_behaviour::Listener::HttpA => 8001,
+            corsproof_behaviour::Listener::HttpB => 8002,
+            corsproof_behaviour::Listener::Https => 8443,
+        });
+        let planned = PlannedScenario {
+            page_url: String::new(),
+            page_origin: None,
+            your_server: false,
+            local_network_granted: None,
+            steps: vec![],
+        };
+        let redactor = Redactor::new(&origins, None, &planned);
+        assert_eq!(
+            redactor
+                .redact("http://user:pass@api.test:8002/x from http://app.test:8001, Host: site2.test:8443"),
+            "http://user:pass@{api-host}/x from {app}, Host: {site2-https-host}"
         );
     }
 

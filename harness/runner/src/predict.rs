@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use corsproof_behaviour::{NamedOrigin, Reply};
 use corsproof_oracle::{
-    AddressSpace, Body, CacheMode, CredentialsMode, Engine, LocalNetworkPermission, LocalNetworkRequest, Oracle,
-    Origin as PageOrigin, PreflightCache, RedirectMode as OracleRedirect, Request, RequestKind, RequestMode,
-    Response, Stage, Step, is_secure_context,
+    AddressSpace, Body, CacheMode, CredentialsMode, Engine, LocalNetworkPermission, LocalNetworkRequest,
+    Oracle, Origin as PageOrigin, PreflightCache, RedirectMode as OracleRedirect, Request, RequestKind,
+    RequestMode, Response, Stage, Step, is_secure_context,
 };
 use corsproof_scenario::{Api, Credentials, Mode, Outcome, ReasonClass, RedirectMode, Scenario};
 use corsproof_server::Answer;
@@ -75,7 +75,12 @@ pub fn predict(
                 .credentials(credentials(step.credentials))
                 .mode(mode(step.mode))
                 .redirect(redirect(step.redirect))
-                .cache(step.options.cache.and_then(|cache| cache.name().parse().ok()).unwrap_or(CacheMode::Default)),
+                .cache(
+                    step.options
+                        .cache
+                        .and_then(|cache| cache.name().parse().ok())
+                        .unwrap_or(CacheMode::Default),
+                ),
             Api::Xhr => request.with_credentials(step.credentials == Credentials::Include),
         };
         if let Some(prediction) = local_network(scenario, engine, &page, &planned_step.request.url) {

@@ -11,7 +11,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Diagnostic, ScenarioError};
 use crate::model::{
-    Api, CacheMode, Credentials, ExpectedHeader, ExpectedHop, Expectation, FetchOptions, HopMethod, Mode,
+    Api, CacheMode, Credentials, Expectation, ExpectedHeader, ExpectedHop, FetchOptions, HopMethod, Mode,
     Outcome, Priority, ReasonClass, RedirectMode, ReferrerPolicy, RequestStep, Scenario, ScenarioFile,
 };
 use crate::placeholder::{HOST_SUFFIX, fill_placeholders};
@@ -713,7 +713,11 @@ impl Reader<'_> {
             DeValue::String(text) => {
                 let filled = self.placeholders(value.span(), text)?;
                 if http::HeaderValue::from_str(&filled).is_err() {
-                    self.problem(value.span(), "this cannot be a header value", Some("visible ASCII text".into()));
+                    self.problem(
+                        value.span(),
+                        "this cannot be a header value",
+                        Some("visible ASCII text".into()),
+                    );
                     return None;
                 }
                 Some(ExpectedHeader::Value(text.to_string()))
@@ -740,7 +744,8 @@ impl Reader<'_> {
         match fill_placeholders(text, "tok", stand_in) {
             Ok(filled) => Some(filled),
             Err(unknown) => {
-                let names: Vec<String> = ORIGIN_TABLE.iter().map(|(name, _, _)| format!("`{{{name}}}`")).collect();
+                let names: Vec<String> =
+                    ORIGIN_TABLE.iter().map(|(name, _, _)| format!("`{{{name}}}`")).collect();
                 self.problem(
                     span,
                     format!("`{{{unknown}}}` is not a placeholder"),

@@ -5,7 +5,9 @@ use std::fmt::Write;
 
 use corsproof_behaviour::{Behaviour, vocabulary};
 
-use crate::model::{Api, Credentials, ExpectedHeader, ExpectedHop, Mode, RedirectMode, RequestStep, Scenario};
+use crate::model::{
+    Api, Credentials, ExpectedHeader, ExpectedHop, Mode, RedirectMode, RequestStep, Scenario,
+};
 
 /// `scenario` as a `[[scenario]]` block that [`parse_str`](crate::parse_str) reads back to the
 /// same scenario (its `line` aside).
@@ -115,6 +117,9 @@ fn request(out: &mut String, step: &RequestStep) {
             line(out, key, &format!("[{}]", names.join(", ")));
         }
     }
+    if expect.server_saw.as_ref().is_some_and(Vec::is_empty) {
+        line(out, "server_saw", "[]");
+    }
     for hop in expect.server_saw.iter().flatten() {
         out.push_str("\n[[scenario.request.expect.server_saw]]\n");
         server_saw_entry(out, hop);
@@ -131,8 +136,11 @@ fn server_saw_entry(out: &mut String, hop: &ExpectedHop) {
         line(out, "origin", &received(origin));
     }
     if !hop.headers.is_empty() {
-        let pairs: Vec<String> =
-            hop.headers.iter().map(|(name, value)| format!("{} = {}", quote(name), received(value))).collect();
+        let pairs: Vec<String> = hop
+            .headers
+            .iter()
+            .map(|(name, value)| format!("{} = {}", quote(name), received(value)))
+            .collect();
         line(out, "headers", &format!("{{ {} }}", pairs.join(", ")));
     }
 }
