@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use corsproof_behaviour::NamedOrigin;
 use corsproof_browser::{ConsoleEntry, PageResult};
 use corsproof_oracle::{ConsoleTable, Engine};
-use corsproof_scenario::{Expectation, HOST_SUFFIX, Outcome, ReasonClass, Scenario};
+use corsproof_scenario::{Expectation, HOST_SUFFIX, HopMethod, Outcome, ReasonClass, Scenario};
 use corsproof_server::{Entry, Journal, TargetAnswer};
 use serde::Serialize;
 
@@ -150,7 +150,7 @@ pub struct SeenRequest {
 impl SeenRequest {
     /// Whether this was the browser's preflight.
     pub fn is_preflight(&self) -> bool {
-        self.method.ends_with(PREFLIGHT_MARK)
+        self.method == HopMethod::PREFLIGHT
     }
 
     /// The value of request header `name` (lower-case) as received; several lines of one name
@@ -166,9 +166,6 @@ impl SeenRequest {
         (!values.is_empty()).then(|| values.join(separator))
     }
 }
-
-/// Marks a preflight's method in [`SeenRequest::method`].
-const PREFLIGHT_MARK: &str = " (preflight)";
 
 /// Replaces run-specific text (origin URLs with ports, tokens) with stable names.
 #[derive(Debug, Clone)]
@@ -482,11 +479,8 @@ fn seen_request(entry: &Entry, named: &[&str], redactor: &Redactor) -> SeenReque
         .map(|(name, value)| (name.to_ascii_lowercase(), redactor.redact(value)))
         .collect();
     let mut seen = SeenRequest {
-        method: if entry.preflight {
-            format!("{}{PREFLIGHT_MARK}", entry.method)
-        } else {
-            entry.method.clone()
-        },
+        // A preflight is an OPTIONS by definition; scenario files name it the same way.
+        method: if entry.preflight { HopMethod::PREFLIGHT.to_owned() } else { entry.method.clone() },
         url: redactor.redact(&format!("{}://{authority}{}", entry.scheme, entry.path)),
         origin: entry.origin().map(|origin| redactor.redact(origin)),
         request_method: entry.header("access-control-request-method").map(str::to_owned),
