@@ -685,6 +685,12 @@ impl Reader<'_> {
                                 format!("`{}` is not a header name", name.get_ref()),
                                 Some("a header name like `access-control-request-headers`".into()),
                             );
+                        } else if headers.iter().any(|(named, _)| *named == lower) {
+                            self.problem(
+                                name.span(),
+                                format!("`{}` is named twice in this entry", name.get_ref()),
+                                Some("each header once, in any case".into()),
+                            );
                         } else if lower == "origin" {
                             self.problem(
                                 name.span(),

@@ -89,6 +89,14 @@ fn server_saw_mistakes_are_located() {
     assert_eq!(messages[5], "this is not a received header's value");
     assert_eq!(messages[6], "unknown key `host` in a `server_saw` entry");
     assert_eq!(messages[7], "a `server_saw` entry has no `method`");
+    let error = broken(&file(
+        "",
+        "\n[[scenario.request.expect.server_saw]]\nmethod = \"GET\"\nheaders = { Cookie = \"a=1\", cookie = false }\n",
+    ));
+    assert_eq!(
+        (error.line(), error.column(), error.message()),
+        (14, 29, "`cookie` is named twice in this entry")
+    );
     let error = broken(&file("", "server_saw = \"GET\"\n"));
     assert_eq!((error.line(), error.column()), (11, 14));
     assert_eq!(error.message(), "`server_saw` is not a list of tables");
