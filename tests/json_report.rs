@@ -68,6 +68,8 @@ fn observation() -> Observation {
                 request_headers: Some("content-type".into()),
                 cookies: true,
                 authorization: true,
+                headers: Default::default(),
+                received_headers: Vec::new(),
                 status: Some(401),
                 cors_headers: vec!["vary: Origin".into()],
             }]),

@@ -104,6 +104,14 @@ fn seen_request(seen: &SeenRequest) -> String {
             line.push_str(&format!(", {name}"));
         }
     }
+    // The headers the scenario's `expect.server_saw` names, with the value received.
+    for (name, value) in seen.headers.iter().filter(|(name, _)| !sent.iter().any(|(shown, _)| shown == name))
+    {
+        match value {
+            Some(value) => line.push_str(&format!(", {name} `{value}`")),
+            None => line.push_str(&format!(", no {name}")),
+        }
+    }
     if let Some(status) = seen.status {
         line.push_str(&format!(" → {status}"));
     }
@@ -120,21 +128,7 @@ mod tests {
     use super::*;
 
     fn request(outcome: Outcome) -> RequestObservation {
-        RequestObservation {
-            request: "GET {api}/t/{token1}/data".into(),
-            outcome,
-            reason_class: None,
-            reason_in_preflight: false,
-            reason: None,
-            js_error: None,
-            status: None,
-            response_type: None,
-            readable_headers: vec![],
-            body: None,
-            preflight: None,
-            reached_server: None,
-            server_saw: None,
-        }
+        RequestObservation::bare("GET {api}/t/{token1}/data", outcome)
     }
 
     fn observation(requests: Vec<RequestObservation>) -> Observation {
@@ -164,6 +158,15 @@ mod tests {
             request_headers: Some("content-type".into()),
             cookies: false,
             authorization: true,
+            headers: [
+                ("access-control-request-headers", Some("content-type")),
+                ("cookie", None),
+                ("referer", Some("{app}/")),
+            ]
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.map(str::to_owned)))
+            .collect(),
+            received_headers: Vec::new(),
             status: Some(401),
             cors_headers: vec!["access-control-allow-origin: https://app.example.com".into()],
         }]);
@@ -184,7 +187,7 @@ mod tests {
                 "   js error    TypeError: Failed to fetch",
                 "   server saw  OPTIONS (preflight) {target}/api/items, origin https://app.example.com, \
                  access-control-request-method POST, access-control-request-headers content-type, \
-                 authorization → 401",
+                 authorization, no cookie, referer `{app}/` → 401",
                 "                 access-control-allow-origin: https://app.example.com",
                 "2. GET {api}/t/{token1}/data: allowed",
                 "   page read   status 200 (cors), headers content-type, x-total",

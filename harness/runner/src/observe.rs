@@ -1,10 +1,12 @@
 //! What happened to each request, from three witnesses: the page (what JavaScript saw), the
 //! console (why the browser refused), and the journal (what reached the server).
 
+use std::collections::BTreeMap;
+
 use corsproof_behaviour::NamedOrigin;
 use corsproof_browser::{ConsoleEntry, PageResult};
 use corsproof_oracle::{ConsoleTable, Engine};
-use corsproof_scenario::{Outcome, ReasonClass, Scenario};
+use corsproof_scenario::{Expectation, HOST_SUFFIX, HopMethod, Outcome, ReasonClass, Scenario};
 use corsproof_server::{Entry, Journal, TargetAnswer};
 use serde::Serialize;
 
@@ -79,6 +81,29 @@ impl RequestObservation {
     }
 }
 
+#[cfg(test)]
+impl RequestObservation {
+    /// A request that ended in `outcome` with nothing else observed: where a test's observation
+    /// starts, so that each test names only the fields it is about.
+    pub(crate) fn bare(request: &str, outcome: Outcome) -> Self {
+        RequestObservation {
+            request: request.to_owned(),
+            outcome,
+            reason_class: None,
+            reason_in_preflight: false,
+            reason: None,
+            js_error: None,
+            status: None,
+            response_type: None,
+            readable_headers: vec![],
+            body: None,
+            preflight: None,
+            reached_server: None,
+            server_saw: None,
+        }
+    }
+}
+
 /// One request as the mock server received it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SeenRequest {
@@ -101,6 +126,16 @@ pub struct SeenRequest {
     /// Whether an `Authorization` header rode along.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub authorization: bool,
+    /// The request headers the scenario's `expect.server_saw` names for this request, each with
+    /// its value as received (`~`: not sent): what a snapshot records of them, so that engine
+    /// noise (`User-Agent`) stays out of snapshots unless a scenario asks for it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, Option<String>>,
+    /// Every request header as received, (lower-case name, value) in arrival order, redacted:
+    /// what `expect.server_saw` is checked against and what a JSON report can carry. Not in
+    /// snapshots (see `headers`).
+    #[serde(skip)]
+    pub received_headers: Vec<(String, String)>,
     /// The status the server answered with, when the journal saw the answer: a request to
     /// `--target` passes through the recording proxy, which sees it; the mock origins' answers
     /// are the scenario's own `server` table.
@@ -115,12 +150,22 @@ pub struct SeenRequest {
 impl SeenRequest {
     /// Whether this was the browser's preflight.
     pub fn is_preflight(&self) -> bool {
-        self.method.ends_with(PREFLIGHT_MARK)
+        self.method == HopMethod::PREFLIGHT
+    }
+
+    /// The value of request header `name` (lower-case) as received; several lines of one name
+    /// read as one value, joined as HTTP joins them (`; ` for `cookie`, which HTTP/2 may split).
+    pub fn received(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> = self
+            .received_headers
+            .iter()
+            .filter(|(received, _)| received == name)
+            .map(|(_, value)| value.as_str())
+            .collect();
+        let separator = if name == "cookie" { "; " } else { ", " };
+        (!values.is_empty()).then(|| values.join(separator))
     }
 }
-
-/// Marks a preflight's method in [`SeenRequest::method`].
-const PREFLIGHT_MARK: &str = " (preflight)";
 
 /// Replaces run-specific text (origin URLs with ports, tokens) with stable names.
 #[derive(Debug, Clone)]
@@ -136,6 +181,11 @@ impl Redactor {
     pub fn new(origins: &[NamedOrigin], target: Option<&str>, planned: &PlannedScenario) -> Self {
         let mut replacements: Vec<(String, String)> =
             origins.iter().map(|origin| (origin.url(), format!("{{{}}}", origin.name))).collect();
+        // An origin's host and port alone (a `Host` header, a URL with userinfo), after its URL:
+        // the longer text is replaced first.
+        replacements.extend(origins.iter().map(|origin| {
+            (format!("{}:{}", origin.host, origin.port), format!("{{{}{HOST_SUFFIX}}}", origin.name))
+        }));
         replacements
             .extend(target.map(|target| (target.trim_end_matches('/').to_owned(), "{target}".to_owned())));
         let mut tokens: Vec<&str> = Vec::new();
@@ -302,8 +352,9 @@ pub fn observe(
                     // the last request the server saw, on any hop of a redirect chain.
                     observation.reason_in_preflight = seen.last().is_some_and(|entry| entry.preflight);
                 }
+                let named = named_headers(&scenario.requests[index].expect);
                 observation.server_saw =
-                    Some(seen.iter().map(|entry| seen_request(entry, redactor)).collect());
+                    Some(seen.iter().map(|entry| seen_request(entry, &named, redactor)).collect());
             }
             observation
         })
@@ -406,20 +457,38 @@ fn message_text(message: &str) -> String {
     text.trim().trim_matches('"').to_owned()
 }
 
-fn seen_request(entry: &Entry, redactor: &Redactor) -> SeenRequest {
+/// The request headers `expect.server_saw` names on any hop of one request (lower-case), which
+/// the snapshot records on every hop of it.
+fn named_headers(expect: &Expectation) -> Vec<&str> {
+    let mut names: Vec<&str> = expect
+        .server_saw
+        .iter()
+        .flatten()
+        .flat_map(|hop| hop.headers.iter().map(|(name, _)| name.as_str()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+fn seen_request(entry: &Entry, named: &[&str], redactor: &Redactor) -> SeenRequest {
     let authority = entry.authority.as_deref().unwrap_or("?");
-    SeenRequest {
-        method: if entry.preflight {
-            format!("{}{PREFLIGHT_MARK}", entry.method)
-        } else {
-            entry.method.clone()
-        },
+    let received_headers: Vec<(String, String)> = entry
+        .headers
+        .iter()
+        .map(|(name, value)| (name.to_ascii_lowercase(), redactor.redact(value)))
+        .collect();
+    let mut seen = SeenRequest {
+        // A preflight is an OPTIONS by definition; scenario files name it the same way.
+        method: if entry.preflight { HopMethod::PREFLIGHT.to_owned() } else { entry.method.clone() },
         url: redactor.redact(&format!("{}://{authority}{}", entry.scheme, entry.path)),
         origin: entry.origin().map(|origin| redactor.redact(origin)),
         request_method: entry.header("access-control-request-method").map(str::to_owned),
         request_headers: entry.header("access-control-request-headers").map(str::to_owned),
         cookies: entry.header("cookie").is_some(),
         authorization: entry.header("authorization").is_some(),
+        headers: BTreeMap::new(),
+        received_headers,
         status: match &entry.answer {
             Some(TargetAnswer::Response { status, .. }) => Some(*status),
             _ => None,
@@ -432,7 +501,9 @@ fn seen_request(entry: &Entry, redactor: &Redactor) -> SeenRequest {
                 .collect(),
             _ => Vec::new(),
         },
-    }
+    };
+    seen.headers = named.iter().map(|name| (name.to_string(), seen.received(name))).collect();
+    seen
 }
 
 /// Whether a response header is part of what a browser's CORS check reads: the
@@ -467,6 +538,28 @@ mod tests {
         assert_eq!(
             drop_token_queries("at \u{2018}{api}/t/{token1}/me?acao=*\u{2019}. (R"),
             "at \u{2018}{api}/t/{token1}/me\u{2019}. (R"
+        );
+    }
+
+    #[test]
+    fn an_origins_host_and_port_alone_is_redacted_after_its_url() {
+        let origins = NamedOrigin::table(|listener| match listener {
+            corsproof_behaviour::Listener::HttpA => 8001,
+            corsproof_behaviour::Listener::HttpB => 8002,
+            corsproof_behaviour::Listener::Https => 8443,
+        });
+        let planned = PlannedScenario {
+            page_url: String::new(),
+            page_origin: None,
+            your_server: false,
+            local_network_granted: None,
+            steps: vec![],
+        };
+        let redactor = Redactor::new(&origins, None, &planned);
+        assert_eq!(
+            redactor
+                .redact("http://user:pass@api.test:8002/x from http://app.test:8001, Host: site2.test:8443"),
+            "http://user:pass@{api-host}/x from {app}, Host: {site2-https-host}"
         );
     }
 

@@ -933,6 +933,8 @@ mod tests {
                     request_headers: None,
                     cookies: false,
                     authorization: false,
+                    headers: Default::default(),
+                    received_headers: Vec::new(),
                     status: Some(401),
                     cors_headers: vec!["vary: Origin".into()],
                 }]),

@@ -11,10 +11,10 @@ use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Diagnostic, ScenarioError};
 use crate::model::{
-    Api, Credentials, Expectation, Mode, Outcome, ReasonClass, RedirectMode, RequestStep, Scenario,
-    ScenarioFile,
+    Api, CacheMode, Credentials, Expectation, ExpectedHeader, ExpectedHop, FetchOptions, HopMethod, Mode,
+    Outcome, Priority, ReasonClass, RedirectMode, ReferrerPolicy, RequestStep, Scenario, ScenarioFile,
 };
-use crate::placeholder::fill_placeholders;
+use crate::placeholder::{HOST_SUFFIX, fill_placeholders};
 
 /// The project file that sits among scenario files but is not one.
 const PROJECT_FILE: &str = "corsproof.toml";
@@ -301,6 +301,10 @@ impl Reader<'_> {
             "mode",
             "redirect",
             "api",
+            "referrer_policy",
+            "keepalive",
+            "cache",
+            "priority",
             "same_url_as",
             "server",
             "expect",
@@ -333,6 +337,7 @@ impl Reader<'_> {
         let mode = self.choice(table, "mode", &Mode::ALL.map(|value| (value.name(), value)));
         let redirect = self.choice(table, "redirect", &RedirectMode::ALL.map(|value| (value.name(), value)));
         let api = self.choice(table, "api", &Api::ALL.map(|value| (value.name(), value)));
+        let options = self.fetch_options(table, api.unwrap_or_default());
         let same_url_as = self.same_url_as(table, earlier, to.as_ref().map(|to| to.get_ref().as_str()));
         if get(table, "same_url_as").is_some() {
             for key in ["path", "server"] {
@@ -367,6 +372,7 @@ impl Reader<'_> {
             mode: mode.unwrap_or_default(),
             redirect: redirect.unwrap_or_default(),
             api: api.unwrap_or_default(),
+            options,
             same_url_as,
             server,
             expect: expect?,
@@ -410,6 +416,32 @@ impl Reader<'_> {
             }
         }
         out
+    }
+
+    /// fetch()'s options; each is a problem at its key when the request is an XMLHttpRequest,
+    /// which has none of them.
+    fn fetch_options(&mut self, table: &Table<'_>, api: Api) -> FetchOptions {
+        if api == Api::Xhr {
+            for key in FETCH_OPTION_KEYS {
+                if let Some(span) = key_span(table, key) {
+                    self.problem(
+                        span,
+                        format!("`{key}` is an option of fetch(), and this request uses XMLHttpRequest"),
+                        Some(format!("`api = \"fetch\"`, or no `{key}`")),
+                    );
+                }
+            }
+        }
+        FetchOptions {
+            referrer_policy: self.choice(
+                table,
+                "referrer_policy",
+                &ReferrerPolicy::ALL.map(|value| (value.name(), value)),
+            ),
+            keepalive: self.boolean(table, "keepalive").unwrap_or(false),
+            cache: self.choice(table, "cache", &CacheMode::ALL.map(|value| (value.name(), value))),
+            priority: self.choice(table, "priority", &Priority::ALL.map(|value| (value.name(), value))),
+        }
     }
 
     fn same_url_as(&mut self, table: &Table<'_>, earlier: &[RequestStep], to: Option<&str>) -> Option<usize> {
@@ -505,24 +537,7 @@ impl Reader<'_> {
                         continue;
                     }
                 };
-                let filled = match fill_placeholders(&text, "tok", |name| {
-                    ORIGIN_TABLE
-                        .iter()
-                        .any(|(origin, _, _)| *origin == name)
-                        .then(|| format!("http://{name}.test:1"))
-                }) {
-                    Ok(filled) => filled,
-                    Err(unknown) => {
-                        let names: Vec<String> =
-                            ORIGIN_TABLE.iter().map(|(name, _, _)| format!("`{{{name}}}`")).collect();
-                        self.problem(
-                            item.span(),
-                            format!("`{{{unknown}}}` is not a placeholder"),
-                            Some(format!("`{{token}}` or an origin: {}", names.join(", "))),
-                        );
-                        continue;
-                    }
-                };
+                let Some(filled) = self.placeholders(item.span(), &text) else { continue };
                 // Each value alone, so that every bad value is reported, at its own key.
                 let mut alone = Words::default();
                 if let Err(error) = alone.add(&key_text, filled).and_then(|()| alone.behaviour()) {
@@ -574,6 +589,7 @@ impl Reader<'_> {
                 "status",
                 "readable_headers",
                 "hidden_headers",
+                "server_saw",
             ],
             "`expect`",
         );
@@ -633,7 +649,147 @@ impl Reader<'_> {
             status,
             readable_headers: self.header_names(table, "readable_headers"),
             hidden_headers: self.header_names(table, "hidden_headers"),
+            server_saw: get(table, "server_saw").and_then(|value| self.server_saw(value)),
         })
+    }
+
+    /// `expect.server_saw`: every request the server received, in order, each a table.
+    fn server_saw(&mut self, value: &Value<'_>) -> Option<Vec<ExpectedHop>> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.problem(
+                value.span(),
+                "`server_saw` is not a list of tables",
+                Some("`[[scenario.request.expect.server_saw]]` tables, one per request received".into()),
+            );
+            return None;
+        };
+        let mut hops = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::Table(table) => hops.extend(self.hop(table, item.span())),
+                _ => self.problem(
+                    item.span(),
+                    "this `server_saw` entry is not a table",
+                    Some("a table with `method`, and `url`, `origin`, `headers` if checked".into()),
+                ),
+            }
+        }
+        Some(hops)
+    }
+
+    /// One request the server received, as the snapshot's `server_saw` lists it.
+    fn hop(&mut self, table: &Table<'_>, span: Range<usize>) -> Option<ExpectedHop> {
+        self.known_keys(table, &["method", "url", "origin", "headers"], "a `server_saw` entry");
+        let method = self.string(table, "method", &span, "a `server_saw` entry");
+        let method = method.and_then(|method| {
+            if method.get_ref() == HopMethod::PREFLIGHT {
+                Some(HopMethod::Preflight)
+            } else if http::Method::from_bytes(method.get_ref().as_bytes()).is_ok() {
+                Some(HopMethod::Actual(method.into_inner()))
+            } else {
+                self.problem(
+                    method.span(),
+                    "this is not a method the server can receive",
+                    Some(format!("`{}` or a method like `GET`", HopMethod::PREFLIGHT)),
+                );
+                None
+            }
+        });
+        let url = self.optional_string(table, "url").and_then(|url| {
+            self.placeholders(url.span(), url.get_ref())?;
+            Some(url.into_inner())
+        });
+        let origin = get(table, "origin").and_then(|value| self.expected_header(value));
+        let mut headers = Vec::new();
+        if let Some(value) = get(table, "headers") {
+            match value.get_ref() {
+                DeValue::Table(named) => {
+                    for (name, value) in named {
+                        let lower = name.get_ref().to_ascii_lowercase();
+                        if http::HeaderName::from_bytes(lower.as_bytes()).is_err() {
+                            self.problem(
+                                name.span(),
+                                format!("`{}` is not a header name", name.get_ref()),
+                                Some("a header name like `access-control-request-headers`".into()),
+                            );
+                        } else if headers.iter().any(|(named, _)| *named == lower) {
+                            self.problem(
+                                name.span(),
+                                format!("`{}` is named twice in this entry", name.get_ref()),
+                                Some("each header once, in any case".into()),
+                            );
+                        } else if lower == "origin" {
+                            self.problem(
+                                name.span(),
+                                "`Origin` has a key of its own in a `server_saw` entry",
+                                Some("`origin = ...` beside `headers`".into()),
+                            );
+                        } else if let Some(expected) = self.expected_header(value) {
+                            headers.push((lower, expected));
+                        }
+                    }
+                }
+                _ => self.problem(
+                    value.span(),
+                    "`headers` is not a table",
+                    Some("`headers = { authorization = \"Bearer x\", cookie = false }`".into()),
+                ),
+            }
+        }
+        Some(ExpectedHop { method: method?, url, origin, headers })
+    }
+
+    /// A received header's expected value: a string (placeholders allowed), `true` (sent, any
+    /// value) or `false` (not sent).
+    fn expected_header(&mut self, value: &Value<'_>) -> Option<ExpectedHeader> {
+        match value.get_ref() {
+            DeValue::String(text) => {
+                let filled = self.placeholders(value.span(), text)?;
+                if http::HeaderValue::from_str(&filled).is_err() {
+                    self.problem(
+                        value.span(),
+                        "this cannot be a header value",
+                        Some("visible ASCII text".into()),
+                    );
+                    return None;
+                }
+                Some(ExpectedHeader::Value(text.to_string()))
+            }
+            DeValue::Boolean(true) => Some(ExpectedHeader::Present),
+            DeValue::Boolean(false) => Some(ExpectedHeader::Absent),
+            _ => {
+                self.problem(
+                    value.span(),
+                    "this is not a received header's value",
+                    Some("a string (the value, byte for byte), `true` (sent) or `false` (not sent)".into()),
+                );
+                None
+            }
+        }
+    }
+
+    /// `text` with its placeholders filled by stand-ins; `None` (and a problem at `span`) when
+    /// one names neither `token` nor an origin.
+    fn placeholders(&mut self, span: Range<usize>, text: &str) -> Option<String> {
+        let stand_in = |name: &str| {
+            ORIGIN_TABLE.iter().any(|(origin, _, _)| *origin == name).then(|| format!("http://{name}.test:1"))
+        };
+        match fill_placeholders(text, "tok", stand_in) {
+            Ok(filled) => Some(filled),
+            Err(unknown) => {
+                let names: Vec<String> =
+                    ORIGIN_TABLE.iter().map(|(name, _, _)| format!("`{{{name}}}`")).collect();
+                self.problem(
+                    span,
+                    format!("`{{{unknown}}}` is not a placeholder"),
+                    Some(format!(
+                        "`{{token}}` or an origin: {}, each also as its host and port alone (`{{api{HOST_SUFFIX}}}`)",
+                        names.join(", ")
+                    )),
+                );
+                None
+            }
+        }
     }
 
     fn header_names(&mut self, table: &Table<'_>, key: &str) -> Vec<String> {
@@ -804,6 +960,9 @@ impl Reader<'_> {
         }
     }
 }
+
+/// fetch()'s options a request may set, which XMLHttpRequest does not have.
+const FETCH_OPTION_KEYS: [&str; 4] = ["referrer_policy", "keepalive", "cache", "priority"];
 
 fn get<'t, 'i>(table: &'t Table<'i>, key: &str) -> Option<&'t Value<'i>> {
     table.iter().find(|(name, _)| name.get_ref() == key).map(|(_, value)| value)
