@@ -130,6 +130,7 @@ mod tests {
             status: None,
             response_type: None,
             readable_headers: vec![],
+            header_values: Default::default(),
             body: None,
             preflight: None,
             reached_server: None,

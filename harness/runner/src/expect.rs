@@ -1,6 +1,6 @@
 //! Does what happened match what the author expected?
 
-use corsproof_scenario::Expectation;
+use corsproof_scenario::{Expectation, HeaderReading};
 use serde::Serialize;
 
 use crate::observe::RequestObservation;
@@ -54,5 +54,30 @@ pub fn check(index: usize, expect: &Expectation, seen: &RequestObservation) -> V
             differ("hidden_headers", format!("{name} hidden"), format!("{name} readable"));
         }
     }
+    if let Some(expected) = expect.response_type {
+        let observed = seen.response_type.as_deref().unwrap_or("none");
+        differ("response_type", expected.name().to_owned(), observed.to_owned());
+    }
+    // The body is unknown against `--target` (the observation leaves your data out).
+    if let (Some(expected), Some(observed)) = (&expect.body, &seen.body) {
+        differ("body", quoted(expected), quoted(observed));
+    }
+    for (name, reading) in &expect.headers {
+        let expected = match reading {
+            HeaderReading::Value(value) => format!("{name}: {}", quoted(value)),
+            HeaderReading::Unreadable => format!("{name} not readable"),
+        };
+        let observed = match seen.header_values.get(name) {
+            Some(value) => format!("{name}: {}", quoted(value)),
+            None => format!("{name} not readable"),
+        };
+        differ("headers", expected, observed);
+    }
     mismatches
+}
+
+/// Text in double quotes, escaped as JSON escapes it, so that an empty body or a trailing
+/// space shows.
+fn quoted(text: &str) -> String {
+    serde_json::Value::String(text.to_owned()).to_string()
 }
