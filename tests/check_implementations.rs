@@ -169,6 +169,7 @@ fn scenario(case: &Case, index: usize, page: &str) -> Scenario {
             server: None,
             expect,
         }],
+        cookies: Vec::new(),
         line: 1,
     }
 }

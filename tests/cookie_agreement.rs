@@ -86,7 +86,12 @@ fn compare(engine: Engine, scenario: &Scenario, snapshot: &Value, origins: &[Nam
 /// visit to its own origin ([`SetBy::ItsOwnSite`]), against every request to that origin's host
 /// whose path is under the cookie's `Path` (the oracle assumes the path matches; a request
 /// outside it must carry no cookie, which the snapshot shows too).
-fn compare_held(engine: Engine, scenario: &Scenario, snapshot: &Value, origins: &[NamedOrigin]) -> Vec<Compared> {
+fn compare_held(
+    engine: Engine,
+    scenario: &Scenario,
+    snapshot: &Value,
+    origins: &[NamedOrigin],
+) -> Vec<Compared> {
     let page: Origin = origin_url(origins, &scenario.page).parse().expect("a mock origin parses");
     let mut compared = Vec::new();
     for held in &scenario.cookies {
@@ -101,7 +106,8 @@ fn compare_held(engine: Engine, scenario: &Scenario, snapshot: &Value, origins: 
             .expect("a held cookie has a Path");
         for (index, step) in scenario.requests.iter().enumerate() {
             let to = step.to.as_deref().expect("held cookies go with named origins");
-            let url: Url = format!("{}/t/token{}", origin_url(origins, to), step.path).parse().expect("a URL");
+            let url: Url =
+                format!("{}/t/token{}", origin_url(origins, to), step.path).parse().expect("a URL");
             let under_path = url.path().starts_with(&format!("{path}/")) || url.path() == path;
             if url.host() != held_at.host() {
                 continue;
@@ -111,7 +117,8 @@ fn compare_held(engine: Engine, scenario: &Scenario, snapshot: &Value, origins: 
                 Credentials::SameOrigin => CredentialsMode::SameOrigin,
                 Credentials::Include => CredentialsMode::Include,
             };
-            let fate = cookie.fate_in(CookieProfile::Corpus, engine, &page, &url, credentials, SetBy::ItsOwnSite);
+            let fate =
+                cookie.fate_in(CookieProfile::Corpus, engine, &page, &url, credentials, SetBy::ItsOwnSite);
             let predicted = under_path && fate.is_sent();
             let browser = cookie_seen(snapshot, index);
             assert_eq!(
@@ -127,7 +134,11 @@ fn compare_held(engine: Engine, scenario: &Scenario, snapshot: &Value, origins: 
                 name: scenario.name.clone(),
                 request: index + 1,
                 browser,
-                oracle: if under_path { format!("held, {fate:?}") } else { "held, outside its Path".to_owned() },
+                oracle: if under_path {
+                    format!("held, {fate:?}")
+                } else {
+                    "held, outside its Path".to_owned()
+                },
             });
         }
     }

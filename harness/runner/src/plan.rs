@@ -431,8 +431,7 @@ mod tests {
                     [[scenario.request]]\nto = \"api-https\"\n[scenario.request.expect]\noutcome = \"allowed\"\n\n\
                     [[scenario.request]]\nto = \"api-https\"\nsame_url_as = 1\n[scenario.request.expect]\noutcome = \"allowed\"\n\n\
                     [[scenario.request]]\nto = \"api\"\n[scenario.request.expect]\noutcome = \"allowed\"\n";
-        let file =
-            corsproof_scenario::parse_str(Path::new("s.toml"), text).unwrap_or_else(|e| panic!("{e}"));
+        let file = corsproof_scenario::parse_str(Path::new("s.toml"), text).unwrap_or_else(|e| panic!("{e}"));
         let origins = origins();
         let planner = Planner {
             origins: &origins,

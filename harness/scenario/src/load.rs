@@ -171,7 +171,16 @@ impl Reader<'_> {
     fn scenario(&mut self, table: &Table<'_>, span: Range<usize>) -> Option<Scenario> {
         self.known_keys(
             table,
-            &["name", "about", "page", "sandbox", "public_page", "local_network_granted", "request", "cookie"],
+            &[
+                "name",
+                "about",
+                "page",
+                "sandbox",
+                "public_page",
+                "local_network_granted",
+                "request",
+                "cookie",
+            ],
             "a scenario",
         );
         let name = self.string(table, "name", &span, "a scenario");
@@ -718,7 +727,9 @@ impl Reader<'_> {
             );
         }
         let needs = match response_type {
-            ResponseType::Opaque => shape.mode.filter(|mode| *mode != Mode::NoCors).map(|_| "`mode = \"no-cors\"`"),
+            ResponseType::Opaque => {
+                shape.mode.filter(|mode| *mode != Mode::NoCors).map(|_| "`mode = \"no-cors\"`")
+            }
             ResponseType::OpaqueRedirect => shape
                 .redirect
                 .filter(|redirect| *redirect != RedirectMode::Manual)
@@ -764,7 +775,12 @@ impl Reader<'_> {
     }
 
     /// The `[[scenario.cookie]]` tables: cookies the browser holds before the first request.
-    fn cookies(&mut self, table: &Table<'_>, requests: &[RequestStep], span: &Range<usize>) -> Vec<CookieBefore> {
+    fn cookies(
+        &mut self,
+        table: &Table<'_>,
+        requests: &[RequestStep],
+        span: &Range<usize>,
+    ) -> Vec<CookieBefore> {
         if get(table, "cookie").is_none() {
             return vec![];
         }
@@ -813,7 +829,7 @@ impl Reader<'_> {
         };
         let mut parts = text.split(';');
         let pair = parts.next().unwrap_or_default();
-        if !pair.split_once('=').is_some_and(|(name, _)| !name.trim().is_empty()) {
+        if pair.split_once('=').is_none_or(|(name, _)| name.trim().is_empty()) {
             self.problem(
                 line.span(),
                 "this is not a Set-Cookie line",

@@ -70,8 +70,12 @@ fn the_response_keys_are_read_and_written_back() {
         "file order kept"
     );
     assert_eq!(valid(&to_toml(&parsed.scenarios[0])).scenarios, parsed.scenarios);
-    let manual = file("redirect = \"manual\"\n", "allowed", "status = 0\nresponse_type = \"opaqueredirect\"\n");
-    assert_eq!(valid(&manual).scenarios[0].requests[0].expect.response_type, Some(ResponseType::OpaqueRedirect));
+    let manual =
+        file("redirect = \"manual\"\n", "allowed", "status = 0\nresponse_type = \"opaqueredirect\"\n");
+    assert_eq!(
+        valid(&manual).scenarios[0].requests[0].expect.response_type,
+        Some(ResponseType::OpaqueRedirect)
+    );
 }
 
 #[test]
@@ -171,7 +175,9 @@ fn header_readings_are_a_string_or_false() {
 
 #[test]
 fn held_cookies_are_read_and_written_back() {
-    let text = with_cookie("origin = \"api-https\"\nset_cookie = \"sid=1; SameSite=None; Secure; Path=/t/{token}/private\"\n");
+    let text = with_cookie(
+        "origin = \"api-https\"\nset_cookie = \"sid=1; SameSite=None; Secure; Path=/t/{token}/private\"\n",
+    );
     let parsed = valid(&text);
     assert_eq!(
         parsed.scenarios[0].cookies,
