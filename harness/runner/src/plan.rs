@@ -358,18 +358,23 @@ mod tests {
             "[[scenario]]\nname = \"s\"\nabout = \"A scenario\"\npage = \"app\"\n\n[[scenario.request]]\nto = \"api\"\n{request}\n\
              [scenario.request.expect]\noutcome = \"allowed\"\n"
         );
-        let file =
-            corsproof_scenario::parse_str(Path::new("s.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+        let mut scenario = plan_first(&text, None, 0).unwrap_or_else(|e| panic!("{e}"));
+        scenario.steps.remove(0)
+    }
+
+    /// The first scenario of the file `text`, planned as the `index`th of a run (against
+    /// `target`, if any) on the stand-in origins.
+    fn plan_first(text: &str, target: Option<&str>, index: usize) -> Result<PlannedScenario, PlanError> {
+        let file = corsproof_scenario::parse_str(Path::new("s.toml"), text).unwrap_or_else(|e| panic!("{e}"));
         let origins = origins();
         let planner = Planner {
             origins: &origins,
             pages: &[],
-            target: None,
+            target: target.map(str::to_owned),
             run_id: "run".to_owned(),
             timeout: Duration::ZERO,
         };
-        let mut scenario = planner.plan(&file.scenarios[0], 0).unwrap_or_else(|e| panic!("{e}"));
-        scenario.steps.remove(0)
+        planner.plan(&file.scenarios[0], index)
     }
 
     #[test]
@@ -431,16 +436,7 @@ mod tests {
                     [[scenario.request]]\nto = \"api-https\"\n[scenario.request.expect]\noutcome = \"allowed\"\n\n\
                     [[scenario.request]]\nto = \"api-https\"\nsame_url_as = 1\n[scenario.request.expect]\noutcome = \"allowed\"\n\n\
                     [[scenario.request]]\nto = \"api\"\n[scenario.request.expect]\noutcome = \"allowed\"\n";
-        let file = corsproof_scenario::parse_str(Path::new("s.toml"), text).unwrap_or_else(|e| panic!("{e}"));
-        let origins = origins();
-        let planner = Planner {
-            origins: &origins,
-            pages: &[],
-            target: None,
-            run_id: "run".to_owned(),
-            timeout: Duration::ZERO,
-        };
-        let planned = planner.plan(&file.scenarios[0], 4).unwrap_or_else(|e| panic!("{e}"));
+        let planned = plan_first(text, None, 4).unwrap_or_else(|e| panic!("{e}"));
         let [url] = &planned.cookie_urls[..] else { panic!("one origin: {:?}", planned.cookie_urls) };
         let (base, query) = url.split_once('?').expect("a query");
         assert_eq!(base, "https://api.test:8443/t/runs4c0/cookies");
@@ -453,8 +449,10 @@ mod tests {
             ],
             "once per distinct request token"
         );
-        let against_target = Planner { target: Some("http://127.0.0.1:3000".to_owned()), ..planner };
-        assert_eq!(against_target.plan(&file.scenarios[0], 4).unwrap_err(), PlanError::CookiesAgainstTarget);
+        assert_eq!(
+            plan_first(text, Some("http://127.0.0.1:3000"), 4).unwrap_err(),
+            PlanError::CookiesAgainstTarget
+        );
     }
 
     #[test]

@@ -365,13 +365,7 @@ impl Reader<'_> {
     }
 
     fn headers(&mut self, table: &Table<'_>) -> Vec<(String, String)> {
-        let Some(value) = get(table, "headers") else { return vec![] };
-        let DeValue::Table(headers) = value.get_ref() else {
-            self.problem(
-                value.span(),
-                "`headers` is not a table",
-                Some("`headers = { \"X-Custom\" = \"1\" }`".into()),
-            );
+        let Some(headers) = self.headers_table(table, "`headers = { \"X-Custom\" = \"1\" }`") else {
             return vec![];
         };
         let mut out = Vec::new();
@@ -630,16 +624,25 @@ impl Reader<'_> {
         })
     }
 
+    /// The `headers` table of a request or an `expect`; not a table is a problem, its expected
+    /// form shown by `example`.
+    fn headers_table<'t, 'i>(&mut self, table: &'t Table<'i>, example: &str) -> Option<&'t Table<'i>> {
+        let value = get(table, "headers")?;
+        match value.get_ref() {
+            DeValue::Table(headers) => Some(headers),
+            _ => {
+                self.problem(value.span(), "`headers` is not a table", Some(example.to_owned()));
+                None
+            }
+        }
+    }
+
     /// `expect.headers`: each named response header's value as the page reads it, or `false`
     /// for one it cannot read; with each entry's span, for the checks against the response.
     fn expected_headers(&mut self, table: &Table<'_>) -> Vec<(Range<usize>, String, HeaderReading)> {
-        let Some(value) = get(table, "headers") else { return vec![] };
-        let DeValue::Table(headers) = value.get_ref() else {
-            self.problem(
-                value.span(),
-                "`headers` is not a table",
-                Some("`headers = { \"x-total\" = \"3\", \"x-secret\" = false }`".into()),
-            );
+        let Some(headers) =
+            self.headers_table(table, "`headers = { \"x-total\" = \"3\", \"x-secret\" = false }`")
+        else {
             return vec![];
         };
         let mut out: Vec<(Range<usize>, String, HeaderReading)> = Vec::new();
