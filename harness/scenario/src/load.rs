@@ -370,12 +370,8 @@ impl Reader<'_> {
         };
         let mut out = Vec::new();
         for (name, value) in headers {
-            if http::HeaderName::from_bytes(name.get_ref().as_bytes()).is_err() {
-                self.problem(
-                    name.span(),
-                    format!("`{}` is not a header name", name.get_ref()),
-                    Some("a header name: letters, digits and `!#$%&'*+-.^_`|~`, like `X-Custom`".into()),
-                );
+            let expected = "a header name: letters, digits and `!#$%&'*+-.^_`|~`, like `X-Custom`";
+            if !self.header_name(name.get_ref(), name.span(), expected) {
                 continue;
             }
             match value.get_ref() {
@@ -624,6 +620,15 @@ impl Reader<'_> {
         })
     }
 
+    /// Whether `name` (at `span`) is a header name; if not, a problem saying `expected`.
+    fn header_name(&mut self, name: &str, span: Range<usize>, expected: &str) -> bool {
+        let valid = http::HeaderName::from_bytes(name.as_bytes()).is_ok();
+        if !valid {
+            self.problem(span, format!("`{name}` is not a header name"), Some(expected.to_owned()));
+        }
+        valid
+    }
+
     /// The `headers` table of a request or an `expect`; not a table is a problem, its expected
     /// form shown by `example`.
     fn headers_table<'t, 'i>(&mut self, table: &'t Table<'i>, example: &str) -> Option<&'t Table<'i>> {
@@ -647,12 +652,7 @@ impl Reader<'_> {
         };
         let mut out: Vec<(Range<usize>, String, HeaderReading)> = Vec::new();
         for (name, written) in headers {
-            if http::HeaderName::from_bytes(name.get_ref().as_bytes()).is_err() {
-                self.problem(
-                    name.span(),
-                    format!("`{}` is not a header name", name.get_ref()),
-                    Some("a header name like `x-total`".into()),
-                );
+            if !self.header_name(name.get_ref(), name.span(), "a header name like `x-total`") {
                 continue;
             }
             let lower = name.get_ref().to_ascii_lowercase();
