@@ -602,10 +602,13 @@ impl Reader<'_> {
         });
         let response_type =
             self.choice(table, "response_type", &ResponseType::ALL.map(|value| (value.name(), value)));
-        let body = self.optional_string(table, "body");
-        let headers = self.expected_headers(table);
-        self.response_keys_fit(table, outcome, shape, status, response_type, body.as_ref(), &headers);
-        Some(Expectation {
+        let body = self.optional_string(table, "body").map(Spanned::into_inner);
+        let (header_spans, headers): (Vec<Range<usize>>, Vec<(String, HeaderReading)>) = self
+            .expected_headers(table)
+            .into_iter()
+            .map(|(span, name, reading)| (span, (name, reading)))
+            .unzip();
+        let expect = Expectation {
             outcome: outcome?,
             preflight: self.boolean(table, "preflight"),
             reached_server: self.boolean(table, "reached_server"),
@@ -615,9 +618,11 @@ impl Reader<'_> {
             readable_headers: self.header_names(table, "readable_headers"),
             hidden_headers: self.header_names(table, "hidden_headers"),
             response_type,
-            body: body.map(Spanned::into_inner),
-            headers: headers.into_iter().map(|(_, name, reading)| (name, reading)).collect(),
-        })
+            body,
+            headers,
+        };
+        self.response_keys_fit(table, shape, &expect, &header_spans);
+        Some(expect)
     }
 
     /// Whether `name` (at `span`) is a header name; if not, a problem saying `expected`.
@@ -687,29 +692,26 @@ impl Reader<'_> {
     /// The response keys of `expect` against what the request can get: a response at all
     /// (`outcome = "allowed"`), and, for status 0 and the opaque types, the mode or redirect
     /// mode that gives an opaque response, whose body is empty and whose headers are hidden.
-    #[allow(clippy::too_many_arguments)]
+    /// `header_spans` are where each of `expect.headers` is written.
     fn response_keys_fit(
         &mut self,
         table: &Table<'_>,
-        outcome: Option<Outcome>,
         shape: RequestShape,
-        status: Option<u16>,
-        response_type: Option<ResponseType>,
-        body: Option<&Spanned<String>>,
-        headers: &[(Range<usize>, String, HeaderReading)],
+        expect: &Expectation,
+        header_spans: &[Range<usize>],
     ) {
-        if let Some(outcome) = outcome.filter(|outcome| *outcome != Outcome::Allowed) {
+        if expect.outcome != Outcome::Allowed {
             for key in ["response_type", "body", "headers"] {
                 if let Some(span) = key_span(table, key) {
                     self.problem(
                         span,
-                        format!("`{key}` with outcome `{}`: the page got no response", outcome.name()),
+                        format!("`{key}` with outcome `{}`: the page got no response", expect.outcome.name()),
                         Some(format!("`{key}` only with `outcome = \"allowed\"`")),
                     );
                 }
             }
         }
-        if status == Some(0)
+        if expect.status == Some(0)
             && shape.mode.is_some_and(|mode| mode != Mode::NoCors)
             && shape.redirect.is_some_and(|redirect| redirect != RedirectMode::Manual)
             && let Some(span) = value_span(table, "status")
@@ -717,10 +719,13 @@ impl Reader<'_> {
             self.problem(
                 span,
                 "status 0 is what an opaque response shows, and this request cannot get one",
-                Some("`mode = \"no-cors\"` or `redirect = \"manual\"` on the request, or a status from 100 to 599".into()),
+                Some(
+                    "`mode = \"no-cors\"` or `redirect = \"manual\"` on the request, or a status from 100 to 599"
+                        .into(),
+                ),
             );
         }
-        let Some(response_type) = response_type else { return };
+        let Some(response_type) = expect.response_type else { return };
         let Some(type_span) = value_span(table, "response_type") else { return };
         if shape.api == Some(Api::Xhr) {
             self.problem(
@@ -750,7 +755,7 @@ impl Reader<'_> {
             return;
         }
         let opaque = response_type.name();
-        if let Some(status) = status.filter(|status| *status != 0)
+        if let Some(status) = expect.status.filter(|status| *status != 0)
             && let Some(span) = value_span(table, "status")
         {
             self.problem(
@@ -759,14 +764,16 @@ impl Reader<'_> {
                 Some("`status = 0`".into()),
             );
         }
-        if let Some(body) = body.filter(|body| !body.get_ref().is_empty()) {
+        if expect.body.as_ref().is_some_and(|body| !body.is_empty())
+            && let Some(span) = value_span(table, "body")
+        {
             self.problem(
-                body.span(),
+                span,
                 format!("an `{opaque}` response has an empty body"),
                 Some("`body = \"\"`".into()),
             );
         }
-        for (span, name, reading) in headers {
+        for ((name, reading), span) in expect.headers.iter().zip(header_spans) {
             if let HeaderReading::Value(_) = reading {
                 self.problem(
                     span.clone(),
