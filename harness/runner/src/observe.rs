@@ -126,6 +126,12 @@ impl HeaderValues {
         self.read.iter().find(|(read, _)| read == name).map(|(_, value)| value.as_str())
     }
 
+    /// The value the page read for `name` when the scenario asks about it: what a snapshot and a
+    /// failure's evidence show.
+    pub fn shown(&self, name: &str) -> Option<&str> {
+        self.asked.iter().any(|asked| asked == name).then(|| self.get(name)).flatten()
+    }
+
     /// Every header the page read with its value, sorted by name.
     pub fn all(&self) -> &[(String, String)] {
         &self.read
@@ -133,10 +139,10 @@ impl HeaderValues {
 
     /// Whether it serializes to nothing: no header asked about was read.
     pub fn shows_nothing(&self) -> bool {
-        self.shown().next().is_none()
+        self.all_shown().next().is_none()
     }
 
-    fn shown(&self) -> impl Iterator<Item = &(String, String)> {
+    fn all_shown(&self) -> impl Iterator<Item = &(String, String)> {
         self.read.iter().filter(|(name, _)| self.asked.contains(name))
     }
 }
@@ -145,7 +151,7 @@ impl Serialize for HeaderValues {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
-        for (name, value) in self.shown() {
+        for (name, value) in self.all_shown() {
             map.serialize_entry(name, value)?;
         }
         map.end()
