@@ -174,6 +174,7 @@ impl Case {
             public_page: false,
             local_network_granted: false,
             requests,
+            cookies: Vec::new(),
             line: 1,
         }
     }

@@ -171,6 +171,7 @@ fn scenario(case: &Case, index: usize, page: &str) -> Scenario {
             server: None,
             expect,
         }],
+        cookies: Vec::new(),
         line: 1,
     }
 }

@@ -143,6 +143,7 @@ fn scenario(name: String, page: &str, probe: &Probe, expect: Outcome) -> Scenari
             server: None,
             expect: Expectation::outcome(expect),
         }],
+        cookies: Vec::new(),
         line: 1,
     }
 }

@@ -57,6 +57,7 @@ fn observation() -> Observation {
             status: Some(200),
             response_type: Some("cors".into()),
             readable_headers: vec!["content-type".into()],
+            header_values: Default::default(),
             body: Some("{}".into()),
             preflight: Some(true),
             reached_server: Some(false),

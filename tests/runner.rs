@@ -44,6 +44,7 @@ fn job(name: &str, requests: Vec<RequestStep>) -> Job {
             public_page: false,
             local_network_granted: false,
             requests,
+            cookies: Vec::new(),
             line: 1,
         },
     }

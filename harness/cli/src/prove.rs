@@ -152,6 +152,7 @@ impl Replay {
                 expect: Expectation::outcome(outcome),
                 ..self.request.clone()
             }],
+            cookies: Vec::new(),
             line: 1,
         };
         [

@@ -69,7 +69,8 @@ fn fate(request: &RequestObservation) -> String {
     if details.is_empty() { outcome.to_owned() } else { format!("{outcome} ({})", details.join(", ")) }
 }
 
-/// `status 200 (cors), headers content-type, x-total`, or `no response`.
+/// `status 200 (cors), headers content-type, x-total "3"` (the value of a header the scenario
+/// asks about), or `no response`.
 fn page_read(request: &RequestObservation) -> String {
     let response = match (request.status, &request.response_type) {
         (Some(status), Some(kind)) => format!("status {status} ({kind})"),
@@ -79,10 +80,17 @@ fn page_read(request: &RequestObservation) -> String {
         (None, None) => "a response".to_owned(),
     };
     if request.readable_headers.is_empty() {
-        format!("{response}, no header")
-    } else {
-        format!("{response}, headers {}", request.readable_headers.join(", "))
+        return format!("{response}, no header");
     }
+    let headers: Vec<String> = request
+        .readable_headers
+        .iter()
+        .map(|name| match request.header_values.shown(name) {
+            Some(value) => format!("{name} {}", serde_json::Value::String(value.to_owned())),
+            None => name.clone(),
+        })
+        .collect();
+    format!("{response}, headers {}", headers.join(", "))
 }
 
 /// `OPTIONS (preflight) {api}/t/{token1}/data, origin {app}, access-control-request-method PUT
@@ -123,6 +131,7 @@ fn seen_request(seen: &SeenRequest) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::observe::HeaderValues;
     use corsproof_scenario::{Outcome, ReasonClass};
 
     use super::*;
@@ -174,6 +183,10 @@ mod tests {
         allowed.status = Some(200);
         allowed.response_type = Some("cors".into());
         allowed.readable_headers = vec!["content-type".into(), "x-total".into()];
+        allowed.header_values = HeaderValues::read(
+            [("content-type", "text/plain"), ("x-total", "3")].map(|(n, v)| (n.into(), v.into())),
+        );
+        allowed.header_values.ask(["x-total".to_owned()]);
         allowed.server_saw = Some(vec![]);
         let mut observation = observation(vec![blocked, allowed, request(Outcome::Timeout)]);
         observation.page_origin = Some("https://app.example.com".into());
@@ -190,7 +203,7 @@ mod tests {
                  authorization, no cookie, referer `{app}/` → 401",
                 "                 access-control-allow-origin: https://app.example.com",
                 "2. GET {api}/t/{token1}/data: allowed",
-                "   page read   status 200 (cors), headers content-type, x-total",
+                "   page read   status 200 (cors), headers content-type, x-total \"3\"",
                 "   server saw  nothing",
                 "3. GET {api}/t/{token1}/data: timeout",
                 "   page read   no response",

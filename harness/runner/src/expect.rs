@@ -1,6 +1,6 @@
 //! Does what happened match what the author expected?
 
-use corsproof_scenario::{Expectation, ExpectedHeader, ExpectedHop};
+use corsproof_scenario::{Expectation, ExpectedHeader, ExpectedHop, HeaderReading};
 use serde::Serialize;
 
 use crate::observe::{RequestObservation, SeenRequest};
@@ -59,6 +59,25 @@ pub fn check(index: usize, expect: &Expectation, seen: &RequestObservation) -> V
         for (expected, observed) in server_saw(expected, observed, token) {
             differ("server_saw", expected, observed);
         }
+    }
+    if let Some(expected) = expect.response_type {
+        let observed = seen.response_type.as_deref().unwrap_or("none");
+        differ("response_type", expected.name().to_owned(), observed.to_owned());
+    }
+    // The body is unknown against `--target` (the observation leaves your data out).
+    if let (Some(expected), Some(observed)) = (&expect.body, &seen.body) {
+        differ("body", quoted(expected), quoted(observed));
+    }
+    for (name, reading) in &expect.headers {
+        let expected = match reading {
+            HeaderReading::Value(value) => format!("{name}: {}", quoted(value)),
+            HeaderReading::Unreadable => format!("{name} not readable"),
+        };
+        let observed = match seen.header_values.get(name) {
+            Some(value) => format!("{name}: {}", quoted(value)),
+            None => format!("{name} not readable"),
+        };
+        differ("headers", expected, observed);
     }
     mismatches
 }
@@ -260,5 +279,76 @@ mod server_saw_tests {
             "`{{token}}` is the request's own"
         );
         assert_eq!(own_token("GET {target}/x"), None);
+    }
+}
+
+/// Text in double quotes, escaped as JSON escapes it, so that an empty body or a trailing
+/// space shows.
+fn quoted(text: &str) -> String {
+    serde_json::Value::String(text.to_owned()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use corsproof_scenario::{Outcome, ResponseType};
+
+    use super::*;
+    use crate::observe::HeaderValues;
+
+    /// An allowed cors response with body `ok` and one readable header, `x-total: 1, 2`.
+    fn seen() -> RequestObservation {
+        RequestObservation {
+            status: Some(200),
+            response_type: Some("cors".into()),
+            readable_headers: vec!["x-total".into()],
+            header_values: HeaderValues::read([("x-total".to_owned(), "1, 2".to_owned())]),
+            body: Some("ok".into()),
+            preflight: Some(false),
+            reached_server: Some(true),
+            ..RequestObservation::bare("GET {api}/t/{token1}/items", Outcome::Allowed)
+        }
+    }
+
+    fn fields(expect: &Expectation, seen: &RequestObservation) -> Vec<String> {
+        check(0, expect, seen)
+            .into_iter()
+            .map(|m| format!("{}: expected {}, observed {}", m.field, m.expected, m.observed))
+            .collect()
+    }
+
+    #[test]
+    fn the_response_keys_are_checked_against_what_the_page_read() {
+        let mut expect = Expectation::outcome(Outcome::Allowed);
+        expect.response_type = Some(ResponseType::Cors);
+        expect.body = Some("ok".into());
+        expect.headers = vec![
+            ("x-total".into(), HeaderReading::Value("1, 2".into())),
+            ("x-secret".into(), HeaderReading::Unreadable),
+        ];
+        assert_eq!(fields(&expect, &seen()), Vec::<String>::new());
+
+        expect.response_type = Some(ResponseType::Opaque);
+        expect.body = Some(String::new());
+        expect.headers = vec![
+            ("x-total".into(), HeaderReading::Value("1".into())),
+            ("x-secret".into(), HeaderReading::Value("s".into())),
+        ];
+        assert_eq!(
+            fields(&expect, &seen()),
+            [
+                "response_type: expected opaque, observed cors",
+                "body: expected \"\", observed \"ok\"",
+                "headers: expected x-total: \"1\", observed x-total: \"1, 2\"",
+                "headers: expected x-secret: \"s\", observed x-secret not readable",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_body_left_out_of_the_observation_contradicts_nothing() {
+        let mut expect = Expectation::outcome(Outcome::Allowed);
+        expect.body = Some("anything".into());
+        let against_your_server = RequestObservation { body: None, ..seen() };
+        assert_eq!(fields(&expect, &against_your_server), Vec::<String>::new());
     }
 }

@@ -61,6 +61,10 @@ pub struct RequestObservation {
     pub response_type: Option<String>,
     /// The response header names the page could read, sorted.
     pub readable_headers: Vec<String>,
+    /// Their values as the page read them; serialized are only those the scenario's
+    /// `expect.headers` names (see [`HeaderValues`]).
+    #[serde(skip_serializing_if = "HeaderValues::shows_nothing")]
+    pub header_values: HeaderValues,
     /// The body the page read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
@@ -96,11 +100,87 @@ impl RequestObservation {
             status: None,
             response_type: None,
             readable_headers: vec![],
+            header_values: HeaderValues::default(),
             body: None,
             preflight: None,
             reached_server: None,
             server_saw: None,
         }
+    }
+}
+
+/// Every response header the page could read, with the value it read (`headers.get()`'s:
+/// several values of one name joined by `, `), and the names the scenario asks about
+/// (`expect.headers`). It serializes as a map of the asked names the page could read to their
+/// values and nothing else: a snapshot must read the same on every run, and a `Date` or an
+/// `ETag` the page may read does not. [`HeaderValues::all`] has every value, for a report that
+/// wants the whole response.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderValues {
+    /// (lower-case name, value), sorted by name, each name once.
+    read: Vec<(String, String)>,
+    /// Lower-case names the scenario asks about.
+    asked: Vec<String>,
+}
+
+impl HeaderValues {
+    /// The headers a page read, as `(name, value)` pairs in any case and order; a name read
+    /// twice has its values joined by `, `, as `headers.get()` joins them.
+    pub fn read(headers: impl IntoIterator<Item = (String, String)>) -> Self {
+        let mut read: Vec<(String, String)> = Vec::new();
+        for (name, value) in headers {
+            let name = name.to_ascii_lowercase();
+            match read.iter_mut().find(|(earlier, _)| *earlier == name) {
+                Some((_, earlier)) => {
+                    earlier.push_str(", ");
+                    earlier.push_str(&value);
+                }
+                None => read.push((name, value)),
+            }
+        }
+        read.sort();
+        Self { read, asked: Vec::new() }
+    }
+
+    /// Marks `names` (lower-case) as asked about, so that their values are serialized.
+    pub fn ask(&mut self, names: impl IntoIterator<Item = String>) {
+        self.asked.extend(names);
+    }
+
+    /// The value the page read for `name` (lower-case); `None` when it could not read it.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.read.iter().find(|(read, _)| read == name).map(|(_, value)| value.as_str())
+    }
+
+    /// The value the page read for `name` when the scenario asks about it: what a snapshot and a
+    /// failure's evidence show.
+    pub fn shown(&self, name: &str) -> Option<&str> {
+        self.asked.iter().any(|asked| asked == name).then(|| self.get(name)).flatten()
+    }
+
+    /// Every header the page read with its value, sorted by name.
+    pub fn all(&self) -> &[(String, String)] {
+        &self.read
+    }
+
+    /// Whether it serializes to nothing: no header asked about was read.
+    pub fn shows_nothing(&self) -> bool {
+        self.all_shown().next().is_none()
+    }
+
+    fn all_shown(&self) -> impl Iterator<Item = &(String, String)> {
+        self.read.iter().filter(|(name, _)| self.asked.contains(name))
+    }
+}
+
+impl Serialize for HeaderValues {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for (name, value) in self.all_shown() {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
     }
 }
 
@@ -321,6 +401,9 @@ pub fn observe(
             if planned.your_server {
                 observation.body = None;
             }
+            if let Some(written) = scenario.requests.get(index) {
+                observation.header_values.ask(written.expect.headers.iter().map(|(name, _)| name.clone()));
+            }
             let mut blame_unknown = false;
             if observation.outcome != Outcome::Allowed
                 && observation.outcome != Outcome::Timeout
@@ -390,6 +473,9 @@ fn from_page(method: &str, url: &str, result: &PageResult, redactor: &Redactor) 
         status: result.status.filter(|_| allowed),
         response_type: result.response_type.clone().filter(|_| allowed),
         readable_headers,
+        header_values: HeaderValues::read(
+            result.headers.iter().map(|(name, value)| (name.clone(), redactor.redact(value))),
+        ),
         body: result.body.as_deref().filter(|_| allowed).map(|body| redactor.redact(body)),
         preflight: None,
         reached_server: None,
@@ -554,6 +640,7 @@ mod tests {
             your_server: false,
             local_network_granted: None,
             steps: vec![],
+            cookie_urls: vec![],
         };
         let redactor = Redactor::new(&origins, None, &planned);
         assert_eq!(
@@ -575,6 +662,20 @@ mod tests {
             redact_null_principals("moz-nullprincipal:{not a uuid}"),
             "moz-nullprincipal:{not a uuid}"
         );
+    }
+
+    #[test]
+    fn header_values_join_repeats_and_show_only_what_is_asked() {
+        let mut values = HeaderValues::read([
+            ("X-Total".to_owned(), "3".to_owned()),
+            ("date".to_owned(), "Thu, 03 Dec 2026 19:00:00 GMT".to_owned()),
+            ("x-total".to_owned(), "4".to_owned()),
+        ]);
+        assert_eq!(values.get("x-total"), Some("3, 4"));
+        assert_eq!(values.all().len(), 2);
+        assert!(values.shows_nothing(), "nothing asked, nothing in a snapshot");
+        values.ask(["x-total".to_owned(), "x-hidden".to_owned()]);
+        assert_eq!(serde_json::to_value(&values).ok(), Some(serde_json::json!({ "x-total": "3, 4" })));
     }
 
     #[test]

@@ -922,6 +922,7 @@ mod tests {
                 status: None,
                 response_type: None,
                 readable_headers: vec![],
+                header_values: Default::default(),
                 body: None,
                 preflight: Some(true),
                 reached_server: Some(false),

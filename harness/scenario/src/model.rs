@@ -38,6 +38,10 @@ pub struct Scenario {
     pub local_network_granted: bool,
     /// The requests the page makes, in order; at least one.
     pub requests: Vec<RequestStep>,
+    /// Cookies the browser holds before the first request (`[[scenario.cookie]]`), each set by
+    /// a first-party response of its origin, so that a request's cookies can depend on state the
+    /// scenario itself does not create.
+    pub cookies: Vec<CookieBefore>,
     /// The line of the scenario's `[[scenario]]` header, for reports.
     pub line: usize,
 }
@@ -47,6 +51,19 @@ impl Scenario {
     pub fn scripts_the_server(&self) -> bool {
         self.requests.iter().any(|request| request.server.is_some())
     }
+}
+
+/// A cookie set before a scenario's requests: the runner opens a URL of `origin` in the
+/// browser's window, whose response sets it, before it loads the scenario's page. Its `Path` is
+/// `/t/{token}` (or below), and the runner sets it once for each request's token, so it rides
+/// along with this scenario's requests only: scenarios share one browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CookieBefore {
+    /// The mock origin whose response sets it (its host is the cookie's, unless `Domain` says
+    /// otherwise).
+    pub origin: String,
+    /// The `Set-Cookie` line, `{token}` kept (`sid=1; SameSite=None; Secure; Path=/t/{token}`).
+    pub set_cookie: String,
 }
 
 /// One request the page makes.
@@ -107,6 +124,15 @@ pub struct Expectation {
     /// Every request the server received for this one, in order (preflights and redirect hops
     /// included), as the snapshot's `server_saw` lists them; `None` is not checked.
     pub server_saw: Option<Vec<ExpectedHop>>,
+    /// The response's type as `Response.type` says it (`basic`, `cors`, `opaque`,
+    /// `opaqueredirect`).
+    pub response_type: Option<ResponseType>,
+    /// The body the page read, exactly (empty for an opaque response), origin URLs written as
+    /// `{name}` as in snapshots.
+    pub body: Option<String>,
+    /// What the page reads for each named response header (lower-case names, file order): the
+    /// value `headers.get()` gives, or that it cannot read it.
+    pub headers: Vec<(String, HeaderReading)>,
 }
 
 impl Expectation {
@@ -122,6 +148,9 @@ impl Expectation {
             readable_headers: Vec::new(),
             hidden_headers: Vec::new(),
             server_saw: None,
+            response_type: None,
+            body: None,
+            headers: Vec::new(),
         }
     }
 }
@@ -249,6 +278,32 @@ pub enum ExpectedHeader {
     Absent,
 }
 
+/// What the page reads for one response header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderReading {
+    /// This value, as `headers.get()` gives it: several values of one name joined by `, `.
+    Value(String),
+    /// Nothing: `headers.get()` gives `null` (the header is not exposed, or not sent).
+    Unreadable,
+}
+
+/// `Response.type`: what kind of response the page got, which decides what it may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResponseType {
+    /// A same-origin response: everything but `Set-Cookie` readable.
+    #[serde(rename = "basic")]
+    Basic,
+    /// A cross-origin response that passed the CORS check: the safelisted and exposed headers.
+    #[serde(rename = "cors")]
+    Cors,
+    /// A `no-cors` cross-origin response: status 0, no header, an empty body.
+    #[serde(rename = "opaque")]
+    Opaque,
+    /// A redirect under `redirect: "manual"`: status 0, no header, an empty body.
+    #[serde(rename = "opaqueredirect")]
+    OpaqueRedirect,
+}
+
 /// `credentials` of fetch (`withCredentials` for XHR: `include` sets it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -354,6 +409,12 @@ words!(CacheMode {
     OnlyIfCached => "only-if-cached",
 });
 words!(Priority { High => "high", Low => "low", Auto => "auto" });
+words!(ResponseType {
+    Basic => "basic",
+    Cors => "cors",
+    Opaque => "opaque",
+    OpaqueRedirect => "opaqueredirect",
+});
 
 impl Outcome {
     /// The name scenario files use (`network-error`).

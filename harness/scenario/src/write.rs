@@ -6,7 +6,7 @@ use std::fmt::Write;
 use corsproof_behaviour::{Behaviour, vocabulary};
 
 use crate::model::{
-    Api, Credentials, ExpectedHeader, ExpectedHop, Mode, RedirectMode, RequestStep, Scenario,
+    Api, Credentials, ExpectedHeader, ExpectedHop, HeaderReading, Mode, RedirectMode, RequestStep, Scenario,
 };
 
 /// `scenario` as a `[[scenario]]` block that [`parse_str`](crate::parse_str) reads back to the
@@ -33,6 +33,11 @@ pub fn to_toml(scenario: &Scenario) -> String {
     }
     if scenario.local_network_granted {
         line(&mut out, "local_network_granted", "true");
+    }
+    for cookie in &scenario.cookies {
+        out.push_str("\n[[scenario.cookie]]\n");
+        line(&mut out, "origin", &quote(&cookie.origin));
+        line(&mut out, "set_cookie", &quote(&cookie.set_cookie));
     }
     for step in &scenario.requests {
         out.push_str("\n[[scenario.request]]\n");
@@ -116,6 +121,23 @@ fn request(out: &mut String, step: &RequestStep) {
             let names: Vec<String> = names.iter().map(|name| quote(name)).collect();
             line(out, key, &format!("[{}]", names.join(", ")));
         }
+    }
+    if let Some(response_type) = expect.response_type {
+        line(out, "response_type", &quote(response_type.name()));
+    }
+    if let Some(body) = &expect.body {
+        line(out, "body", &quote(body));
+    }
+    if !expect.headers.is_empty() {
+        let pairs: Vec<String> = expect
+            .headers
+            .iter()
+            .map(|(name, reading)| match reading {
+                HeaderReading::Value(value) => format!("{} = {}", quote(name), quote(value)),
+                HeaderReading::Unreadable => format!("{} = false", quote(name)),
+            })
+            .collect();
+        line(out, "headers", &format!("{{ {} }}", pairs.join(", ")));
     }
     if expect.server_saw.as_ref().is_some_and(Vec::is_empty) {
         line(out, "server_saw", "[]");
