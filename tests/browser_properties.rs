@@ -19,7 +19,7 @@ use corsproof_runner::fate::{Difference, Fate};
 use corsproof_runner::predict::{Prediction, predict};
 use corsproof_runner::{Job, RequestObservation, RunConfig, Runner};
 use corsproof_scenario::{
-    Api, Credentials, Expectation, Mode, Outcome, RedirectMode, RequestStep, Scenario, to_toml,
+    Api, Credentials, Expectation, FetchOptions, Mode, Outcome, RedirectMode, RequestStep, Scenario, to_toml,
 };
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -157,6 +157,7 @@ impl Case {
             mode: Mode::Cors,
             redirect: RedirectMode::Follow,
             api: self.api,
+            options: FetchOptions::default(),
             same_url_as: None,
             server,
             expect: unknown(),
@@ -173,6 +174,7 @@ impl Case {
             public_page: false,
             local_network_granted: false,
             requests,
+            cookies: Vec::new(),
             line: 1,
         }
     }

@@ -16,6 +16,10 @@ fn get(id: &str, url: String) -> PageRequest {
         credentials: "same-origin".to_owned(),
         mode: "cors".to_owned(),
         redirect: "follow".to_owned(),
+        referrer_policy: None,
+        keepalive: false,
+        cache: None,
+        priority: None,
         timeout_ms: 10_000,
         journal_token: None,
     }

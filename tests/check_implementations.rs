@@ -12,7 +12,8 @@ use std::time::Duration;
 use corsproof::{Checked, Checker, Engine, Probe};
 use corsproof_runner::{Job, PageOrigin, RunConfig, Runner};
 use corsproof_scenario::{
-    Api, Credentials, Expectation, Mode, Outcome, ReasonClass, RedirectMode, RequestStep, Scenario,
+    Api, Credentials, Expectation, FetchOptions, Mode, Outcome, ReasonClass, RedirectMode, RequestStep,
+    Scenario,
 };
 use support::implementations::{Implementation, RunningServer, start_allowing};
 
@@ -165,10 +166,12 @@ fn scenario(case: &Case, index: usize, page: &str) -> Scenario {
             mode: Mode::Cors,
             redirect: RedirectMode::Follow,
             api: Api::Fetch,
+            options: FetchOptions::default(),
             same_url_as: None,
             server: None,
             expect,
         }],
+        cookies: Vec::new(),
         line: 1,
     }
 }

@@ -82,6 +82,69 @@ fn compare(engine: Engine, scenario: &Scenario, snapshot: &Value, origins: &[Nam
     compared
 }
 
+/// The cookies a scenario holds before its first request (`[[scenario.cookie]]`), each set by a
+/// visit to its own origin ([`SetBy::ItsOwnSite`]), against every request to that origin's host
+/// whose path is under the cookie's `Path` (the oracle assumes the path matches; a request
+/// outside it must carry no cookie, which the snapshot shows too).
+fn compare_held(
+    engine: Engine,
+    scenario: &Scenario,
+    snapshot: &Value,
+    origins: &[NamedOrigin],
+) -> Vec<Compared> {
+    let page: Origin = origin_url(origins, &scenario.page).parse().expect("a mock origin parses");
+    let mut compared = Vec::new();
+    for held in &scenario.cookies {
+        let line = held.set_cookie.replace("{token}", "token");
+        let cookie: Cookie = line.parse().unwrap_or_else(|e| panic!("{}: {e}", scenario.name));
+        let held_at: Url = origin_url(origins, &held.origin).parse().expect("a URL");
+        let path = line
+            .split(';')
+            .filter_map(|attribute| attribute.split_once('='))
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case("path"))
+            .map(|(_, value)| value.trim().to_owned())
+            .expect("a held cookie has a Path");
+        for (index, step) in scenario.requests.iter().enumerate() {
+            let to = step.to.as_deref().expect("held cookies go with named origins");
+            let url: Url =
+                format!("{}/t/token{}", origin_url(origins, to), step.path).parse().expect("a URL");
+            let under_path = url.path().starts_with(&format!("{path}/")) || url.path() == path;
+            if url.host() != held_at.host() {
+                continue;
+            }
+            let credentials = match step.credentials {
+                Credentials::Omit => CredentialsMode::Omit,
+                Credentials::SameOrigin => CredentialsMode::SameOrigin,
+                Credentials::Include => CredentialsMode::Include,
+            };
+            let fate =
+                cookie.fate_in(CookieProfile::Corpus, engine, &page, &url, credentials, SetBy::ItsOwnSite);
+            let predicted = under_path && fate.is_sent();
+            let browser = cookie_seen(snapshot, index);
+            assert_eq!(
+                browser,
+                predicted,
+                "{engine}: {} request {}: the browser {} the held cookie `{line}`, the oracle says {}",
+                scenario.name,
+                index + 1,
+                if browser { "sent" } else { "did not send" },
+                if under_path { format!("{fate:?}") } else { "outside its Path".to_owned() },
+            );
+            compared.push(Compared {
+                name: scenario.name.clone(),
+                request: index + 1,
+                browser,
+                oracle: if under_path {
+                    format!("held, {fate:?}")
+                } else {
+                    "held, outside its Path".to_owned()
+                },
+            });
+        }
+    }
+    compared
+}
+
 fn agreement(engine: Engine) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let origins = origins();
@@ -93,6 +156,7 @@ fn agreement(engine: Engine) {
             let body = snapshot_file.stored().unwrap_or_else(|| panic!("{}: no snapshot", scenario.name));
             let snapshot: Value = serde_norway::from_str(body.as_str()).expect("a snapshot is YAML");
             compared.extend(compare(engine, scenario, &snapshot, &origins));
+            compared.extend(compare_held(engine, scenario, &snapshot, &origins));
         }
     }
     let sent = compared.iter().filter(|c| c.browser).count();

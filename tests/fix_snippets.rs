@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use corsproof::{Checked, Checker, FixFor, Framework, Probe};
 use corsproof_oracle::{CredentialsMode, Engine, Exchange, Oracle, Origin, Request, Response};
 use corsproof_runner::{Job, PageOrigin, RunConfig, Runner};
-use corsproof_scenario::{Api, Credentials, Expectation, Mode, Outcome, RedirectMode, RequestStep, Scenario};
+use corsproof_scenario::{
+    Api, Credentials, Expectation, FetchOptions, Mode, Outcome, RedirectMode, RequestStep, Scenario,
+};
 use support::implementations::{
     ALLOWED_ORIGIN, Implementation, RunningServer, build_tower_http, start_with_snippet,
 };
@@ -136,10 +138,12 @@ fn scenario(name: String, page: &str, probe: &Probe, expect: Outcome) -> Scenari
             mode: Mode::Cors,
             redirect: RedirectMode::Follow,
             api: Api::Fetch,
+            options: FetchOptions::default(),
             same_url_as: None,
             server: None,
             expect: Expectation::outcome(expect),
         }],
+        cookies: Vec::new(),
         line: 1,
     }
 }

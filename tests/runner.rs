@@ -8,7 +8,8 @@ use corsproof_behaviour::vocabulary;
 use corsproof_browser::{BrowserConfig, Engine, OWNER_VARIABLE};
 use corsproof_runner::{Event, Job, JobResult, RunConfig, RunError, Runner, pipeline};
 use corsproof_scenario::{
-    Api, Credentials, Expectation, Mode, Outcome, ReasonClass, RedirectMode, RequestStep, Scenario,
+    Api, Credentials, Expectation, FetchOptions, Mode, Outcome, ReasonClass, RedirectMode, RequestStep,
+    Scenario,
 };
 use rstest::rstest;
 
@@ -24,6 +25,7 @@ fn step(to: &str, server: &str, outcome: Outcome) -> RequestStep {
         mode: Mode::Cors,
         redirect: RedirectMode::Follow,
         api: Api::Fetch,
+        options: FetchOptions::default(),
         same_url_as: None,
         server: (!server.is_empty())
             .then(|| vocabulary::parse(server).expect("a query the vocabulary reads")),
@@ -42,6 +44,7 @@ fn job(name: &str, requests: Vec<RequestStep>) -> Job {
             public_page: false,
             local_network_granted: false,
             requests,
+            cookies: Vec::new(),
             line: 1,
         },
     }

@@ -121,3 +121,27 @@ fn every_scenario_writes_back_to_itself() {
         }
     }
 }
+
+#[test]
+fn the_corpus_asserts_the_response_and_held_cookies_in_every_form() {
+    // What the conformance suites assert of a response and of cookies set before the requests:
+    // each form is in the corpus at least once, so each is checked in Chromium and snapshotted.
+    use corsproof_scenario::{HeaderReading, ResponseType};
+    let corpus = load_corpus();
+    let scenarios = || corpus.iter().flat_map(|file| &file.scenarios);
+    let expects = || scenarios().flat_map(|scenario| &scenario.requests).map(|step| &step.expect);
+    for kind in ResponseType::ALL {
+        assert!(
+            expects().any(|expect| expect.response_type == Some(kind)),
+            "no `response_type = {}`",
+            kind.name()
+        );
+    }
+    assert!(expects().any(|expect| expect.status == Some(0)), "no `status = 0`");
+    assert!(expects().any(|expect| expect.body.as_deref() == Some("")), "no empty `body`");
+    assert!(expects().any(|expect| expect.body.as_deref().is_some_and(|body| !body.is_empty())), "no `body`");
+    let readings = || expects().flat_map(|expect| &expect.headers).map(|(_, reading)| reading);
+    assert!(readings().any(|reading| matches!(reading, HeaderReading::Value(_))), "no header value");
+    assert!(readings().any(|reading| *reading == HeaderReading::Unreadable), "no unreadable header");
+    assert!(scenarios().any(|scenario| !scenario.cookies.is_empty()), "no `[[scenario.cookie]]`");
+}

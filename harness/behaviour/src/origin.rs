@@ -3,7 +3,8 @@
 //! Scenario files and tests say `app` and `api`, never ports, because ports are ephemeral. Every
 //! listener answers every host name, so an origin is only a (scheme, host, listener) triple; the
 //! table holds the pairs that make the classic cross-origin cases: another host, another port,
-//! another scheme, a subdomain, and the loopback names.
+//! another scheme, a subdomain (two, for same-site cases between siblings), another site (over
+//! HTTPS too, for `SameSite=None; Secure` third-party cookies), and the loopback names.
 
 use std::fmt;
 
@@ -55,11 +56,14 @@ pub const ORIGIN_TABLE: &[(&str, &str, Listener)] = &[
     ("app-port2", "app.test", Listener::HttpB),
     ("app-https", "app.test", Listener::Https),
     ("app-sub", "sub.app.test", Listener::HttpA),
+    ("app-sub2", "sub2.app.test", Listener::HttpA),
     ("api", "api.test", Listener::HttpB),
     ("api-port1", "api.test", Listener::HttpA),
     ("api-https", "api.test", Listener::Https),
     ("cdn", "cdn.test", Listener::HttpA),
     ("evil", "evil.test", Listener::HttpA),
+    ("site2", "site2.test", Listener::HttpA),
+    ("site2-https", "site2.test", Listener::Https),
     ("localhost", "localhost", Listener::HttpA),
     ("loopback-ip", "127.0.0.1", Listener::HttpA),
 ];

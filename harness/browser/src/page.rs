@@ -24,6 +24,18 @@ pub struct PageRequest {
     pub mode: String,
     /// `follow`, `error` or `manual`.
     pub redirect: String,
+    /// fetch's `referrerPolicy` (`no-referrer`, `unsafe-url`, ...); absent: the browser's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referrer_policy: Option<String>,
+    /// fetch's `keepalive`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub keepalive: bool,
+    /// fetch's `cache` (`no-store`, `only-if-cached`, ...); absent: `default`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<String>,
+    /// fetch's `priority` (`high`, `low`, `auto`); absent: the browser's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
     /// The page gives up (and reports `timeout`) after this long.
     pub timeout_ms: u64,
     /// Read the journal count of this token on the page's own origin before requesting.

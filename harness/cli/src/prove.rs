@@ -18,7 +18,9 @@ use corsproof_browser::BrowserConfig;
 use corsproof_oracle::AddressSpace;
 use corsproof_runner::pipeline::{self, EngineFailure, EngineResults};
 use corsproof_runner::{Job, PageOrigin, RunConfig};
-use corsproof_scenario::{Api, Credentials, Expectation, Mode, Outcome, RedirectMode, RequestStep, Scenario};
+use corsproof_scenario::{
+    Api, Credentials, Expectation, FetchOptions, Mode, Outcome, RedirectMode, RequestStep, Scenario,
+};
 use serde_json::{Value, json};
 
 /// The name the replay gives the user's page origin among the run's pages.
@@ -127,6 +129,7 @@ impl Replay {
             mode: Mode::Cors,
             redirect: RedirectMode::Follow,
             api: Api::Fetch,
+            options: FetchOptions::default(),
             same_url_as: None,
             server: None,
             expect: Expectation::outcome(Outcome::Allowed),
@@ -149,6 +152,7 @@ impl Replay {
                 expect: Expectation::outcome(outcome),
                 ..self.request.clone()
             }],
+            cookies: Vec::new(),
             line: 1,
         };
         [

@@ -94,6 +94,19 @@ impl Engine {
         Duration::from_secs(seconds).min(cap)
     }
 
+    /// Whether a page may set `User-Agent`. The standard took it off the forbidden request
+    /// headers, so a page's value is sent and, being no safelisted header, preflighted: Firefox
+    /// (since 43) and WebKit do. Chromium still drops it silently, from fetch and from
+    /// XMLHttpRequest alike, and sends its own (crbug.com/571722, noted on MDN's "Forbidden
+    /// header name"; the corpus scenario `request-headers/received::user-agent-set-by-the-page`
+    /// keeps it).
+    pub fn page_may_set_user_agent(self) -> bool {
+        match self {
+            Engine::Chromium => false,
+            Engine::Firefox | Engine::WebKit => true,
+        }
+    }
+
     /// Whether a new preflight result for an (origin, URL) replaces everything cached for
     /// it. The standard keeps one entry per method and per header name and merges;
     /// Chromium and WebKit keep one result per (origin, URL) and overwrite it, so methods a

@@ -17,7 +17,7 @@ use crate::origin::Origin;
 use crate::preflight::{PreflightQuestion, PreflightRequest, judge_preflight};
 use crate::reason::{Block, NetworkError, Reason, Stage};
 use crate::redirect::{self, MAX_REDIRECTS};
-use crate::request::{Body, CredentialsMode, Initiator, RedirectMode, Request, RequestMode};
+use crate::request::{Body, CacheMode, CredentialsMode, Initiator, RedirectMode, Request, RequestMode};
 use crate::safelist::{
     cors_unsafe_names_in, is_forbidden_request_header, is_no_cors_safelisted_request_header,
 };
@@ -461,9 +461,14 @@ impl Fetch {
             MethodError::NotAToken => NetworkError::InvalidMethod { method: request.method.clone() },
             MethodError::Forbidden => NetworkError::ForbiddenMethod { method: request.method.clone() },
         })?;
-        let headers = page_headers(request, dropped)?;
+        let headers = page_headers(engine, request, dropped)?;
         if request.mode == RequestMode::NoCors && !method.is_cors_safelisted() {
             return Err(NetworkError::NoCorsMethod { method: method.as_str().to_owned() });
+        }
+        // The Request constructor: "If request's cache mode is "only-if-cached" and request's
+        // mode is not "same-origin", then throw a TypeError."
+        if request.cache == CacheMode::OnlyIfCached && request.mode != RequestMode::SameOrigin {
+            return Err(NetworkError::OnlyIfCachedOutsideSameOrigin);
         }
         if !url.is_http_family() {
             return Err(NetworkError::UnsupportedScheme { scheme: url.scheme().to_owned() });
@@ -855,7 +860,11 @@ fn blocked_as_mixed_content(engine: Engine, page: &Origin, url: &Url) -> bool {
 /// The headers the page's request carries after validation: invalid ones are a `TypeError`,
 /// forbidden ones (and, in `no-cors`, unsafe ones) are dropped silently, and the body's
 /// `Content-Type` is added when the page set none.
-fn page_headers(request: &Request, dropped: &mut Vec<DroppedHeader>) -> Result<Vec<Header>, NetworkError> {
+fn page_headers(
+    engine: Engine,
+    request: &Request,
+    dropped: &mut Vec<DroppedHeader>,
+) -> Result<Vec<Header>, NetworkError> {
     let mut headers: Vec<Header> = Vec::new();
     let implied =
         request.body.implied_content_type().map(|value| Header::with_static_name("Content-Type", value));
@@ -870,7 +879,8 @@ fn page_headers(request: &Request, dropped: &mut Vec<DroppedHeader>) -> Result<V
         if is_implied && headers.iter().any(|h| h.is("content-type")) {
             continue;
         }
-        let drop_reason = if is_forbidden_request_header(&header.name, value) {
+        let user_agent_refused = !engine.page_may_set_user_agent() && header.is("user-agent");
+        let drop_reason = if is_forbidden_request_header(&header.name, value) || user_agent_refused {
             Some(DropReason::Forbidden)
         } else if request.mode == RequestMode::NoCors
             && !is_no_cors_safelisted_request_header(&header.name, &combined(&headers, header, value))

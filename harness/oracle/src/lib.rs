@@ -93,6 +93,8 @@ pub use method::{Method, MethodError};
 pub use origin::Origin;
 pub use preflight::PreflightRequest;
 pub use reason::{Block, NetworkError, Reason, Stage};
-pub use request::{Body, CredentialsMode, Initiator, RedirectMode, Request, RequestMode, UnknownOption};
+pub use request::{
+    Body, CacheMode, CredentialsMode, Initiator, RedirectMode, Request, RequestMode, UnknownOption,
+};
 pub use safelist::{cors_unsafe_names, is_cors_safelisted_request_header, is_forbidden_request_header};
 pub use url::{BAD_PORTS, Url, UrlError, is_bad_port};

@@ -230,6 +230,9 @@ pub enum NetworkError {
     },
     /// `same-origin` mode and a cross-origin URL.
     SameOriginModeCrossOrigin,
+    /// `cache: "only-if-cached"` in a mode other than `same-origin` (a `TypeError` before
+    /// anything is sent).
+    OnlyIfCachedOutsideSameOrigin,
     /// An https page fetching a URL that is not potentially trustworthy (plain http, not
     /// loopback): blocked as mixed content before anything is sent.
     MixedContent {
@@ -306,6 +309,9 @@ impl NetworkError {
             }
             NetworkError::UnsupportedScheme { scheme } => {
                 format!("TypeError: URL scheme \"{scheme}\" is not supported.")
+            }
+            NetworkError::OnlyIfCachedOutsideSameOrigin => {
+                "TypeError: 'only-if-cached' can be set only with 'same-origin' mode".into()
             }
             NetworkError::SameOriginModeCrossOrigin => format!(
                 "{type_error} (request mode is \"same-origin\" but the URL's origin is not the page's origin)"

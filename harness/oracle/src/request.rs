@@ -90,6 +90,25 @@ option_enum! {
     }
 }
 
+option_enum! {
+    /// `cache`: how the request uses the HTTP cache. Only `only-if-cached` changes what CORS
+    /// decides: it is a `TypeError` unless the mode is `same-origin`.
+    CacheMode {
+        /// As the response headers say (fetch's default).
+        Default = "default",
+        /// Neither read nor store.
+        NoStore = "no-store",
+        /// Go to the network and store the answer.
+        Reload = "reload",
+        /// Revalidate what is stored.
+        NoCache = "no-cache",
+        /// Use what is stored, however stale.
+        ForceCache = "force-cache",
+        /// Only what is stored; a network error when nothing is.
+        OnlyIfCached = "only-if-cached",
+    }
+}
+
 /// Which API the page used. It changes the console wording and how credentials are chosen.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Initiator {
@@ -166,6 +185,8 @@ pub struct Request {
     pub mode: RequestMode,
     /// `redirect`.
     pub redirect: RedirectMode,
+    /// `cache`.
+    pub cache: CacheMode,
     /// fetch or XHR.
     pub initiator: Initiator,
     /// The use-CORS-preflight flag: forces a preflight (an XHR upload listener; a stream
@@ -185,6 +206,7 @@ impl Request {
             credentials: CredentialsMode::SameOrigin,
             mode: RequestMode::Cors,
             redirect: RedirectMode::Follow,
+            cache: CacheMode::Default,
             initiator: Initiator::Fetch,
             use_cors_preflight: false,
         }
@@ -231,6 +253,22 @@ impl Request {
     /// Sets `redirect`.
     pub fn redirect(mut self, redirect: RedirectMode) -> Self {
         self.redirect = redirect;
+        self
+    }
+
+    /// Sets `cache`.
+    ///
+    /// ```
+    /// use corsproof_oracle::{CacheMode, Engine, NetworkError, Oracle, Origin, PreflightCache, Request};
+    /// use std::time::Duration;
+    ///
+    /// let request = Request::get("http://api.test/x").cache(CacheMode::OnlyIfCached);
+    /// let page: Origin = "http://app.test".parse().unwrap();
+    /// let plan = Oracle::new(Engine::Chromium).plan(&page, &request, &PreflightCache::new(), Duration::ZERO);
+    /// assert_eq!(plan.early_error(), Some(&NetworkError::OnlyIfCachedOutsideSameOrigin));
+    /// ```
+    pub fn cache(mut self, cache: CacheMode) -> Self {
+        self.cache = cache;
         self
     }
 

@@ -166,6 +166,17 @@ fn forbidden_request_headers_dropped_silently() {
 }
 
 #[test]
+fn a_pages_user_agent_is_preflighted_except_where_the_engine_drops_it() {
+    let request = Request::get(API).header("User-Agent", "corsproof-page");
+    let plan = Oracle::new(Engine::Firefox).plan(&page(), &request, &PreflightCache::new(), Duration::ZERO);
+    assert_eq!(plan.preflight.unwrap().request_headers.as_deref(), Some("user-agent"));
+    let plan = chromium().plan(&page(), &request, &PreflightCache::new(), Duration::ZERO);
+    assert!(plan.preflight.is_none(), "Chromium sends its own User-Agent, and no preflight");
+    assert_eq!(plan.dropped_headers.len(), 1);
+    assert_eq!(plan.dropped_headers[0].reason, DropReason::Forbidden);
+}
+
+#[test]
 fn invalid_header_bytes_are_type_errors() {
     let verdict = judge(&Request::get(API).header("X Bad", "1"), Exchange::new());
     assert!(matches!(verdict.outcome, Outcome::NetworkError(NetworkError::InvalidHeader { .. })));

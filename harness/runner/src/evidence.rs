@@ -74,7 +74,8 @@ fn fate(request: &RequestObservation) -> String {
     if details.is_empty() { outcome.to_owned() } else { format!("{outcome} ({})", details.join(", ")) }
 }
 
-/// `status 200 (cors), headers content-type, x-total`, or `no response`.
+/// `status 200 (cors), headers content-type, x-total "3"` (the value of a header the scenario
+/// asks about), or `no response`.
 fn page_read(request: &RequestObservation) -> String {
     let response = match (request.status, &request.response_type) {
         (Some(status), Some(kind)) => format!("status {status} ({kind})"),
@@ -84,10 +85,17 @@ fn page_read(request: &RequestObservation) -> String {
         (None, None) => "a response".to_owned(),
     };
     if request.readable_headers.is_empty() {
-        format!("{response}, no header")
-    } else {
-        format!("{response}, headers {}", request.readable_headers.join(", "))
+        return format!("{response}, no header");
     }
+    let headers: Vec<String> = request
+        .readable_headers
+        .iter()
+        .map(|name| match request.header_values.shown(name) {
+            Some(value) => format!("{name} {}", serde_json::Value::String(value.to_owned())),
+            None => name.clone(),
+        })
+        .collect();
+    format!("{response}, headers {}", headers.join(", "))
 }
 
 /// `OPTIONS (preflight) {api}/t/{token1}/data, origin {app}, access-control-request-method PUT
@@ -109,6 +117,14 @@ fn seen_request(seen: &SeenRequest) -> String {
             line.push_str(&format!(", {name}"));
         }
     }
+    // The headers the scenario's `expect.server_saw` names, with the value received.
+    for (name, value) in seen.headers.iter().filter(|(name, _)| !sent.iter().any(|(shown, _)| shown == name))
+    {
+        match value {
+            Some(value) => line.push_str(&format!(", {name} `{value}`")),
+            None => line.push_str(&format!(", no {name}")),
+        }
+    }
     if let Some(status) = seen.status {
         line.push_str(&format!(" → {status}"));
     }
@@ -120,27 +136,13 @@ fn seen_request(seen: &SeenRequest) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::observe::HeaderValues;
     use corsproof_scenario::{Outcome, ReasonClass};
 
     use super::*;
 
     fn request(outcome: Outcome) -> RequestObservation {
-        RequestObservation {
-            request: "GET {api}/t/{token1}/data".into(),
-            outcome,
-            reason_class: None,
-            reason_in_preflight: false,
-            reason: None,
-            reason_source: None,
-            js_error: None,
-            status: None,
-            response_type: None,
-            readable_headers: vec![],
-            body: None,
-            preflight: None,
-            reached_server: None,
-            server_saw: None,
-        }
+        RequestObservation::bare("GET {api}/t/{token1}/data", outcome)
     }
 
     fn observation(requests: Vec<RequestObservation>) -> Observation {
@@ -170,6 +172,15 @@ mod tests {
             request_headers: Some("content-type".into()),
             cookies: false,
             authorization: true,
+            headers: [
+                ("access-control-request-headers", Some("content-type")),
+                ("cookie", None),
+                ("referer", Some("{app}/")),
+            ]
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.map(str::to_owned)))
+            .collect(),
+            received_headers: Vec::new(),
             status: Some(401),
             cors_headers: vec!["access-control-allow-origin: https://app.example.com".into()],
         }]);
@@ -177,6 +188,10 @@ mod tests {
         allowed.status = Some(200);
         allowed.response_type = Some("cors".into());
         allowed.readable_headers = vec!["content-type".into(), "x-total".into()];
+        allowed.header_values = HeaderValues::read(
+            [("content-type", "text/plain"), ("x-total", "3")].map(|(n, v)| (n.into(), v.into())),
+        );
+        allowed.header_values.ask(["x-total".to_owned()]);
         allowed.server_saw = Some(vec![]);
         let mut observation = observation(vec![blocked, allowed, request(Outcome::Timeout)]);
         observation.page_origin = Some("https://app.example.com".into());
@@ -190,10 +205,10 @@ mod tests {
                 "   js error    TypeError: Failed to fetch",
                 "   server saw  OPTIONS (preflight) {target}/api/items, origin https://app.example.com, \
                  access-control-request-method POST, access-control-request-headers content-type, \
-                 authorization → 401",
+                 authorization, no cookie, referer `{app}/` → 401",
                 "                 access-control-allow-origin: https://app.example.com",
                 "2. GET {api}/t/{token1}/data: allowed",
-                "   page read   status 200 (cors), headers content-type, x-total",
+                "   page read   status 200 (cors), headers content-type, x-total \"3\"",
                 "   server saw  nothing",
                 "3. GET {api}/t/{token1}/data: timeout",
                 "   page read   no response",

@@ -28,7 +28,7 @@ pub mod snapshot;
 pub use event::{Event, Reporter};
 pub use expect::Mismatch;
 pub use list::Listing;
-pub use observe::{Observation, ReasonSource, RequestObservation, SeenRequest};
+pub use observe::{HeaderValues, Observation, ReasonSource, RequestObservation, SeenRequest};
 pub use page::{PageOrigin, PageOriginError};
 pub use project::{Project, ProjectConfigError};
 pub use run::{EXPECTATIONS_ENGINE, Job, JobResult, RunConfig, RunError, Runner, ScenarioRunError, host_map};

@@ -1,10 +1,12 @@
 //! What happened to each request, from three witnesses: the page (what JavaScript saw), the
 //! console (why the browser refused), and the journal (what reached the server).
 
+use std::collections::BTreeMap;
+
 use corsproof_behaviour::NamedOrigin;
 use corsproof_browser::{ConsoleEntry, PageResult};
 use corsproof_oracle::{ConsoleTable, Engine};
-use corsproof_scenario::{Outcome, ReasonClass, Scenario};
+use corsproof_scenario::{Expectation, HOST_SUFFIX, HopMethod, Outcome, ReasonClass, Scenario};
 use corsproof_server::{Entry, Journal, TargetAnswer};
 use serde::Serialize;
 
@@ -63,6 +65,10 @@ pub struct RequestObservation {
     pub response_type: Option<String>,
     /// The response header names the page could read, sorted.
     pub readable_headers: Vec<String>,
+    /// Their values as the page read them; serialized are only those the scenario's
+    /// `expect.headers` names (see [`HeaderValues`]).
+    #[serde(skip_serializing_if = "HeaderValues::shows_nothing")]
+    pub header_values: HeaderValues,
     /// The body the page read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
@@ -95,6 +101,106 @@ pub enum ReasonSource {
     Inferred,
 }
 
+#[cfg(test)]
+impl RequestObservation {
+    /// A request that ended in `outcome` with nothing else observed: where a test's observation
+    /// starts, so that each test names only the fields it is about.
+    pub(crate) fn bare(request: &str, outcome: Outcome) -> Self {
+        RequestObservation {
+            request: request.to_owned(),
+            outcome,
+            reason_class: None,
+            reason_in_preflight: false,
+            reason: None,
+            reason_source: None,
+            js_error: None,
+            status: None,
+            response_type: None,
+            readable_headers: vec![],
+            header_values: HeaderValues::default(),
+            body: None,
+            preflight: None,
+            reached_server: None,
+            server_saw: None,
+        }
+    }
+}
+
+/// Every response header the page could read, with the value it read (`headers.get()`'s:
+/// several values of one name joined by `, `), and the names the scenario asks about
+/// (`expect.headers`). It serializes as a map of the asked names the page could read to their
+/// values and nothing else: a snapshot must read the same on every run, and a `Date` or an
+/// `ETag` the page may read does not. [`HeaderValues::all`] has every value, for a report that
+/// wants the whole response.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderValues {
+    /// (lower-case name, value), sorted by name, each name once.
+    read: Vec<(String, String)>,
+    /// Lower-case names the scenario asks about.
+    asked: Vec<String>,
+}
+
+impl HeaderValues {
+    /// The headers a page read, as `(name, value)` pairs in any case and order; a name read
+    /// twice has its values joined by `, `, as `headers.get()` joins them.
+    pub fn read(headers: impl IntoIterator<Item = (String, String)>) -> Self {
+        let mut read: Vec<(String, String)> = Vec::new();
+        for (name, value) in headers {
+            let name = name.to_ascii_lowercase();
+            match read.iter_mut().find(|(earlier, _)| *earlier == name) {
+                Some((_, earlier)) => {
+                    earlier.push_str(", ");
+                    earlier.push_str(&value);
+                }
+                None => read.push((name, value)),
+            }
+        }
+        read.sort();
+        Self { read, asked: Vec::new() }
+    }
+
+    /// Marks `names` (lower-case) as asked about, so that their values are serialized.
+    pub fn ask(&mut self, names: impl IntoIterator<Item = String>) {
+        self.asked.extend(names);
+    }
+
+    /// The value the page read for `name` (lower-case); `None` when it could not read it.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.read.iter().find(|(read, _)| read == name).map(|(_, value)| value.as_str())
+    }
+
+    /// The value the page read for `name` when the scenario asks about it: what a snapshot and a
+    /// failure's evidence show.
+    pub fn shown(&self, name: &str) -> Option<&str> {
+        self.asked.iter().any(|asked| asked == name).then(|| self.get(name)).flatten()
+    }
+
+    /// Every header the page read with its value, sorted by name.
+    pub fn all(&self) -> &[(String, String)] {
+        &self.read
+    }
+
+    /// Whether it serializes to nothing: no header asked about was read.
+    pub fn shows_nothing(&self) -> bool {
+        self.all_shown().next().is_none()
+    }
+
+    fn all_shown(&self) -> impl Iterator<Item = &(String, String)> {
+        self.read.iter().filter(|(name, _)| self.asked.contains(name))
+    }
+}
+
+impl Serialize for HeaderValues {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for (name, value) in self.all_shown() {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
 /// One request as the mock server received it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SeenRequest {
@@ -117,6 +223,16 @@ pub struct SeenRequest {
     /// Whether an `Authorization` header rode along.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub authorization: bool,
+    /// The request headers the scenario's `expect.server_saw` names for this request, each with
+    /// its value as received (`~`: not sent): what a snapshot records of them, so that engine
+    /// noise (`User-Agent`) stays out of snapshots unless a scenario asks for it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, Option<String>>,
+    /// Every request header as received, (lower-case name, value) in arrival order, redacted:
+    /// what `expect.server_saw` is checked against and what a JSON report can carry. Not in
+    /// snapshots (see `headers`).
+    #[serde(skip)]
+    pub received_headers: Vec<(String, String)>,
     /// The status the server answered with, when the journal saw the answer: a request to
     /// `--target` passes through the recording proxy, which sees it; the mock origins' answers
     /// are the scenario's own `server` table.
@@ -131,12 +247,22 @@ pub struct SeenRequest {
 impl SeenRequest {
     /// Whether this was the browser's preflight.
     pub fn is_preflight(&self) -> bool {
-        self.method.ends_with(PREFLIGHT_MARK)
+        self.method == HopMethod::PREFLIGHT
+    }
+
+    /// The value of request header `name` (lower-case) as received; several lines of one name
+    /// read as one value, joined as HTTP joins them (`; ` for `cookie`, which HTTP/2 may split).
+    pub fn received(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> = self
+            .received_headers
+            .iter()
+            .filter(|(received, _)| received == name)
+            .map(|(_, value)| value.as_str())
+            .collect();
+        let separator = if name == "cookie" { "; " } else { ", " };
+        (!values.is_empty()).then(|| values.join(separator))
     }
 }
-
-/// Marks a preflight's method in [`SeenRequest::method`].
-const PREFLIGHT_MARK: &str = " (preflight)";
 
 /// Replaces run-specific text (origin URLs with ports, tokens) with stable names.
 #[derive(Debug, Clone)]
@@ -152,6 +278,11 @@ impl Redactor {
     pub fn new(origins: &[NamedOrigin], target: Option<&str>, planned: &PlannedScenario) -> Self {
         let mut replacements: Vec<(String, String)> =
             origins.iter().map(|origin| (origin.url(), format!("{{{}}}", origin.name))).collect();
+        // An origin's host and port alone (a `Host` header, a URL with userinfo), after its URL:
+        // the longer text is replaced first.
+        replacements.extend(origins.iter().map(|origin| {
+            (format!("{}:{}", origin.host, origin.port), format!("{{{}{HOST_SUFFIX}}}", origin.name))
+        }));
         replacements
             .extend(target.map(|target| (target.trim_end_matches('/').to_owned(), "{target}".to_owned())));
         let mut tokens: Vec<&str> = Vec::new();
@@ -295,6 +426,9 @@ pub fn observe(
             if planned.your_server {
                 observation.body = None;
             }
+            if let Some(written) = scenario.requests.get(index) {
+                observation.header_values.ask(written.expect.headers.iter().map(|(name, _)| name.clone()));
+            }
             let mut blame_unknown = false;
             if observation.outcome != Outcome::Allowed
                 && observation.outcome != Outcome::Timeout
@@ -327,8 +461,9 @@ pub fn observe(
                     // chain.
                     observation.reason_in_preflight = seen.last().is_some_and(|entry| entry.preflight);
                 }
+                let named = named_headers(&scenario.requests[index].expect);
                 observation.server_saw =
-                    Some(seen.iter().map(|entry| seen_request(entry, redactor)).collect());
+                    Some(seen.iter().map(|entry| seen_request(entry, &named, redactor)).collect());
             }
             if observation.outcome != Outcome::Allowed && observation.reason_source.is_none() {
                 observation.reason_source = Some(ReasonSource::Inferred);
@@ -368,6 +503,9 @@ fn from_page(method: &str, url: &str, result: &PageResult, redactor: &Redactor) 
         status: result.status.filter(|_| allowed),
         response_type: result.response_type.clone().filter(|_| allowed),
         readable_headers,
+        header_values: HeaderValues::read(
+            result.headers.iter().map(|(name, value)| (name.clone(), redactor.redact(value))),
+        ),
         body: result.body.as_deref().filter(|_| allowed).map(|body| redactor.redact(body)),
         preflight: None,
         reached_server: None,
@@ -447,20 +585,38 @@ fn message_text(message: &str) -> String {
     text.trim().trim_matches('"').to_owned()
 }
 
-fn seen_request(entry: &Entry, redactor: &Redactor) -> SeenRequest {
+/// The request headers `expect.server_saw` names on any hop of one request (lower-case), which
+/// the snapshot records on every hop of it.
+fn named_headers(expect: &Expectation) -> Vec<&str> {
+    let mut names: Vec<&str> = expect
+        .server_saw
+        .iter()
+        .flatten()
+        .flat_map(|hop| hop.headers.iter().map(|(name, _)| name.as_str()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+fn seen_request(entry: &Entry, named: &[&str], redactor: &Redactor) -> SeenRequest {
     let authority = entry.authority.as_deref().unwrap_or("?");
-    SeenRequest {
-        method: if entry.preflight {
-            format!("{}{PREFLIGHT_MARK}", entry.method)
-        } else {
-            entry.method.clone()
-        },
+    let received_headers: Vec<(String, String)> = entry
+        .headers
+        .iter()
+        .map(|(name, value)| (name.to_ascii_lowercase(), redactor.redact(value)))
+        .collect();
+    let mut seen = SeenRequest {
+        // A preflight is an OPTIONS by definition; scenario files name it the same way.
+        method: if entry.preflight { HopMethod::PREFLIGHT.to_owned() } else { entry.method.clone() },
         url: redactor.redact(&format!("{}://{authority}{}", entry.scheme, entry.path)),
         origin: entry.origin().map(|origin| redactor.redact(origin)),
         request_method: entry.header("access-control-request-method").map(str::to_owned),
         request_headers: entry.header("access-control-request-headers").map(str::to_owned),
         cookies: entry.header("cookie").is_some(),
         authorization: entry.header("authorization").is_some(),
+        headers: BTreeMap::new(),
+        received_headers,
         status: match &entry.answer {
             Some(TargetAnswer::Response { status, .. }) => Some(*status),
             _ => None,
@@ -473,7 +629,9 @@ fn seen_request(entry: &Entry, redactor: &Redactor) -> SeenRequest {
                 .collect(),
             _ => Vec::new(),
         },
-    }
+    };
+    seen.headers = named.iter().map(|name| (name.to_string(), seen.received(name))).collect();
+    seen
 }
 
 /// Whether a response header is part of what a browser's CORS check reads: the
@@ -508,6 +666,29 @@ mod tests {
         assert_eq!(
             drop_token_queries("at \u{2018}{api}/t/{token1}/me?acao=*\u{2019}. (R"),
             "at \u{2018}{api}/t/{token1}/me\u{2019}. (R"
+        );
+    }
+
+    #[test]
+    fn an_origins_host_and_port_alone_is_redacted_after_its_url() {
+        let origins = NamedOrigin::table(|listener| match listener {
+            corsproof_behaviour::Listener::HttpA => 8001,
+            corsproof_behaviour::Listener::HttpB => 8002,
+            corsproof_behaviour::Listener::Https => 8443,
+        });
+        let planned = PlannedScenario {
+            page_url: String::new(),
+            page_origin: None,
+            your_server: false,
+            local_network_granted: None,
+            steps: vec![],
+            cookie_urls: vec![],
+        };
+        let redactor = Redactor::new(&origins, None, &planned);
+        assert_eq!(
+            redactor
+                .redact("http://user:pass@api.test:8002/x from http://app.test:8001, Host: site2.test:8443"),
+            "http://user:pass@{api-host}/x from {app}, Host: {site2-https-host}"
         );
     }
 
@@ -609,6 +790,20 @@ mod tests {
             [false, true, true, false, true, true],
             "the sentences without a URL stay unread"
         );
+    }
+
+    #[test]
+    fn header_values_join_repeats_and_show_only_what_is_asked() {
+        let mut values = HeaderValues::read([
+            ("X-Total".to_owned(), "3".to_owned()),
+            ("date".to_owned(), "Thu, 03 Dec 2026 19:00:00 GMT".to_owned()),
+            ("x-total".to_owned(), "4".to_owned()),
+        ]);
+        assert_eq!(values.get("x-total"), Some("3, 4"));
+        assert_eq!(values.all().len(), 2);
+        assert!(values.shows_nothing(), "nothing asked, nothing in a snapshot");
+        values.ask(["x-total".to_owned(), "x-hidden".to_owned()]);
+        assert_eq!(serde_json::to_value(&values).ok(), Some(serde_json::json!({ "x-total": "3, 4" })));
     }
 
     #[test]

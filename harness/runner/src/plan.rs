@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use corsproof_behaviour::vocabulary::{self, VocabularyError};
-use corsproof_behaviour::{Behaviour, NamedOrigin};
+use corsproof_behaviour::{Behaviour, NamedOrigin, Reply};
 use corsproof_browser::PageRequest;
 use corsproof_oracle::Url;
 use corsproof_scenario::{RequestStep, Scenario, fill_placeholders};
@@ -49,6 +49,11 @@ pub struct PlannedScenario {
     pub local_network_granted: Option<bool>,
     /// The requests, in order.
     pub steps: Vec<PlannedStep>,
+    /// URLs the browser's window opens before the page, each on a mock origin whose response
+    /// sets the scenario's cookies of that origin (`[[scenario.cookie]]`), once for each
+    /// request's token: a first-party response, the way a user's earlier visit leaves a cookie,
+    /// and one every engine stores as its `Set-Cookie` line says.
+    pub cookie_urls: Vec<String>,
 }
 
 /// One request made concrete.
@@ -111,6 +116,12 @@ pub enum PlanError {
         /// The reusing request, from 1.
         request: usize,
     },
+    /// Cookies set before the scenario are set through the mock origins, and `--target` sends
+    /// the requests elsewhere.
+    #[error(
+        "this scenario sets cookies through the mock origins (it has a `[[scenario.cookie]]`), so it cannot run against --target"
+    )]
+    CookiesAgainstTarget,
     /// A request without `to` goes to `--target`, and there is none.
     #[error("this request names no origin (`to`), so it needs --target")]
     NeedsTarget,
@@ -130,6 +141,9 @@ impl Planner<'_> {
     pub fn plan(&self, scenario: &Scenario, scenario_index: usize) -> Result<PlannedScenario, PlanError> {
         if self.target.is_some() && scenario.scripts_the_server() {
             return Err(PlanError::ScriptsServerAgainstTarget);
+        }
+        if self.target.is_some() && !scenario.cookies.is_empty() {
+            return Err(PlanError::CookiesAgainstTarget);
         }
         let chosen = self.pages.iter().find(|page| page.name == scenario.page).map(PageOrigin::origin);
         let page_origin = match &chosen {
@@ -183,6 +197,10 @@ impl Planner<'_> {
                     credentials: step.credentials.name().to_owned(),
                     mode: step.mode.name().to_owned(),
                     redirect: step.redirect.name().to_owned(),
+                    referrer_policy: step.options.referrer_policy.map(|policy| policy.name().to_owned()),
+                    keepalive: step.options.keepalive,
+                    cache: step.options.cache.map(|cache| cache.name().to_owned()),
+                    priority: step.options.priority.map(|priority| priority.name().to_owned()),
                     timeout_ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
                     journal_token,
                 },
@@ -191,13 +209,54 @@ impl Planner<'_> {
                 visits,
             });
         }
+        let cookie_urls = self.cookie_urls(scenario, scenario_index, &steps)?;
         Ok(PlannedScenario {
             page_url,
             page_origin: chosen,
             your_server: self.target.is_some(),
             local_network_granted: scenario.public_page.then_some(scenario.local_network_granted),
             steps,
+            cookie_urls,
         })
+    }
+
+    /// One URL per origin of the scenario's cookies, whose answer sets each of them once for
+    /// every request token (`{token}` filled, so `Path=/t/{token}` scopes it to that request's
+    /// URL). Its own token (`c` and the origin's number) keeps its visit out of the requests'
+    /// journal entries.
+    fn cookie_urls(
+        &self,
+        scenario: &Scenario,
+        scenario_index: usize,
+        steps: &[PlannedStep],
+    ) -> Result<Vec<String>, PlanError> {
+        let mut tokens: Vec<&str> = Vec::new();
+        for step in steps {
+            if !tokens.contains(&step.token.as_str()) {
+                tokens.push(&step.token);
+            }
+        }
+        let mut origins: Vec<&str> = Vec::new();
+        for cookie in &scenario.cookies {
+            if !origins.contains(&cookie.origin.as_str()) {
+                origins.push(&cookie.origin);
+            }
+        }
+        let mut urls = Vec::with_capacity(origins.len());
+        for (number, origin) in origins.into_iter().enumerate() {
+            let mut reply = Reply::new();
+            for cookie in scenario.cookies.iter().filter(|cookie| cookie.origin == origin) {
+                for token in &tokens {
+                    let line = fill_placeholders(&cookie.set_cookie, token, |_| None)
+                        .map_err(PlanError::UnknownPlaceholder)?;
+                    reply = reply.cookie(line);
+                }
+            }
+            let query = vocabulary::to_query(&Behaviour::same(reply));
+            let token = format!("{}s{scenario_index}c{number}", self.run_id);
+            urls.push(format!("{}{TOKEN_PREFIX}{token}/cookies?{query}", origin_url(self.origins, origin)?));
+        }
+        Ok(urls)
     }
 
     /// The request's URL, and what the mock server plays at it and at every mock-origin URL it
@@ -303,18 +362,23 @@ mod tests {
             "[[scenario]]\nname = \"s\"\nabout = \"A scenario\"\npage = \"app\"\n\n[[scenario.request]]\nto = \"api\"\n{request}\n\
              [scenario.request.expect]\noutcome = \"allowed\"\n"
         );
-        let file =
-            corsproof_scenario::parse_str(Path::new("s.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+        let mut scenario = plan_first(&text, None, 0).unwrap_or_else(|e| panic!("{e}"));
+        scenario.steps.remove(0)
+    }
+
+    /// The first scenario of the file `text`, planned as the `index`th of a run (against
+    /// `target`, if any) on the stand-in origins.
+    fn plan_first(text: &str, target: Option<&str>, index: usize) -> Result<PlannedScenario, PlanError> {
+        let file = corsproof_scenario::parse_str(Path::new("s.toml"), text).unwrap_or_else(|e| panic!("{e}"));
         let origins = origins();
         let planner = Planner {
             origins: &origins,
             pages: &[],
-            target: None,
+            target: target.map(str::to_owned),
             run_id: "run".to_owned(),
             timeout: Duration::ZERO,
         };
-        let mut scenario = planner.plan(&file.scenarios[0], 0).unwrap_or_else(|e| panic!("{e}"));
-        scenario.steps.remove(0)
+        planner.plan(&file.scenarios[0], index)
     }
 
     #[test]
@@ -367,6 +431,32 @@ mod tests {
     fn a_location_back_to_the_same_url_is_one_visit() {
         let step = planned("path = \"/loop\"\n[scenario.request.server]\nlocation = \"#again\"\n");
         assert_eq!(step.visits.len(), 1);
+    }
+
+    #[test]
+    fn cookies_before_are_set_by_one_url_per_origin_once_per_request_token() {
+        let text = "[[scenario]]\nname = \"s\"\nabout = \"A scenario\"\npage = \"app\"\n\n\
+                    [[scenario.cookie]]\norigin = \"api-https\"\nset_cookie = \"sid=1; Secure; SameSite=None; Path=/t/{token}\"\n\n\
+                    [[scenario.request]]\nto = \"api-https\"\n[scenario.request.expect]\noutcome = \"allowed\"\n\n\
+                    [[scenario.request]]\nto = \"api-https\"\nsame_url_as = 1\n[scenario.request.expect]\noutcome = \"allowed\"\n\n\
+                    [[scenario.request]]\nto = \"api\"\n[scenario.request.expect]\noutcome = \"allowed\"\n";
+        let planned = plan_first(text, None, 4).unwrap_or_else(|e| panic!("{e}"));
+        let [url] = &planned.cookie_urls[..] else { panic!("one origin: {:?}", planned.cookie_urls) };
+        let (base, query) = url.split_once('?').expect("a query");
+        assert_eq!(base, "https://api.test:8443/t/runs4c0/cookies");
+        let behaviour = vocabulary::parse(query).expect("the server reads it");
+        assert_eq!(
+            behaviour.actual.cookies,
+            [
+                "sid=1; Secure; SameSite=None; Path=/t/runs4r0",
+                "sid=1; Secure; SameSite=None; Path=/t/runs4r2",
+            ],
+            "once per distinct request token"
+        );
+        assert_eq!(
+            plan_first(text, Some("http://127.0.0.1:3000"), 4).unwrap_err(),
+            PlanError::CookiesAgainstTarget
+        );
     }
 
     #[test]

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use corsproof_behaviour::{NamedOrigin, Reply};
 use corsproof_oracle::{
-    AddressSpace, Body, CredentialsMode, Engine, LocalNetworkPermission, LocalNetworkRequest, Oracle,
-    Origin as PageOrigin, PreflightCache, RedirectMode as OracleRedirect, Request, RequestKind, RequestMode,
-    Response, Stage, Step, is_secure_context,
+    AddressSpace, Body, CacheMode, CredentialsMode, Engine, LocalNetworkPermission, LocalNetworkRequest,
+    Oracle, Origin as PageOrigin, PreflightCache, RedirectMode as OracleRedirect, Request, RequestKind,
+    RequestMode, Response, Stage, Step, is_secure_context,
 };
 use corsproof_scenario::{Api, Credentials, Mode, Outcome, ReasonClass, RedirectMode, Scenario};
 use corsproof_server::Answer;
@@ -79,7 +79,13 @@ pub fn predict(
             Api::Fetch => request
                 .credentials(credentials(step.credentials))
                 .mode(mode(step.mode))
-                .redirect(redirect(step.redirect)),
+                .redirect(redirect(step.redirect))
+                .cache(
+                    step.options
+                        .cache
+                        .and_then(|cache| cache.name().parse().ok())
+                        .unwrap_or(CacheMode::Default),
+                ),
             Api::Xhr => request.with_credentials(step.credentials == Credentials::Include),
         };
         if let Some(mut prediction) = local_network(scenario, engine, &page, &planned_step.request.url) {
@@ -168,6 +174,11 @@ fn follow(
                 if let Some(answer) = http_cache.lookup(get, &sent.url, sent.origin.as_deref(), sent.cookies)
                 {
                     step = fetch.on_response(&Response::new(answer.status).headers(answer.headers));
+                    continue;
+                }
+                // "only-if-cached" with nothing stored: a network error, and nothing goes out.
+                if !preflight && request.cache == CacheMode::OnlyIfCached {
+                    step = fetch.on_network_error();
                     continue;
                 }
                 network_actual |= !preflight;

@@ -331,9 +331,11 @@ impl Runner {
             .iter()
             .map(|(_, planned)| planned.steps.iter().map(|step| step.request.clone()).collect())
             .collect();
+        let cookie_urls: Vec<&str> =
+            chunk.iter().flat_map(|(_, planned)| planned.cookie_urls.iter().map(String::as_str)).collect();
         let mut attempt = 0;
         loop {
-            let outcome = self.try_chunk(page_url, local_network_granted, &sequences).await;
+            let outcome = self.try_chunk(page_url, local_network_granted, &cookie_urls, &sequences).await;
             match outcome {
                 Err(error) if error.is_lost() && attempt < RESTARTS_PER_GROUP => {
                     tracing::warn!(%error, "the browser was lost; starting a new one and running the group again");
@@ -349,10 +351,13 @@ impl Runner {
         }
     }
 
+    /// Sets the chunk's cookies (each scenario's own, by opening the URLs whose answers set
+    /// them), loads the page and runs the chunk's requests in it.
     async fn try_chunk(
         &mut self,
         page_url: &str,
         local_network_granted: Option<bool>,
+        cookie_urls: &[&str],
         sequences: &[Vec<PageRequest>],
     ) -> Result<PageOutcome, BrowserError> {
         if self.browser.is_none() {
@@ -361,6 +366,9 @@ impl Runner {
             self.browser = Some(browser);
         }
         let Some(browser) = self.browser.as_mut() else { unreachable!("launched above") };
+        for url in cookie_urls {
+            browser.open(url).await?;
+        }
         browser.open(page_url).await?;
         if let Some(granted) = local_network_granted {
             browser.set_local_network_permission(granted).await?;

@@ -19,5 +19,5 @@ pub use load::{
     parse_str_with_pages,
 };
 pub use model::*;
-pub use placeholder::fill_placeholders;
+pub use placeholder::{HOST_SUFFIX, fill_placeholders};
 pub use write::to_toml;

@@ -11,10 +11,11 @@ use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Diagnostic, ScenarioError};
 use crate::model::{
-    Api, Credentials, Expectation, Mode, Outcome, ReasonClass, RedirectMode, RequestStep, Scenario,
-    ScenarioFile,
+    Api, CacheMode, CookieBefore, Credentials, Expectation, ExpectedHeader, ExpectedHop, FetchOptions,
+    HeaderReading, HopMethod, Mode, Outcome, Priority, ReasonClass, RedirectMode, ReferrerPolicy,
+    RequestStep, ResponseType, Scenario, ScenarioFile,
 };
-use crate::placeholder::fill_placeholders;
+use crate::placeholder::{HOST_SUFFIX, fill_placeholders};
 
 /// The project file that sits among scenario files but is not one.
 const PROJECT_FILE: &str = "corsproof.toml";
@@ -197,7 +198,16 @@ impl Reader<'_> {
     fn scenario(&mut self, table: &Table<'_>, span: Range<usize>) -> Option<Scenario> {
         self.known_keys(
             table,
-            &["name", "about", "page", "sandbox", "public_page", "local_network_granted", "request"],
+            &[
+                "name",
+                "about",
+                "page",
+                "sandbox",
+                "public_page",
+                "local_network_granted",
+                "request",
+                "cookie",
+            ],
             "a scenario",
         );
         let name = self.string(table, "name", &span, "a scenario");
@@ -273,6 +283,7 @@ impl Reader<'_> {
                 Some("`to` on every request, or on none (for --target)".into()),
             );
         }
+        let cookies = self.cookies(table, &requests, &span);
         Some(Scenario {
             name: name?.into_inner(),
             about: about?.into_inner(),
@@ -281,6 +292,7 @@ impl Reader<'_> {
             public_page,
             local_network_granted,
             requests,
+            cookies,
             line: self.text.get(..span.start).map_or(1, |before| before.matches('\n').count() + 1),
         })
     }
@@ -301,6 +313,10 @@ impl Reader<'_> {
             "mode",
             "redirect",
             "api",
+            "referrer_policy",
+            "keepalive",
+            "cache",
+            "priority",
             "same_url_as",
             "server",
             "expect",
@@ -333,6 +349,7 @@ impl Reader<'_> {
         let mode = self.choice(table, "mode", &Mode::ALL.map(|value| (value.name(), value)));
         let redirect = self.choice(table, "redirect", &RedirectMode::ALL.map(|value| (value.name(), value)));
         let api = self.choice(table, "api", &Api::ALL.map(|value| (value.name(), value)));
+        let options = self.fetch_options(table, api.unwrap_or_default());
         let same_url_as = self.same_url_as(table, earlier, to.as_ref().map(|to| to.get_ref().as_str()));
         if get(table, "same_url_as").is_some() {
             for key in ["path", "server"] {
@@ -346,8 +363,15 @@ impl Reader<'_> {
             }
         }
         let server = get(table, "server").and_then(|value| self.server(value));
+        // What the request can get back, for the checks of its `expect` (unknown when its own
+        // key was wrong: that is reported once, at the key).
+        let shape = RequestShape {
+            mode: if get(table, "mode").is_some() { mode } else { Some(Mode::default()) },
+            redirect: if get(table, "redirect").is_some() { redirect } else { Some(RedirectMode::default()) },
+            api: if get(table, "api").is_some() { api } else { Some(Api::default()) },
+        };
         let expect = match get(table, "expect") {
-            Some(value) => self.expectation(value),
+            Some(value) => self.expectation(value, shape),
             None => {
                 self.problem(
                     span,
@@ -367,6 +391,7 @@ impl Reader<'_> {
             mode: mode.unwrap_or_default(),
             redirect: redirect.unwrap_or_default(),
             api: api.unwrap_or_default(),
+            options,
             same_url_as,
             server,
             expect: expect?,
@@ -374,23 +399,13 @@ impl Reader<'_> {
     }
 
     fn headers(&mut self, table: &Table<'_>) -> Vec<(String, String)> {
-        let Some(value) = get(table, "headers") else { return vec![] };
-        let DeValue::Table(headers) = value.get_ref() else {
-            self.problem(
-                value.span(),
-                "`headers` is not a table",
-                Some("`headers = { \"X-Custom\" = \"1\" }`".into()),
-            );
+        let Some(headers) = self.headers_table(table, "`headers = { \"X-Custom\" = \"1\" }`") else {
             return vec![];
         };
         let mut out = Vec::new();
         for (name, value) in headers {
-            if http::HeaderName::from_bytes(name.get_ref().as_bytes()).is_err() {
-                self.problem(
-                    name.span(),
-                    format!("`{}` is not a header name", name.get_ref()),
-                    Some("a header name: letters, digits and `!#$%&'*+-.^_`|~`, like `X-Custom`".into()),
-                );
+            let expected = "a header name: letters, digits and `!#$%&'*+-.^_`|~`, like `X-Custom`";
+            if !self.header_name(name.get_ref(), name.span(), expected) {
                 continue;
             }
             match value.get_ref() {
@@ -410,6 +425,32 @@ impl Reader<'_> {
             }
         }
         out
+    }
+
+    /// fetch()'s options; each is a problem at its key when the request is an XMLHttpRequest,
+    /// which has none of them.
+    fn fetch_options(&mut self, table: &Table<'_>, api: Api) -> FetchOptions {
+        if api == Api::Xhr {
+            for key in FETCH_OPTION_KEYS {
+                if let Some(span) = key_span(table, key) {
+                    self.problem(
+                        span,
+                        format!("`{key}` is an option of fetch(), and this request uses XMLHttpRequest"),
+                        Some(format!("`api = \"fetch\"`, or no `{key}`")),
+                    );
+                }
+            }
+        }
+        FetchOptions {
+            referrer_policy: self.choice(
+                table,
+                "referrer_policy",
+                &ReferrerPolicy::ALL.map(|value| (value.name(), value)),
+            ),
+            keepalive: self.boolean(table, "keepalive").unwrap_or(false),
+            cache: self.choice(table, "cache", &CacheMode::ALL.map(|value| (value.name(), value))),
+            priority: self.choice(table, "priority", &Priority::ALL.map(|value| (value.name(), value))),
+        }
     }
 
     fn same_url_as(&mut self, table: &Table<'_>, earlier: &[RequestStep], to: Option<&str>) -> Option<usize> {
@@ -505,24 +546,7 @@ impl Reader<'_> {
                         continue;
                     }
                 };
-                let filled = match fill_placeholders(&text, "tok", |name| {
-                    ORIGIN_TABLE
-                        .iter()
-                        .any(|(origin, _, _)| *origin == name)
-                        .then(|| format!("http://{name}.test:1"))
-                }) {
-                    Ok(filled) => filled,
-                    Err(unknown) => {
-                        let names: Vec<String> =
-                            ORIGIN_TABLE.iter().map(|(name, _, _)| format!("`{{{name}}}`")).collect();
-                        self.problem(
-                            item.span(),
-                            format!("`{{{unknown}}}` is not a placeholder"),
-                            Some(format!("`{{token}}` or an origin: {}", names.join(", "))),
-                        );
-                        continue;
-                    }
-                };
+                let Some(filled) = self.placeholders(item.span(), &text) else { continue };
                 // Each value alone, so that every bad value is reported, at its own key.
                 let mut alone = Words::default();
                 if let Err(error) = alone.add(&key_text, filled).and_then(|()| alone.behaviour()) {
@@ -558,7 +582,7 @@ impl Reader<'_> {
         self.problem(span, message, expected);
     }
 
-    fn expectation(&mut self, value: &Value<'_>) -> Option<Expectation> {
+    fn expectation(&mut self, value: &Value<'_>, shape: RequestShape) -> Option<Expectation> {
         let DeValue::Table(table) = value.get_ref() else {
             self.problem(value.span(), "`expect` is not a table", Some("`[scenario.request.expect]`".into()));
             return None;
@@ -574,6 +598,10 @@ impl Reader<'_> {
                 "status",
                 "readable_headers",
                 "hidden_headers",
+                "server_saw",
+                "response_type",
+                "body",
+                "headers",
             ],
             "`expect`",
         );
@@ -605,26 +633,26 @@ impl Reader<'_> {
         }
         let status = get(table, "status").and_then(|value| match value.get_ref() {
             DeValue::Integer(number) => match number.as_str().parse::<u16>() {
-                Ok(status @ 100..=599) if number.radix() == 10 => Some(status),
+                Ok(status @ (0 | 100..=599)) if number.radix() == 10 => Some(status),
                 _ => {
-                    self.problem(
-                        value.span(),
-                        "this is not a status code",
-                        Some("a number from 100 to 599".into()),
-                    );
+                    self.problem(value.span(), "this is not a status code", Some(STATUSES.into()));
                     None
                 }
             },
             _ => {
-                self.problem(
-                    value.span(),
-                    "`status` is not a number",
-                    Some("a number from 100 to 599".into()),
-                );
+                self.problem(value.span(), "`status` is not a number", Some(STATUSES.into()));
                 None
             }
         });
-        Some(Expectation {
+        let response_type =
+            self.choice(table, "response_type", &ResponseType::ALL.map(|value| (value.name(), value)));
+        let body = self.optional_string(table, "body").map(Spanned::into_inner);
+        let (header_spans, headers): (Vec<Range<usize>>, Vec<(String, HeaderReading)>) = self
+            .expected_headers(table)
+            .into_iter()
+            .map(|(span, name, reading)| (span, (name, reading)))
+            .unzip();
+        let expect = Expectation {
             outcome: outcome?,
             preflight: self.boolean(table, "preflight"),
             reached_server: self.boolean(table, "reached_server"),
@@ -633,7 +661,388 @@ impl Reader<'_> {
             status,
             readable_headers: self.header_names(table, "readable_headers"),
             hidden_headers: self.header_names(table, "hidden_headers"),
-        })
+            server_saw: get(table, "server_saw").and_then(|value| self.server_saw(value)),
+            response_type,
+            body,
+            headers,
+        };
+        self.response_keys_fit(table, shape, &expect, &header_spans);
+        Some(expect)
+    }
+
+    /// Whether `name` (at `span`) is a header name; if not, a problem saying `expected`.
+    fn header_name(&mut self, name: &str, span: Range<usize>, expected: &str) -> bool {
+        let valid = http::HeaderName::from_bytes(name.as_bytes()).is_ok();
+        if !valid {
+            self.problem(span, format!("`{name}` is not a header name"), Some(expected.to_owned()));
+        }
+        valid
+    }
+
+    /// The `headers` table of a request or an `expect`; not a table is a problem, its expected
+    /// form shown by `example`.
+    fn headers_table<'t, 'i>(&mut self, table: &'t Table<'i>, example: &str) -> Option<&'t Table<'i>> {
+        let value = get(table, "headers")?;
+        match value.get_ref() {
+            DeValue::Table(headers) => Some(headers),
+            _ => {
+                self.problem(value.span(), "`headers` is not a table", Some(example.to_owned()));
+                None
+            }
+        }
+    }
+
+    /// `expect.headers`: each named response header's value as the page reads it, or `false`
+    /// for one it cannot read; with each entry's span, for the checks against the response.
+    fn expected_headers(&mut self, table: &Table<'_>) -> Vec<(Range<usize>, String, HeaderReading)> {
+        let Some(headers) =
+            self.headers_table(table, "`headers = { \"x-total\" = \"3\", \"x-secret\" = false }`")
+        else {
+            return vec![];
+        };
+        let mut out: Vec<(Range<usize>, String, HeaderReading)> = Vec::new();
+        for (name, written) in headers {
+            if !self.header_name(name.get_ref(), name.span(), "a header name like `x-total`") {
+                continue;
+            }
+            let lower = name.get_ref().to_ascii_lowercase();
+            if out.iter().any(|(_, earlier, _)| *earlier == lower) {
+                self.problem(
+                    name.span(),
+                    format!("`{lower}` is named twice (header names are compared lower-cased)"),
+                    Some("each header once".into()),
+                );
+                continue;
+            }
+            let reading = match written.get_ref() {
+                DeValue::String(text) => HeaderReading::Value(text.to_string()),
+                DeValue::Boolean(false) => HeaderReading::Unreadable,
+                _ => {
+                    self.problem(
+                        written.span(),
+                        "a header's reading is its value or `false`",
+                        Some(
+                            "the value the page reads, as a string (`\"3\"`), or `false` when it cannot read the header"
+                                .into(),
+                        ),
+                    );
+                    continue;
+                }
+            };
+            out.push((name.span().start..written.span().end, lower, reading));
+        }
+        out
+    }
+
+    /// The response keys of `expect` against what the request can get: a response at all
+    /// (`outcome = "allowed"`), and, for status 0 and the opaque types, the mode or redirect
+    /// mode that gives an opaque response, whose body is empty and whose headers are hidden.
+    /// `header_spans` are where each of `expect.headers` is written.
+    fn response_keys_fit(
+        &mut self,
+        table: &Table<'_>,
+        shape: RequestShape,
+        expect: &Expectation,
+        header_spans: &[Range<usize>],
+    ) {
+        if expect.outcome != Outcome::Allowed {
+            for key in ["response_type", "body", "headers"] {
+                if let Some(span) = key_span(table, key) {
+                    self.problem(
+                        span,
+                        format!("`{key}` with outcome `{}`: the page got no response", expect.outcome.name()),
+                        Some(format!("`{key}` only with `outcome = \"allowed\"`")),
+                    );
+                }
+            }
+        }
+        if expect.status == Some(0)
+            && shape.mode.is_some_and(|mode| mode != Mode::NoCors)
+            && shape.redirect.is_some_and(|redirect| redirect != RedirectMode::Manual)
+            && let Some(span) = value_span(table, "status")
+        {
+            self.problem(
+                span,
+                "status 0 is what an opaque response shows, and this request cannot get one",
+                Some(
+                    "`mode = \"no-cors\"` or `redirect = \"manual\"` on the request, or a status from 100 to 599"
+                        .into(),
+                ),
+            );
+        }
+        let Some(response_type) = expect.response_type else { return };
+        let Some(type_span) = value_span(table, "response_type") else { return };
+        if shape.api == Some(Api::Xhr) {
+            self.problem(
+                type_span.clone(),
+                "XMLHttpRequest has no response type",
+                Some("`response_type` only with `api = \"fetch\"`".into()),
+            );
+        }
+        let needs = match response_type {
+            ResponseType::Opaque => {
+                shape.mode.filter(|mode| *mode != Mode::NoCors).map(|_| "`mode = \"no-cors\"`")
+            }
+            ResponseType::OpaqueRedirect => shape
+                .redirect
+                .filter(|redirect| *redirect != RedirectMode::Manual)
+                .map(|_| "`redirect = \"manual\"`"),
+            ResponseType::Basic | ResponseType::Cors => None,
+        };
+        if let Some(needs) = needs {
+            self.problem(
+                type_span,
+                format!("this request cannot get an `{}` response", response_type.name()),
+                Some(format!("{needs} on the request")),
+            );
+        }
+        if !matches!(response_type, ResponseType::Opaque | ResponseType::OpaqueRedirect) {
+            return;
+        }
+        let opaque = response_type.name();
+        if let Some(status) = expect.status.filter(|status| *status != 0)
+            && let Some(span) = value_span(table, "status")
+        {
+            self.problem(
+                span,
+                format!("an `{opaque}` response shows status 0, not {status}"),
+                Some("`status = 0`".into()),
+            );
+        }
+        if expect.body.as_ref().is_some_and(|body| !body.is_empty())
+            && let Some(span) = value_span(table, "body")
+        {
+            self.problem(
+                span,
+                format!("an `{opaque}` response has an empty body"),
+                Some("`body = \"\"`".into()),
+            );
+        }
+        for ((name, reading), span) in expect.headers.iter().zip(header_spans) {
+            if let HeaderReading::Value(_) = reading {
+                self.problem(
+                    span.clone(),
+                    format!("the page reads no header of an `{opaque}` response, `{name}` neither"),
+                    Some(format!("`\"{name}\" = false`")),
+                );
+            }
+        }
+    }
+
+    /// The `[[scenario.cookie]]` tables: cookies the browser holds before the first request.
+    fn cookies(
+        &mut self,
+        table: &Table<'_>,
+        requests: &[RequestStep],
+        span: &Range<usize>,
+    ) -> Vec<CookieBefore> {
+        if get(table, "cookie").is_none() {
+            return vec![];
+        }
+        let list = self.tables(table, "cookie", span.clone(), "a scenario").unwrap_or_default();
+        if !list.is_empty()
+            && requests.iter().any(|step| step.to.is_none())
+            && let Some(at) = key_span(table, "cookie")
+        {
+            self.problem(
+                at,
+                "cookies are set through the mock origins, and this scenario's requests go to --target",
+                Some("`to` on every request, or no `[[scenario.cookie]]`".into()),
+            );
+        }
+        let mut cookies = Vec::new();
+        for (cookie_span, cookie) in list {
+            self.known_keys(cookie, &["origin", "set_cookie"], "a cookie");
+            let origin = self.string(cookie, "origin", &cookie_span, "a cookie");
+            if let Some(origin) = &origin {
+                self.origin_name(origin, &[]);
+            }
+            let line = self.string(cookie, "set_cookie", &cookie_span, "a cookie");
+            let valid = line.as_ref().is_some_and(|line| self.set_cookie_line(line));
+            if let (Some(origin), Some(line), true) = (origin, line, valid) {
+                cookies.push(CookieBefore { origin: origin.into_inner(), set_cookie: line.into_inner() });
+            }
+        }
+        cookies
+    }
+
+    /// Whether a cookie's `Set-Cookie` line is one the runner can set for this scenario alone:
+    /// `name=value`, a `Path` at or below `/t/{token}`, no other placeholder, and a line the
+    /// mock server sends.
+    fn set_cookie_line(&mut self, line: &Spanned<String>) -> bool {
+        let text = line.get_ref();
+        let filled = match fill_placeholders(text, "tok", |_| None) {
+            Ok(filled) => filled,
+            Err(unknown) => {
+                self.problem(
+                    line.span(),
+                    format!("`{{{unknown}}}` is not a placeholder of a cookie"),
+                    Some("`{token}`: each request's token, in `Path=/t/{token}`".into()),
+                );
+                return false;
+            }
+        };
+        let mut parts = text.split(';');
+        let pair = parts.next().unwrap_or_default();
+        if pair.split_once('=').is_none_or(|(name, _)| name.trim().is_empty()) {
+            self.problem(
+                line.span(),
+                "this is not a Set-Cookie line",
+                Some("`name=value; Path=/t/{token}` and any attributes".into()),
+            );
+            return false;
+        }
+        let scoped = parts.filter_map(|attribute| attribute.split_once('=')).any(|(name, value)| {
+            let value = value.trim();
+            name.trim().eq_ignore_ascii_case("path")
+                && (value == COOKIE_PATH || value.starts_with(&format!("{COOKIE_PATH}/")))
+        });
+        if !scoped {
+            self.problem(
+                line.span(),
+                "this cookie is not scoped to the scenario's requests",
+                Some(format!(
+                    "`Path={COOKIE_PATH}` (or a path below it): scenarios share one browser, and each request's URL starts with it"
+                )),
+            );
+            return false;
+        }
+        let mut alone = Words::default();
+        if let Err(error) = alone.add(Word::Cookie.key(), filled).and_then(|()| alone.behaviour()) {
+            self.vocabulary_problem(line.span(), &error);
+            return false;
+        }
+        true
+    }
+
+    /// `expect.server_saw`: every request the server received, in order, each a table.
+    fn server_saw(&mut self, value: &Value<'_>) -> Option<Vec<ExpectedHop>> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.problem(
+                value.span(),
+                "`server_saw` is not a list of tables",
+                Some("`[[scenario.request.expect.server_saw]]` tables, one per request received".into()),
+            );
+            return None;
+        };
+        let mut hops = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::Table(table) => hops.extend(self.hop(table, item.span())),
+                _ => self.problem(
+                    item.span(),
+                    "this `server_saw` entry is not a table",
+                    Some("a table with `method`, and `url`, `origin`, `headers` if checked".into()),
+                ),
+            }
+        }
+        Some(hops)
+    }
+
+    /// One request the server received, as the snapshot's `server_saw` lists it.
+    fn hop(&mut self, table: &Table<'_>, span: Range<usize>) -> Option<ExpectedHop> {
+        self.known_keys(table, &["method", "url", "origin", "headers"], "a `server_saw` entry");
+        let method = self.string(table, "method", &span, "a `server_saw` entry");
+        let method = method.and_then(|method| {
+            if method.get_ref() == HopMethod::PREFLIGHT {
+                Some(HopMethod::Preflight)
+            } else if http::Method::from_bytes(method.get_ref().as_bytes()).is_ok() {
+                Some(HopMethod::Actual(method.into_inner()))
+            } else {
+                self.problem(
+                    method.span(),
+                    "this is not a method the server can receive",
+                    Some(format!("`{}` or a method like `GET`", HopMethod::PREFLIGHT)),
+                );
+                None
+            }
+        });
+        let url = self.optional_string(table, "url").and_then(|url| {
+            self.placeholders(url.span(), url.get_ref())?;
+            Some(url.into_inner())
+        });
+        let origin = get(table, "origin").and_then(|value| self.expected_header(value));
+        let mut headers = Vec::new();
+        let example = "`headers = { authorization = \"Bearer x\", cookie = false }`";
+        for (name, value) in self.headers_table(table, example).into_iter().flatten() {
+            if !self.header_name(
+                name.get_ref(),
+                name.span(),
+                "a header name like `access-control-request-headers`",
+            ) {
+                continue;
+            }
+            let lower = name.get_ref().to_ascii_lowercase();
+            if headers.iter().any(|(named, _)| *named == lower) {
+                self.problem(
+                    name.span(),
+                    format!("`{}` is named twice in this entry", name.get_ref()),
+                    Some("each header once, in any case".into()),
+                );
+            } else if lower == "origin" {
+                self.problem(
+                    name.span(),
+                    "`Origin` has a key of its own in a `server_saw` entry",
+                    Some("`origin = ...` beside `headers`".into()),
+                );
+            } else if let Some(expected) = self.expected_header(value) {
+                headers.push((lower, expected));
+            }
+        }
+        Some(ExpectedHop { method: method?, url, origin, headers })
+    }
+
+    /// A received header's expected value: a string (placeholders allowed), `true` (sent, any
+    /// value) or `false` (not sent).
+    fn expected_header(&mut self, value: &Value<'_>) -> Option<ExpectedHeader> {
+        match value.get_ref() {
+            DeValue::String(text) => {
+                let filled = self.placeholders(value.span(), text)?;
+                if http::HeaderValue::from_str(&filled).is_err() {
+                    self.problem(
+                        value.span(),
+                        "this cannot be a header value",
+                        Some("visible ASCII text".into()),
+                    );
+                    return None;
+                }
+                Some(ExpectedHeader::Value(text.to_string()))
+            }
+            DeValue::Boolean(true) => Some(ExpectedHeader::Present),
+            DeValue::Boolean(false) => Some(ExpectedHeader::Absent),
+            _ => {
+                self.problem(
+                    value.span(),
+                    "this is not a received header's value",
+                    Some("a string (the value, byte for byte), `true` (sent) or `false` (not sent)".into()),
+                );
+                None
+            }
+        }
+    }
+
+    /// `text` with its placeholders filled by stand-ins; `None` (and a problem at `span`) when
+    /// one names neither `token` nor an origin.
+    fn placeholders(&mut self, span: Range<usize>, text: &str) -> Option<String> {
+        let stand_in = |name: &str| {
+            ORIGIN_TABLE.iter().any(|(origin, _, _)| *origin == name).then(|| format!("http://{name}.test:1"))
+        };
+        match fill_placeholders(text, "tok", stand_in) {
+            Ok(filled) => Some(filled),
+            Err(unknown) => {
+                let names: Vec<String> =
+                    ORIGIN_TABLE.iter().map(|(name, _, _)| format!("`{{{name}}}`")).collect();
+                self.problem(
+                    span,
+                    format!("`{{{unknown}}}` is not a placeholder"),
+                    Some(format!(
+                        "`{{token}}` or an origin: {}, each also as its host and port alone (`{{api{HOST_SUFFIX}}}`)",
+                        names.join(", ")
+                    )),
+                );
+                None
+            }
+        }
     }
 
     fn header_names(&mut self, table: &Table<'_>, key: &str) -> Vec<String> {
@@ -805,6 +1214,9 @@ impl Reader<'_> {
     }
 }
 
+/// fetch()'s options a request may set, which XMLHttpRequest does not have.
+const FETCH_OPTION_KEYS: [&str; 4] = ["referrer_policy", "keepalive", "cache", "priority"];
+
 fn get<'t, 'i>(table: &'t Table<'i>, key: &str) -> Option<&'t Value<'i>> {
     table.iter().find(|(name, _)| name.get_ref() == key).map(|(_, value)| value)
 }
@@ -843,7 +1255,27 @@ fn repeatable_keys() -> String {
 }
 
 fn table_path(key: &str) -> &'static str {
-    if key == "scenario" { "scenario" } else { "scenario.request" }
+    match key {
+        "scenario" => "scenario",
+        "cookie" => "scenario.cookie",
+        _ => "scenario.request",
+    }
+}
+
+/// What an expected status may be besides 0, which only a request that can get an opaque
+/// response may expect (checked with its mode).
+const STATUSES: &str = "a number from 100 to 599";
+
+/// The path a cookie set before a scenario is scoped to: each request's URL starts with it.
+const COOKIE_PATH: &str = "/t/{token}";
+
+/// What a request can get back, as far as its `expect`'s response keys depend on it; `None`
+/// where the request's own key was wrong.
+#[derive(Debug, Clone, Copy)]
+struct RequestShape {
+    mode: Option<Mode>,
+    redirect: Option<RedirectMode>,
+    api: Option<Api>,
 }
 
 #[cfg(test)]

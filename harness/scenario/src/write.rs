@@ -5,7 +5,9 @@ use std::fmt::Write;
 
 use corsproof_behaviour::{Behaviour, vocabulary};
 
-use crate::model::{Api, Credentials, Mode, RedirectMode, RequestStep, Scenario};
+use crate::model::{
+    Api, Credentials, ExpectedHeader, ExpectedHop, HeaderReading, Mode, RedirectMode, RequestStep, Scenario,
+};
 
 /// `scenario` as a `[[scenario]]` block that [`parse_str`](crate::parse_str) reads back to the
 /// same scenario (its `line` aside).
@@ -31,6 +33,11 @@ pub fn to_toml(scenario: &Scenario) -> String {
     }
     if scenario.local_network_granted {
         line(&mut out, "local_network_granted", "true");
+    }
+    for cookie in &scenario.cookies {
+        out.push_str("\n[[scenario.cookie]]\n");
+        line(&mut out, "origin", &quote(&cookie.origin));
+        line(&mut out, "set_cookie", &quote(&cookie.set_cookie));
     }
     for step in &scenario.requests {
         out.push_str("\n[[scenario.request]]\n");
@@ -71,6 +78,19 @@ fn request(out: &mut String, step: &RequestStep) {
     if step.api != Api::default() {
         line(out, "api", &quote(step.api.name()));
     }
+    let options = &step.options;
+    if let Some(policy) = options.referrer_policy {
+        line(out, "referrer_policy", &quote(policy.name()));
+    }
+    if options.keepalive {
+        line(out, "keepalive", "true");
+    }
+    if let Some(cache) = options.cache {
+        line(out, "cache", &quote(cache.name()));
+    }
+    if let Some(priority) = options.priority {
+        line(out, "priority", &quote(priority.name()));
+    }
     if let Some(behaviour) = &step.server {
         out.push_str("\n[scenario.request.server]\n");
         server(out, behaviour);
@@ -101,6 +121,58 @@ fn request(out: &mut String, step: &RequestStep) {
             let names: Vec<String> = names.iter().map(|name| quote(name)).collect();
             line(out, key, &format!("[{}]", names.join(", ")));
         }
+    }
+    if let Some(response_type) = expect.response_type {
+        line(out, "response_type", &quote(response_type.name()));
+    }
+    if let Some(body) = &expect.body {
+        line(out, "body", &quote(body));
+    }
+    if !expect.headers.is_empty() {
+        let pairs: Vec<String> = expect
+            .headers
+            .iter()
+            .map(|(name, reading)| match reading {
+                HeaderReading::Value(value) => format!("{} = {}", quote(name), quote(value)),
+                HeaderReading::Unreadable => format!("{} = false", quote(name)),
+            })
+            .collect();
+        line(out, "headers", &format!("{{ {} }}", pairs.join(", ")));
+    }
+    if expect.server_saw.as_ref().is_some_and(Vec::is_empty) {
+        line(out, "server_saw", "[]");
+    }
+    for hop in expect.server_saw.iter().flatten() {
+        out.push_str("\n[[scenario.request.expect.server_saw]]\n");
+        server_saw_entry(out, hop);
+    }
+}
+
+/// One `server_saw` entry: its method, and the URL and headers it checks.
+fn server_saw_entry(out: &mut String, hop: &ExpectedHop) {
+    line(out, "method", &quote(hop.method.name()));
+    if let Some(url) = &hop.url {
+        line(out, "url", &quote(url));
+    }
+    if let Some(origin) = &hop.origin {
+        line(out, "origin", &received(origin));
+    }
+    if !hop.headers.is_empty() {
+        let pairs: Vec<String> = hop
+            .headers
+            .iter()
+            .map(|(name, value)| format!("{} = {}", quote(name), received(value)))
+            .collect();
+        line(out, "headers", &format!("{{ {} }}", pairs.join(", ")));
+    }
+}
+
+/// A received header's expected value as the file writes it: the value, `true` or `false`.
+fn received(expected: &ExpectedHeader) -> String {
+    match expected {
+        ExpectedHeader::Value(value) => quote(value),
+        ExpectedHeader::Present => "true".to_owned(),
+        ExpectedHeader::Absent => "false".to_owned(),
     }
 }
 

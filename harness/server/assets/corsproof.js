@@ -1,7 +1,7 @@
 // corsproof's page script: makes requests the way a page would and reports what the page saw.
 //
-//   await window.corsproof.run([{ id, api, url, method, headers, body, credentials, mode,
-//                                  redirect, timeout_ms, journal_token }, ...])
+//   await window.corsproof.run([{ id, api, url, method, headers, body, credentials, mode, redirect,
+//     referrer_policy, keepalive, cache, priority, timeout_ms, journal_token }, ...])
 //
 // resolves to one result per request, in the same order:
 //   { id, outcome: "response" | "error" | "timeout", status, status_text, type, redirected,
@@ -44,7 +44,7 @@
       cache: spec.cache || "default",
       signal: controller.signal,
     };
-    if (spec.body !== null && spec.body !== undefined) init.body = spec.body;
+    withBodyAndOptions(init, spec);
     try {
       const response = await fetch(spec.url, init);
       const result = base(spec, started);
@@ -66,6 +66,15 @@
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  // The body, and fetch's own options passed only when the scenario names them. (A function of its
+  // own, so that the fetch call keeps its line: Chromium's console names the script's line.)
+  function withBodyAndOptions(init, spec) {
+    if (spec.body !== null && spec.body !== undefined) init.body = spec.body;
+    if (spec.referrer_policy) init.referrerPolicy = spec.referrer_policy;
+    if (spec.keepalive) init.keepalive = true;
+    if (spec.priority) init.priority = spec.priority;
   }
 
   function viaXhr(spec) {

@@ -24,6 +24,7 @@ fn request(fate: &Glance) -> RequestObservation {
         status: None,
         response_type: None,
         readable_headers: vec![],
+        header_values: Default::default(),
         body: None,
         preflight: Some(preflighted),
         reached_server: Some(!in_preflight),
@@ -50,6 +51,7 @@ fn ran(browser: &str, scenarios: &[(&str, Vec<Glance>, SnapshotNote)]) -> Ran {
             public_page: false,
             local_network_granted: false,
             requests: vec![],
+            cookies: Vec::new(),
             line: 1,
         };
         let observation = Observation {

@@ -342,6 +342,7 @@ mod tests {
             public_page: false,
             local_network_granted: false,
             requests: vec![],
+            cookies: Vec::new(),
             line: 1,
         };
         let snapshot = SnapshotFile::find(&scenario_file, &scenario, Engine::Firefox).unwrap();

@@ -135,6 +135,7 @@ mod tests {
             public_page: false,
             local_network_granted: false,
             requests: vec![],
+            cookies: Vec::new(),
             line: 1,
         };
         let job = Job { file: file.clone(), scenario };
