@@ -5,17 +5,22 @@
 //! (`.scenarios[].observation.requests[].server_saw[].status`), must be a row of the section
 //! whose type names each kind of value the path holds, and every row must be a path that is
 //! emitted. Under a row whose type says "as `PATH`" lies what `PATH` documents (`.` is the
-//! one-engine report itself).
+//! one-engine report itself); under one whose type says "keyed by", keys that are data (header
+//! names), each a value of the row's type. A real run in Chromium then proves the report carries
+//! the whole observation: every header the page read and the server received, not only those
+//! the scenario names, which are all a snapshot keeps.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
-use corsproof_browser::BrowserError;
+use corsproof_browser::{BrowserError, Engine};
 use corsproof_runner::matrix::{EngineRun, Matrix};
 use corsproof_runner::report::{self, AllJson, EngineJson, Report, ScenarioReport, SnapshotNote};
+use corsproof_runner::snapshot::SnapshotBody;
 use corsproof_runner::{
-    Job, JobResult, Mismatch, Observation, ReasonSource, RequestObservation, SeenRequest,
+    HeaderValues, Job, JobResult, Mismatch, Observation, ReasonSource, RequestObservation, RunConfig, Runner,
+    SeenRequest,
 };
 use corsproof_scenario::{Outcome, ReasonClass};
 use serde_json::Value;
@@ -60,7 +65,7 @@ fn observation() -> Observation {
             status: Some(200),
             response_type: Some("cors".into()),
             readable_headers: vec!["content-type".into()],
-            header_values: Default::default(),
+            header_values: HeaderValues::read([("content-type".into(), "application/json".into())]),
             body: Some("{}".into()),
             preflight: Some(true),
             reached_server: Some(false),
@@ -72,8 +77,13 @@ fn observation() -> Observation {
                 request_headers: Some("content-type".into()),
                 cookies: true,
                 authorization: true,
-                headers: Default::default(),
-                received_headers: Vec::new(),
+                headers: [("cookie".to_owned(), Some("session=1".to_owned())), ("referer".to_owned(), None)]
+                    .into_iter()
+                    .collect(),
+                received_headers: vec![
+                    ("origin".into(), "https://app.example.com".into()),
+                    ("cookie".into(), "session=1".into()),
+                ],
                 status: Some(401),
                 cors_headers: vec!["vary: Origin".into()],
             }]),
@@ -238,6 +248,11 @@ fn resolve(rows: &BTreeMap<String, String>, path: &str) -> Option<(String, Strin
     if let Some(kind) = rows.get(path) {
         return Some((path.to_owned(), kind.clone()));
     }
+    if let Some((map, _key)) = path.rsplit_once('.')
+        && let Some(kind) = rows.get(map).filter(|kind| kind.contains("keyed by"))
+    {
+        return Some((map.to_owned(), kind.clone()));
+    }
     rows.iter().find_map(|(prefix, kind)| {
         let target = alias(kind)?;
         let rest = path.strip_prefix(prefix.as_str())?;
@@ -290,4 +305,96 @@ fn one_engine_carries_every_request_as_observed() {
     let could_not_run = report["scenarios"].as_array().and_then(|all| all.last()).expect("scenarios");
     assert!(could_not_run.get("observation").is_none(), "none when it could not run: {could_not_run}");
     assert_eq!(could_not_run["error"], "the page could not run the requests: the page would not load");
+}
+
+/// A request that names one response header (`x-total`) and one request header (`x-alpha`), and
+/// is preflighted.
+const NAMES_ONE_HEADER_EACH: &str = r#"
+[[scenario]]
+name = "names-one-header-each"
+about = "An allowed PUT whose scenario names one response header and one request header"
+page = "app"
+
+[[scenario.request]]
+to = "api"
+method = "PUT"
+path = "/items"
+headers = { "X-Alpha" = "a" }
+
+[scenario.request.server]
+acao = "origin"
+acam = "PUT"
+acah = "x-alpha"
+aceh = "x-total"
+header = "X-Total: 3"
+
+[scenario.request.expect]
+outcome = "allowed"
+headers = { "x-total" = "3" }
+
+[[scenario.request.expect.server_saw]]
+method = "OPTIONS (preflight)"
+
+[[scenario.request.expect.server_saw]]
+method = "PUT"
+headers = { "x-alpha" = "a" }
+"#;
+
+/// Whether `headers` (a `received_headers` array) holds `[name, value]`.
+fn holds(headers: &Value, name: &str, value: &str) -> bool {
+    headers.as_array().is_some_and(|pairs| pairs.contains(&serde_json::json!([name, value])))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_real_run_reports_every_header_read_and_received_and_snapshots_the_named_ones() {
+    let file = corsproof_scenario::parse_str(Path::new("whole.toml"), NAMES_ONE_HEADER_EACH)
+        .unwrap_or_else(|error| panic!("{}", error.render(false)));
+    let jobs =
+        file.scenarios.iter().map(|scenario| Job { file: file.path.clone(), scenario: scenario.clone() });
+    let mut runner = Runner::start(RunConfig::for_engine(Engine::Chromium))
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+    let results = runner.run(jobs.collect(), &mut |_| {}).await;
+    runner.close().await;
+    let observation =
+        results[0].observation.as_ref().unwrap_or_else(|error| panic!("could not run: {error}"));
+    let report = Report {
+        scenarios: results.iter().map(|result| ScenarioReport::new(result, SnapshotNote::NotTaken)).collect(),
+        load_errors: vec![],
+        browser: "chromium".into(),
+        elapsed: Duration::ZERO,
+        startup: Duration::ZERO,
+    };
+    let json: Value = serde_json::from_str(&report::json(&report)).expect("the report is JSON");
+    let request = &json["scenarios"][0]["observation"]["requests"][0];
+    assert_eq!(request["outcome"], "allowed", "{request}");
+    assert_eq!(results[0].mismatches, [], "the scenario holds in Chromium");
+
+    // Every readable response header has its value, the unnamed `content-type` too.
+    let values = request["header_values"].as_object().unwrap_or_else(|| panic!("header_values: {request}"));
+    let names: Vec<&String> = values.keys().collect();
+    assert_eq!(serde_json::json!(names), request["readable_headers"], "{request}");
+    assert_eq!(values["x-total"], "3");
+    assert!(values.get("content-type").is_some_and(|value| value.as_str().is_some_and(|v| !v.is_empty())));
+
+    // Every request header each hop carried, those no `server_saw` entry names too.
+    let [preflight, put] = &request["server_saw"].as_array().expect("server_saw")[..] else {
+        panic!("a preflight and the PUT: {request}");
+    };
+    let preflight = &preflight["received_headers"];
+    assert!(holds(preflight, "origin", "{app}"), "{preflight}");
+    assert!(holds(preflight, "access-control-request-method", "PUT"), "{preflight}");
+    assert!(holds(preflight, "access-control-request-headers", "x-alpha"), "{preflight}");
+    let put = &put["received_headers"];
+    assert!(holds(put, "x-alpha", "a") && holds(put, "host", "{api-host}"), "{put}");
+    assert!(
+        put.as_array().is_some_and(|pairs| pairs.iter().any(|pair| pair[0] == "user-agent")),
+        "an unnamed header: {put}"
+    );
+
+    // The snapshot keeps only the named ones.
+    let snapshot = SnapshotBody::of(observation);
+    let snapshot = snapshot.as_str();
+    assert!(snapshot.contains("    header_values:\n      x-total: \"3\"\n    body:"), "{snapshot}");
+    assert!(!snapshot.contains("received_headers") && !snapshot.contains("user-agent"), "{snapshot}");
 }

@@ -34,6 +34,24 @@ pub struct Observation {
     pub requests: Vec<RequestObservation>,
 }
 
+impl Observation {
+    /// What a snapshot keeps of the observation, which must read the same on every run: of the
+    /// response headers' values only those the scenario's `expect.headers` names, and of the
+    /// request headers the server received only those its `expect.server_saw` names (`headers`),
+    /// so that a `Date` or a browser's `User-Agent` does not make it differ. The observation
+    /// itself keeps them all, for the JSON report.
+    pub fn snapshot_view(&self) -> Observation {
+        let mut view = self.clone();
+        for request in &mut view.requests {
+            request.header_values = request.header_values.asked_only();
+            for seen in request.server_saw.iter_mut().flatten() {
+                seen.received_headers.clear();
+            }
+        }
+        view
+    }
+}
+
 /// One request's fate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RequestObservation {
@@ -65,9 +83,9 @@ pub struct RequestObservation {
     pub response_type: Option<String>,
     /// The response header names the page could read, sorted.
     pub readable_headers: Vec<String>,
-    /// Their values as the page read them; serialized are only those the scenario's
-    /// `expect.headers` names (see [`HeaderValues`]).
-    #[serde(skip_serializing_if = "HeaderValues::shows_nothing")]
+    /// Their values as the page read them, every one; a snapshot keeps only those the
+    /// scenario's `expect.headers` names (see [`Observation::snapshot_view`]).
+    #[serde(skip_serializing_if = "HeaderValues::is_empty")]
     pub header_values: HeaderValues,
     /// The body the page read.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -128,10 +146,10 @@ impl RequestObservation {
 
 /// Every response header the page could read, with the value it read (`headers.get()`'s:
 /// several values of one name joined by `, `), and the names the scenario asks about
-/// (`expect.headers`). It serializes as a map of the asked names the page could read to their
-/// values and nothing else: a snapshot must read the same on every run, and a `Date` or an
-/// `ETag` the page may read does not. [`HeaderValues::all`] has every value, for a report that
-/// wants the whole response.
+/// (`expect.headers`). It serializes as a map of every header the page read to its value, the
+/// whole response for a report (`run --json`); a snapshot keeps only the asked names'
+/// ([`HeaderValues::asked_only`]), since it must read the same on every run, and a `Date` or an
+/// `ETag` the page may read does not.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HeaderValues {
     /// (lower-case name, value), sorted by name, each name once.
@@ -159,7 +177,7 @@ impl HeaderValues {
         Self { read, asked: Vec::new() }
     }
 
-    /// Marks `names` (lower-case) as asked about, so that their values are serialized.
+    /// Marks `names` (lower-case) as asked about, so that a snapshot keeps their values.
     pub fn ask(&mut self, names: impl IntoIterator<Item = String>) {
         self.asked.extend(names);
     }
@@ -180,13 +198,16 @@ impl HeaderValues {
         &self.read
     }
 
-    /// Whether it serializes to nothing: no header asked about was read.
-    pub fn shows_nothing(&self) -> bool {
-        self.all_shown().next().is_none()
+    /// Whether it serializes to nothing: the page read no header.
+    pub fn is_empty(&self) -> bool {
+        self.read.is_empty()
     }
 
-    fn all_shown(&self) -> impl Iterator<Item = &(String, String)> {
-        self.read.iter().filter(|(name, _)| self.asked.contains(name))
+    /// The values of the headers the scenario asks about and nothing else: what a snapshot
+    /// keeps.
+    pub fn asked_only(&self) -> Self {
+        let read = self.read.iter().filter(|(name, _)| self.asked.contains(name)).cloned().collect();
+        Self { read, asked: self.asked.clone() }
     }
 }
 
@@ -194,7 +215,7 @@ impl Serialize for HeaderValues {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
-        for (name, value) in self.all_shown() {
+        for (name, value) in self.all() {
             map.serialize_entry(name, value)?;
         }
         map.end()
@@ -229,9 +250,9 @@ pub struct SeenRequest {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, Option<String>>,
     /// Every request header as received, (lower-case name, value) in arrival order, redacted:
-    /// what `expect.server_saw` is checked against and what a JSON report can carry. Not in
-    /// snapshots (see `headers`).
-    #[serde(skip)]
+    /// what `expect.server_saw` is checked against and what the JSON report carries. Not in
+    /// snapshots (see `headers` and [`Observation::snapshot_view`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub received_headers: Vec<(String, String)>,
     /// The status the server answered with, when the journal saw the answer: a request to
     /// `--target` passes through the recording proxy, which sees it; the mock origins' answers
@@ -801,9 +822,13 @@ mod tests {
         ]);
         assert_eq!(values.get("x-total"), Some("3, 4"));
         assert_eq!(values.all().len(), 2);
-        assert!(values.shows_nothing(), "nothing asked, nothing in a snapshot");
+        assert!(values.asked_only().is_empty(), "nothing asked, nothing in a snapshot");
+        let every = serde_json::json!({ "date": "Thu, 03 Dec 2026 19:00:00 GMT", "x-total": "3, 4" });
+        assert_eq!(serde_json::to_value(&values).ok(), Some(every), "a report has every value");
         values.ask(["x-total".to_owned(), "x-hidden".to_owned()]);
-        assert_eq!(serde_json::to_value(&values).ok(), Some(serde_json::json!({ "x-total": "3, 4" })));
+        let asked = serde_json::to_value(values.asked_only()).ok();
+        assert_eq!(asked, Some(serde_json::json!({ "x-total": "3, 4" })), "a snapshot, the asked ones");
+        assert_eq!(values.asked_only().shown("x-total"), Some("3, 4"), "still asked about");
     }
 
     #[test]

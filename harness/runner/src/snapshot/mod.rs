@@ -82,9 +82,9 @@ impl SnapshotState {
 pub struct SnapshotBody(String);
 
 impl SnapshotBody {
-    /// The observation as the YAML a snapshot holds.
+    /// The observation as the YAML a snapshot holds: its [`Observation::snapshot_view`].
     pub fn of(observation: &Observation) -> Self {
-        let value = serde_json::to_value(observation).unwrap_or(serde_json::Value::Null);
+        let value = serde_json::to_value(observation.snapshot_view()).unwrap_or(serde_json::Value::Null);
         let mut out = String::new();
         yaml::write_yaml(&value, 0, &mut out);
         Self(out)
@@ -301,7 +301,52 @@ fn yaml_scalar(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use corsproof_scenario::Outcome;
+
     use super::*;
+    use crate::observe::{HeaderValues, RequestObservation, SeenRequest};
+
+    #[test]
+    fn a_snapshot_keeps_only_the_headers_its_scenario_names() {
+        let mut request = RequestObservation::bare("GET {api}/t/{token1}/data", Outcome::Allowed);
+        request.header_values = HeaderValues::read(
+            [("date", "Thu, 03 Dec 2026 19:00:00 GMT"), ("x-total", "3")].map(|(n, v)| (n.into(), v.into())),
+        );
+        request.header_values.ask(["x-total".to_owned()]);
+        request.server_saw = Some(vec![SeenRequest {
+            method: "GET".into(),
+            url: "{api}/t/{token1}/data".into(),
+            origin: Some("{app}".into()),
+            request_method: None,
+            request_headers: None,
+            cookies: false,
+            authorization: false,
+            headers: [("referer".to_owned(), Some("{app}/".to_owned()))].into_iter().collect(),
+            received_headers: [("user-agent", "Browser/1"), ("referer", "{app}/")]
+                .map(|(n, v)| (n.into(), v.into()))
+                .to_vec(),
+            status: None,
+            cors_headers: vec![],
+        }]);
+        let observation = Observation {
+            scenario: "one".into(),
+            about: "About it".into(),
+            page: "app".into(),
+            page_origin: None,
+            sandbox: false,
+            requests: vec![request],
+        };
+        let body = SnapshotBody::of(&observation);
+        assert!(body.as_str().contains("x-total: \"3\"") && body.as_str().contains("referer: \"{app}/\""));
+        assert!(
+            !body.as_str().contains("Thu, 03 Dec") && !body.as_str().contains("user-agent"),
+            "{}",
+            body.as_str()
+        );
+        let whole = serde_json::to_value(&observation).expect("JSON");
+        assert_eq!(whole["requests"][0]["header_values"]["date"], "Thu, 03 Dec 2026 19:00:00 GMT");
+        assert_eq!(whole["requests"][0]["server_saw"][0]["received_headers"][0][0], "user-agent");
+    }
 
     #[test]
     fn the_snap_header_is_not_part_of_the_body() {
