@@ -330,6 +330,7 @@ path = "/echo?acao=origin"
 [scenario.request.expect]
 outcome = "allowed"
 status = 200
+body = "ok"
 
 [[scenario]]
 name = "route-without-cors"
@@ -364,16 +365,25 @@ fn the_same_files_run_against_your_own_server() {
     let recorded = corsproof(&["record", "mine.toml", "--target", &target], &dir);
     assert!(recorded.status.success(), "{}", stdout(&recorded));
     let output = corsproof_in_ci(&["run", "mine.toml", "--target", &target], &dir, true);
+    // The body your server sent is checked, though it is your data and no snapshot keeps it.
+    let wrong_body = AGAINST_A_TARGET.replace("body = \"ok\"", "body = \"not what it sends\"");
+    std::fs::write(dir.join("mine.toml"), wrong_body).unwrap();
+    let checked =
+        corsproof_in_ci(&["run", "mine.toml", "--target", &target, "--filter", "echoing"], &dir, true);
     let _ = server.kill();
     let _ = server.wait();
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
     assert!(text.contains("2 passed, 0 failed"), "{text}");
+    let checked_text = stdout(&checked);
+    assert!(!checked.status.success(), "{checked_text}");
+    assert!(checked_text.contains(r#"body expected "not what it sends", observed "ok""#), "{checked_text}");
     // The snapshot holds what your server answered, with its address redacted (its port
-    // changes from run to run).
+    // changes from run to run), and not the body.
     let snapshot = std::fs::read_to_string(dir.join("snapshots/chromium/mine__echoing-route.snap")).unwrap();
     assert!(snapshot.contains("url: \"{target}/echo\"") && snapshot.contains("status: 200"), "{snapshot}");
     assert!(snapshot.contains("access-control-allow-origin: {app}"), "{snapshot}");
+    assert!(!snapshot.contains("body:"), "{snapshot}");
     let _ = std::fs::remove_dir_all(dir);
 }
 

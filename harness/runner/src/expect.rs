@@ -64,7 +64,7 @@ pub fn check(index: usize, expect: &Expectation, seen: &RequestObservation) -> V
         let observed = seen.response_type.as_deref().unwrap_or("none");
         differ("response_type", expected.name().to_owned(), observed.to_owned());
     }
-    // The body is unknown against `--target` (the observation leaves your data out).
+    // Checked against `--target` too, before the observation leaves your data out.
     if let (Some(expected), Some(observed)) = (&expect.body, &seen.body) {
         differ("body", quoted(expected), quoted(observed));
     }
@@ -345,10 +345,10 @@ mod tests {
     }
 
     #[test]
-    fn a_body_left_out_of_the_observation_contradicts_nothing() {
+    fn a_body_the_page_did_not_read_contradicts_nothing() {
         let mut expect = Expectation::outcome(Outcome::Allowed);
         expect.body = Some("anything".into());
-        let against_your_server = RequestObservation { body: None, ..seen() };
-        assert_eq!(fields(&expect, &against_your_server), Vec::<String>::new());
+        let unread = RequestObservation { body: None, ..seen() };
+        assert_eq!(fields(&expect, &unread), Vec::<String>::new());
     }
 }

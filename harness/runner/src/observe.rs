@@ -50,6 +50,14 @@ impl Observation {
         }
         view
     }
+
+    /// Leaves out the bodies the page read. Against `--target` they are the user's data, which
+    /// neither a snapshot nor a report keeps; the scenario's `expect.body` is checked first.
+    pub fn leave_out_bodies(&mut self) {
+        for request in &mut self.requests {
+            request.body = None;
+        }
+    }
 }
 
 /// One request's fate.
@@ -444,9 +452,6 @@ pub fn observe(
                 entries[from..until.min(entries.len())].to_vec()
             });
             let mut observation = from_page(&step.request.method, &step.request.url, result, redactor);
-            if planned.your_server {
-                observation.body = None;
-            }
             if let Some(written) = scenario.requests.get(index) {
                 observation.header_values.ask(written.expect.headers.iter().map(|(name, _)| name.clone()));
             }

@@ -276,7 +276,7 @@ impl Runner {
                             let redactor =
                                 Redactor::new(self.server.origins(), self.config.target.as_deref(), planned);
                             let journal = Some(self.server.journal());
-                            let observation = observe(
+                            let mut observation = observe(
                                 &job.scenario,
                                 planned,
                                 &page_results[position],
@@ -296,6 +296,9 @@ impl Runner {
                             } else {
                                 Vec::new()
                             };
+                            if planned.your_server {
+                                observation.leave_out_bodies();
+                            }
                             JobResult {
                                 job: job.clone(),
                                 observation: Ok(observation),
