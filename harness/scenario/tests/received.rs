@@ -1,32 +1,15 @@
 //! The keys for what the server received (`expect.server_saw`), fetch's request options and the
 //! host-and-port placeholder: read into plain data, and every mistake reported at its spot.
 
-use std::path::Path;
+mod support;
 
-use corsproof_scenario::{
-    CacheMode, ExpectedHeader, ExpectedHop, HopMethod, Priority, ReferrerPolicy, ScenarioError, parse_str,
-};
+use corsproof_scenario::{CacheMode, ExpectedHeader, ExpectedHop, HopMethod, Priority, ReferrerPolicy};
+use support::{broken, problems, valid};
 
 /// A scenario whose one request (to `api`, lines 1 to 7) has `request` lines from line 8, then
 /// its `expect` table (`outcome = "allowed"`) with `expect` lines after it.
 fn file(request: &str, expect: &str) -> String {
-    format!(
-        "[[scenario]]\nname = \"one\"\nabout = \"A scenario\"\npage = \"app\"\n\n[[scenario.request]]\nto = \"api\"\n\
-         {request}\n[scenario.request.expect]\noutcome = \"allowed\"\n{expect}"
-    )
-}
-
-fn broken(text: &str) -> ScenarioError {
-    parse_str(Path::new("s.toml"), text).expect_err("the file is broken")
-}
-
-fn valid(text: &str) -> corsproof_scenario::ScenarioFile {
-    parse_str(Path::new("s.toml"), text).unwrap_or_else(|error| panic!("{error}"))
-}
-
-/// Every problem's (line, column, message).
-fn problems(error: &ScenarioError) -> Vec<(usize, usize, String)> {
-    error.diagnostics().iter().map(|d| (d.line, d.column, d.message.clone())).collect()
+    support::file(request, "allowed", expect)
 }
 
 #[test]

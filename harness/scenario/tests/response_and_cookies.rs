@@ -2,19 +2,10 @@
 //! and for cookies held before a scenario (`[[scenario.cookie]]`): read into the model, written
 //! back, and every misuse reported at its spot with what was expected.
 
-use std::path::Path;
+mod support;
 
-use corsproof_scenario::{CookieBefore, HeaderReading, ResponseType, ScenarioError, parse_str, to_toml};
-
-/// Lines 1 to 7: one scenario whose request goes to `api`; `request` adds lines from line 8,
-/// then the `expect` table (its header on the line after a blank one) with `outcome = OUTCOME`
-/// and `expect` lines.
-fn file(request: &str, outcome: &str, expect: &str) -> String {
-    format!(
-        "[[scenario]]\nname = \"one\"\nabout = \"A scenario\"\npage = \"app\"\n\n[[scenario.request]]\nto = \"api\"\n\
-         {request}\n[scenario.request.expect]\noutcome = \"{outcome}\"\n{expect}"
-    )
-}
+use corsproof_scenario::{CookieBefore, HeaderReading, ResponseType, to_toml};
+use support::{broken, file, problems, valid};
 
 /// A scenario with `cookie` lines as its `[[scenario.cookie]]` table (from line 6).
 fn with_cookie(cookie: &str) -> String {
@@ -22,19 +13,6 @@ fn with_cookie(cookie: &str) -> String {
         "[[scenario]]\nname = \"one\"\nabout = \"A scenario\"\npage = \"app\"\n[[scenario.cookie]]\n{cookie}\n\
          [[scenario.request]]\nto = \"api-https\"\n[scenario.request.expect]\noutcome = \"allowed\"\n"
     )
-}
-
-fn broken(text: &str) -> ScenarioError {
-    parse_str(Path::new("s.toml"), text).expect_err("the file is broken")
-}
-
-fn valid(text: &str) -> corsproof_scenario::ScenarioFile {
-    parse_str(Path::new("s.toml"), text).unwrap_or_else(|error| panic!("{error}"))
-}
-
-/// Every problem's (line, column, message).
-fn problems(error: &ScenarioError) -> Vec<(usize, usize, String)> {
-    error.diagnostics().iter().map(|d| (d.line, d.column, d.message.clone())).collect()
 }
 
 #[test]
