@@ -5,7 +5,7 @@ mod picture;
 
 use std::fmt::Write as _;
 
-use super::{Cell, ColumnState, Matrix, Problem};
+use super::{Cell, ColumnState, EngineRun, Matrix, Problem};
 use crate::fate::Glance;
 use crate::report::escape_markup as html;
 
@@ -104,6 +104,13 @@ pub fn html_report(matrix: &Matrix) -> String {
     out.push_str(&picture::network_view(matrix));
     let _ = writeln!(out, "<script>{HTML_SCRIPT}{}</script>\n</body>\n</html>", picture::PICTURE_SCRIPT);
     out
+}
+
+/// One engine's own page: the matrix of its run alone, so its Network view shows only its
+/// requests; `None` when the engine could not run (the matrix page says why).
+pub fn engine_html_report(run: &EngineRun<'_>, load_errors: Vec<String>) -> Option<String> {
+    let (report, _) = run.outcome.ok()?;
+    Some(html_report(&Matrix::build(std::slice::from_ref(run), load_errors, report.elapsed)))
 }
 
 /// One `<td>` of `engine`'s column: the fates, the notes, the reasons as its tooltip, and the

@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use self::html::html_report;
+pub use self::html::{engine_html_report, html_report};
 pub use self::markdown::markdown_report;
 use self::network::{Exchange, Source};
 pub use self::terminal::table;

@@ -12,6 +12,7 @@ use std::path::Path;
 use super::html;
 use crate::matrix::network::{Exchange, Fault, Hop, RequestView};
 use crate::matrix::{Cell, Matrix, Row};
+use crate::observe::ReasonSource;
 
 /// The view's style: the header at fault stands out (red, bold, outlined) in its row.
 pub(super) const PICTURE_STYLE: &str = "\
@@ -251,12 +252,20 @@ fn headers_html(headers: &[(String, String)], at_fault: Option<&str>) -> String 
     out
 }
 
+/// What the console cell says when the engine's console said nothing of a request that was not
+/// allowed (see [`ReasonSource::Inferred`]).
+const INFERRED: &str = "(the console said nothing: the outcome is inferred from the page and the server)";
+
 /// The browser's words, each engine's when several share the view.
 fn console_html(consoles: &[(&str, &RequestView)]) -> String {
     let said: Vec<String> = consoles
         .iter()
         .filter_map(|(engine, request)| {
-            let words = request.console.as_deref()?;
+            let words = match (&request.console, request.console_source) {
+                (Some(words), _) => words.as_str(),
+                (None, Some(ReasonSource::Inferred)) => INFERRED,
+                (None, _) => return None,
+            };
             Some(if consoles.len() > 1 { format!("{engine}: {words}") } else { words.to_owned() })
         })
         .collect();
