@@ -5,7 +5,7 @@
 //! open the Network tab and look for the preflight; the HTML report meets them there.
 //!
 //! The model is built from the [`Observation`] and the scenario alone, so that the renderer
-//! ([`super::html`]) is a function of it and a test can check the rows without a browser.
+//! ([`html_report`](super::html_report)) is a function of it and a test can check the rows without a browser.
 
 use std::path::Path;
 
