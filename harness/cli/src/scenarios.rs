@@ -125,7 +125,8 @@ pub struct RunArgs {
     /// case with its file, line and time.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
-    /// With --browser all: the folder for the matrix, `matrix.md` and `matrix.html`.
+    /// With --browser all: the folder for the matrix, `matrix.md` and `matrix.html`, and each
+    /// engine's own page, `ENGINE.html`.
     #[arg(long, value_name = "DIR", default_value = "target/corsproof-report")]
     report_dir: PathBuf,
 }
