@@ -237,6 +237,25 @@ impl Browser {
         outcome.map_err(|e| self.classify(e))
     }
 
+    /// Runs `script` (a function body; `arguments` are `args`) in the open page and returns
+    /// what it returns: how a test asserts on what a page rendered (a report's highlighted
+    /// header, a filter that hid rows), not only on the HTML it was sent.
+    pub async fn execute(
+        &mut self,
+        script: &str,
+        args: Vec<serde_json::Value>,
+    ) -> Result<serde_json::Value, BrowserError> {
+        let outcome = self.client.execute(script, args).await;
+        outcome.map_err(|e| self.classify(e))
+    }
+
+    /// The open page's viewport as a PNG (WebDriver's take-screenshot), for a picture of what a
+    /// reader sees.
+    pub async fn screenshot(&mut self) -> Result<Vec<u8>, BrowserError> {
+        let outcome = self.client.screenshot().await;
+        outcome.map_err(|e| self.classify(e))
+    }
+
     /// Grants or denies the open page's origin the permissions Local Network Access asks for
     /// (`loopback-network` and `local-network`), through WebDriver's set-permission. Set
     /// either way, never left to a prompt: headless Chromium denies an unanswered one at once,

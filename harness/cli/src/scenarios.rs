@@ -125,7 +125,8 @@ pub struct RunArgs {
     /// case with its file, line and time.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
-    /// With --browser all: the folder for the matrix, `matrix.md` and `matrix.html`.
+    /// With --browser all: the folder for the matrix, `matrix.md` and `matrix.html`, and each
+    /// engine's own page, `ENGINE.html`.
     #[arg(long, value_name = "DIR", default_value = "target/corsproof-report")]
     report_dir: PathBuf,
 }
@@ -467,6 +468,7 @@ async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Resul
         output::print(&matrix::table(&matrix, color))?;
     }
     let (markdown, html) = write_matrix(&args.report_dir, &matrix)?;
+    write_engine_pages(&args.report_dir, &runs, &matrix.load_errors)?;
     let written = format!("matrix: {} and {}", markdown.display(), html.display());
     if args.json {
         eprintln!("{written}");
@@ -486,6 +488,19 @@ fn write_matrix(dir: &Path, matrix: &Matrix) -> anyhow::Result<(PathBuf, PathBuf
     let html = dir.join("matrix.html");
     std::fs::write(&html, matrix::html_report(matrix)).map_err(in_dir)?;
     Ok((markdown, html))
+}
+
+/// Writes each engine's own page, `ENGINE.html`, beside the matrix (an engine that could not run
+/// has none: the matrix says why).
+fn write_engine_pages(dir: &Path, runs: &[EngineRun<'_>], load_errors: &[String]) -> anyhow::Result<()> {
+    for run in runs {
+        if let Some(page) = matrix::engine_html_report(run, load_errors.to_vec()) {
+            let path = dir.join(format!("{}.html", run.engine));
+            std::fs::write(&path, page)
+                .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// `corsproof record`: writes every scenario's snapshot and lists those that changed (in every

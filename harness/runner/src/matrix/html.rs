@@ -1,9 +1,11 @@
 //! The matrix as one self-contained HTML page: every row, with buttons that hide the ones that
-//! neither differ nor fail.
+//! neither differ nor fail, then every scenario's Network view ([`picture`]).
+
+mod picture;
 
 use std::fmt::Write as _;
 
-use super::{Cell, ColumnState, Matrix, Problem};
+use super::{Cell, ColumnState, EngineRun, Matrix, Problem};
 use crate::fate::Glance;
 use crate::report::escape_markup as html;
 
@@ -34,13 +36,20 @@ radio.addEventListener('change',function(){document.body.className=radio.value;}
 /// The matrix as one self-contained HTML page (inline style and script, nothing fetched):
 /// differing rows highlighted and marked `≠`, failing cells red with their explanation
 /// folded inside, the browser's reasons as each cell's tooltip, and buttons that show only the
-/// rows that differ, or that differ or fail.
+/// rows that differ, or that differ or fail; then each scenario's requests as a Network tab
+/// shows them, searchable and filtered by outcome, engine and topic. A matrix of one engine's
+/// run is that engine's page.
 pub fn html_report(matrix: &Matrix) -> String {
     let mut out = String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     let names: Vec<&str> = matrix.engines.iter().map(|column| column.engine.as_str()).collect();
     let _ = writeln!(out, "<title>corsproof: {}</title>", html(&names.join(", ")));
-    let _ = writeln!(out, "<style>\n{HTML_STYLE}</style>\n</head>\n<body>");
-    out.push_str("<h1>corsproof: one scenario, every engine</h1>\n");
+    let _ = writeln!(out, "<style>\n{HTML_STYLE}{}</style>\n</head>\n<body>", picture::PICTURE_STYLE);
+    match names.as_slice() {
+        [engine] => {
+            let _ = writeln!(out, "<h1>corsproof: {}</h1>", html(engine));
+        }
+        _ => out.push_str("<h1>corsproof: one scenario, every engine</h1>\n"),
+    }
     let _ = writeln!(out, "<p>{}</p>", html(&matrix.summary()));
     out.push_str("<table>\n<tr><th>engine</th><th>browser</th><th>passed</th><th>failed</th></tr>\n");
     for column in &matrix.engines {
@@ -92,8 +101,16 @@ pub fn html_report(matrix: &Matrix) -> String {
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table>\n");
-    let _ = writeln!(out, "<script>{HTML_SCRIPT}</script>\n</body>\n</html>");
+    out.push_str(&picture::network_view(matrix));
+    let _ = writeln!(out, "<script>{HTML_SCRIPT}{}</script>\n</body>\n</html>", picture::PICTURE_SCRIPT);
     out
+}
+
+/// One engine's own page: the matrix of its run alone, so its Network view shows only its
+/// requests; `None` when the engine could not run (the matrix page says why).
+pub fn engine_html_report(run: &EngineRun<'_>, load_errors: Vec<String>) -> Option<String> {
+    let (report, _) = run.outcome.ok()?;
+    Some(html_report(&Matrix::build(std::slice::from_ref(run), load_errors, report.elapsed)))
 }
 
 /// One `<td>` of `engine`'s column: the fates, the notes, the reasons as its tooltip, and the

@@ -15,6 +15,7 @@
 
 mod html;
 mod markdown;
+pub mod network;
 mod terminal;
 #[cfg(test)]
 mod tests;
@@ -25,13 +26,15 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use self::html::html_report;
+pub use self::html::{engine_html_report, html_report};
 pub use self::markdown::markdown_report;
+use self::network::{Exchange, Source};
 pub use self::terminal::table;
 use crate::fate::{Fate, Glance};
 use crate::observe::Observation;
 use crate::report::{REVIEW, Report, ScenarioReport, SnapshotNote};
 use crate::run::{JobResult, ScenarioRunError};
+use crate::snapshot::SnapshotLocation;
 
 /// One engine's run, as the matrix reads it.
 #[derive(Debug, Clone, Copy)]
@@ -105,6 +108,10 @@ pub struct Row {
     pub agreement: Agreement,
     /// Whether a cell fails (see [`Cell::fails`]).
     pub failing: bool,
+    /// Its file, line and topic, which the HTML report's Network view links and filters by.
+    /// Not serialized: each engine's report carries the file and line.
+    #[serde(skip)]
+    pub source: Source,
 }
 
 impl Row {
@@ -155,6 +162,10 @@ pub enum Cell {
         /// for which file). Not serialized: the engine's report carries it.
         #[serde(skip)]
         pending: Option<String>,
+        /// Its requests as a Network tab lists them, for the HTML report. Not serialized: the
+        /// observation carries the same facts.
+        #[serde(skip)]
+        network: Box<Exchange>,
     },
     /// The scenario could not run in this engine.
     CouldNotRun {
@@ -211,10 +222,11 @@ impl Note {
 }
 
 impl Cell {
-    /// The cell of a report line and the result it was made from: its observation, or the
-    /// error that kept the scenario from running.
-    pub fn new(line: &ScenarioReport, observation: Result<&Observation, &ScenarioRunError>) -> Self {
-        let observation = match observation {
+    /// The cell of a report line and the result it was made from in `engine`: its observation
+    /// (and its Network view, which links `engine`'s snapshot), or the error that kept the
+    /// scenario from running.
+    pub fn new(line: &ScenarioReport, result: &JobResult, engine: &str) -> Self {
+        let observation = match result.observation.as_ref() {
             Ok(observation) => observation,
             Err(error) => return Cell::CouldNotRun { error: CellError::from(error) },
         };
@@ -232,6 +244,7 @@ impl Cell {
             snapshot: line.snapshot.clone(),
             observation: Box::new(observation.clone()),
             pending: line.pending.clone(),
+            network: Box::new(Exchange::of(observation, &result.job.scenario, snapshot_path(result, engine))),
         }
     }
 
@@ -312,6 +325,13 @@ impl Cell {
             Cell::EngineFailed | Cell::Absent => vec![],
         }
     }
+}
+
+/// Where `engine`'s snapshot of `result`'s scenario lives, when that can be worked out (a broken
+/// `corsproof.toml` is told in the cell's notes already).
+fn snapshot_path(result: &JobResult, engine: &str) -> Option<String> {
+    let location = SnapshotLocation::find(&result.job.file, &result.job.scenario.name, engine).ok()?;
+    Some(location.path().display().to_string())
 }
 
 /// Why a scenario could not run in one engine: the runner's typed error, kept as a value.
@@ -471,7 +491,7 @@ impl Matrix {
                 },
             })
             .collect();
-        let mut order: Vec<(&str, &str)> = Vec::new();
+        let mut order: Vec<(&str, &str, Source)> = Vec::new();
         let mut seen = HashSet::new();
         // Each engine's cells by scenario id, first listing wins.
         let mut cells: Vec<HashMap<&str, Cell>> = Vec::new();
@@ -480,18 +500,20 @@ impl Matrix {
             if let Ok((report, results)) = run.outcome {
                 for (line, result) in report.scenarios.iter().zip(results) {
                     if seen.insert(line.id.as_str()) {
-                        order.push((&line.id, &line.about));
+                        order.push((
+                            &line.id,
+                            &line.about,
+                            Source::of(&result.job.file, &result.job.scenario),
+                        ));
                     }
-                    column
-                        .entry(line.id.as_str())
-                        .or_insert_with(|| Cell::new(line, result.observation.as_ref()));
+                    column.entry(line.id.as_str()).or_insert_with(|| Cell::new(line, result, run.engine));
                 }
             }
             cells.push(column);
         }
         let rows = order
             .into_iter()
-            .map(|(id, about)| {
+            .map(|(id, about, source)| {
                 let cells: Vec<Cell> = runs
                     .iter()
                     .zip(&mut cells)
@@ -513,7 +535,7 @@ impl Matrix {
                 };
                 // A whole engine's failure is told once, in its column, not on every row.
                 let failing = cells.iter().any(|cell| cell != &Cell::EngineFailed && cell.fails());
-                Row { id: id.to_owned(), about: about.to_owned(), cells, agreement, failing }
+                Row { id: id.to_owned(), about: about.to_owned(), cells, agreement, failing, source }
             })
             .collect();
         Self { engines, rows, load_errors, elapsed }
