@@ -167,3 +167,124 @@ fn unsent_comment(observed: &RequestObservation) -> String {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use corsproof_behaviour::{AllowOrigin, Behaviour, Reply};
+
+    use super::*;
+    use crate::observe::RequestObservation;
+    use crate::plan::Visit;
+
+    const URL: &str = "http://api.test:8002/t/tok/items?acao=origin";
+
+    fn step() -> PlannedStep {
+        let behaviour = Behaviour {
+            actual: Reply::new().allow_origin(AllowOrigin::Echo),
+            preflight: Reply::new().allow_origin(AllowOrigin::Echo),
+        };
+        PlannedStep {
+            token: "tok".into(),
+            journal: "tok".into(),
+            request: PageRequest {
+                id: "1".into(),
+                api: "fetch".into(),
+                url: URL.into(),
+                method: "PUT".into(),
+                headers: vec![("X-Token".into(), "1".into())],
+                body: None,
+                credentials: "same-origin".into(),
+                mode: "cors".into(),
+                redirect: "follow".into(),
+                referrer_policy: None,
+                keepalive: false,
+                cache: None,
+                priority: None,
+                timeout_ms: 5000,
+                journal_token: None,
+            },
+            visits: vec![Visit { url: URL.into(), behaviour: Ok(behaviour) }],
+        }
+    }
+
+    fn preflight(received_unix_ms: u64) -> Entry {
+        Entry {
+            seq: 1,
+            token: Some("tok".into()),
+            listener: Some(corsproof_behaviour::Listener::HttpB),
+            scheme: "http",
+            version: "HTTP/1.1",
+            method: "OPTIONS".into(),
+            authority: Some("api.test:8002".into()),
+            path: "/t/tok/items".into(),
+            query: Some("acao=origin".into()),
+            headers: vec![
+                ("origin".into(), "http://app.test:8001".into()),
+                ("access-control-request-method".into(), "PUT".into()),
+                ("access-control-request-headers".into(), "x-token".into()),
+            ],
+            body_size: 0,
+            received_unix_ms,
+            preflight: true,
+            answer: None,
+        }
+    }
+
+    fn failed() -> PageResult {
+        serde_json::from_value(serde_json::json!({
+            "id": "1", "outcome": "error", "status": null, "status_text": null, "type": null,
+            "redirected": null, "url": null, "headers": [], "body": null,
+            "error": "TypeError: Failed to fetch", "elapsed_ms": 40, "journal_before": 0,
+        }))
+        .expect("a page result")
+    }
+
+    #[test]
+    fn a_request_refused_at_its_preflight_is_the_preflight_as_answered_then_the_page_request_unsent() {
+        let planned = PlannedScenario {
+            page_url: "http://app.test:8001/_page".into(),
+            page_origin: None,
+            your_server: false,
+            local_network_granted: None,
+            steps: vec![step()],
+            cookie_urls: vec![],
+        };
+        let mut blocked = RequestObservation::bare("PUT {api}/t/{token1}/items", Outcome::Blocked);
+        blocked.reason_class = Some(corsproof_scenario::ReasonClass::HeaderNotAllowed);
+        blocked.reason = Some("Request header field x-token is not allowed".into());
+        let observation = Observation {
+            scenario: "put-refused".into(),
+            about: String::new(),
+            page: "app".into(),
+            page_origin: None,
+            sandbox: false,
+            requests: vec![blocked],
+        };
+        let results = [failed()];
+        let har = Witnesses {
+            engine: Engine::Chromium,
+            browser_version: "156",
+            observation: &observation,
+            planned: &planned,
+            results: &results,
+            journal: &[vec![preflight(1_000_005)]],
+            started_unix_ms: 1_000_000,
+        }
+        .har();
+        let json = serde_json::to_value(&har).expect("serializes");
+        assert_eq!(corsproof_har::spec::violations(&json), []);
+        let [answered, unsent] = har.log.entries.as_slice() else { panic!("two entries: {har:#?}") };
+        assert_eq!(answered.response.status, 200, "the status the behaviour answers with");
+        assert_eq!(answered.response.header("access-control-allow-origin"), Some("http://app.test:8001"));
+        assert_eq!(answered.response.header("date"), None, "the answer's placeholder date is left out");
+        assert_eq!(answered.request.header("access-control-request-headers"), Some("x-token"));
+        assert_eq!((answered.time, unsent.time), (40.0, 40.0), "each until the page's end");
+        assert_eq!(unsent.response.status, 0);
+        assert_eq!(unsent.response.error.as_deref(), Some("TypeError: Failed to fetch"));
+        assert_eq!(unsent.request.header("x-token"), Some("1"));
+        let note = unsent.corsproof.as_ref().expect("the verdict");
+        assert_eq!((note.verdict.as_str(), note.reason.as_deref()), ("blocked", Some("header-not-allowed")));
+        assert_eq!(answered.corsproof, unsent.corsproof);
+        assert_eq!(har.log.pages[0].title, "put-refused");
+    }
+}
