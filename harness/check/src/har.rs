@@ -37,7 +37,10 @@ impl Checked {
         let mut browser = Creator::new(self.engine.name(), format!("oracle {}", env!("CARGO_PKG_VERSION")));
         browser.extra.insert(
             "comment".to_owned(),
-            Value::from(format!("no browser ran: corsproof's oracle judged each answer as {} would", self.engine)),
+            Value::from(format!(
+                "no browser ran: corsproof's oracle judged each answer as {} would",
+                self.engine
+            )),
         );
         let title = format!("{} {} from a page at {}", self.probe.method, self.probe.url, self.probe.origin);
         let started = self.hops.first().map_or(0, |hop| hop.started_unix_ms);
@@ -69,8 +72,15 @@ fn exchange(hop: &Hop) -> Exchange {
         Ok(received) => {
             let answer = Answer {
                 status: received.status,
-                headers: received.headers.iter().map(|(name, value)| Header::new(name, text(value))).collect(),
-                body: std::str::from_utf8(&received.body).ok().filter(|body| !body.is_empty()).map(str::to_owned),
+                headers: received
+                    .headers
+                    .iter()
+                    .map(|(name, value)| Header::new(name, text(value)))
+                    .collect(),
+                body: std::str::from_utf8(&received.body)
+                    .ok()
+                    .filter(|body| !body.is_empty())
+                    .map(str::to_owned),
             };
             (Some(answer), received.version.to_owned(), None)
         }
@@ -82,7 +92,11 @@ fn exchange(hop: &Hop) -> Exchange {
         method: hop.sent.method.as_str().to_owned(),
         url: hop.sent.url.to_string(),
         http_version,
-        request_headers: hop.headers.iter().map(|(name, value)| Header::new(text(name), text(value))).collect(),
+        request_headers: hop
+            .headers
+            .iter()
+            .map(|(name, value)| Header::new(text(name), text(value)))
+            .collect(),
         request_body_size: -1,
         answer,
         error,

@@ -53,7 +53,8 @@ async fn a_blocked_request_carries_the_reason_class_and_the_console_line() {
 #[tokio::test]
 async fn no_answer_is_status_0_with_why() {
     let (_server, checker) = start().await;
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port").local_addr().expect("its address");
+    let closed =
+        std::net::TcpListener::bind("127.0.0.1:0").expect("a port").local_addr().expect("its address");
     let checked =
         checker.check(&Probe::new(format!("http://{closed}/x")).origin(PAGE)).await.expect("checked");
     let har = valid(&checked);
@@ -62,4 +63,3 @@ async fn no_answer_is_status_0_with_why() {
     assert!(entry.response.error.as_deref().is_some_and(|why| why.contains("cannot connect")), "{entry:?}");
     assert_eq!(entry.corsproof.as_ref().map(|note| note.verdict.as_str()), Some("network-error"));
 }
-

@@ -424,7 +424,8 @@ struct EngineReport {
 async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Result<ExitCode> {
     let pages = page_origins(&args.common)?;
     let listing = list(&args.common, &pages);
-    let Some(runs) = execute(&args.common, &pages, &listing.jobs, &Engine::ALL, args.har.is_some()).await else {
+    let Some(runs) = execute(&args.common, &pages, &listing.jobs, &Engine::ALL, args.har.is_some()).await
+    else {
         return Ok(ExitCode::from(130));
     };
     let ran: Vec<Engine> =
@@ -482,7 +483,9 @@ async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Resul
     } else {
         output::print(&format!("{written}\n"))?;
     }
-    let ran_results = engines.iter().filter_map(|(engine, outcome)| Some((*engine, outcome.as_ref().ok()?.results.as_slice())));
+    let ran_results = engines
+        .iter()
+        .filter_map(|(engine, outcome)| Some((*engine, outcome.as_ref().ok()?.results.as_slice())));
     write_hars(args, ran_results)?;
     settle_stale(&args.common, &listing, &ran)?;
     Ok(if matrix.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })

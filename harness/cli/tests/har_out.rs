@@ -14,13 +14,16 @@ use support::{api, check, corsproof_in_ci, stderr, stdout};
 /// Reads a HAR file corsproof wrote, after holding it to HAR 1.2 strictly.
 fn read_valid(path: &Path) -> Har {
     let text = std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    let json: Value = serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    let json: Value =
+        serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
     let violations = corsproof_har::spec::violations(&json);
     assert!(violations.is_empty(), "{} is not valid HAR 1.2:\n{violations:#?}", path.display());
     let har: Har = serde_json::from_value(json).expect("the model reads it");
     assert_eq!((har.log.version.as_str(), har.log.creator.name.as_str()), ("1.2", "corsproof"));
     assert_eq!(har.log.pages.len(), 1, "one page per file");
-    assert!(har.log.entries.iter().all(|entry| entry.pageref.as_deref() == Some(har.log.pages[0].id.as_str())));
+    assert!(
+        har.log.entries.iter().all(|entry| entry.pageref.as_deref() == Some(har.log.pages[0].id.as_str()))
+    );
     har
 }
 
@@ -91,11 +94,26 @@ async fn check_writes_each_exchange_with_the_headers_the_server_received_and_the
     // Allowed: the preflight and the actual request, in order, each judged allowed.
     let allowed = format!("{api}/t/harcheck2/items?acao=origin&acam=PUT&acah=x-token");
     let file = dir.join("allowed.har");
-    let output = check(&[&allowed, "--origin", "https://app.example", "-X", "PUT", "-H", "X-Token: 1", "--har", file.to_str().expect("a UTF-8 path")]);
+    let output = check(&[
+        &allowed,
+        "--origin",
+        "https://app.example",
+        "-X",
+        "PUT",
+        "-H",
+        "X-Token: 1",
+        "--har",
+        file.to_str().expect("a UTF-8 path"),
+    ]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let har = read_valid(&file);
     assert_eq!(kinds(&har), [("OPTIONS", "preflight"), ("PUT", "fetch")]);
-    assert!(har.log.entries.iter().all(|entry| entry.corsproof.as_ref().map(|note| note.verdict.as_str()) == Some("allowed")));
+    assert!(
+        har.log
+            .entries
+            .iter()
+            .all(|entry| entry.corsproof.as_ref().map(|note| note.verdict.as_str()) == Some("allowed"))
+    );
     assert!(har.log.entries[0].started_date_time <= har.log.entries[1].started_date_time, "in order");
     assert_eq!(har.log.entries[1].request.header("x-token"), Some("1"));
     assert_eq!(har.log.entries[1].request.header("origin"), Some("https://app.example"));
@@ -107,7 +125,13 @@ async fn check_names_a_har_path_it_cannot_write() {
     let (_server, api) = api().await;
     let dir = folder("check-unwritable", &[("a-file", "not a folder")]);
     let path = dir.join("a-file/check.har");
-    let output = check(&[&format!("{api}/t/harbad/x?acao=origin"), "--origin", "https://app.example", "--har", path.to_str().expect("a UTF-8 path")]);
+    let output = check(&[
+        &format!("{api}/t/harbad/x?acao=origin"),
+        "--origin",
+        "https://app.example",
+        "--har",
+        path.to_str().expect("a UTF-8 path"),
+    ]);
     assert_eq!(output.status.code(), Some(2));
     let error = stderr(&output);
     assert!(error.contains(&format!("cannot write the HAR file {}", path.display())), "{error}");
@@ -207,7 +231,8 @@ fn run_writes_one_har_per_scenario_from_the_journal_with_the_reports_verdicts() 
     assert_notes_match(&allowed.log.entries, request, "chromium");
     // The headers as the server received them: the report's, every one, in order (the report's
     // are redacted, so the values compared are those without a run's ports or tokens).
-    for (entry, seen) in allowed.log.entries.iter().zip(request["server_saw"].as_array().expect("server_saw")) {
+    for (entry, seen) in allowed.log.entries.iter().zip(request["server_saw"].as_array().expect("server_saw"))
+    {
         let received = seen["received_headers"].as_array().expect("received_headers");
         let names: Vec<&str> = received.iter().filter_map(|pair| pair[0].as_str()).collect();
         let har_names: Vec<&str> = entry.request.headers.iter().map(|header| header.name.as_str()).collect();
@@ -221,8 +246,16 @@ fn run_writes_one_har_per_scenario_from_the_journal_with_the_reports_verdicts() 
     assert!(preflight.request.header("origin").is_some_and(|origin| origin.starts_with("http://app.test:")));
     assert_eq!(put.request.header("x-token"), Some("1"));
     assert_eq!(put.response.status, 200);
-    assert_eq!(preflight.response.header("access-control-allow-headers"), Some("x-token"), "what the server answered");
-    assert_eq!(put.response.content.get("text").and_then(Value::as_str), Some("ok"), "the body the page read");
+    assert_eq!(
+        preflight.response.header("access-control-allow-headers"),
+        Some("x-token"),
+        "what the server answered"
+    );
+    assert_eq!(
+        put.response.content.get("text").and_then(Value::as_str),
+        Some("ok"),
+        "the body the page read"
+    );
 
     let refused = read_valid(&dir.join("hars/chromium/api__put-refused.har"));
     assert_eq!(kinds(&refused), [("OPTIONS", "preflight"), ("PUT", "fetch")]);
@@ -231,7 +264,13 @@ fn run_writes_one_har_per_scenario_from_the_journal_with_the_reports_verdicts() 
     assert_notes_match(&refused.log.entries, request, "chromium");
     let never_sent = &refused.log.entries[1];
     assert_eq!(never_sent.response.status, 0, "the PUT never reached the server");
-    assert!(never_sent.extra.get("comment").and_then(Value::as_str).is_some_and(|text| text.contains("no server received it")));
+    assert!(
+        never_sent
+            .extra
+            .get("comment")
+            .and_then(Value::as_str)
+            .is_some_and(|text| text.contains("no server received it"))
+    );
     assert_eq!(refused.log.entries[0].response.header("access-control-allow-headers"), None);
 
     let redirected = read_valid(&dir.join("hars/chromium/api__redirected.har"));
@@ -239,15 +278,24 @@ fn run_writes_one_har_per_scenario_from_the_journal_with_the_reports_verdicts() 
     let hop = &redirected.log.entries[0];
     assert_eq!(hop.response.status / 100, 3);
     assert_eq!(hop.response.redirect_url, hop.response.header("location").unwrap_or_default());
-    assert!(redirected.log.entries[1].request.url.contains("/moved"), "{:?}", redirected.log.entries[1].request.url);
-    assert_notes_match(&redirected.log.entries, &observation(&report, "redirected")["requests"][0], "chromium");
+    assert!(
+        redirected.log.entries[1].request.url.contains("/moved"),
+        "{:?}",
+        redirected.log.entries[1].request.url
+    );
+    assert_notes_match(
+        &redirected.log.entries,
+        &observation(&report, "redirected")["requests"][0],
+        "chromium",
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn run_names_a_har_folder_it_cannot_write() {
     let dir = folder("run-unwritable", &[("api.toml", SCENARIOS), ("taken", "a file, not a folder")]);
-    let output = corsproof_in_ci(&["run", "api.toml", "--filter", "put-allowed", "--har", "taken/hars"], &dir, true);
+    let output =
+        corsproof_in_ci(&["run", "api.toml", "--filter", "put-allowed", "--har", "taken/hars"], &dir, true);
     assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
     let error = stderr(&output);
     assert!(error.contains("cannot write the HAR file taken/hars/chromium/api__put-allowed.har"), "{error}");
@@ -271,7 +319,13 @@ outcome = "blocked"
 
 #[test]
 fn against_your_server_the_answers_are_the_ones_the_proxy_journaled() {
-    let free = || std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("its address").port();
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("a free port")
+            .local_addr()
+            .expect("its address")
+            .port()
+    };
     let ports = [free(), free(), free()];
     // Another corsproof process stands in for "your server": a real server on its own port.
     let mut server = Command::new(env!("CARGO_BIN_EXE_corsproof"))
@@ -286,7 +340,8 @@ fn against_your_server_the_answers_are_the_ones_the_proxy_journaled() {
     });
     let dir = folder("target", &[("mine.toml", AGAINST_A_TARGET)]);
     let target = format!("http://127.0.0.1:{}", ports[1]);
-    let output = corsproof_in_ci(&["run", "mine.toml", "--target", &target, "--json", "--har", "hars"], &dir, true);
+    let output =
+        corsproof_in_ci(&["run", "mine.toml", "--target", &target, "--json", "--har", "hars"], &dir, true);
     let _ = server.kill();
     let _ = server.wait();
     assert!(listening, "the server never listened");
@@ -299,7 +354,10 @@ fn against_your_server_the_answers_are_the_ones_the_proxy_journaled() {
     assert!(preflight.request.url.starts_with(&format!("{target}/echo")), "{}", preflight.request.url);
     let seen = &request["server_saw"][0];
     assert_eq!(Some(u64::from(preflight.response.status)), seen["status"].as_u64(), "your server's answer");
-    assert!(preflight.response.header("content-type").is_some(), "every header it answered, not only CORS ones");
+    assert!(
+        preflight.response.header("content-type").is_some(),
+        "every header it answered, not only CORS ones"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -307,7 +365,19 @@ fn against_your_server_the_answers_are_the_ones_the_proxy_journaled() {
 fn run_in_every_engine_writes_each_engines_har_beside_its_report() {
     let dir = folder("all", &[("api.toml", SCENARIOS)]);
     let output = corsproof_in_ci(
-        &["run", "api.toml", "--browser", "all", "--filter", "put-refused", "--json", "--har", "hars", "--report-dir", "report"],
+        &[
+            "run",
+            "api.toml",
+            "--browser",
+            "all",
+            "--filter",
+            "put-refused",
+            "--json",
+            "--har",
+            "hars",
+            "--report-dir",
+            "report",
+        ],
         &dir,
         true,
     );
@@ -318,7 +388,11 @@ fn run_in_every_engine_writes_each_engines_har_beside_its_report() {
         let har = read_valid(&dir.join(format!("hars/{name}/api__put-refused.har")));
         assert_eq!(har.log.browser.as_ref().map(|browser| browser.name.as_str()), Some(name));
         assert_eq!(kinds(&har), [("OPTIONS", "preflight"), ("PUT", "fetch")], "{name}");
-        assert_notes_match(&har.log.entries, &observation(&engine["report"], "put-refused")["requests"][0], name);
+        assert_notes_match(
+            &har.log.entries,
+            &observation(&engine["report"], "put-refused")["requests"][0],
+            name,
+        );
     }
     let _ = std::fs::remove_dir_all(dir);
 }

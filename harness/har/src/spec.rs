@@ -58,7 +58,12 @@ pub fn violations(har: &Value) -> Vec<Violation> {
             check.fields(
                 page,
                 &path,
-                &[("startedDateTime", Kind::Date), ("id", Kind::Text), ("title", Kind::Text), ("pageTimings", Kind::Object)],
+                &[
+                    ("startedDateTime", Kind::Date),
+                    ("id", Kind::Text),
+                    ("title", Kind::Text),
+                    ("pageTimings", Kind::Object),
+                ],
             );
             if let Some(timings) = page.get("pageTimings") {
                 for name in ["onContentLoad", "onLoad"] {
@@ -125,7 +130,11 @@ impl Checker<'_> {
     fn pairs(&mut self, object: &Value, at: &str, name: &str) {
         let Some(list) = self.field(object, at, name, Kind::List) else { return };
         for (index, pair) in list.as_array().into_iter().flatten().enumerate() {
-            self.fields(pair, &format!("{at}.{name}[{index}]"), &[("name", Kind::Text), ("value", Kind::Text)]);
+            self.fields(
+                pair,
+                &format!("{at}.{name}[{index}]"),
+                &[("name", Kind::Text), ("value", Kind::Text)],
+            );
         }
     }
 
@@ -159,7 +168,11 @@ impl Checker<'_> {
             self.pairs(response, &path, "cookies");
             self.pairs(response, &path, "headers");
             if let Some(content) = self.field(response, &path, "content", Kind::Object) {
-                self.fields(content, &format!("{path}.content"), &[("size", Kind::Integer), ("mimeType", Kind::Text)]);
+                self.fields(
+                    content,
+                    &format!("{path}.content"),
+                    &[("size", Kind::Integer), ("mimeType", Kind::Text)],
+                );
                 self.optional(content, &format!("{path}.content"), "text", Kind::Text);
             }
             self.fields(
@@ -180,7 +193,8 @@ impl Checker<'_> {
                 }
             }
             for name in ["blocked", "dns", "connect", "ssl"] {
-                if let Some(value) = self.optional(timings, &path, name, Kind::Number).and_then(Value::as_f64) {
+                if let Some(value) = self.optional(timings, &path, name, Kind::Number).and_then(Value::as_f64)
+                {
                     if value != -1.0 && value < 0.0 {
                         self.say(format!("{path}.{name}"), "must be -1 or not negative");
                     }
@@ -198,7 +212,8 @@ impl Checker<'_> {
         if let Some(note) = self.optional(entry, at, "_corsproof", Kind::Object) {
             let path = format!("{at}._corsproof");
             if let Some(verdict) = self.field(note, &path, "verdict", Kind::Text)
-                && !["allowed", "blocked", "network-error", "timeout"].contains(&verdict.as_str().unwrap_or_default())
+                && !["allowed", "blocked", "network-error", "timeout"]
+                    .contains(&verdict.as_str().unwrap_or_default())
             {
                 self.say(format!("{path}.verdict"), format!("not a verdict: {verdict}"));
             }
@@ -212,7 +227,9 @@ impl Checker<'_> {
 /// `YYYY-MM-DDThh:mm:ss`, optional fraction, then `Z` or `±hh:mm`.
 fn is_iso_8601(text: &str) -> bool {
     let bytes = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| bytes.get(range).is_some_and(|part| part.iter().all(u8::is_ascii_digit));
+    let digits = |range: std::ops::Range<usize>| {
+        bytes.get(range).is_some_and(|part| part.iter().all(u8::is_ascii_digit))
+    };
     let shape = digits(0..4)
         && bytes.get(4) == Some(&b'-')
         && digits(5..7)

@@ -238,7 +238,11 @@ impl Har {
         Har {
             log: Log {
                 version: "1.2".to_owned(),
-                creator: Creator { name: "corsproof".to_owned(), version: version.to_owned(), extra: Extra::new() },
+                creator: Creator {
+                    name: "corsproof".to_owned(),
+                    version: version.to_owned(),
+                    extra: Extra::new(),
+                },
                 browser: Some(browser),
                 pages: vec![Page {
                     started_date_time: date_time(started_unix_ms),

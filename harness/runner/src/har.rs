@@ -89,7 +89,13 @@ impl Witnesses<'_> {
     }
 
     /// A request the journal received, and what it was answered.
-    fn received(&self, step: &PlannedStep, entry: &Entry, until_unix_ms: u64, body: Option<String>) -> Exchange {
+    fn received(
+        &self,
+        step: &PlannedStep,
+        entry: &Entry,
+        until_unix_ms: u64,
+        body: Option<String>,
+    ) -> Exchange {
         let authority = entry.authority.as_deref().unwrap_or_default();
         let query = entry.query.as_deref().map(|query| format!("?{query}")).unwrap_or_default();
         let url = format!("{}://{authority}{}{query}", entry.scheme, entry.path);
@@ -135,7 +141,13 @@ fn answer(status: u16, headers: &[(String, String)], body: Option<String>) -> An
 
 /// The page's request that no server received, as the page asked it and saw its end: the
 /// headers it set, and the status and headers it read when the browser answered it itself.
-fn unsent(request: &PageRequest, result: &PageResult, observed: &RequestObservation, from: u64, ends: u64) -> Exchange {
+fn unsent(
+    request: &PageRequest,
+    result: &PageResult,
+    observed: &RequestObservation,
+    from: u64,
+    ends: u64,
+) -> Exchange {
     let answer = (observed.outcome == Outcome::Allowed).then(|| Answer {
         status: result.status.unwrap_or_default(),
         headers: result.headers.iter().map(|(name, value)| Header::new(name, value)).collect(),
@@ -163,10 +175,10 @@ fn unsent_comment(observed: &RequestObservation) -> String {
              the response is what the page read"
                 .to_owned()
         }
-        _ => "the page's request; no server received it: the request headers are the ones the page set".to_owned(),
+        _ => "the page's request; no server received it: the request headers are the ones the page set"
+            .to_owned(),
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -184,7 +184,9 @@ fn requests_time(results: &[PageResult]) -> Duration {
 
 /// Now, in milliseconds since the Unix epoch.
 fn now_unix_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_millis() as u64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as u64)
 }
 
 /// A mock server and a browser, ready to run scenarios.
