@@ -4,12 +4,11 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use corsproof_har::model::{Entry, Har};
 use serde_json::Value;
-use support::{api, check, corsproof_in_ci, stderr, stdout};
+use support::{api, check, corsproof_in_ci, folder, stand_in_server, stderr, stdout};
 
 /// Reads a HAR file corsproof wrote, after holding it to HAR 1.2 strictly.
 fn read_valid(path: &Path) -> Har {
@@ -27,17 +26,6 @@ fn read_valid(path: &Path) -> Har {
     har
 }
 
-/// A fresh folder with the given files.
-fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("corsproof-har-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a temp folder");
-    for (file, text) in files {
-        std::fs::write(dir.join(file), text).expect("a scenario file");
-    }
-    dir
-}
-
 fn kinds(har: &Har) -> Vec<(&str, &str)> {
     har.log
         .entries
@@ -46,24 +34,20 @@ fn kinds(har: &Har) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// `corsproof check URL` of a PUT with `X-Token: 1` from `https://app.example`, with `flag` and
+/// `--har FILE`.
+fn check_put(url: &str, file: &Path, flag: &str) -> std::process::Output {
+    let har = file.to_str().expect("a UTF-8 path");
+    check(&[url, "--origin", "https://app.example", "-X", "PUT", "-H", "X-Token: 1", flag, "--har", har])
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn check_writes_each_exchange_with_the_headers_the_server_received_and_the_verdict() {
     let (server, api) = api().await;
     let dir = folder("check", &[]);
     let file = dir.join("out/check.har");
     let url = format!("{api}/t/harcheck/items?acao=origin&acam=PUT");
-    let output = check(&[
-        &url,
-        "--origin",
-        "https://app.example",
-        "-X",
-        "PUT",
-        "-H",
-        "X-Token: 1",
-        "--json",
-        "--har",
-        file.to_str().expect("a UTF-8 path"),
-    ]);
+    let output = check_put(&url, &file, "--json");
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let report: Value = serde_json::from_str(&stdout(&output)).expect("the JSON report");
     let har = read_valid(&file);
@@ -92,19 +76,9 @@ async fn check_writes_each_exchange_with_the_headers_the_server_received_and_the
     assert_eq!(har.log.browser.as_ref().map(|browser| browser.name.as_str()), Some("chromium"));
 
     // Allowed: the preflight and the actual request, in order, each judged allowed.
-    let allowed = format!("{api}/t/harcheck2/items?acao=origin&acam=PUT&acah=x-token");
+    let allowed = format!("{api}/t/harcheck2/items?acao=origin&acam=PUT&acah=x-token&acac=true");
     let file = dir.join("allowed.har");
-    let output = check(&[
-        &allowed,
-        "--origin",
-        "https://app.example",
-        "-X",
-        "PUT",
-        "-H",
-        "X-Token: 1",
-        "--har",
-        file.to_str().expect("a UTF-8 path"),
-    ]);
+    let output = check_put(&allowed, &file, "--credentials");
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let har = read_valid(&file);
     assert_eq!(kinds(&har), [("OPTIONS", "preflight"), ("PUT", "fetch")]);
@@ -319,32 +293,13 @@ outcome = "blocked"
 
 #[test]
 fn against_your_server_the_answers_are_the_ones_the_proxy_journaled() {
-    let free = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("a free port")
-            .local_addr()
-            .expect("its address")
-            .port()
-    };
-    let ports = [free(), free(), free()];
-    // Another corsproof process stands in for "your server": a real server on its own port.
-    let mut server = Command::new(env!("CARGO_BIN_EXE_corsproof"))
-        .args(["serve", "--ports", &format!("{},{},{}", ports[0], ports[1], ports[2])])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("corsproof serve starts");
-    let listening = (0..200).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        std::net::TcpStream::connect(("127.0.0.1", ports[1])).is_ok()
-    });
+    let (mut server, ports) = stand_in_server();
     let dir = folder("target", &[("mine.toml", AGAINST_A_TARGET)]);
     let target = format!("http://127.0.0.1:{}", ports[1]);
     let output =
         corsproof_in_ci(&["run", "mine.toml", "--target", &target, "--json", "--har", "hars"], &dir, true);
     let _ = server.kill();
     let _ = server.wait();
-    assert!(listening, "the server never listened");
     let report: Value = serde_json::from_str(&stdout(&output)).expect("the JSON report");
     let har = read_valid(&dir.join("hars/chromium/mine__route-without-cors.har"));
     let request = &observation(&report, "route-without-cors")["requests"][0];
