@@ -109,6 +109,7 @@ fn results() -> Vec<JobResult> {
             observation: Ok(observation()),
             mismatches: vec![mismatch.clone()],
             elapsed: Duration::from_millis(42),
+            har: None,
         })
         .collect();
     results.push(JobResult {
@@ -116,6 +117,7 @@ fn results() -> Vec<JobResult> {
         observation: Err(BrowserError::Page("the page would not load".into()).into()),
         mismatches: vec![],
         elapsed: Duration::ZERO,
+        har: None,
     });
     results
 }

@@ -21,6 +21,11 @@ pub struct Hop {
     pub headers: Vec<(Vec<u8>, Vec<u8>)>,
     /// The answer, or why there was none.
     pub received: Result<Received, ClientError>,
+    /// When the request went out, in milliseconds since the Unix epoch (a HAR's
+    /// `startedDateTime`).
+    pub started_unix_ms: u64,
+    /// How long until the whole answer (or the failure) came.
+    pub took: std::time::Duration,
 }
 
 impl Hop {

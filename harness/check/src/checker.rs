@@ -170,14 +170,19 @@ impl Checker {
                         }
                         _ => None,
                     };
+                    let started_unix_ms = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |since| since.as_millis() as u64);
+                    let sending = std::time::Instant::now();
                     let received = self.client.send(sent.method.as_str(), &sent.url, &headers, body).await;
+                    let took = sending.elapsed();
                     step = match &received {
                         Ok(answer) => fetch.on_response(&Response::new(answer.status).headers(
                             answer.headers.iter().map(|(name, value)| (name.as_str(), value.clone())),
                         )),
                         Err(_) => fetch.on_network_error(),
                     };
-                    hops.push(Hop { sent, headers, received });
+                    hops.push(Hop { sent, headers, received, started_unix_ms, took });
                 }
                 Step::Done(verdict) => break verdict,
             }

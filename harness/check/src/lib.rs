@@ -34,6 +34,7 @@ mod checked;
 mod checker;
 mod client;
 mod disagreement;
+mod har;
 mod hygiene;
 mod local_network;
 mod policy;

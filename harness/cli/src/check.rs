@@ -95,6 +95,11 @@ pub struct CheckArgs {
     /// ask before a public page reaches a more private address).
     #[arg(long)]
     local_network_granted: bool,
+    /// Also write the exchanges as a HAR 1.2 file the browsers' developer tools open: the
+    /// preflight, the actual request and each redirect hop, as sent and answered, each with the
+    /// verdict in `_corsproof`.
+    #[arg(long, value_name = "FILE", conflicts_with = "policy")]
+    har: Option<PathBuf>,
 }
 
 /// What `--expect` says the browser should do.
@@ -193,6 +198,9 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         probe = probe.body(body);
     }
     let checked = checker.check(&probe).await?;
+    if let Some(path) = &args.har {
+        crate::har_file::write(path, &checked.to_har())?;
+    }
     let engines = args.prove.as_deref().map(prove_engines).transpose()?;
     if args.json {
         let mut report = as_json(&checked);

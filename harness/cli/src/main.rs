@@ -1,6 +1,7 @@
 //! `corsproof`: test CORS the way a browser does.
 
 mod check;
+mod har_file;
 mod install;
 mod output;
 mod prove;

@@ -129,6 +129,11 @@ pub struct RunArgs {
     /// engine's own page, `ENGINE.html`.
     #[arg(long, value_name = "DIR", default_value = "target/corsproof-report")]
     report_dir: PathBuf,
+    /// Also write what was exchanged as HAR 1.2 files the browsers' developer tools open, one per
+    /// scenario and engine: `DIR/<engine>/<snapshot name>.har`, each request the server received
+    /// (preflights, actual requests, redirect hops) with the page's verdict in `_corsproof`.
+    #[arg(long, value_name = "DIR")]
+    har: Option<PathBuf>,
 }
 
 /// `corsproof record`.
@@ -260,7 +265,7 @@ impl Reporter for ProgressReporter {
 
 /// How to run `engine`: `args`' browser and server settings, requests sent to `--target` if
 /// given, pages at the `pages` chosen.
-fn run_config(args: &ScenarioArgs, engine: Engine, pages: &[PageOrigin]) -> RunConfig {
+fn run_config(args: &ScenarioArgs, engine: Engine, pages: &[PageOrigin], har: bool) -> RunConfig {
     RunConfig {
         browser: BrowserConfig { engine, webdriver: args.webdriver.clone(), ..BrowserConfig::default() },
         server: ServerConfig { bind: args.bind, ..ServerConfig::default() },
@@ -268,6 +273,7 @@ fn run_config(args: &ScenarioArgs, engine: Engine, pages: &[PageOrigin]) -> RunC
         target_address: args.target_address.clone(),
         pages: pages.to_vec(),
         request_timeout: Duration::from_millis(args.timeout_ms),
+        har,
         ..RunConfig::default()
     }
 }
@@ -336,15 +342,17 @@ async fn until_interrupted<T>(work: impl Future<Output = T>) -> Option<T> {
 
 /// Runs the jobs in every engine of `engines` concurrently, each with its own mock server and
 /// browser, with one progress line on a terminal; an engine that cannot start does not stop
-/// the others; pages at the `pages` chosen. `None` at Ctrl-C.
+/// the others; pages at the `pages` chosen; each scenario's exchanges kept as a HAR with `har`.
+/// `None` at Ctrl-C.
 async fn execute(
     args: &ScenarioArgs,
     pages: &[PageOrigin],
     jobs: &[Job],
     engines: &[Engine],
+    har: bool,
 ) -> Option<Vec<Result<EngineResults, EngineFailure>>> {
     let mut progress = ProgressReporter::new(engines, jobs.len());
-    let configs = engines.iter().map(|&engine| run_config(args, engine, pages)).collect();
+    let configs = engines.iter().map(|&engine| run_config(args, engine, pages, har)).collect();
     let outcome = until_interrupted(pipeline::run(jobs, configs, &mut progress)).await;
     progress.finish();
     outcome
@@ -372,7 +380,7 @@ async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) 
     let pages = page_origins(&args.common)?;
     let listing = list(&args.common, &pages);
     let Listing { jobs, load_errors, .. } = &listing;
-    let Some(runs) = execute(&args.common, &pages, jobs, &[engine]).await else {
+    let Some(runs) = execute(&args.common, &pages, jobs, &[engine], args.har.is_some()).await else {
         return Ok(ExitCode::from(130));
     };
     let run = match only(runs) {
@@ -393,6 +401,7 @@ async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) 
     } else {
         output::print(&report::table(&report, color))?;
     }
+    write_hars(args, [(engine, run.results.as_slice())])?;
     settle_stale(&args.common, &listing, &[engine])?;
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
@@ -416,7 +425,8 @@ struct EngineReport {
 async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Result<ExitCode> {
     let pages = page_origins(&args.common)?;
     let listing = list(&args.common, &pages);
-    let Some(runs) = execute(&args.common, &pages, &listing.jobs, &Engine::ALL).await else {
+    let Some(runs) = execute(&args.common, &pages, &listing.jobs, &Engine::ALL, args.har.is_some()).await
+    else {
         return Ok(ExitCode::from(130));
     };
     let ran: Vec<Engine> =
@@ -475,8 +485,40 @@ async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Resul
     } else {
         output::print(&format!("{written}\n"))?;
     }
+    let ran_results = engines
+        .iter()
+        .filter_map(|(engine, outcome)| Some((*engine, outcome.as_ref().ok()?.results.as_slice())));
+    write_hars(args, ran_results)?;
     settle_stale(&args.common, &listing, &ran)?;
     Ok(if matrix.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// `--har DIR`: each scenario's HAR of each engine that ran, at `DIR/<engine>/<snapshot
+/// name>.har` (the snapshot's own name, so the two sit side by side in a review), then one line
+/// naming the folder (on stderr with --json, which keeps stdout JSON).
+fn write_hars<'a>(
+    args: &RunArgs,
+    runs: impl IntoIterator<Item = (Engine, &'a [JobResult])>,
+) -> anyhow::Result<()> {
+    let Some(dir) = &args.har else { return Ok(()) };
+    let mut written = 0;
+    for (engine, results) in runs {
+        for result in results {
+            let Some(har) = &result.har else { continue };
+            let snapshot = SnapshotFile::find(&result.job.file, &result.job.scenario, engine)?.path();
+            let name = snapshot.file_stem().unwrap_or_default();
+            let path = dir.join(engine.name()).join(format!("{}.har", name.to_string_lossy()));
+            crate::har_file::write(&path, har)?;
+            written += 1;
+        }
+    }
+    let line = format!("HAR files: {written} in {}", dir.display());
+    if args.json {
+        eprintln!("{line}");
+    } else {
+        output::print(&format!("{line}\n"))?;
+    }
+    Ok(())
 }
 
 /// Writes `matrix.md` and `matrix.html` into `dir` and returns their paths.
@@ -512,7 +554,7 @@ pub async fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
     let Listing { jobs, load_errors, .. } = &listing;
     let one_engine = args.common.browser.engine();
     let engines = one_engine.map_or_else(|| Engine::ALL.to_vec(), |engine| vec![engine]);
-    let Some(mut runs) = execute(&args.common, &pages, jobs, &engines).await else {
+    let Some(mut runs) = execute(&args.common, &pages, jobs, &engines, false).await else {
         return Ok(ExitCode::from(130));
     };
     if one_engine.is_some() {

@@ -5,7 +5,7 @@ mod support;
 use std::path::PathBuf;
 use std::process::Command;
 
-use support::{corsproof, corsproof_in_ci, stderr, stdout};
+use support::{corsproof, corsproof_in_ci, folder, stand_in_server, stderr, stdout};
 
 const GOOD: &str = r#"
 [[scenario]]
@@ -51,17 +51,6 @@ credentials = "includ"
 [scenario.request.expect]
 outcome = "allowed"
 "#;
-
-/// A fresh folder with the given files.
-fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("corsproof-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for (file, text) in files {
-        std::fs::write(dir.join(file), text).unwrap();
-    }
-    dir
-}
 
 #[test]
 fn a_broken_file_is_located_and_does_not_stop_the_others() {
@@ -347,19 +336,7 @@ reason = "missing-allow-origin"
 
 #[test]
 fn the_same_files_run_against_your_own_server() {
-    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let ports = [free(), free(), free()];
-    // Another corsproof process stands in for "your server": a real server on its own port.
-    let mut server = Command::new(env!("CARGO_BIN_EXE_corsproof"))
-        .args(["serve", "--ports", &format!("{},{},{}", ports[0], ports[1], ports[2])])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("corsproof serve starts");
-    assert!(
-        eventually(|| std::net::TcpStream::connect(("127.0.0.1", ports[1])).is_ok()),
-        "the server never listened"
-    );
+    let (mut server, ports) = stand_in_server();
     let dir = folder("against-target", &[("mine.toml", AGAINST_A_TARGET)]);
     let target = format!("http://127.0.0.1:{}", ports[1]);
     let recorded = corsproof(&["record", "mine.toml", "--target", &target], &dir);

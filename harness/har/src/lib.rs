@@ -28,3 +28,5 @@
 //! ```
 
 pub mod model;
+pub mod spec;
+pub mod write;

@@ -13,6 +13,7 @@ mod event;
 mod evidence;
 pub mod expect;
 pub mod fate;
+pub mod har;
 mod list;
 pub mod matrix;
 pub mod observe;

@@ -440,17 +440,7 @@ pub fn observe(
         .zip(results)
         .enumerate()
         .map(|(index, (step, result))| {
-            let seen = journal.map(|journal| {
-                let entries = journal.entries(&step.journal);
-                let until = planned.steps[index + 1..]
-                    .iter()
-                    .zip(&results[index + 1..])
-                    .find(|(later, _)| later.journal == step.journal)
-                    .and_then(|(_, later)| later.journal_before)
-                    .unwrap_or(entries.len());
-                let from = result.journal_before.unwrap_or(0).min(until);
-                entries[from..until.min(entries.len())].to_vec()
-            });
+            let seen = journal.map(|journal| journal_of(planned, results, index, journal));
             let mut observation = from_page(&step.request.method, &step.request.url, result, redactor);
             if let Some(written) = scenario.requests.get(index) {
                 observation.header_values.ask(written.expect.headers.iter().map(|(name, _)| name.clone()));
@@ -505,6 +495,26 @@ pub fn observe(
         sandbox: scenario.sandbox,
         requests,
     }
+}
+
+/// The journal entries request `index` of a scenario made, in arrival order: those after the
+/// count the page read before it, up to the count the next request on the same journal read.
+pub(crate) fn journal_of(
+    planned: &PlannedScenario,
+    results: &[PageResult],
+    index: usize,
+    journal: &Journal,
+) -> Vec<Entry> {
+    let step = &planned.steps[index];
+    let entries = journal.entries(&step.journal);
+    let until = planned.steps[index + 1..]
+        .iter()
+        .zip(&results[index + 1..])
+        .find(|(later, _)| later.journal == step.journal)
+        .and_then(|(_, later)| later.journal_before)
+        .unwrap_or(entries.len());
+    let from = results.get(index).and_then(|result| result.journal_before).unwrap_or(0).min(until);
+    entries[from..until.min(entries.len())].to_vec()
 }
 
 fn from_page(method: &str, url: &str, result: &PageResult, redactor: &Redactor) -> RequestObservation {

@@ -302,7 +302,7 @@ impl HttpCache {
 
 /// The reply the mock server plays at `url` by the plan: the behaviour recorded there, or a 400
 /// for a query it refuses; `None` for a URL off the mock origins.
-fn reply_at(planned: &PlannedStep, url: &str, preflight: bool) -> Option<Reply> {
+pub(crate) fn reply_at(planned: &PlannedStep, url: &str, preflight: bool) -> Option<Reply> {
     let visit = planned.visit(url)?;
     Some(match &visit.behaviour {
         Ok(behaviour) => behaviour.reply_for(preflight).clone(),

@@ -11,13 +11,15 @@ use std::time::Duration;
 use corsproof_browser::{
     Browser, BrowserConfig, BrowserError, ConsoleEntry, Engine, HostMap, PageRequest, PageResult,
 };
+use corsproof_har::model::Har;
 use corsproof_oracle::Url;
 use corsproof_scenario::Scenario;
 use corsproof_server::{MockServer, ServerConfig, StartError, TargetServer};
 
 use crate::event::Event;
 use crate::expect::{Mismatch, check};
-use crate::observe::{Console, Observation, Redactor, observe};
+use crate::har::Witnesses;
+use crate::observe::{Console, Observation, Redactor, journal_of, observe};
 use crate::page::PageOrigin;
 use crate::plan::{PlanError, PlannedScenario, Planner};
 
@@ -49,6 +51,8 @@ pub struct RunConfig {
     pub request_timeout: Duration,
     /// At most this many scenarios share one page load and one script call.
     pub chunk_size: usize,
+    /// Keep each scenario's exchanges as a HAR file ([`JobResult::har`]), for `run --har`.
+    pub har: bool,
 }
 
 impl RunConfig {
@@ -68,6 +72,7 @@ impl Default for RunConfig {
             pages: Vec::new(),
             request_timeout: Duration::from_secs(5),
             chunk_size: 200,
+            har: false,
         }
     }
 }
@@ -94,6 +99,9 @@ pub struct JobResult {
     /// run one after another); zero when it could not run. Not part of the observation, whose
     /// snapshot must not change from run to run.
     pub elapsed: Duration,
+    /// What was exchanged, as a HAR file, when the run keeps them ([`RunConfig::har`]) and the
+    /// scenario ran.
+    pub har: Option<Har>,
 }
 
 /// Why one scenario could not run. Errors compare equal when they are the same, so that a
@@ -172,6 +180,13 @@ async fn launch(config: &BrowserConfig) -> Result<Browser, BrowserError> {
 /// outcome.
 fn requests_time(results: &[PageResult]) -> Duration {
     Duration::from_millis(results.iter().map(|result| result.elapsed_ms).sum())
+}
+
+/// Now, in milliseconds since the Unix epoch.
+fn now_unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as u64)
 }
 
 /// A mock server and a browser, ready to run scenarios.
@@ -255,6 +270,7 @@ impl Runner {
                         observation: Err(error.into()),
                         mismatches: vec![],
                         elapsed: Duration::ZERO,
+                        har: None,
                     };
                     events(Event::ScenarioFinished { engine, result: &result });
                     results[index] = Some(result);
@@ -266,6 +282,7 @@ impl Runner {
         let chunk_size = if self.config.target.is_some() { 1 } else { self.config.chunk_size.max(1) };
         for ((page_url, local_network_granted), planned) in groups {
             for chunk in planned.chunks(chunk_size) {
+                let started_unix_ms = now_unix_ms();
                 let outcome = self.run_chunk(&page_url, local_network_granted, chunk, events).await;
                 for (position, (index, planned)) in chunk.iter().enumerate() {
                     let job = &jobs[*index];
@@ -296,6 +313,23 @@ impl Runner {
                             } else {
                                 Vec::new()
                             };
+                            let har = self.config.har.then(|| {
+                                let results = &page_results[position];
+                                let journal = self.server.journal();
+                                let journal: Vec<_> = (0..planned.steps.len().min(results.len()))
+                                    .map(|index| journal_of(planned, results, index, journal))
+                                    .collect();
+                                Witnesses {
+                                    engine,
+                                    browser_version: &self.browser_version,
+                                    observation: &observation,
+                                    planned,
+                                    results,
+                                    journal: &journal,
+                                    started_unix_ms,
+                                }
+                                .har()
+                            });
                             if planned.your_server {
                                 observation.leave_out_bodies();
                             }
@@ -304,6 +338,7 @@ impl Runner {
                                 observation: Ok(observation),
                                 mismatches,
                                 elapsed: requests_time(&page_results[position]),
+                                har,
                             }
                         }
                         Err(error) => JobResult {
@@ -311,6 +346,7 @@ impl Runner {
                             observation: Err(error.clone().into()),
                             mismatches: vec![],
                             elapsed: Duration::ZERO,
+                            har: None,
                         },
                     };
                     events(Event::ScenarioFinished { engine, result: &result });

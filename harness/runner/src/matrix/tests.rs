@@ -67,6 +67,7 @@ fn ran(browser: &str, scenarios: &[(&str, Vec<Glance>, SnapshotNote)]) -> Ran {
             observation: Ok(observation),
             mismatches: vec![],
             elapsed: Duration::from_millis(12),
+            har: None,
         };
         lines.push(ScenarioReport::new(&result, snapshot.clone()));
         results.push(result);
