@@ -1,0 +1,92 @@
+//! Firefox's events (WebDriver BiDi's `network.*`) in the shape Firefox's Network panel's "Save
+//! All As HAR" writes: `devtools/client/netmonitor/src/har/har-builder.js` and `har-utils.js`
+//! (`buildHarLog`) in mozilla-central. `creator` and `browser` are both `Firefox` at the
+//! browser's version; entries carry no `_initiator`/`_resourceType`; header names are as sent;
+//! `httpVersion` is upper case (`HTTP/1.1`); a preflight is an `OPTIONS` entry of its own (the
+//! Network panel lists it); a request that ended with no response (`network.fetchError` before
+//! any `responseStarted`) has status 0 and no headers. Firefox's channel reports a response the
+//! browser then blocked for CORS (no `Access-Control-Allow-Origin`) as completed, with its
+//! status, as the Network panel shows it beside the reason, so its entry keeps that status.
+
+use std::collections::HashMap;
+
+use corsproof_har::model::{Entry, Header, Log};
+use serde_json::{Value, json};
+
+use super::{Exchange, Received, base_entry, creator, in_start_order, log_of};
+use crate::network::NetworkEvent;
+
+/// The log Firefox's Network panel would write of `events` from Firefox `version`.
+pub(super) fn log(version: &str, events: &[NetworkEvent]) -> Log {
+    // A request's redirect hops share its id; `redirectCount` tells them apart.
+    let mut exchanges: Vec<Exchange> = Vec::new();
+    let mut index: HashMap<(String, u64), usize> = HashMap::new();
+    for event in events {
+        let params = &event.params;
+        let request = &params["request"];
+        let Some(id) = request["request"].as_str() else { continue };
+        let key = (id.to_owned(), params["redirectCount"].as_u64().unwrap_or(0));
+        let position = *index.entry(key).or_insert_with(|| {
+            exchanges.push(Exchange::default());
+            exchanges.len() - 1
+        });
+        let exchange = &mut exchanges[position];
+        exchange.method = request["method"].as_str().unwrap_or_default().to_owned();
+        exchange.url = request["url"].as_str().unwrap_or_default().to_owned();
+        // The later events repeat the request with the headers as finally sent (`Priority`...).
+        exchange.request_headers = headers(&request["headers"]);
+        let timings = &request["timings"];
+        if exchange.started_ms == 0.0 {
+            exchange.started_ms =
+                timings["requestTime"].as_f64().or(params["timestamp"].as_f64()).unwrap_or(0.0);
+        }
+        let ended = timings["responseEnd"].as_f64().filter(|end| *end > 0.0).or(params["timestamp"].as_f64());
+        if let Some(ended) = ended {
+            exchange.time_ms = ended - exchange.started_ms;
+        }
+        match event.method.as_str() {
+            "network.responseStarted" | "network.responseCompleted" => {
+                let response = &params["response"];
+                exchange.response = Some(Received {
+                    status: response["status"].as_u64().and_then(|s| u16::try_from(s).ok()).unwrap_or(0),
+                    status_text: response["statusText"].as_str().unwrap_or_default().to_owned(),
+                    protocol: response["protocol"].as_str().unwrap_or_default().to_ascii_uppercase(),
+                    headers: headers(&response["headers"]),
+                    mime_type: response["mimeType"].as_str().unwrap_or_default().to_owned(),
+                    headers_size: response["headersSize"].as_i64().unwrap_or(-1),
+                    body_size: response["bodySize"].as_i64().unwrap_or(-1),
+                });
+            }
+            "network.fetchError" => exchange.failure = params["errorText"].as_str().map(str::to_owned),
+            _ => {}
+        }
+    }
+    let entries = in_start_order(exchanges).iter().map(entry).collect();
+    log_of(creator("Firefox", version), Some(creator("Firefox", version)), entries)
+}
+
+/// BiDi's headers (`[{"name": ..., "value": {"type": "string", "value": ...}}]`) as HAR's.
+fn headers(list: &Value) -> Vec<Header> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .map(|header| {
+            Header::new(
+                header["name"].as_str().unwrap_or_default(),
+                header["value"]["value"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// The exchange as `har-builder.js`'s `buildEntry` writes it.
+fn entry(exchange: &Exchange) -> Entry {
+    let protocol =
+        exchange.response.as_ref().map(|r| r.protocol.clone()).unwrap_or_else(|| "HTTP/1.1".to_owned());
+    let mut entry = base_entry(exchange, &protocol);
+    entry.timings = json!({
+        "blocked": 0, "dns": 0, "connect": 0, "ssl": 0, "send": 0,
+        "wait": entry.time, "receive": 0,
+    });
+    entry
+}
