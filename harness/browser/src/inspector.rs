@@ -103,25 +103,17 @@ impl PageSocket {
         if self.network.is_some() {
             self.send_to_target(target, "Network.enable").await?;
         }
-        self.next_id += 1;
-        let inner = json!({ "id": self.next_id, "method": "Console.enable" });
-        self.targets.enabling.push(self.next_id);
-        self.next_id += 1;
-        let outer = json!({
-            "id": self.next_id,
-            "method": "Target.sendMessageToTarget",
-            "params": { "targetId": target, "message": inner.to_string() },
-        });
-        self.socket
-            .send(Message::text(outer.to_string()))
-            .await
-            .map_err(|e| format!("the inspector socket: {e}"))
+        let id = self.send_to_target(target, "Console.enable").await?;
+        self.targets.enabling.push(id);
+        Ok(())
     }
 
-    /// Sends the parameterless command `method` to `target`; its answer is not waited for.
-    async fn send_to_target(&mut self, target: &str, method: &str) -> Result<(), String> {
+    /// Sends the parameterless command `method` to `target`; returns the command's id, which
+    /// its answer will carry (this task reads the answer, after this returns).
+    async fn send_to_target(&mut self, target: &str, method: &str) -> Result<u64, String> {
         self.next_id += 2;
-        let inner = json!({ "id": self.next_id - 1, "method": method });
+        let id = self.next_id - 1;
+        let inner = json!({ "id": id, "method": method });
         let outer = json!({
             "id": self.next_id,
             "method": "Target.sendMessageToTarget",
@@ -130,7 +122,8 @@ impl PageSocket {
         self.socket
             .send(Message::text(outer.to_string()))
             .await
-            .map_err(|e| format!("the inspector socket: {e}"))
+            .map_err(|e| format!("the inspector socket: {e}"))?;
+        Ok(id)
     }
 
     /// Handles one frame: enables the console of a new target, buffers console messages.

@@ -10,9 +10,11 @@
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
+
+use crate::console::settle;
 
 /// One network event as the engine's channel sent it: its method (`Network.requestWillBeSent`,
 /// `network.beforeRequestSent`...) and parameters, unchanged.
@@ -49,16 +51,7 @@ impl NetworkBuffer {
     /// request's events (`loadingFinished`, `responseCompleted`) may arrive after the page's
     /// promise settled.
     pub(crate) async fn drain(&self) -> Vec<NetworkEvent> {
-        let started = Instant::now();
-        let mut seen = self.received.load(Ordering::SeqCst);
-        loop {
-            tokio::time::sleep(QUIET).await;
-            let now = self.received.load(Ordering::SeqCst);
-            if now == seen || started.elapsed() >= SETTLE_AT_MOST {
-                break;
-            }
-            seen = now;
-        }
+        settle(&self.received, QUIET, SETTLE_AT_MOST).await;
         std::mem::take(&mut *self.events.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }

@@ -206,3 +206,66 @@ fn entry(hop: &Hop) -> Entry {
     }
     entry
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(method: &str, params: Value) -> NetworkEvent {
+        NetworkEvent { method: method.to_owned(), params }
+    }
+
+    #[test]
+    fn a_blocked_request_has_status_0_its_error_and_the_headers_the_network_received() {
+        let url = "http://api.test:2/t/x/data";
+        let events = [
+            event(
+                "Network.requestWillBeSentExtraInfo",
+                json!({ "requestId": "9", "headers": { "Origin": "http://app.test:1" } }),
+            ),
+            event(
+                "Network.requestWillBeSent",
+                json!({
+                    "requestId": "P", "timestamp": 10.001, "wallTime": 1000.001, "type": "Other",
+                    "request": { "method": "OPTIONS", "url": url, "headers": {} },
+                    "initiator": { "type": "preflight", "url": url, "requestId": "9" },
+                }),
+            ),
+            event(
+                "Network.requestWillBeSent",
+                json!({
+                    "requestId": "9", "timestamp": 10.0, "wallTime": 1000.0, "type": "Fetch",
+                    "request": { "method": "GET", "url": url, "headers": {}, "initialPriority": "High" },
+                    "initiator": { "type": "script" },
+                }),
+            ),
+            event(
+                "Network.responseReceivedExtraInfo",
+                json!({
+                    "requestId": "9", "statusCode": 200, "headers": { "content-length": "2" },
+                    "headersText": "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n",
+                }),
+            ),
+            event(
+                "Network.loadingFailed",
+                json!({ "requestId": "9", "timestamp": 10.005, "errorText": "net::ERR_FAILED" }),
+            ),
+        ];
+        let log = log(&events);
+        let methods: Vec<_> = log.entries.iter().map(|e| e.request.method.as_str()).collect();
+        assert_eq!(methods, ["GET", "OPTIONS"], "in the order they started");
+        let (blocked, preflight) = (&log.entries[0], &log.entries[1]);
+        assert_eq!(blocked.request.header("origin"), Some("http://app.test:1"));
+        assert_eq!(
+            (blocked.response.status, blocked.response.error.as_deref()),
+            (0, Some("net::ERR_FAILED"))
+        );
+        assert_eq!(blocked.response.header("content-length"), Some("2"));
+        assert_eq!(blocked.response.http_version, "HTTP/1.1");
+        assert_eq!(blocked.started_date_time, "1970-01-01T00:16:40.000Z");
+        assert!((blocked.time - 5.0).abs() < 0.01, "{}", blocked.time);
+        assert_eq!(blocked.resource_type.as_deref(), Some("fetch"));
+        assert_eq!(preflight.resource_type.as_deref(), Some("preflight"));
+        assert_eq!(log.creator.name, "WebInspector");
+    }
+}

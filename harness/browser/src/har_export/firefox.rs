@@ -90,3 +90,57 @@ fn entry(exchange: &Exchange) -> Entry {
     });
     entry
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(
+        method: &str,
+        id: &str,
+        redirects: u64,
+        url: &str,
+        response: Option<(u16, &str)>,
+    ) -> NetworkEvent {
+        // The second request starts after the first's last hop.
+        let started = if id == "1" { 1000.0 + redirects as f64 } else { 2000.0 };
+        let mut params = json!({
+            "redirectCount": redirects,
+            "timestamp": 1000 + redirects,
+            "request": { "request": id, "method": "GET", "url": url, "headers": [
+                { "name": "Origin", "value": { "type": "string", "value": "http://app.test:1" } },
+            ], "timings": { "requestTime": started, "responseEnd": 0 } },
+        });
+        if let Some((status, location)) = response {
+            params["response"] = json!({ "status": status, "statusText": "", "protocol": "http/1.1", "headers": [
+                { "name": "location", "value": { "type": "string", "value": location } },
+            ] });
+        }
+        NetworkEvent { method: method.to_owned(), params }
+    }
+
+    #[test]
+    fn redirect_hops_are_entries_and_a_request_without_a_response_has_status_0() {
+        let events = [
+            event("network.beforeRequestSent", "1", 0, "http://api.test:2/a", None),
+            event(
+                "network.responseCompleted",
+                "1",
+                0,
+                "http://api.test:2/a",
+                Some((302, "http://cdn.test:1/b")),
+            ),
+            event("network.beforeRequestSent", "1", 1, "http://cdn.test:1/b", None),
+            event("network.responseCompleted", "1", 1, "http://cdn.test:1/b", Some((200, ""))),
+            event("network.beforeRequestSent", "2", 0, "http://api.test:2/c", None),
+            event("network.fetchError", "2", 0, "http://api.test:2/c", None),
+        ];
+        let log = log("153.0", &events);
+        let statuses: Vec<_> = log.entries.iter().map(|e| e.response.status).collect();
+        assert_eq!(statuses, [302, 200, 0]);
+        assert_eq!(log.entries[0].response.redirect_url, "http://cdn.test:1/b");
+        assert_eq!(log.entries[0].request.http_version, "HTTP/1.1");
+        assert_eq!(log.entries[2].request.header("origin"), Some("http://app.test:1"));
+        assert_eq!(log.browser.as_ref().map(|b| b.name.as_str()), Some("Firefox"));
+    }
+}

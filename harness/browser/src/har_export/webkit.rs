@@ -180,3 +180,52 @@ fn display_protocol(protocol: Option<&str>) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_load_keeps_webkits_reason_and_a_finished_one_its_real_headers() {
+        let event = |method: &str, params: Value| NetworkEvent { method: method.to_owned(), params };
+        let sent = |id: &str, walltime: f64| {
+            event(
+                "Network.requestWillBeSent",
+                json!({
+                    "requestId": id, "walltime": walltime, "documentURL": "http://app.test:1/_page",
+                    "request": { "method": "GET", "url": "http://api.test:2/x", "headers": { "Origin": "http://app.test:1" } },
+                }),
+            )
+        };
+        let events = [
+            sent("0.1", 1.0),
+            event(
+                "Network.loadingFailed",
+                json!({ "requestId": "0.1", "errorText": "Origin http://app.test:1 is not allowed by Access-Control-Allow-Origin. Status code: 200" }),
+            ),
+            sent("0.2", 2.0),
+            event(
+                "Network.responseReceived",
+                json!({ "requestId": "0.2", "response": {
+                "status": 200, "statusText": "OK", "headers": { "Access-Control-Allow-Origin": "*" }, "mimeType": "text/plain",
+                "source": "network", "timing": { "responseStart": 0.8 } } }),
+            ),
+            event(
+                "Network.loadingFinished",
+                json!({ "requestId": "0.2", "metrics": {
+                "protocol": "http/1.1", "remoteAddress": "127.0.0.1:2", "priority": "medium",
+                "requestHeaders": { "Origin": "http://app.test:1", "Host": "api.test:2" } } }),
+            ),
+        ];
+        let log = log("2.50", &events);
+        let (failed, finished) = (&log.entries[0], &log.entries[1]);
+        assert_eq!(failed.response.status, 0);
+        assert!(failed.response.error.as_deref().is_some_and(|e| e.contains("Access-Control-Allow-Origin")));
+        assert_eq!(finished.request.header("host"), Some("api.test:2"));
+        assert_eq!(finished.request.http_version, "HTTP/1.1");
+        assert_eq!(finished.server_ip_address.as_deref(), Some("127.0.0.1"));
+        assert_eq!(finished.extra["_fetchType"], "Network Load");
+        assert_eq!(log.pages[0].title, "http://app.test:1/_page");
+        assert_eq!(log.creator.name, "WebKit Web Inspector");
+    }
+}
