@@ -33,6 +33,8 @@ struct Hop {
     from_disk_cache: bool,
     server_ip: Option<String>,
     connection: Option<String>,
+    /// The response's `timing` (`requestTime` in seconds, the phases in milliseconds after it).
+    timing: Value,
 }
 
 impl Hop {
@@ -58,6 +60,7 @@ impl Hop {
         self.from_disk_cache = response["fromDiskCache"].as_bool().unwrap_or(false);
         self.server_ip = response["remoteIPAddress"].as_str().map(str::to_owned);
         self.connection = response["connectionId"].as_u64().map(|id| id.to_string());
+        self.timing = response["timing"].clone();
     }
 }
 
@@ -196,6 +199,7 @@ fn entry(hop: &Hop) -> Entry {
     entry.response.error = hop.exchange.failure.clone();
     entry.initiator = Some(hop.initiator.clone());
     entry.resource_type = Some(hop.resource_type.clone());
+    entry.timings = timings(hop);
     entry.from_cache = hop.from_disk_cache.then(|| "disk".to_owned());
     entry.server_ip_address = hop.server_ip.clone();
     if let Some(priority) = &hop.priority {
@@ -205,6 +209,37 @@ fn entry(hop: &Hop) -> Entry {
         entry.extra.insert("connection".to_owned(), json!(connection));
     }
     entry
+}
+
+/// The phases of the hop as DevTools' `Entry.buildTimings` splits them: the time queued before
+/// the network took the request (`_blocked_queueing`, in `blocked`), DNS, connection, TLS,
+/// sending, waiting for the head, and the rest as receiving; -1 for a phase that did not
+/// happen, and only `-1`s and zeros for a request without timing (one that failed before a
+/// response).
+fn timings(hop: &Hop) -> Value {
+    let timing = &hop.timing;
+    let Some(request_time) = timing["requestTime"].as_f64() else {
+        return json!({
+            "blocked": -1, "dns": -1, "ssl": -1, "connect": -1, "send": 0, "wait": 0, "receive": 0,
+            "_blocked_queueing": -1,
+        });
+    };
+    let at = |name: &str| timing[name].as_f64().unwrap_or(-1.0);
+    let phase = |start: &str, end: &str| if at(start) >= 0.0 { at(end) - at(start) } else { -1.0 };
+    let queueing = ((request_time - hop.started_at) * 1000.0).max(0.0);
+    let first_phase =
+        ["dnsStart", "connectStart", "sendStart"].iter().map(|name| at(name)).find(|t| *t >= 0.0);
+    let blocked = queueing + first_phase.unwrap_or(0.0);
+    let (dns, connect, ssl) =
+        (phase("dnsStart", "dnsEnd"), phase("connectStart", "connectEnd"), phase("sslStart", "sslEnd"));
+    let send = at("sendEnd") - at("sendStart");
+    let wait = at("receiveHeadersEnd") - at("sendEnd");
+    let before_receive = blocked + dns.max(0.0) + connect.max(0.0) + send + wait;
+    let receive = (hop.exchange.time_ms - before_receive).max(0.0);
+    json!({
+        "blocked": blocked, "dns": dns, "ssl": ssl, "connect": connect, "send": send, "wait": wait,
+        "receive": receive, "_blocked_queueing": queueing,
+    })
 }
 
 #[cfg(test)]
