@@ -13,13 +13,14 @@ use std::collections::HashMap;
 use corsproof_har::model::{Entry, Header, Log};
 use serde_json::{Value, json};
 
-use super::{Exchange, Received, base_entry, creator, in_start_order, log_of};
+use super::{Exchange, Received, base_entry, creator, log_of};
 use crate::network::NetworkEvent;
 
 /// The log Firefox's Network panel would write of `events` from Firefox `version`.
 pub(super) fn log(version: &str, events: &[NetworkEvent]) -> Log {
     // A request's redirect hops share its id; `redirectCount` tells them apart.
-    let mut exchanges: Vec<Exchange> = Vec::new();
+    // Each exchange with BiDi's `timings` of its request, the last reported.
+    let mut exchanges: Vec<(Exchange, Value)> = Vec::new();
     let mut index: HashMap<(String, u64), usize> = HashMap::new();
     for event in events {
         let params = &event.params;
@@ -27,15 +28,16 @@ pub(super) fn log(version: &str, events: &[NetworkEvent]) -> Log {
         let Some(id) = request["request"].as_str() else { continue };
         let key = (id.to_owned(), params["redirectCount"].as_u64().unwrap_or(0));
         let position = *index.entry(key).or_insert_with(|| {
-            exchanges.push(Exchange::default());
+            exchanges.push((Exchange::default(), Value::Null));
             exchanges.len() - 1
         });
-        let exchange = &mut exchanges[position];
+        let (exchange, phases) = &mut exchanges[position];
         exchange.method = request["method"].as_str().unwrap_or_default().to_owned();
         exchange.url = request["url"].as_str().unwrap_or_default().to_owned();
         // The later events repeat the request with the headers as finally sent (`Priority`...).
         exchange.request_headers = headers(&request["headers"]);
         let timings = &request["timings"];
+        *phases = timings.clone();
         if exchange.started_ms == 0.0 {
             exchange.started_ms =
                 timings["requestTime"].as_f64().or(params["timestamp"].as_f64()).unwrap_or(0.0);
@@ -61,7 +63,8 @@ pub(super) fn log(version: &str, events: &[NetworkEvent]) -> Log {
             _ => {}
         }
     }
-    let entries = in_start_order(exchanges).iter().map(entry).collect();
+    exchanges.sort_by(|(a, _), (b, _)| a.started_ms.total_cmp(&b.started_ms));
+    let entries = exchanges.iter().map(|(exchange, phases)| entry(exchange, phases)).collect();
     log_of(creator("Firefox", version), Some(creator("Firefox", version)), entries)
 }
 
@@ -79,14 +82,25 @@ fn headers(list: &Value) -> Vec<Header> {
         .collect()
 }
 
-/// The exchange as `har-builder.js`'s `buildEntry` writes it.
-fn entry(exchange: &Exchange) -> Entry {
+/// The exchange as `har-builder.js`'s `buildEntry` writes it, its `timings` from BiDi's
+/// (`phases`: absolute times in milliseconds, 0 for a phase that did not happen).
+fn entry(exchange: &Exchange, phases: &Value) -> Entry {
     let protocol =
         exchange.response.as_ref().map(|r| r.protocol.clone()).unwrap_or_else(|| "HTTP/1.1".to_owned());
     let mut entry = base_entry(exchange, &protocol);
+    let at = |name: &str| phases[name].as_f64().filter(|time| *time > 0.0);
+    let span = |start: &str, end: &str| match (at(start), at(end)) {
+        (Some(start), Some(end)) => end - start,
+        _ => -1.0,
+    };
     entry.timings = json!({
-        "blocked": 0, "dns": 0, "connect": 0, "ssl": 0, "send": 0,
-        "wait": entry.time, "receive": 0,
+        "blocked": span("requestTime", "requestStart"),
+        "dns": span("dnsStart", "dnsEnd"),
+        "connect": span("connectStart", "connectEnd"),
+        "ssl": span("tlsStart", "tlsEnd"),
+        "send": 0,
+        "wait": span("requestStart", "responseStart"),
+        "receive": span("responseStart", "responseEnd"),
     });
     entry
 }

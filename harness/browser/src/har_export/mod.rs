@@ -190,12 +190,6 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
-/// The entries in the order the requests started, as the exporters list them.
-fn in_start_order(mut exchanges: Vec<Exchange>) -> Vec<Exchange> {
-    exchanges.sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
-    exchanges
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
