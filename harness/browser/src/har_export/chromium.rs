@@ -30,7 +30,8 @@ struct Hop {
     resource_type: String,
     initiator: Value,
     priority: Option<String>,
-    from_disk_cache: bool,
+    /// `_fromCache`: `memory` (`requestServedFromCache`) or `disk` (`fromDiskCache`).
+    from_cache: Option<&'static str>,
     server_ip: Option<String>,
     connection: Option<String>,
     /// The response's `timing` (`requestTime` in seconds, the phases in milliseconds after it).
@@ -57,7 +58,9 @@ impl Hop {
             headers_size: -1,
             body_size: -1,
         });
-        self.from_disk_cache = response["fromDiskCache"].as_bool().unwrap_or(false);
+        if response["fromDiskCache"].as_bool() == Some(true) {
+            self.from_cache = Some("disk");
+        }
         self.server_ip = response["remoteIPAddress"].as_str().map(str::to_owned);
         self.connection = response["connectionId"].as_u64().map(|id| id.to_string());
         self.timing = response["timing"].clone();
@@ -111,6 +114,11 @@ pub(super) fn log(events: &[NetworkEvent]) -> Log {
                     if params["type"] == "Preflight" {
                         last.resource_type = "preflight".to_owned();
                     }
+                }
+            }
+            "Network.requestServedFromCache" => {
+                if let Some(last) = request.hops.last_mut() {
+                    last.from_cache = Some("memory");
                 }
             }
             "Network.loadingFinished" => {
@@ -200,7 +208,7 @@ fn entry(hop: &Hop) -> Entry {
     entry.initiator = Some(hop.initiator.clone());
     entry.resource_type = Some(hop.resource_type.clone());
     entry.timings = timings(hop);
-    entry.from_cache = hop.from_disk_cache.then(|| "disk".to_owned());
+    entry.from_cache = hop.from_cache.map(str::to_owned);
     entry.server_ip_address = hop.server_ip.clone();
     if let Some(priority) = &hop.priority {
         entry.extra.insert("_priority".to_owned(), json!(priority));

@@ -19,7 +19,8 @@ use crate::network::NetworkEvent;
 /// The log Firefox's Network panel would write of `events` from Firefox `version`.
 pub(super) fn log(version: &str, events: &[NetworkEvent]) -> Log {
     // A request's redirect hops share its id; `redirectCount` tells them apart.
-    // Each exchange with BiDi's `timings` of its request, the last reported.
+    // Each exchange with BiDi's description of its request, the last reported (its `timings`
+    // and sizes grow as the request goes).
     let mut exchanges: Vec<(Exchange, Value)> = Vec::new();
     let mut index: HashMap<(String, u64), usize> = HashMap::new();
     for event in events {
@@ -31,13 +32,13 @@ pub(super) fn log(version: &str, events: &[NetworkEvent]) -> Log {
             exchanges.push((Exchange::default(), Value::Null));
             exchanges.len() - 1
         });
-        let (exchange, phases) = &mut exchanges[position];
+        let (exchange, described) = &mut exchanges[position];
         exchange.method = request["method"].as_str().unwrap_or_default().to_owned();
         exchange.url = request["url"].as_str().unwrap_or_default().to_owned();
         // The later events repeat the request with the headers as finally sent (`Priority`...).
         exchange.request_headers = headers(&request["headers"]);
         let timings = &request["timings"];
-        *phases = timings.clone();
+        *described = request.clone();
         if exchange.started_ms == 0.0 {
             exchange.started_ms =
                 timings["requestTime"].as_f64().or(params["timestamp"].as_f64()).unwrap_or(0.0);
@@ -64,7 +65,7 @@ pub(super) fn log(version: &str, events: &[NetworkEvent]) -> Log {
         }
     }
     exchanges.sort_by(|(a, _), (b, _)| a.started_ms.total_cmp(&b.started_ms));
-    let entries = exchanges.iter().map(|(exchange, phases)| entry(exchange, phases)).collect();
+    let entries = exchanges.iter().map(|(exchange, request)| entry(exchange, request)).collect();
     log_of(creator("Firefox", version), Some(creator("Firefox", version)), entries)
 }
 
@@ -82,9 +83,11 @@ fn headers(list: &Value) -> Vec<Header> {
         .collect()
 }
 
-/// The exchange as `har-builder.js`'s `buildEntry` writes it, its `timings` from BiDi's
-/// (`phases`: absolute times in milliseconds, 0 for a phase that did not happen).
-fn entry(exchange: &Exchange, phases: &Value) -> Entry {
+/// The exchange as `har-builder.js`'s `buildEntry` writes it, its sizes and `timings` from
+/// BiDi's description of the `request` (`timings` in absolute milliseconds, 0 for a phase that
+/// did not happen).
+fn entry(exchange: &Exchange, request: &Value) -> Entry {
+    let phases = &request["timings"];
     let protocol =
         exchange.response.as_ref().map(|r| r.protocol.clone()).unwrap_or_else(|| "HTTP/1.1".to_owned());
     let mut entry = base_entry(exchange, &protocol);
@@ -93,6 +96,8 @@ fn entry(exchange: &Exchange, phases: &Value) -> Entry {
         (Some(start), Some(end)) => end - start,
         _ => -1.0,
     };
+    entry.request.headers_size = request["headersSize"].as_i64().filter(|size| *size > 0).unwrap_or(-1);
+    entry.request.body_size = request["bodySize"].as_i64().unwrap_or(-1);
     entry.timings = json!({
         "blocked": span("requestTime", "requestStart"),
         "dns": span("dnsStart", "dnsEnd"),
