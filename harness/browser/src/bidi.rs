@@ -14,6 +14,16 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::console::{ConsoleBuffer, ConsoleEntry, SocketConsole, parse};
+use crate::network::NetworkBuffer;
+
+/// The network events a recording session subscribes to: what Firefox's Network panel shows of
+/// a request, its headers as sent, the response's as received, and the error that ended it.
+const NETWORK_EVENTS: [&str; 4] = [
+    "network.beforeRequestSent",
+    "network.responseStarted",
+    "network.responseCompleted",
+    "network.fetchError",
+];
 
 /// How long the websocket may take to connect and to answer the subscription.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -34,18 +44,22 @@ struct LogEntry {
 }
 
 impl BidiConsole {
-    /// Connects to the session's websocket and subscribes to the console.
-    pub(crate) async fn connect(url: &str) -> Result<SocketConsole, String> {
+    /// Connects to the session's websocket and subscribes to the console, and, when `network`
+    /// is given, to the page's network events ([`NETWORK_EVENTS`]), which go there.
+    pub(crate) async fn connect(
+        url: &str,
+        network: Option<Arc<NetworkBuffer>>,
+    ) -> Result<SocketConsole, String> {
         let connecting = tokio_tungstenite::connect_async(url);
         let (mut socket, _) = tokio::time::timeout(CONNECT_TIMEOUT, connecting)
             .await
             .map_err(|_| format!("the BiDi websocket {url} did not answer within {CONNECT_TIMEOUT:?}"))?
             .map_err(|e| format!("the BiDi websocket {url}: {e}"))?;
-        let subscribe = json!({
-            "id": 1,
-            "method": "session.subscribe",
-            "params": { "events": ["log.entryAdded"] },
-        });
+        let mut events = vec!["log.entryAdded"];
+        if network.is_some() {
+            events.extend(NETWORK_EVENTS);
+        }
+        let subscribe = json!({ "id": 1, "method": "session.subscribe", "params": { "events": events } });
         socket
             .send(Message::text(subscribe.to_string()))
             .await
@@ -76,6 +90,12 @@ impl BidiConsole {
                 while let Some(Ok(message)) = socket.next().await {
                     if let Some(value) = parse(&message) {
                         buffer.push_event(&value);
+                        if let Some(network) = &network
+                            && let Some(method) =
+                                value["method"].as_str().filter(|method| NETWORK_EVENTS.contains(method))
+                        {
+                            network.push(method, value["params"].clone());
+                        }
                     }
                 }
             }

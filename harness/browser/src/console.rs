@@ -76,16 +76,7 @@ impl ConsoleBuffer {
     /// travel from the page's process to the websocket on their own schedule, a little after the
     /// page's promise settled. Fails when the `channel` closed (the browser was lost).
     pub(crate) async fn drain(&self, channel: &str) -> Result<Vec<ConsoleEntry>, String> {
-        let started = Instant::now();
-        let mut seen = self.received.load(Ordering::SeqCst);
-        loop {
-            tokio::time::sleep(QUIET).await;
-            let now = self.received.load(Ordering::SeqCst);
-            if now == seen || started.elapsed() >= SETTLE_AT_MOST {
-                break;
-            }
-            seen = now;
-        }
+        settle(&self.received, QUIET, SETTLE_AT_MOST).await;
         let entries = std::mem::take(&mut *self.entries.lock().unwrap_or_else(|e| e.into_inner()));
         if entries.is_empty() && self.closed.load(Ordering::SeqCst) {
             return Err(format!("{channel} closed"));
@@ -97,6 +88,22 @@ impl ConsoleBuffer {
     #[cfg(test)]
     pub(crate) fn pending(&self) -> Vec<ConsoleEntry> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// Waits until `received`, a count of things a reader task received, stopped changing for
+/// `quiet`, or `at_most` passed: what a socket delivers travels on its own schedule, a little
+/// after the page's promise settled.
+pub(crate) async fn settle(received: &AtomicU64, quiet: Duration, at_most: Duration) {
+    let started = Instant::now();
+    let mut seen = received.load(Ordering::SeqCst);
+    loop {
+        tokio::time::sleep(quiet).await;
+        let now = received.load(Ordering::SeqCst);
+        if now == seen || started.elapsed() >= at_most {
+            break;
+        }
+        seen = now;
     }
 }
 

@@ -29,10 +29,11 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::console::{ConsoleBuffer, ConsoleEntry, SocketConsole, parse};
+use crate::devtools::http_get;
+use crate::network::NetworkBuffer;
 
 /// How long the inspector may take to list its pages, connect and enable the console.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -74,6 +75,8 @@ struct PageSocket {
     socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
     next_id: u64,
     targets: Targets,
+    /// Where the targets' `Network.*` events go, when the session records the network.
+    network: Option<Arc<NetworkBuffer>>,
 }
 
 /// What the page's targets have said that later frames refer to.
@@ -94,12 +97,23 @@ enum Event {
 }
 
 impl PageSocket {
-    /// Sends `Console.enable` to `target` through the page's socket.
+    /// Sends `Console.enable` to `target` through the page's socket, and `Network.enable` when
+    /// the session records the network.
     async fn enable_console(&mut self, target: &str) -> Result<(), String> {
-        self.next_id += 1;
-        let inner = json!({ "id": self.next_id, "method": "Console.enable" });
-        self.targets.enabling.push(self.next_id);
-        self.next_id += 1;
+        if self.network.is_some() {
+            self.send_to_target(target, "Network.enable").await?;
+        }
+        let id = self.send_to_target(target, "Console.enable").await?;
+        self.targets.enabling.push(id);
+        Ok(())
+    }
+
+    /// Sends the parameterless command `method` to `target`; returns the command's id, which
+    /// its answer will carry (this task reads the answer, after this returns).
+    async fn send_to_target(&mut self, target: &str, method: &str) -> Result<u64, String> {
+        self.next_id += 2;
+        let id = self.next_id - 1;
+        let inner = json!({ "id": id, "method": method });
         let outer = json!({
             "id": self.next_id,
             "method": "Target.sendMessageToTarget",
@@ -108,7 +122,8 @@ impl PageSocket {
         self.socket
             .send(Message::text(outer.to_string()))
             .await
-            .map_err(|e| format!("the inspector socket: {e}"))
+            .map_err(|e| format!("the inspector socket: {e}"))?;
+        Ok(id)
     }
 
     /// Handles one frame: enables the console of a new target, buffers console messages.
@@ -127,6 +142,12 @@ impl PageSocket {
                 else {
                     return Ok(Event::Other);
                 };
+                if let Some(network) = &self.network
+                    && let Some(method) =
+                        inner["method"].as_str().filter(|method| method.starts_with("Network."))
+                {
+                    network.push(method, inner["params"].clone());
+                }
                 Ok(self.targets.read(target, &inner, buffer))
             }
             _ => Ok(Event::Other),
@@ -169,14 +190,19 @@ impl Targets {
 
 impl InspectorConsole {
     /// Connects to `page`, a page the inspector at `http` listed ([`page_path`]), and enables
-    /// its console; returns once the console is on.
-    pub(crate) async fn connect(http: SocketAddr, page: &str) -> Result<SocketConsole, String> {
+    /// its console (and its `Network` domain, whose events go to `network`, when given);
+    /// returns once the console is on.
+    pub(crate) async fn connect(
+        http: SocketAddr,
+        page: &str,
+        network: Option<Arc<NetworkBuffer>>,
+    ) -> Result<SocketConsole, String> {
         let url = format!("ws://{http}{page}");
         let (socket, _) = tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(&url))
             .await
             .map_err(|_| format!("the inspector socket {url} did not answer within {CONNECT_TIMEOUT:?}"))?
             .map_err(|e| format!("the inspector socket {url}: {e}"))?;
-        let mut page = PageSocket { socket, next_id: 0, targets: Targets::default() };
+        let mut page = PageSocket { socket, next_id: 0, targets: Targets::default(), network };
         let buffer = Arc::new(ConsoleBuffer::default());
         let enabled = async {
             while let Some(message) = page.socket.next().await {
@@ -227,13 +253,7 @@ pub(crate) async fn page_path(http: SocketAddr) -> Result<String, String> {
 
 /// The inspector's page list (`GET /`).
 async fn listing(http: SocketAddr) -> Result<String, String> {
-    let mut stream =
-        tokio::net::TcpStream::connect(http).await.map_err(|e| format!("the inspector at {http}: {e}"))?;
-    let request = format!("GET / HTTP/1.0\r\nHost: {http}\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.map_err(|e| format!("the inspector at {http}: {e}"))?;
-    let mut listing = Vec::new();
-    stream.read_to_end(&mut listing).await.map_err(|e| format!("the inspector at {http}: {e}"))?;
-    Ok(String::from_utf8_lossy(&listing).into_owned())
+    http_get(&http.to_string(), "/").await.map_err(|e| format!("the inspector: {e}"))
 }
 
 /// The first `/socket/<connection>/<page>/WebPage` path in the inspector's page list (which

@@ -1,6 +1,7 @@
 //! One WebDriver session: launch, load pages, run requests, read the console, close.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -10,13 +11,18 @@ use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde::Deserialize;
 
+use corsproof_har::model::Har;
+
 use crate::bidi::BidiConsole;
 use crate::console::{ConsoleEntry, ReadBrowserLog, SocketConsole};
+use crate::devtools::DevtoolsNetwork;
 use crate::driver::{DriverProcess, TrustStore};
 use crate::engine::{ConsoleSource, Executable, browser_engine};
+use crate::har_export::har_from_events;
 use crate::host_map::HostMap;
 use crate::inspector::{InspectorConsole, page_path};
 use crate::locate::SearchPath;
+use crate::network::{NetworkBuffer, NetworkEvent};
 use crate::page::{PageRequest, PageResult};
 
 /// How to get a browser.
@@ -37,6 +43,9 @@ pub struct BrowserConfig {
     pub trust_ca_pem: Option<String>,
     /// How long one batch of requests may take in the page before the session is given up.
     pub batch_timeout: Duration,
+    /// Record the page's network traffic through the engine's own channel (see `network.rs`),
+    /// for [`Browser::network_har`]. Off by default: it costs the browser a little per request.
+    pub record_network: bool,
 }
 
 impl Default for BrowserConfig {
@@ -47,6 +56,7 @@ impl Default for BrowserConfig {
             hosts: None,
             trust_ca_pem: None,
             batch_timeout: Duration::from_secs(120),
+            record_network: false,
         }
     }
 }
@@ -112,6 +122,12 @@ pub struct Browser {
     driver: Option<DriverProcess>,
     profile: Option<Profile>,
     version: String,
+    engine: Engine,
+    /// The recorded network events, when the session records them.
+    network: Option<Arc<NetworkBuffer>>,
+    /// Chromium's DevTools socket, which fills `network` (the other engines fill it from the
+    /// console's socket).
+    devtools: Option<DevtoolsNetwork>,
 }
 
 impl Browser {
@@ -172,6 +188,9 @@ impl Browser {
             driver,
             profile: Some(profile),
             version,
+            engine: config.engine,
+            network: config.record_network.then(|| Arc::new(NetworkBuffer::default())),
+            devtools: None,
         };
         if let Err(error) = browser.client.update_timeouts(timeouts).await {
             browser.close().await;
@@ -183,6 +202,10 @@ impl Browser {
                 browser.close().await;
                 return Err(BrowserError::Session(error));
             }
+        }
+        if let Err(error) = browser.open_devtools_network().await {
+            browser.close().await;
+            return Err(BrowserError::Session(error));
         }
         Ok(browser)
     }
@@ -197,9 +220,9 @@ impl Browser {
         match source {
             ConsoleSource::SeLog => Ok(SessionConsole::SeLog),
             ConsoleSource::Inspector(_) => match inspected {
-                Some((http, page)) => {
-                    InspectorConsole::connect(http, &page).await.map(SessionConsole::Socket)
-                }
+                Some((http, page)) => InspectorConsole::connect(http, &page, self.network.clone())
+                    .await
+                    .map(SessionConsole::Socket),
                 None => Ok(SessionConsole::Unavailable),
             },
             ConsoleSource::Bidi => {
@@ -210,13 +233,52 @@ impl Browser {
                     .and_then(|v| v.as_str())
                     .map(str::to_owned);
                 match websocket {
-                    Some(url) => BidiConsole::connect(&url).await.map(SessionConsole::Socket),
+                    Some(url) => {
+                        BidiConsole::connect(&url, self.network.clone()).await.map(SessionConsole::Socket)
+                    }
                     None => {
                         Err("the driver gave no webSocketUrl: it does not speak WebDriver BiDi".to_owned())
                     }
                 }
             }
         }
+    }
+
+    /// Connects Chromium's DevTools `Network` domain when the session records the network and
+    /// the driver named the browser's DevTools endpoint (`goog:chromeOptions.debuggerAddress`,
+    /// which only chromedriver gives; the other engines record on the console's socket).
+    async fn open_devtools_network(&mut self) -> Result<(), String> {
+        let Some(buffer) = &self.network else { return Ok(()) };
+        let address = self
+            .client
+            .capabilities()
+            .and_then(|caps| caps.get("goog:chromeOptions"))
+            .and_then(|options| options.get("debuggerAddress"))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        if let Some(address) = address {
+            self.devtools = Some(DevtoolsNetwork::connect(&address, Arc::clone(buffer)).await?);
+        }
+        Ok(())
+    }
+
+    /// The page's network events received since the last call, as the engine's channel sent
+    /// them (see `network.rs`), once they stopped coming for a moment. Fails when the session
+    /// was not launched with [`BrowserConfig::record_network`].
+    pub async fn drain_network(&mut self) -> Result<Vec<NetworkEvent>, BrowserError> {
+        match &self.network {
+            Some(buffer) => Ok(buffer.drain().await),
+            None => Err(BrowserError::Page(
+                "the network is not recorded: launch the browser with `record_network: true`".to_owned(),
+            )),
+        }
+    }
+
+    /// The page's requests since the last drain as a HAR file, in the shape this engine's
+    /// developer tools export ([`har_from_events`](crate::har_from_events)).
+    pub async fn network_har(&mut self) -> Result<Har, BrowserError> {
+        let events = self.drain_network().await?;
+        Ok(har_from_events(self.engine, &self.version, &events))
     }
 
     /// The browser's version, as the driver reports it.
@@ -328,6 +390,7 @@ impl Browser {
         let client = self.client.clone();
         let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
         self.console = SessionConsole::Unavailable;
+        drop(self.devtools.take());
         drop(self.driver.take());
         drop(self.profile.take());
     }
