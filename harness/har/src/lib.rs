@@ -27,4 +27,7 @@
 //! assert_eq!(entry.request.headers[0], Header::new("Origin", "https://app.example.com"));
 //! ```
 
+pub mod fetches;
+pub mod judge;
 pub mod model;
+pub mod read;
