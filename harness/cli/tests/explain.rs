@@ -139,7 +139,10 @@ fn a_chromium_preflight_that_does_not_allow_put_is_explained_in_chromiums_words(
     );
     assert!(text.contains("2 cross-origin fetches"), "{text}");
     assert!(text.contains("1. PUT https://api.example.com/items/1"), "{text}");
-    assert!(text.contains("page origin  https://app.example.com (from its Referer)"), "{text}");
+    assert!(
+        text.contains("page origin  https://app.example.com (from its preflight's Origin header)"),
+        "{text}"
+    );
     assert!(text.contains("entry 2: preflight OPTIONS https://api.example.com/items/1 → 204"), "{text}");
     assert!(
         text.contains("entry 1: PUT https://api.example.com/items/1 → no response (net::ERR_FAILED)"),

@@ -18,6 +18,8 @@ use crate::model::{Entry, Har};
 pub enum OriginSource {
     /// The request's `Origin` header.
     OriginHeader,
+    /// The `Origin` header of its preflight (Chromium may not show it on the actual request).
+    PreflightOriginHeader,
     /// The origin of the request's `Referer`.
     Referer,
     /// The URL of the page the entry's `pageref` names.
@@ -29,6 +31,7 @@ impl OriginSource {
     pub fn describe(self) -> &'static str {
         match self {
             OriginSource::OriginHeader => "its Origin header",
+            OriginSource::PreflightOriginHeader => "its preflight's Origin header",
             OriginSource::Referer => "its Referer",
             OriginSource::Page => "the page it belongs to",
         }
@@ -151,7 +154,17 @@ pub fn fetches(har: &Har) -> Fetches {
             skipped.extend(hops.iter().map(|hop| (*hop, Skipped::NotHttp)));
             continue;
         }
-        let Some((page_origin, origin_source)) = page_origin(har, first) else {
+        // Chromium may leave `Origin` off the actual request it failed; its preflight has it.
+        let from_preflight = || {
+            let preflight = nearest_preflight(entries, start, None, &used)?;
+            let origin = entries[preflight].request.header("origin")?.trim().parse::<Origin>().ok()?;
+            Some((origin, OriginSource::PreflightOriginHeader))
+        };
+        let found_origin = match page_origin(har, first) {
+            Some(header @ (_, OriginSource::OriginHeader)) => Some(header),
+            other => from_preflight().or(other),
+        };
+        let Some((page_origin, origin_source)) = found_origin else {
             skipped.extend(hops.iter().map(|hop| (*hop, Skipped::NoPageOrigin)));
             continue;
         };
@@ -166,8 +179,13 @@ pub fn fetches(har: &Har) -> Fetches {
             skipped.extend(hops.iter().map(|hop| (*hop, Skipped::SameOrigin)));
             continue;
         }
-        let preflights =
-            hops.iter().filter_map(|hop| preflight_for(entries, *hop, &page_origin, &mut used)).collect();
+        let mut preflights = Vec::new();
+        for hop in &hops {
+            if let Some(preflight) = nearest_preflight(entries, *hop, Some(&page_origin), &used) {
+                used[preflight] = true;
+                preflights.push(preflight);
+            }
+        }
         found.push(HarFetch { page_origin, origin_source, preflights, hops });
     }
     // Preflights with no actual request: it failed, so the browser never sent the request.
@@ -202,12 +220,13 @@ fn chain(entries: &[Entry], start: usize, used: &mut [bool]) -> Vec<usize> {
     hops
 }
 
-/// The unused preflight nearest to `hop` for its URL and method from the same page origin.
-fn preflight_for(
+/// The unused preflight nearest to the entry `hop_index` for its URL and method, from
+/// `page_origin` when it is known.
+fn nearest_preflight(
     entries: &[Entry],
     hop_index: usize,
-    page_origin: &Origin,
-    used: &mut [bool],
+    page_origin: Option<&Origin>,
+    used: &[bool],
 ) -> Option<usize> {
     let hop = &entries[hop_index];
     let matches = |entry: &Entry| {
@@ -217,16 +236,20 @@ fn preflight_for(
                 .request
                 .header("access-control-request-method")
                 .is_none_or(|method| method.trim().eq_ignore_ascii_case(&hop.request.method))
-            && entry.request.header("origin").is_none_or(|origin| {
-                origin.trim() == "null"
-                    || origin.trim().parse::<Origin>().is_ok_and(|o| o.is_same_origin(page_origin))
-            })
+            && match (entry.request.header("origin"), page_origin) {
+                (Some(origin), Some(page_origin)) => {
+                    origin.trim() == "null"
+                        || origin
+                            .trim()
+                            .parse::<Origin>()
+                            .is_ok_and(|origin| origin.is_same_origin(page_origin))
+                }
+                _ => true,
+            }
     };
-    let index = (0..entries.len())
+    (0..entries.len())
         .filter(|&index| !used[index] && matches(&entries[index]))
-        .min_by_key(|&index| index.abs_diff(hop_index))?;
-    used[index] = true;
-    Some(index)
+        .min_by_key(|&index| index.abs_diff(hop_index))
 }
 
 /// Whether two URLs are the same once parsed (a HAR may write `https://a.example` or

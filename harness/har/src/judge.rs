@@ -307,9 +307,6 @@ pub fn judge(har: &Har, fetch: &HarFetch, engine: Engine) -> Judgement {
     for (name, value) in &headers {
         request = request.header(name.as_bytes(), value.as_bytes());
     }
-    if !preflights.is_empty() {
-        request.use_cors_preflight = true;
-    }
 
     let mut exchange = Exchange::new();
     for preflight in &preflights {
@@ -333,6 +330,11 @@ pub fn judge(har: &Har, fetch: &HarFetch, engine: Engine) -> Judgement {
         .plan(&fetch.page_origin, &request, &Default::default(), Default::default())
         .preflight
         .is_some();
+    if !preflights.is_empty() && !needs_preflight {
+        // The page forced one (an XHR upload listener): the standard's use-CORS-preflight flag,
+        // set only then, since it also lets a preflight without a method list allow the method.
+        request.use_cors_preflight = true;
+    }
     if preflights.is_empty() && !hops.is_empty() && needs_preflight {
         notes.push(Note::PreflightCached);
         exchange.preflights.push_back(covering_preflight(&fetch.page_origin, &request));

@@ -161,18 +161,19 @@ fn shape_error(text: &str, value: &Value, error: &serde_json::Error) -> HarError
     });
     let shown = problem.path.to_string();
     let offset = problem.path.offset_in(text);
+    let subject = if problem.path.0.is_empty() { "the top level".to_owned() } else { format!("`{shown}`") };
     let (message, expected) = if problem.field_missing {
         let field = problem.path.0.last().map_or(String::new(), |segment| match segment {
             Segment::Key(key) => key.clone(),
             Segment::Index(index) => index.to_string(),
         });
         (
-            format!("not a HAR file: `{shown}` is missing"),
+            format!("not a HAR file: {subject} is missing"),
             format!("a `{field}` field in this object: HAR 1.2 requires `{shown}`"),
         )
     } else {
         let (found, expected) = split_type_error(&problem.message);
-        (format!("not a HAR file: `{shown}` is {found}"), expected)
+        (format!("not a HAR file: {subject} is {found}"), expected)
     };
     HarError::at(text, offset, message, Some(expected), Some(shown))
 }
@@ -185,6 +186,8 @@ fn split_type_error(message: &str) -> (String, String) {
         Some((found, expected)) => {
             let expected = if expected.starts_with("struct ") || expected == "a map" {
                 "an object".to_owned()
+            } else if expected == "a sequence" {
+                "an array".to_owned()
             } else if expected == "u16" {
                 "a whole number from 0 to 65535".to_owned()
             } else {
@@ -295,6 +298,18 @@ fn narrow_note(value: &Value, path: &mut JsonPath) -> Option<Problem> {
 /// `value`'s own fields.
 fn narrow<T: DeserializeOwned>(value: &Value, path: &mut JsonPath, children: &[Child]) -> Option<Problem> {
     let error = T::deserialize(value).err()?;
+    if !value.is_object() {
+        // Every object of the model is a struct, which serde would also read from an array.
+        let kind = match value {
+            Value::Array(_) => "sequence",
+            Value::String(_) => "string",
+            Value::Number(_) => "number",
+            Value::Bool(_) => "boolean",
+            _ => "null",
+        };
+        let message = format!("invalid type: {kind}, expected an object");
+        return Some(Problem { path: path.clone(), message, field_missing: false });
+    }
     for child in children {
         let (key, narrow_child, each) = match child {
             Child::One(key, narrow_child) => (*key, narrow_child, false),
@@ -359,9 +374,6 @@ struct JsonPath(Vec<Segment>);
 
 impl fmt::Display for JsonPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
-            return f.write_str("(the top level)");
-        }
         for (index, segment) in self.0.iter().enumerate() {
             match segment {
                 Segment::Key(key) if index == 0 => f.write_str(key)?,
