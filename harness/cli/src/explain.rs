@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 /// `corsproof explain FILE.har [--engine E] [--origin ORIGIN]... [--json]`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The HAR file: "Save all as HAR" (Chromium, Safari) or "Save All As HAR" (Firefox) in the
-    /// developer tools' Network tab.
+    /// The HAR file, from the developer tools' Network tab: "Save all as HAR" (Chromium), "Save
+    /// All As HAR" (Firefox) or "Export" (Safari).
     file: PathBuf,
     /// Judge as this engine (chromium, firefox, webkit) instead of the one that recorded the
     /// file (read from its `creator` and User-Agent).
@@ -202,7 +202,7 @@ impl Report<'_> {
                     "method": judgement.method,
                     "url": judgement.url,
                     "page_origin": fetch.page_origin.serialize(),
-                    "page_origin_from": fetch.origin_source.describe(),
+                    "page_origin_from": fetch.origin_source.name(),
                     "credentials": judgement.credentials,
                     "preflight_entries": fetch.preflights,
                     "request_entries": fetch.hops,

@@ -180,6 +180,8 @@ fn the_json_report_lists_every_fetch_with_its_verdict_and_fix() {
     assert_eq!(report["skipped"]["same_origin"], 1);
     let put = &report["fetches"][0];
     assert_eq!(put["method"], "PUT");
+    assert_eq!(put["page_origin"], "https://app.example.com");
+    assert_eq!(put["page_origin_from"], "preflight-origin-header");
     assert_eq!(put["did"], "blocked-at-preflight");
     assert_eq!(put["reason"], "method-not-allowed");
     assert_eq!(put["preflight_entries"], serde_json::json!([2]));

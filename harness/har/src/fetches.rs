@@ -27,6 +27,16 @@ pub enum OriginSource {
 }
 
 impl OriginSource {
+    /// Its name in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            OriginSource::OriginHeader => "origin-header",
+            OriginSource::PreflightOriginHeader => "preflight-origin-header",
+            OriginSource::Referer => "referer",
+            OriginSource::Page => "page",
+        }
+    }
+
     /// How a report says it.
     pub fn describe(self) -> &'static str {
         match self {
