@@ -4,7 +4,7 @@
 //!
 //! The model's structs keep unknown fields (`#[serde(flatten)]`), which hides the path of an
 //! error from serde; so the text is first read as JSON, then the model is tried object by object
-//! ([`narrow`]) down to the smallest one that does not fit, and the offending field is found in
+//! (`narrow`) down to the smallest one that does not fit, and the offending field is found in
 //! it by the model itself. The model stays the one description of what a HAR needs.
 
 use std::fmt;
@@ -154,7 +154,7 @@ fn syntax_error(text: &str, error: &serde_json::Error) -> HarError {
 /// field in it.
 fn shape_error(text: &str, value: &Value, error: &serde_json::Error) -> HarError {
     let mut path = JsonPath::default();
-    let problem = narrow_har(value, &mut path).unwrap_or_else(|| Problem {
+    let problem = narrow(Shape::Har, value, &mut path).unwrap_or_else(|| Problem {
         path: JsonPath::default(),
         message: error.to_string(),
         field_missing: false,
@@ -217,87 +217,73 @@ struct Problem {
     field_missing: bool,
 }
 
-/// A nested part a struct reads with its own model struct.
-enum Child {
-    /// One object under this key.
-    One(&'static str, fn(&Value, &mut JsonPath) -> Option<Problem>),
-    /// An array of them under this key.
-    Each(&'static str, fn(&Value, &mut JsonPath) -> Option<Problem>),
+/// The model's objects, each read by its own struct: what [`Shape::children`] descends into
+/// before blaming an object's own fields.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    Har,
+    Log,
+    Creator,
+    Page,
+    Entry,
+    Request,
+    Response,
+    Header,
+    Cookie,
+    Note,
 }
 
-fn narrow_har(value: &Value, path: &mut JsonPath) -> Option<Problem> {
-    narrow::<Har>(value, path, &[Child::One("log", narrow_log)])
+impl Shape {
+    /// serde's error when the model does not read `value` as this object.
+    fn error(self, value: &Value) -> Option<String> {
+        fn reads<T: DeserializeOwned>(value: &Value) -> Option<String> {
+            T::deserialize(value).err().map(|error| error.to_string())
+        }
+        match self {
+            Shape::Har => reads::<Har>(value),
+            Shape::Log => reads::<Log>(value),
+            Shape::Creator => reads::<Creator>(value),
+            Shape::Page => reads::<Page>(value),
+            Shape::Entry => reads::<Entry>(value),
+            Shape::Request => reads::<Request>(value),
+            Shape::Response => reads::<Response>(value),
+            Shape::Header => reads::<Header>(value),
+            Shape::Cookie => reads::<Cookie>(value),
+            Shape::Note => reads::<CorsproofNote>(value),
+        }
+    }
+
+    /// The objects nested in this one: the key, their shape, and whether the key holds an array
+    /// of them.
+    fn children(self) -> &'static [(&'static str, Shape, bool)] {
+        match self {
+            Shape::Har => &[("log", Shape::Log, false)],
+            Shape::Log => &[
+                ("creator", Shape::Creator, false),
+                ("browser", Shape::Creator, false),
+                ("pages", Shape::Page, true),
+                ("entries", Shape::Entry, true),
+            ],
+            Shape::Entry => &[
+                ("request", Shape::Request, false),
+                ("response", Shape::Response, false),
+                ("_corsproof", Shape::Note, false),
+            ],
+            Shape::Request => &[
+                ("headers", Shape::Header, true),
+                ("queryString", Shape::Header, true),
+                ("cookies", Shape::Cookie, true),
+            ],
+            Shape::Response => &[("headers", Shape::Header, true), ("cookies", Shape::Cookie, true)],
+            Shape::Creator | Shape::Page | Shape::Header | Shape::Cookie | Shape::Note => &[],
+        }
+    }
 }
 
-fn narrow_log(value: &Value, path: &mut JsonPath) -> Option<Problem> {
-    narrow::<Log>(
-        value,
-        path,
-        &[
-            Child::One("creator", narrow_creator),
-            Child::One("browser", narrow_creator),
-            Child::Each("pages", narrow_page),
-            Child::Each("entries", narrow_entry),
-        ],
-    )
-}
-
-fn narrow_creator(value: &Value, path: &mut JsonPath) -> Option<Problem> {
-    narrow::<Creator>(value, path, &[])
-}
-
-fn narrow_page(value: &Value, path: &mut JsonPath) -> Option<Problem> {
-    narrow::<Page>(value, path, &[])
-}
-
-fn narrow_entry(value: &Value, path: &mut JsonPath) -> Option<Problem> {
-    narrow::<Entry>(
-        value,
-        path,
-        &[
-            Child::One("request", narrow_request),
-            Child::One("response", narrow_response),
-            Child::One("_corsproof", narrow_note),
-        ],
-    )
-}
-
-fn narrow_request(value: &Value, path: &mut JsonPath) -> Option<Problem> {
-    narrow::<Request>(
-        value,
-        path,
-        &[
-            Child::Each("headers", narrow_header),
-            Child::Each("queryString", narrow_header),
-            Child::Each("cookies", narrow_cookie),
-        ],
-    )
-}
-
-fn narrow_response(value: &Value, path: &mut JsonPath) -> Option<Problem> {
-    narrow::<Response>(
-        value,
-        path,
-        &[Child::Each("headers", narrow_header), Child::Each("cookies", narrow_cookie)],
-    )
-}
-
-fn narrow_header(value: &Value, path: &mut JsonPath) -> Option<Problem> {
-    narrow::<Header>(value, path, &[])
-}
-
-fn narrow_cookie(value: &Value, path: &mut JsonPath) -> Option<Problem> {
-    narrow::<Cookie>(value, path, &[])
-}
-
-fn narrow_note(value: &Value, path: &mut JsonPath) -> Option<Problem> {
-    narrow::<CorsproofNote>(value, path, &[])
-}
-
-/// `None` when `T` reads `value`; else the problem in the first child that does not read, or in
-/// `value`'s own fields.
-fn narrow<T: DeserializeOwned>(value: &Value, path: &mut JsonPath, children: &[Child]) -> Option<Problem> {
-    let error = T::deserialize(value).err()?;
+/// `None` when the model reads `value` as `shape`; else the problem in the first nested object
+/// that does not read, or in `value`'s own fields.
+fn narrow(shape: Shape, value: &Value, path: &mut JsonPath) -> Option<Problem> {
+    let message = shape.error(value)?;
     if !value.is_object() {
         // Every object of the model is a struct, which serde would also read from an array.
         let kind = match value {
@@ -310,34 +296,30 @@ fn narrow<T: DeserializeOwned>(value: &Value, path: &mut JsonPath, children: &[C
         let message = format!("invalid type: {kind}, expected an object");
         return Some(Problem { path: path.clone(), message, field_missing: false });
     }
-    for child in children {
-        let (key, narrow_child, each) = match child {
-            Child::One(key, narrow_child) => (*key, narrow_child, false),
-            Child::Each(key, narrow_child) => (*key, narrow_child, true),
-        };
+    for (key, child, each) in shape.children() {
         let Some(nested) = value.get(key) else { continue };
-        path.0.push(Segment::Key(key.to_owned()));
-        let found = if each {
+        path.0.push(Segment::Key((*key).to_owned()));
+        let found = if *each {
             nested.as_array().into_iter().flatten().enumerate().find_map(|(index, item)| {
                 path.0.push(Segment::Index(index));
-                let found = narrow_child(item, path);
+                let found = narrow(*child, item, path);
                 path.0.pop();
                 found
             })
         } else {
-            narrow_child(nested, path)
+            narrow(*child, nested, path)
         };
         path.0.pop();
         if found.is_some() {
             return found;
         }
     }
-    Some(own_field_problem::<T>(value, path, &error.to_string()))
+    Some(own_field_problem(shape, value, path, &message))
 }
 
-/// The field of `value` that `T` does not read: a missing one serde names, or the one whose
+/// The field of `value` that `shape` does not read: a missing one serde names, or the one whose
 /// removal changes the error (its type is wrong).
-fn own_field_problem<T: DeserializeOwned>(value: &Value, path: &JsonPath, message: &str) -> Problem {
+fn own_field_problem(shape: Shape, value: &Value, path: &JsonPath, message: &str) -> Problem {
     if let Some(field) = message.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
         let mut path = path.clone();
         path.0.push(Segment::Key(field.to_owned()));
@@ -347,11 +329,7 @@ fn own_field_problem<T: DeserializeOwned>(value: &Value, path: &JsonPath, messag
         for key in object.keys() {
             let mut without = object.clone();
             without.remove(key);
-            let changed = match T::deserialize(&Value::Object(without)) {
-                Ok(_) => true,
-                Err(other) => other.to_string() != message,
-            };
-            if changed {
+            if shape.error(&Value::Object(without)).as_deref() != Some(message) {
                 let mut path = path.clone();
                 path.0.push(Segment::Key(key.clone()));
                 return Problem { path, message: message.to_owned(), field_missing: false };
@@ -445,13 +423,10 @@ impl Scanner<'_> {
             if name.as_deref() == Some(key) {
                 return true;
             }
-            self.skip_value();
-            self.skip_whitespace();
-            if self.peek() != Some(b',') {
+            if !self.skip_past_comma() {
                 self.at = start;
                 return false;
             }
-            self.at += 1;
         }
     }
 
@@ -464,15 +439,23 @@ impl Scanner<'_> {
         self.at += 1;
         for _ in 0..index {
             self.skip_whitespace();
-            self.skip_value();
-            self.skip_whitespace();
-            if self.peek() != Some(b',') {
+            if !self.skip_past_comma() {
                 self.at = start;
                 return false;
             }
-            self.at += 1;
         }
         self.skip_whitespace();
+        true
+    }
+
+    /// Past a member's or an item's value and the comma after it; `false` at the last one.
+    fn skip_past_comma(&mut self) -> bool {
+        self.skip_value();
+        self.skip_whitespace();
+        if self.peek() != Some(b',') {
+            return false;
+        }
+        self.at += 1;
         true
     }
 
