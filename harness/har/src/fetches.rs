@@ -9,6 +9,8 @@
 //! request without its preflight (the preflight cache served it), a response the browser did not
 //! record (status 0, Chromium's `_error`).
 
+use std::collections::HashMap;
+
 use corsproof_oracle::{Origin, Url};
 
 use crate::model::{Entry, Har};
@@ -150,6 +152,7 @@ fn http_origin(url: &str) -> Option<Origin> {
 /// ```
 pub fn fetches(har: &Har) -> Fetches {
     let entries = &har.log.entries;
+    let by_url = ByUrl::new(entries);
     let mut used = vec![false; entries.len()];
     let mut found: Vec<HarFetch> = Vec::new();
     let mut skipped = Vec::new();
@@ -158,7 +161,7 @@ pub fn fetches(har: &Har) -> Fetches {
             continue;
         }
         used[start] = true;
-        let hops = chain(entries, start, &mut used);
+        let hops = by_url.chain(start, &mut used);
         let first = &entries[start];
         if !first.request.url.parse::<Url>().is_ok_and(|url| url.is_http_family()) {
             skipped.extend(hops.iter().map(|hop| (*hop, Skipped::NotHttp)));
@@ -166,7 +169,7 @@ pub fn fetches(har: &Har) -> Fetches {
         }
         // Chromium may leave `Origin` off the actual request it failed; its preflight has it.
         let from_preflight = || {
-            let preflight = nearest_preflight(entries, start, None, &used)?;
+            let preflight = by_url.nearest_preflight(start, None, &used)?;
             let origin = entries[preflight].request.header("origin")?.trim().parse::<Origin>().ok()?;
             Some((origin, OriginSource::PreflightOriginHeader))
         };
@@ -191,7 +194,7 @@ pub fn fetches(har: &Har) -> Fetches {
         }
         let mut preflights = Vec::new();
         for hop in &hops {
-            if let Some(preflight) = nearest_preflight(entries, *hop, Some(&page_origin), &used) {
+            if let Some(preflight) = by_url.nearest_preflight(*hop, Some(&page_origin), &used) {
                 used[preflight] = true;
                 preflights.push(preflight);
             }
@@ -214,59 +217,80 @@ pub fn fetches(har: &Har) -> Fetches {
     Fetches { cross_origin: found, skipped }
 }
 
-/// The actual request at `start` and the redirect hops that follow it.
-fn chain(entries: &[Entry], start: usize, used: &mut [bool]) -> Vec<usize> {
-    let mut hops = vec![start];
-    let mut current = start;
-    while let Some(target) = redirect_target(&entries[current]) {
-        let next = (current + 1..entries.len()).find(|&index| {
-            !used[index] && !is_preflight(&entries[index]) && same_url(&entries[index].request.url, &target)
-        });
-        let Some(next) = next else { break };
-        used[next] = true;
-        hops.push(next);
-        current = next;
-    }
-    hops
+/// The entries by URL, each URL parsed once (a HAR may write `https://a.example` or
+/// `https://a.example/`), so that a HAR of thousands of entries pairs in linear time.
+struct ByUrl<'a> {
+    entries: &'a [Entry],
+    indexes: HashMap<String, Vec<usize>>,
 }
 
-/// The unused preflight nearest to the entry `hop_index` for its URL and method, from
-/// `page_origin` when it is known.
-fn nearest_preflight(
-    entries: &[Entry],
-    hop_index: usize,
-    page_origin: Option<&Origin>,
-    used: &[bool],
-) -> Option<usize> {
-    let hop = &entries[hop_index];
-    let matches = |entry: &Entry| {
-        is_preflight(entry)
-            && same_url(&entry.request.url, &hop.request.url)
-            && entry
-                .request
-                .header("access-control-request-method")
-                .is_none_or(|method| method.trim().eq_ignore_ascii_case(&hop.request.method))
-            && match (entry.request.header("origin"), page_origin) {
-                (Some(origin), Some(page_origin)) => {
-                    origin.trim() == "null"
-                        || origin
-                            .trim()
-                            .parse::<Origin>()
-                            .is_ok_and(|origin| origin.is_same_origin(page_origin))
+impl<'a> ByUrl<'a> {
+    fn new(entries: &'a [Entry]) -> Self {
+        let mut indexes: HashMap<String, Vec<usize>> = HashMap::new();
+        for (index, entry) in entries.iter().enumerate() {
+            indexes.entry(normalized(&entry.request.url)).or_default().push(index);
+        }
+        ByUrl { entries, indexes }
+    }
+
+    /// The entries whose URL is `url`, in the HAR's order.
+    fn at(&self, url: &str) -> &[usize] {
+        self.indexes.get(&normalized(url)).map_or(&[], Vec::as_slice)
+    }
+
+    /// The actual request at `start` and the redirect hops that follow it.
+    fn chain(&self, start: usize, used: &mut [bool]) -> Vec<usize> {
+        let mut hops = vec![start];
+        let mut current = start;
+        while let Some(target) = redirect_target(&self.entries[current]) {
+            let next = self
+                .at(&target)
+                .iter()
+                .copied()
+                .find(|&index| index > current && !used[index] && !is_preflight(&self.entries[index]));
+            let Some(next) = next else { break };
+            used[next] = true;
+            hops.push(next);
+            current = next;
+        }
+        hops
+    }
+
+    /// The unused preflight nearest to the entry `hop_index` for its URL and method, from
+    /// `page_origin` when it is known.
+    fn nearest_preflight(
+        &self,
+        hop_index: usize,
+        page_origin: Option<&Origin>,
+        used: &[bool],
+    ) -> Option<usize> {
+        let hop = &self.entries[hop_index];
+        let matches = |entry: &Entry| {
+            is_preflight(entry)
+                && entry
+                    .request
+                    .header("access-control-request-method")
+                    .is_none_or(|method| method.trim().eq_ignore_ascii_case(&hop.request.method))
+                && match (entry.request.header("origin"), page_origin) {
+                    (Some(origin), Some(page_origin)) => {
+                        origin.trim() == "null"
+                            || origin
+                                .trim()
+                                .parse::<Origin>()
+                                .is_ok_and(|origin| origin.is_same_origin(page_origin))
+                    }
+                    _ => true,
                 }
-                _ => true,
-            }
-    };
-    (0..entries.len())
-        .filter(|&index| !used[index] && matches(&entries[index]))
-        .min_by_key(|&index| index.abs_diff(hop_index))
+        };
+        self.at(&hop.request.url)
+            .iter()
+            .copied()
+            .filter(|&index| !used[index] && matches(&self.entries[index]))
+            .min_by_key(|&index| index.abs_diff(hop_index))
+    }
 }
 
-/// Whether two URLs are the same once parsed (a HAR may write `https://a.example` or
-/// `https://a.example/`).
-fn same_url(one: &str, other: &str) -> bool {
-    match (one.parse::<Url>(), other.parse::<Url>()) {
-        (Ok(one), Ok(other)) => one.as_str() == other.as_str(),
-        _ => one == other,
-    }
+/// A URL as the oracle serializes it, or as written when it does not parse.
+fn normalized(url: &str) -> String {
+    url.parse::<Url>().map_or_else(|_| url.to_owned(), |url| url.as_str().to_owned())
 }

@@ -9,6 +9,7 @@
 
 use std::fmt;
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -120,7 +121,7 @@ pub fn read(text: &str) -> Result<Har, HarError> {
         return Err(HarError::at(text, 0, "the file is empty".to_owned(), Some(A_HAR.to_owned()), None));
     }
     let value: Value = serde_json::from_str(text).map_err(|error| syntax_error(text, &error))?;
-    match serde_json::from_value::<Har>(value.clone()) {
+    match Har::deserialize(&value) {
         Ok(har) => Ok(har),
         Err(error) => Err(shape_error(text, &value, &error)),
     }

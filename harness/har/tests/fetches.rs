@@ -142,3 +142,17 @@ fn entries_with_no_page_origin_or_not_http_are_skipped_and_said() {
     assert!(grouped.cross_origin.is_empty());
     assert_eq!(grouped.skipped, [(0, Skipped::NoPageOrigin), (1, Skipped::NotHttp)]);
 }
+
+#[test]
+fn urls_are_compared_once_parsed() {
+    let text = har(
+        "Firefox",
+        vec![
+            preflight("https://API.example.com:443", "PUT"),
+            entry("PUT", "https://api.example.com/", &[ORIGIN], 200, &[]),
+        ],
+    );
+    let grouped = fetches(&read(&text).expect("a HAR"));
+    assert_eq!(grouped.cross_origin.len(), 1, "{grouped:?}");
+    assert_eq!(grouped.cross_origin[0].preflights, [0]);
+}
