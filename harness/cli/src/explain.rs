@@ -137,7 +137,12 @@ impl Report<'_> {
                 out.push_str(&format!("   {}\n", self.entry_line(index, fetch.preflights.contains(&index))));
             }
             out.push_str(&format!("   {engine_name} {}\n", judgement.did().describe()));
-            if let Some(console) = judgement.verdict.explain(self.engine) {
+            if judgement.did() == Did::NoResponseRecorded {
+                out.push_str(&format!(
+                    "   why: not in this file (the browser's console says it); ask the server as the browser would:\n     {}\n",
+                    check_command(judgement, self.engine)
+                ));
+            } else if let Some(console) = judgement.verdict.explain(self.engine) {
                 out.push_str(&format!("   console: {console}\n"));
             }
             if let Some(fix) = self.fix(judgement) {
@@ -208,7 +213,11 @@ impl Report<'_> {
                     "request_entries": fetch.hops,
                     "did": judgement.did().name(),
                     "reason": block.map(|block| self.engine.console().class_of(&block.reason).name()),
-                    "console": judgement.verdict.explain(self.engine),
+                    "console": (judgement.did() != Did::NoResponseRecorded)
+                        .then(|| judgement.verdict.explain(self.engine))
+                        .flatten(),
+                    "check_command": (judgement.did() == Did::NoResponseRecorded)
+                        .then(|| check_command(judgement, self.engine)),
                     "fix": fix,
                     "recorded": { "kind": kind, "status": status, "error": error },
                     "disagrees": judgement.disagrees(),
@@ -230,6 +239,36 @@ impl Report<'_> {
             },
         })
     }
+}
+
+/// The `corsproof check` that asks the server what the browser asked, for a fetch whose answer
+/// the file did not record.
+fn check_command(judgement: &Judgement, engine: Engine) -> String {
+    let mut words = vec![
+        "corsproof check".to_owned(),
+        shell_word(&judgement.url),
+        "--origin".to_owned(),
+        shell_word(&judgement.fetch.page_origin.serialize()),
+    ];
+    if judgement.method != "GET" {
+        words.extend(["-X".to_owned(), shell_word(&judgement.method)]);
+    }
+    for (name, value) in &judgement.headers {
+        let value = if value.is_empty() { "VALUE" } else { value };
+        words.extend(["-H".to_owned(), shell_word(&format!("{name}: {value}"))]);
+    }
+    if judgement.credentials {
+        words.push("--credentials".to_owned());
+    }
+    words.extend(["--engine".to_owned(), engine.name().to_owned()]);
+    words.join(" ")
+}
+
+/// `text` as one word for a POSIX shell.
+fn shell_word(text: &str) -> String {
+    let plain =
+        !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c));
+    if plain { text.to_owned() } else { format!("'{}'", text.replace('\'', "'\\''")) }
 }
 
 /// What the HAR itself recorded, and whether it agrees with the oracle.

@@ -334,3 +334,35 @@ fn a_file_that_is_not_there_exits_2() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_failure_the_file_recorded_no_response_for_is_said_with_the_check_to_run() {
+    let text = format!(
+        r#"{{"log": {{"creator": {{"name": "WebInspector", "version": "537.36"}}, "entries": [
+  {{"_resourceType": "fetch", "request": {{"method": "GET", "url": "https://api.example.com/feed?page=2",
+     "headers": [{{"name": "Origin", "value": "https://app.example.com"}}, {{"name": "Accept", "value": "application/json"}},
+                {{"name": "Cookie", "value": "session=1"}}, {{"name": "User-Agent", "value": "{CHROME_UA}"}}]}},
+   "response": {{"status": 0, "headers": [], "_error": "net::ERR_FAILED"}}}}]}}}}"#
+    );
+    let path = har_file("chromium-no-response.har", &text);
+    let output = explain(&[path.path()]);
+    let shown = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("Chromium failed, and the file recorded no response to say why"), "{shown}");
+    assert!(
+        shown.contains(
+            "     corsproof check 'https://api.example.com/feed?page=2' --origin https://app.example.com \
+             -H 'Accept: application/json' --credentials --engine chromium\n"
+        ),
+        "{shown}"
+    );
+    assert!(!shown.contains("console:"), "{shown}");
+    let report: Value = serde_json::from_str(&stdout(&explain(&[path.path(), "--json"]))).expect("JSON");
+    assert_eq!(report["fetches"][0]["did"], "no-response-recorded");
+    assert_eq!(report["fetches"][0]["console"], Value::Null);
+    assert!(
+        report["fetches"][0]["check_command"]
+            .as_str()
+            .is_some_and(|command| command.starts_with("corsproof check"))
+    );
+}

@@ -3,8 +3,8 @@
 //! recorded, and what the HAR itself says the browser did, to be compared.
 
 use corsproof_oracle::{
-    CredentialsMode, Engine, Exchange, Oracle, Origin, Outcome, Request, Response, Stage, Verdict,
-    is_cors_safelisted_request_header, is_forbidden_request_header,
+    CredentialsMode, Engine, Exchange, NetworkError, Oracle, Origin, Outcome, Request, Response, Stage,
+    Verdict, is_cors_safelisted_request_header, is_forbidden_request_header,
 };
 
 use crate::fetches::HarFetch;
@@ -154,8 +154,11 @@ pub enum Did {
     BlockedAtPreflight,
     /// The response (or a redirect) was refused to the page.
     Blocked,
-    /// A network error that is not a CORS decision (or no response to judge).
+    /// A network error that is not a CORS decision.
     NetworkError,
+    /// The browser failed it and the HAR has no response to judge (Chromium's
+    /// `net::ERR_FAILED` with status 0, Firefox's status 0): the file does not say why.
+    NoResponseRecorded,
 }
 
 impl Did {
@@ -166,6 +169,7 @@ impl Did {
             Did::BlockedAtPreflight => "blocked at the preflight",
             Did::Blocked => "blocked",
             Did::NetworkError => "network error",
+            Did::NoResponseRecorded => "failed, and the file recorded no response to say why",
         }
     }
 
@@ -176,6 +180,7 @@ impl Did {
             Did::BlockedAtPreflight => "blocked-at-preflight",
             Did::Blocked => "blocked",
             Did::NetworkError => "network-error",
+            Did::NoResponseRecorded => "no-response-recorded",
         }
     }
 }
@@ -189,6 +194,8 @@ pub struct Judgement {
     pub method: String,
     /// The URL the page asked for.
     pub url: String,
+    /// The headers the page set, as judged (the browser's own left out).
+    pub headers: Vec<(String, String)>,
     /// Whether cookies went with it (a `Cookie` header or cookies in the HAR).
     pub credentials: bool,
     /// The oracle's verdict.
@@ -206,6 +213,9 @@ impl Judgement {
             Outcome::Allowed(_) | Outcome::Opaque | Outcome::OpaqueRedirect => Did::Allowed,
             Outcome::Blocked(block) if block.stage == Stage::Preflight => Did::BlockedAtPreflight,
             Outcome::Blocked(_) => Did::Blocked,
+            Outcome::NetworkError(NetworkError::NoResponse) if self.recorded.shows_failure() => {
+                Did::NoResponseRecorded
+            }
             Outcome::NetworkError(_) => Did::NetworkError,
         }
     }
@@ -349,7 +359,7 @@ pub fn judge(har: &Har, fetch: &HarFetch, engine: Engine) -> Judgement {
             (None, status) => Recorded::Response { status },
         },
     };
-    Judgement { fetch: fetch.clone(), method, url, credentials, verdict, recorded, notes }
+    Judgement { fetch: fetch.clone(), method, url, headers, credentials, verdict, recorded, notes }
 }
 
 /// An entry's response as the oracle reads it.

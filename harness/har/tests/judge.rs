@@ -91,7 +91,7 @@ fn headers_the_browser_adds_do_not_make_a_simple_request_preflighted() {
 }
 
 #[test]
-fn a_chromium_block_recorded_as_net_err_failed_with_a_passing_preflight_is_a_network_error_to_the_oracle() {
+fn a_chromium_failure_with_no_response_after_a_passing_preflight_is_not_judged_from_nothing() {
     let text = har(
         "WebInspector",
         vec![
@@ -133,7 +133,7 @@ fn a_chromium_block_recorded_as_net_err_failed_with_a_passing_preflight_is_a_net
     );
     let judgement = &judged(&text, Engine::Chromium)[0];
     assert_eq!(judgement.recorded, Recorded::Failed { error: "net::ERR_FAILED".into(), status: 0 });
-    assert_eq!(judgement.did(), Did::NetworkError);
+    assert_eq!(judgement.did(), Did::NoResponseRecorded);
     assert!(judgement.failed());
     assert!(!judgement.disagrees());
 }
