@@ -12,6 +12,7 @@ use corsproof_har::fetches::{Fetches, Skipped, fetches};
 use corsproof_har::judge::{Did, Judgement, Recorded, judge, recorder};
 use corsproof_har::model::Har;
 use corsproof_har::read::read_bytes;
+use corsproof_oracle::{ReasonClass, is_cors_safelisted_request_header};
 use serde_json::{Value, json};
 
 /// `corsproof explain FILE.har [--engine E] [--origin ORIGIN]... [--json]`.
@@ -51,7 +52,9 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let (engine, engine_from) = match (args.engine, recorder(&har)) {
+    let found = recorder(&har);
+    let recorded_by = found.as_ref().map(|found| found.engine);
+    let (engine, engine_from) = match (args.engine, found) {
         (Some(engine), _) => (engine, "--engine".to_owned()),
         (None, Some(recorder)) => (recorder.engine, recorder.evidence),
         (None, None) => (Engine::Chromium, "nothing in the file names its browser: give --engine".to_owned()),
@@ -64,6 +67,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         har: &har,
         engine,
         engine_from: &engine_from,
+        recorded_by,
         grouped: &grouped,
         judged: &judged,
         own_origins: &args.own_origins,
@@ -87,6 +91,7 @@ struct Report<'a> {
     har: &'a Har,
     engine: Engine,
     engine_from: &'a str,
+    recorded_by: Option<Engine>,
     grouped: &'a Fetches,
     judged: &'a [Judgement],
     own_origins: &'a [String],
@@ -102,6 +107,26 @@ impl Report<'_> {
             OriginTrust::Unconfirmed
         };
         Some(block.fix_with(trust))
+    }
+
+    /// The reason class of the browser's own words for a failure, read with the console table
+    /// of the engine that recorded the file.
+    fn browser_reason(&self, judgement: &Judgement) -> Option<ReasonClass> {
+        let words = browser_words(judgement)?;
+        let class = self.recorded_by.unwrap_or(self.engine).console().read_class(words);
+        (class != ReasonClass::Other).then_some(class)
+    }
+
+    /// The `corsproof check` that asks the server what the browser asked, for a fetch whose
+    /// answer the file did not record: credentialed when cookies went, or when the browser's
+    /// words blame credentials.
+    fn check_command(&self, judgement: &Judgement) -> String {
+        let credentials = judgement.credentials
+            || matches!(
+                self.browser_reason(judgement),
+                Some(ReasonClass::WildcardWithCredentials | ReasonClass::CredentialsNotTrue)
+            );
+        check_command(judgement, self.engine, credentials)
     }
 
     fn entry_line(&self, index: usize, preflight: bool) -> String {
@@ -138,9 +163,13 @@ impl Report<'_> {
             }
             out.push_str(&format!("   {engine_name} {}\n", judgement.did().describe()));
             if judgement.did() == Did::NoResponseRecorded {
+                match browser_words(judgement) {
+                    Some(words) => out.push_str(&format!("   the browser said: {words}\n")),
+                    None => out.push_str("   why: not in this file (the browser's console says it)\n"),
+                }
                 out.push_str(&format!(
-                    "   why: not in this file (the browser's console says it); ask the server as the browser would:\n     {}\n",
-                    check_command(judgement, self.engine)
+                    "   ask the server what the browser asked:\n     {}\n",
+                    self.check_command(judgement)
                 ));
             } else if let Some(console) = judgement.verdict.explain(self.engine) {
                 out.push_str(&format!("   console: {console}\n"));
@@ -212,12 +241,15 @@ impl Report<'_> {
                     "preflight_entries": fetch.preflights,
                     "request_entries": fetch.hops,
                     "did": judgement.did().name(),
-                    "reason": block.map(|block| self.engine.console().class_of(&block.reason).name()),
+                    "reason": block
+                        .map(|block| self.engine.console().class_of(&block.reason))
+                        .or_else(|| self.browser_reason(judgement))
+                        .map(ReasonClass::name),
                     "console": (judgement.did() != Did::NoResponseRecorded)
                         .then(|| judgement.verdict.explain(self.engine))
                         .flatten(),
                     "check_command": (judgement.did() == Did::NoResponseRecorded)
-                        .then(|| check_command(judgement, self.engine)),
+                        .then(|| self.check_command(judgement)),
                     "fix": fix,
                     "recorded": { "kind": kind, "status": status, "error": error },
                     "disagrees": judgement.disagrees(),
@@ -241,9 +273,17 @@ impl Report<'_> {
     }
 }
 
-/// The `corsproof check` that asks the server what the browser asked, for a fetch whose answer
-/// the file did not record.
-fn check_command(judgement: &Judgement, engine: Engine) -> String {
+/// The browser's own words for a failure it recorded, when it wrote words (WebKit's error text)
+/// rather than a code (Chromium's `net::ERR_FAILED`).
+fn browser_words(judgement: &Judgement) -> Option<&str> {
+    match &judgement.recorded {
+        Recorded::Failed { error, .. } if !error.starts_with("net::") => Some(error),
+        _ => None,
+    }
+}
+
+/// `corsproof check` with the fetch's URL, page origin, method and the headers that matter.
+fn check_command(judgement: &Judgement, engine: Engine, credentials: bool) -> String {
     let mut words = vec![
         "corsproof check".to_owned(),
         shell_word(&judgement.url),
@@ -253,11 +293,16 @@ fn check_command(judgement: &Judgement, engine: Engine) -> String {
     if judgement.method != "GET" {
         words.extend(["-X".to_owned(), shell_word(&judgement.method)]);
     }
-    for (name, value) in &judgement.headers {
+    // Safelisted headers (`Accept: */*`, the browser's `Accept-Language`) change nothing CORS decides.
+    let unsafe_headers = judgement
+        .headers
+        .iter()
+        .filter(|(name, value)| !is_cors_safelisted_request_header(name.as_bytes(), value.as_bytes()));
+    for (name, value) in unsafe_headers {
         let value = if value.is_empty() { "VALUE" } else { value };
         words.extend(["-H".to_owned(), shell_word(&format!("{name}: {value}"))]);
     }
-    if judgement.credentials {
+    if credentials {
         words.push("--credentials".to_owned());
     }
     words.extend(["--engine".to_owned(), engine.name().to_owned()]);

@@ -341,7 +341,7 @@ fn a_failure_the_file_recorded_no_response_for_is_said_with_the_check_to_run() {
         r#"{{"log": {{"creator": {{"name": "WebInspector", "version": "537.36"}}, "entries": [
   {{"_resourceType": "fetch", "request": {{"method": "GET", "url": "https://api.example.com/feed?page=2",
      "headers": [{{"name": "Origin", "value": "https://app.example.com"}}, {{"name": "Accept", "value": "application/json"}},
-                {{"name": "Cookie", "value": "session=1"}}, {{"name": "User-Agent", "value": "{CHROME_UA}"}}]}},
+                {{"name": "X-Api-Key", "value": "it's 1"}}, {{"name": "Cookie", "value": "session=1"}}, {{"name": "User-Agent", "value": "{CHROME_UA}"}}]}},
    "response": {{"status": 0, "headers": [], "_error": "net::ERR_FAILED"}}}}]}}}}"#
     );
     let path = har_file("chromium-no-response.har", &text);
@@ -352,7 +352,7 @@ fn a_failure_the_file_recorded_no_response_for_is_said_with_the_check_to_run() {
     assert!(
         shown.contains(
             "     corsproof check 'https://api.example.com/feed?page=2' --origin https://app.example.com \
-             -H 'Accept: application/json' --credentials --engine chromium\n"
+             -H 'X-Api-Key: it'\\''s 1' --credentials --engine chromium\n"
         ),
         "{shown}"
     );

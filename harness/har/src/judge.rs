@@ -125,6 +125,19 @@ pub enum Note {
     HeaderOnlyInPreflight(String),
     /// A hop's response came from the browser's HTTP cache (`_fromCache`).
     FromCache(String),
+    /// The request needs a preflight, and the engine that recorded the file does not record
+    /// preflights (WebKit's Web Inspector): judged as if the preflight passed.
+    PreflightNotRecorded,
+    /// The entry at this index has the response's headers but status 0 (Chromium, for a response
+    /// it refused): judged as a 200.
+    StatusNotRecorded(usize),
+    /// The file shows no cookie, but the browser failed a request the oracle allows unless it is
+    /// credentialed: judged as `credentials: 'include'` (a page that asks for credentials and has
+    /// no cookie sends none).
+    CredentialsInferred,
+    /// Allowed as recorded, but the same request with `credentials: 'include'` is blocked, with
+    /// this console line: the file cannot show the credentials mode.
+    BlockedIfCredentialed(String),
 }
 
 impl Note {
@@ -141,6 +154,22 @@ impl Note {
                  request's headers in this HAR (a sanitized export removes it): judged as sent"
             ),
             Note::FromCache(cache) => format!("the response came from the browser's {cache} cache"),
+            Note::PreflightNotRecorded => {
+                "the request needs a preflight, and WebKit's Web Inspector does not \
+                                           list preflights: judged as if it passed"
+                    .to_owned()
+            }
+            Note::StatusNotRecorded(entry) => format!(
+                "entry {entry} has the response's headers but status 0 (the browser refused it): its \
+                 headers are judged, as a 200"
+            ),
+            Note::CredentialsInferred => "the file shows no cookie, but the browser failed a request that \
+                                          only a credentialed one fails: judged as credentials: 'include'"
+                .to_owned(),
+            Note::BlockedIfCredentialed(console) => format!(
+                "if the page asked for credentials (credentials: 'include', withCredentials), the browser \
+                 blocked it, which the file cannot show: {console}"
+            ),
         }
     }
 }
@@ -305,18 +334,21 @@ pub fn judge(har: &Har, fetch: &HarFetch, engine: Engine) -> Judgement {
         }
     }
 
-    let mut request = if initiator_xhr {
-        Request::xhr(&method, &url).with_credentials(credentials)
-    } else {
-        Request::fetch(&method, &url).credentials(if credentials {
-            CredentialsMode::Include
+    let build = |credentials: bool| {
+        let mut request = if initiator_xhr {
+            Request::xhr(&method, &url).with_credentials(credentials)
         } else {
-            CredentialsMode::SameOrigin
-        })
+            Request::fetch(&method, &url).credentials(if credentials {
+                CredentialsMode::Include
+            } else {
+                CredentialsMode::SameOrigin
+            })
+        };
+        for (name, value) in &headers {
+            request = request.header(name.as_bytes(), value.as_bytes());
+        }
+        request
     };
-    for (name, value) in &headers {
-        request = request.header(name.as_bytes(), value.as_bytes());
-    }
 
     let mut exchange = Exchange::new();
     for preflight in &preflights {
@@ -325,31 +357,46 @@ pub fn judge(har: &Har, fetch: &HarFetch, engine: Engine) -> Judgement {
         }
         exchange = exchange.preflight(response_of(preflight));
     }
-    for hop in &hops {
+    for (position, hop) in hops.iter().enumerate() {
         if let Some(cache) = &hop.from_cache {
             notes.push(Note::FromCache(cache.clone()));
         }
         if hop.response.status == 0 {
+            // Chromium records the headers of a response it refused, but status 0: the headers
+            // decide a CORS check, so they are judged, as a 200 unless they redirect.
+            if !hop.response.headers.is_empty() && hop.response.header("location").is_none() {
+                notes.push(Note::StatusNotRecorded(fetch.hops[position]));
+                exchange = exchange.response(Response { status: 200, ..response_of(hop) });
+            }
             break;
         }
         exchange = exchange.response(response_of(hop));
     }
 
     let oracle = Oracle::new(engine);
-    let needs_preflight = oracle
-        .plan(&fetch.page_origin, &request, &Default::default(), Default::default())
-        .preflight
-        .is_some();
-    if !preflights.is_empty() && !needs_preflight {
-        // The page forced one (an XHR upload listener): the standard's use-CORS-preflight flag,
-        // set only then, since it also lets a preflight without a method list allow the method.
-        request.use_cors_preflight = true;
-    }
-    if preflights.is_empty() && !hops.is_empty() && needs_preflight {
-        notes.push(Note::PreflightCached);
-        exchange.preflights.push_back(covering_preflight(&fetch.page_origin, &request));
-    }
-    let verdict = oracle.judge_once(&fetch.page_origin, &request, &exchange);
+    // Safari's export names itself apart from Chromium's `WebInspector`.
+    let webkit_recorded = har.log.creator.name.to_ascii_lowercase().contains("webkit");
+    let judge_with = |credentials: bool, notes: &mut Vec<Note>| {
+        let mut request = build(credentials);
+        let mut exchange = exchange.clone();
+        let needs_preflight = oracle
+            .plan(&fetch.page_origin, &request, &Default::default(), Default::default())
+            .preflight
+            .is_some();
+        if !preflights.is_empty() && !needs_preflight {
+            // The page forced one (an XHR upload listener): the standard's use-CORS-preflight
+            // flag, set only then, since it also lets a preflight without a method list allow
+            // the method.
+            request.use_cors_preflight = true;
+        }
+        if preflights.is_empty() && !hops.is_empty() && needs_preflight {
+            notes.push(if webkit_recorded { Note::PreflightNotRecorded } else { Note::PreflightCached });
+            exchange.preflights.push_back(covering_preflight(&fetch.page_origin, &request));
+        }
+        oracle.judge_once(&fetch.page_origin, &request, &exchange)
+    };
+    let mut credentials = credentials;
+    let mut verdict = judge_with(credentials, &mut notes);
 
     let recorded = match hops.last() {
         None => Recorded::NotSent,
@@ -359,6 +406,28 @@ pub fn judge(har: &Har, fetch: &HarFetch, engine: Engine) -> Judgement {
             (None, status) => Recorded::Response { status },
         },
     };
+    // A HAR shows no credentials mode, only the cookies that went: a page that asked for
+    // credentials and had none looks uncredentialed, and would be allowed where the browser
+    // refused it.
+    // Only where the server shows it expects credentialed requests (it sends
+    // `Access-Control-Allow-Credentials`): elsewhere nearly any answer would fail one.
+    let server_expects_credentials = preflights
+        .iter()
+        .chain(&hops)
+        .any(|entry| entry.response.header("access-control-allow-credentials").is_some());
+    if verdict.is_allowed() && !credentials && server_expects_credentials {
+        let credentialed = judge_with(true, &mut Vec::new());
+        if let Some(block) = credentialed.block() {
+            if recorded.shows_failure() {
+                notes.push(Note::CredentialsInferred);
+                credentials = true;
+                verdict = credentialed;
+            } else {
+                notes.push(Note::BlockedIfCredentialed(block.console_message(engine)));
+            }
+        }
+    }
+    notes.dedup();
     Judgement { fetch: fetch.clone(), method, url, headers, credentials, verdict, recorded, notes }
 }
 

@@ -219,3 +219,68 @@ fn a_refused_preflight_alone_is_blocked_at_the_preflight_and_not_sent() {
     assert_eq!(judgement.recorded, Recorded::NotSent);
     assert_eq!(judgement.did(), Did::BlockedAtPreflight, "{:?}", judgement.verdict);
 }
+
+#[test]
+fn chromiums_refused_response_with_headers_but_status_0_is_judged_on_its_headers() {
+    let text = har(
+        "WebInspector",
+        vec![with(
+            entry("GET", "https://api.example.com/a", &[ORIGIN], 0, &[("Content-Type", "text/plain")]),
+            "response._error",
+            json!("net::ERR_FAILED"),
+        )],
+    );
+    let judgement = &judged(&text, Engine::Chromium)[0];
+    assert_eq!(judgement.notes, [Note::StatusNotRecorded(0)]);
+    assert_eq!(judgement.did(), Did::Blocked);
+    let class = Engine::Chromium.console().class_of(&judgement.verdict.block().expect("a block").reason);
+    assert_eq!(class.name(), "missing-allow-origin");
+}
+
+#[test]
+fn a_wildcard_failure_without_cookies_is_judged_credentialed() {
+    let wildcard = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Credentials", "true")];
+    let failed = har(
+        "WebInspector",
+        vec![with(
+            entry("GET", "https://api.example.com/a", &[ORIGIN], 0, &wildcard),
+            "response._error",
+            json!("net::ERR_FAILED"),
+        )],
+    );
+    let judgement = &judged(&failed, Engine::Chromium)[0];
+    assert!(judgement.notes.contains(&Note::CredentialsInferred), "{:?}", judgement.notes);
+    assert!(judgement.credentials);
+    assert_eq!(judgement.did(), Did::Blocked);
+
+    // Recorded as received (Firefox keeps the response): allowed, with what credentials would do.
+    let received = har("Firefox", vec![entry("GET", "https://api.example.com/a", &[ORIGIN], 200, &wildcard)]);
+    let judgement = &judged(&received, Engine::Firefox)[0];
+    assert_eq!(judgement.did(), Did::Allowed);
+    assert!(
+        matches!(&judgement.notes[..], [Note::BlockedIfCredentialed(console)] if console.contains("Credential is not supported")),
+        "{:?}",
+        judgement.notes
+    );
+}
+
+#[test]
+fn webkit_lists_no_preflights_so_a_missing_one_is_not_a_cache_hit() {
+    let text = har(
+        "WebKit Web Inspector",
+        vec![with(
+            entry(
+                "GET",
+                "https://api.example.com/a",
+                &[ORIGIN, ("X-Custom", "1"), ("User-Agent", SAFARI_UA)],
+                0,
+                &[],
+            ),
+            "response._error",
+            json!("Request header field X-Custom is not allowed by Access-Control-Allow-Headers."),
+        )],
+    );
+    let judgement = &judged(&text, Engine::WebKit)[0];
+    assert_eq!(judgement.notes, [Note::PreflightNotRecorded]);
+    assert_eq!(judgement.did(), Did::NoResponseRecorded);
+}
