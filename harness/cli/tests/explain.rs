@@ -366,3 +366,82 @@ fn a_failure_the_file_recorded_no_response_for_is_said_with_the_check_to_run() {
             .is_some_and(|command| command.starts_with("corsproof check"))
     );
 }
+
+/// `corsproof explain --json` on a real HAR recorded from `engine` (`tests/fixtures/har/`, from
+/// the engines' own channels): the exit code, the engine read from the file, and per fetch what
+/// the browser did and the reason class.
+fn real(engine: &str, name: &str) -> (Option<i32>, Value) {
+    let relative = format!("tests/fixtures/har/{engine}/{name}.har");
+    let output = explain(&[&relative, "--json"]);
+    let report: Value = serde_json::from_str(&stdout(&output))
+        .unwrap_or_else(|error| panic!("{relative}: {error}\n{}", stderr(&output)));
+    assert_eq!(report["engine"], engine, "{relative}: {report}");
+    (output.status.code(), report)
+}
+
+fn did_and_reason(report: &Value) -> Vec<(String, String)> {
+    let text = |value: &Value| value.as_str().unwrap_or("-").to_owned();
+    let fetches = report["fetches"].as_array().cloned().unwrap_or_default();
+    fetches.iter().map(|fetch| (text(&fetch["did"]), text(&fetch["reason"]))).collect()
+}
+
+fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected.iter().map(|(did, reason)| ((*did).to_owned(), (*reason).to_owned())).collect()
+}
+
+#[test]
+fn real_chromium_hars_are_explained() {
+    let (code, report) = real("chromium", "blocked-missing-allow-origin");
+    assert_eq!(code, Some(1));
+    assert_eq!(did_and_reason(&report), pairs(&[("blocked", "missing-allow-origin")]));
+    assert!(
+        report["fetches"][0]["console"]
+            .as_str()
+            .is_some_and(|line| line.contains("has been blocked by CORS policy"))
+    );
+
+    let (code, report) = real("chromium", "preflight-refused-header");
+    assert_eq!(code, Some(1));
+    assert_eq!(did_and_reason(&report), pairs(&[("blocked-at-preflight", "header-not-allowed")]));
+    assert_eq!(report["fetches"][0]["preflight_entries"].as_array().map(Vec::len), Some(1));
+
+    let (code, report) = real("chromium", "redirect-hop");
+    assert_eq!(code, Some(0));
+    assert_eq!(report["fetches"][0]["request_entries"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn real_firefox_hars_are_explained() {
+    let (code, report) = real("firefox", "blocked-missing-allow-origin");
+    assert_eq!(code, Some(1));
+    assert_eq!(did_and_reason(&report), pairs(&[("blocked", "missing-allow-origin")]));
+    assert!(
+        report["fetches"][0]["console"]
+            .as_str()
+            .is_some_and(|line| line.starts_with("Cross-Origin Request Blocked"))
+    );
+
+    let (code, report) = real("firefox", "preflight-cached");
+    assert_eq!(code, Some(0));
+    assert_eq!(did_and_reason(&report), pairs(&[("allowed", "-"), ("allowed", "-")]));
+    let notes = report["fetches"][1]["notes"].to_string();
+    assert!(notes.contains("preflight cache answered"), "{notes}");
+}
+
+#[test]
+fn real_webkit_hars_are_explained() {
+    let (code, report) = real("webkit", "preflight-refused-header");
+    assert_eq!(code, Some(1));
+    assert_eq!(did_and_reason(&report), pairs(&[("no-response-recorded", "header-not-allowed")]));
+    let notes = report["fetches"][0]["notes"].to_string();
+    assert!(notes.contains("does not list preflights"), "{notes}");
+    assert!(
+        report["fetches"][0]["check_command"]
+            .as_str()
+            .is_some_and(|command| command.contains("--engine webkit"))
+    );
+
+    let (code, report) = real("webkit", "allowed-simple-get");
+    assert_eq!(code, Some(0));
+    assert_eq!(did_and_reason(&report), pairs(&[("allowed", "-")]));
+}
