@@ -445,3 +445,21 @@ fn real_webkit_hars_are_explained() {
     assert_eq!(code, Some(0));
     assert_eq!(did_and_reason(&report), pairs(&[("allowed", "-")]));
 }
+
+#[test]
+fn the_readmes_samples_are_what_explain_prints() {
+    let readme = include_str!("../../../README.md");
+    let dir = std::env::temp_dir().join(format!("corsproof-explain-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    std::fs::write(dir.join("app.example.com.har"), chromium_preflight_blocked())
+        .expect("the HAR is written");
+    let output = corsproof(&["explain", "app.example.com.har"], &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    let sample = format!("$ corsproof explain app.example.com.har\n{}```", stdout(&output));
+    assert!(readme.contains(&sample), "README.md's sample is not what explain prints:\n{sample}");
+
+    let bad = explain(&["tests/fixtures/har/bad/missing-status.har"]);
+    let sample =
+        format!("$ corsproof explain tests/fixtures/har/bad/missing-status.har\n{}```", stderr(&bad));
+    assert!(readme.contains(&sample), "README.md's bad-file sample is not what explain prints:\n{sample}");
+}
