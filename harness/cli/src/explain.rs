@@ -268,6 +268,7 @@ impl Report<'_> {
                 "same_origin": skipped(Skipped::SameOrigin),
                 "no_page_origin": skipped(Skipped::NoPageOrigin),
                 "not_http": skipped(Skipped::NotHttp),
+                "not_cors": skipped(Skipped::NotCors),
             },
         })
     }
@@ -351,6 +352,7 @@ fn skipped_words(grouped: &Fetches) -> String {
         (Skipped::SameOrigin, "same-origin"),
         (Skipped::NoPageOrigin, "with no page origin"),
         (Skipped::NotHttp, "not http(s)"),
+        (Skipped::NotCors, "not CORS (navigations, images, scripts without crossorigin)"),
     ] {
         let n = count(why);
         if n > 0 {

@@ -166,7 +166,7 @@ fn a_chromium_preflight_that_does_not_allow_put_is_explained_in_chromiums_words(
     assert!(text.contains("Access-Control-Allow-Methods: PUT"), "{text}");
     assert!(text.contains("2. GET https://api.example.com/items"), "{text}");
     assert!(text.contains("Chromium allowed"), "{text}");
-    assert!(text.contains("1 allowed, 1 not; other entries: 1 same-origin"), "{text}");
+    assert!(text.contains("1 allowed, 1 not; other entries: 1 same-origin\n"), "{text}");
 }
 
 #[test]

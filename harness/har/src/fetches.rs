@@ -83,6 +83,9 @@ pub enum Skipped {
     NoPageOrigin,
     /// Not an http(s) URL (`data:`, `blob:`, `chrome-extension:`...).
     NotHttp,
+    /// Not made in CORS mode: a navigation, or an image, script or stylesheet loaded without
+    /// `crossorigin` (no `Origin` header): no CORS check applies.
+    NotCors,
 }
 
 /// The entries of a HAR grouped into fetches.
@@ -100,6 +103,18 @@ pub fn is_preflight(entry: &Entry) -> bool {
     entry.resource_type.as_deref() == Some("preflight")
         || (entry.request.method.eq_ignore_ascii_case("OPTIONS")
             && entry.request.header("access-control-request-method").is_some())
+}
+
+/// Whether an entry was made in CORS mode: it carries `Origin` (every cross-origin CORS request
+/// does; a no-cors image or script does not), or Chromium typed it `fetch`, `xhr` or
+/// `eventsource`. A navigation (`document`) is never CORS, whatever it carries (a form's POST
+/// sends `Origin`).
+pub fn is_cors_request(entry: &Entry) -> bool {
+    match entry.resource_type.as_deref() {
+        Some("document" | "websocket" | "ping" | "csp-violation-report" | "signed-exchange") => false,
+        Some("fetch" | "xhr" | "eventsource" | "preflight") => true,
+        _ => entry.request.header("origin").is_some(),
+    }
 }
 
 /// Where a hop's response sends the browser next: its `redirectURL`, or its `Location`, resolved
@@ -168,30 +183,40 @@ pub fn fetches(har: &Har) -> Fetches {
             continue;
         }
         // Chromium may leave `Origin` off the actual request it failed; its preflight has it.
-        let from_preflight = || {
-            let preflight = by_url.nearest_preflight(start, None, &used)?;
-            let origin = entries[preflight].request.header("origin")?.trim().parse::<Origin>().ok()?;
-            Some((origin, OriginSource::PreflightOriginHeader))
-        };
+        let preflight_origin = by_url.nearest_preflight(start, None, &used).map(|preflight| {
+            let origin = entries[preflight].request.header("origin");
+            origin.and_then(|origin| origin.trim().parse::<Origin>().ok())
+        });
         let found_origin = match page_origin(har, first) {
             Some(header @ (_, OriginSource::OriginHeader)) => Some(header),
-            other => from_preflight().or(other),
+            other => preflight_origin
+                .clone()
+                .flatten()
+                .map(|origin| (origin, OriginSource::PreflightOriginHeader))
+                .or(other),
         };
-        let Some((page_origin, origin_source)) = found_origin else {
-            skipped.extend(hops.iter().map(|hop| (*hop, Skipped::NoPageOrigin)));
-            continue;
+        let same_origin = |page_origin: &Origin| {
+            hops.iter().all(|hop| {
+                entries[*hop]
+                    .request
+                    .url
+                    .parse::<Url>()
+                    .is_ok_and(|url| page_origin.is_same_origin_with_url(&url))
+            })
         };
-        let cross_origin = hops.iter().any(|hop| {
-            entries[*hop]
-                .request
-                .url
-                .parse::<Url>()
-                .is_ok_and(|url| !page_origin.is_same_origin_with_url(&url))
-        });
-        if !cross_origin {
-            skipped.extend(hops.iter().map(|hop| (*hop, Skipped::SameOrigin)));
+        let why_skipped = match &found_origin {
+            Some((page_origin, _)) if same_origin(page_origin) => Some(Skipped::SameOrigin),
+            _ if preflight_origin.is_none() && !hops.iter().any(|hop| is_cors_request(&entries[*hop])) => {
+                Some(Skipped::NotCors)
+            }
+            None => Some(Skipped::NoPageOrigin),
+            Some(_) => None,
+        };
+        if let Some(why) = why_skipped {
+            skipped.extend(hops.iter().map(|hop| (*hop, why)));
             continue;
         }
+        let Some((page_origin, origin_source)) = found_origin else { continue };
         let mut preflights = Vec::new();
         for hop in &hops {
             if let Some(preflight) = by_url.nearest_preflight(*hop, Some(&page_origin), &used) {

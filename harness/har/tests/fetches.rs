@@ -117,11 +117,9 @@ fn a_preflight_with_no_request_is_a_fetch_the_browser_never_sent() {
 
 #[test]
 fn the_page_origin_comes_from_the_page_when_nothing_else_says() {
-    let mut value: serde_json::Value = serde_json::from_str(&har(
-        "Firefox",
-        vec![with(entry("GET", "https://api.example.com/a", &[], 200, &[]), "pageref", json!("p1"))],
-    ))
-    .expect("JSON");
+    let xhr = with(entry("GET", "https://api.example.com/a", &[], 200, &[]), "_resourceType", json!("xhr"));
+    let mut value: serde_json::Value =
+        serde_json::from_str(&har("WebInspector", vec![with(xhr, "pageref", json!("p1"))])).expect("JSON");
     value["log"]["pages"] =
         json!([{"id": "p1", "title": "https://app.example.com/shop", "startedDateTime": ""}]);
     let grouped = fetches(&read(&value.to_string()).expect("a HAR"));
@@ -130,17 +128,32 @@ fn the_page_origin_comes_from_the_page_when_nothing_else_says() {
 }
 
 #[test]
-fn entries_with_no_page_origin_or_not_http_are_skipped_and_said() {
+fn entries_that_are_not_cors_requests_or_have_no_page_are_skipped_and_said() {
     let text = har(
-        "Firefox",
+        "WebInspector",
         vec![
-            entry("GET", "https://api.example.com/a", &[], 200, &[]),
+            with(entry("GET", "https://api.example.com/a", &[], 200, &[]), "_resourceType", json!("fetch")),
             entry("GET", "data:text/plain,hi", &[], 200, &[]),
+            entry(
+                "GET",
+                "https://cdn.example.net/logo.png",
+                &[("Referer", "https://app.example.com/")],
+                200,
+                &[],
+            ),
+            with(
+                entry("POST", "https://pay.example.net/form", &[ORIGIN], 303, &[]),
+                "_resourceType",
+                json!("document"),
+            ),
         ],
     );
     let grouped = fetches(&read(&text).expect("a HAR"));
-    assert!(grouped.cross_origin.is_empty());
-    assert_eq!(grouped.skipped, [(0, Skipped::NoPageOrigin), (1, Skipped::NotHttp)]);
+    assert!(grouped.cross_origin.is_empty(), "{grouped:?}");
+    assert_eq!(
+        grouped.skipped,
+        [(0, Skipped::NoPageOrigin), (1, Skipped::NotHttp), (2, Skipped::NotCors), (3, Skipped::NotCors)]
+    );
 }
 
 #[test]
