@@ -41,7 +41,9 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
     let bytes = match std::fs::read(&args.file) {
         Ok(bytes) => bytes,
         Err(error) => {
-            to_stderr(&format!("{shown}: cannot read the file: {error}\n"));
+            to_stderr(&format!(
+                "{shown}: cannot read the file: {error}\n  = expected a .har file saved from the Network tab\n"
+            ));
             return Ok(ExitCode::from(2));
         }
     };

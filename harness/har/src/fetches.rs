@@ -97,10 +97,12 @@ pub struct Fetches {
     pub skipped: Vec<(usize, Skipped)>,
 }
 
-/// Whether an entry is a CORS preflight: Chromium marks it, the others send an `OPTIONS` with
-/// `Access-Control-Request-Method`.
+/// Whether an entry is a CORS preflight: Chromium marks it (`_resourceType` and `_initiator`
+/// `preflight`), the others send an `OPTIONS` with `Access-Control-Request-Method`.
 pub fn is_preflight(entry: &Entry) -> bool {
     entry.resource_type.as_deref() == Some("preflight")
+        || entry.initiator.as_ref().and_then(|initiator| initiator.get("type")).and_then(|kind| kind.as_str())
+            == Some("preflight")
         || (entry.request.method.eq_ignore_ascii_case("OPTIONS")
             && entry.request.header("access-control-request-method").is_some())
 }

@@ -169,3 +169,24 @@ fn urls_are_compared_once_parsed() {
     assert_eq!(grouped.cross_origin.len(), 1, "{grouped:?}");
     assert_eq!(grouped.cross_origin[0].preflights, [0]);
 }
+
+#[test]
+fn chromiums_preflight_initiator_marks_a_preflight() {
+    let text = har(
+        "WebInspector",
+        vec![
+            with(
+                entry("OPTIONS", "https://api.example.com/a", &[ORIGIN], 204, &[]),
+                "_initiator",
+                json!({"type": "preflight", "url": "https://api.example.com/a"}),
+            ),
+            entry("DELETE", "https://api.example.com/a", &[ORIGIN], 204, &[]),
+        ],
+    );
+    let grouped = fetches(&read(&text).expect("a HAR"));
+    assert_eq!(grouped.cross_origin.len(), 1, "{grouped:?}");
+    assert_eq!(
+        (grouped.cross_origin[0].preflights.clone(), grouped.cross_origin[0].hops.clone()),
+        (vec![0], vec![1])
+    );
+}
