@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use crate::output;
 use clap::Args;
-use corsproof::{Engine, Fix, OriginTrust};
+use corsproof::{Engine, Fix, Origin, OriginTrust};
 use corsproof_har::fetches::{Fetches, Skipped, fetches};
 use corsproof_har::judge::{Did, Judgement, Recorded, judge, recorder};
 use corsproof_har::model::Har;
@@ -37,6 +37,14 @@ pub struct ExplainArgs {
 
 /// 0 when the HAR shows nothing blocked, 1 when something was, 2 when the file is not a HAR.
 pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
+    let own_origins = args
+        .own_origins
+        .iter()
+        .map(|text| match text.trim().parse::<Origin>() {
+            Ok(origin) if !origin.is_opaque() => Ok(origin.serialize()),
+            _ => Err(anyhow::anyhow!("--origin {text}: expected an origin such as https://app.example.com")),
+        })
+        .collect::<anyhow::Result<Vec<String>>>()?;
     let shown = args.file.display().to_string();
     let bytes = match std::fs::read(&args.file) {
         Ok(bytes) => bytes,
@@ -72,7 +80,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         recorded_by,
         grouped: &grouped,
         judged: &judged,
-        own_origins: &args.own_origins,
+        own_origins: &own_origins,
     };
     if args.json {
         output::print(&format!("{}\n", serde_json::to_string_pretty(&report.json())?))?;
@@ -103,7 +111,7 @@ impl Report<'_> {
     /// The fix, confirmed only for an origin the user declared theirs.
     fn fix(&self, judgement: &Judgement) -> Option<Fix> {
         let block = judgement.verdict.block()?;
-        let trust = if self.own_origins.iter().any(|own| own.trim_end_matches('/') == block.policy.origin) {
+        let trust = if self.own_origins.contains(&block.policy.origin) {
             OriginTrust::Confirmed
         } else {
             OriginTrust::Unconfirmed

@@ -204,9 +204,13 @@ fn an_origin_declared_with_origin_gets_a_plain_fix() {
     let output = explain(&[path.path(), "--origin", "https://app.example.com", "--json"]);
     let report: Value = serde_json::from_str(&stdout(&output)).expect("JSON on stdout");
     assert_eq!(report["fetches"][0]["fix"]["origin_confirmed"], true, "{report}");
-    let text = stdout(&explain(&[path.path(), "--origin", "https://app.example.com"]));
+    // As the user may write it: any path, any case.
+    let text = stdout(&explain(&[path.path(), "--origin", "https://APP.example.com/shop"]));
     assert!(text.contains("   send:\n"), "{text}");
     assert!(!text.contains("if https://app.example.com is your page's origin"), "{text}");
+    let wrong = explain(&[path.path(), "--origin", "app.example.com"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(stderr(&wrong).contains("--origin app.example.com: expected an origin"), "{}", stderr(&wrong));
 }
 
 #[test]
