@@ -1,6 +1,7 @@
 //! `corsproof`: test CORS the way a browser does.
 
 mod check;
+mod explain;
 mod har_file;
 mod install;
 mod output;
@@ -41,6 +42,10 @@ enum Command {
     /// Diagnose a live URL the way a browser would: the exchanges, the verdict and the fix.
     /// Exit 0 when the browser would allow it, 1 when not, 2 when it could not be checked.
     Check(check::CheckArgs),
+    /// Explain a HAR file saved from a browser's Network tab: each cross-origin fetch, what the
+    /// browser did and why, and the fix. Exit 0 when nothing was blocked, 1 when something was, 2
+    /// when the file is not a HAR.
+    Explain(explain::ExplainArgs),
     /// Install the browsers and WebDriver drivers the engines need, where missing: Debian
     /// packages with apt-get, geckodriver with `cargo install --locked`; then print their
     /// versions. Exit 0 when everything is installed, 1 when not.
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
             Command::Review(args) => review::run(args),
             Command::Serve(args) => serve::run(args).await,
             Command::Check(args) => check::run(args).await,
+            Command::Explain(args) => explain::run(args),
             Command::InstallBrowsers(args) => Ok(install::run(args)),
         }
     });

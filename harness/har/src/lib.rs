@@ -7,6 +7,12 @@
 //! (`_corsproof`). Fields the specification requires but the engines' exports leave out default
 //! when read, and anything else an engine adds is kept, so a file reads and writes back whole.
 //!
+//! [`read`] reads a file's text with located errors (a JSON error's line and column, or the path
+//! of the field a HAR needs: `log.entries[3].response.status`); [`fetches`] groups the entries
+//! into the page's cross-origin fetches (preflight, actual request, redirect hops, the page's
+//! origin); [`judge`] judges each with the oracle as the engine that recorded the file, and says
+//! what the file itself recorded. `corsproof explain FILE.har` is these three.
+//!
 //! No I/O: the command line reads the file, this crate reads the text.
 //!
 //! ```
@@ -27,6 +33,9 @@
 //! assert_eq!(entry.request.headers[0], Header::new("Origin", "https://app.example.com"));
 //! ```
 
+pub mod fetches;
+pub mod judge;
 pub mod model;
+pub mod read;
 pub mod spec;
 pub mod write;
