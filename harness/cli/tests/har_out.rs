@@ -262,6 +262,14 @@ fn run_writes_one_har_per_scenario_from_the_journal_with_the_reports_verdicts() 
         &observation(&report, "redirected")["requests"][0],
         "chromium",
     );
+
+    // What corsproof writes, corsproof explain reads back to the same verdicts.
+    let explained = corsproof_in_ci(&["explain", "hars/chromium/api__put-refused.har"], &dir, true);
+    let text = stdout(&explained);
+    assert_eq!(explained.status.code(), Some(1), "{text}{}", stderr(&explained));
+    assert!(text.contains("Chromium blocked at the preflight"), "{text}");
+    let explained = corsproof_in_ci(&["explain", "hars/chromium/api__put-allowed.har"], &dir, true);
+    assert_eq!(explained.status.code(), Some(0), "{}{}", stdout(&explained), stderr(&explained));
     let _ = std::fs::remove_dir_all(dir);
 }
 
