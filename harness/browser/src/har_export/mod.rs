@@ -164,30 +164,10 @@ fn headers_from_object(object: &Value) -> Vec<Header> {
         .collect()
 }
 
-/// `milliseconds` since the Unix epoch as ISO 8601 in UTC, to the millisecond
-/// (`2026-12-03T23:25:57.095Z`), as JavaScript's `Date.toJSON` writes it.
+/// `milliseconds` since the Unix epoch (a browser's timestamp, fractional) as ISO 8601 in UTC, to
+/// the millisecond (`2026-12-03T23:25:57.095Z`), as JavaScript's `Date.toJSON` writes it.
 fn iso_8601(milliseconds: f64) -> String {
-    let total_ms = milliseconds.max(0.0).round() as i64;
-    let (days, ms_of_day) = (total_ms.div_euclid(86_400_000), total_ms.rem_euclid(86_400_000));
-    let (year, month, day) = civil_from_days(days);
-    let (hour, minute) = (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60);
-    let (second, millisecond) = (ms_of_day / 1000 % 60, ms_of_day % 1000);
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{millisecond:03}Z")
-}
-
-/// The proleptic Gregorian date of the day `days` after 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    corsproof_har::write::date_time(milliseconds.max(0.0).round() as u64)
 }
 
 #[cfg(test)]
