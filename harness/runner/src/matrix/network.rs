@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use corsproof_behaviour::{AllowOrigin, Behaviour, Reply};
+use corsproof_behaviour::{Behaviour, Reply};
 use corsproof_scenario::{Outcome, ReasonClass, RequestStep, Scenario};
 
 use crate::observe::{Observation, ReasonSource, RequestObservation, SeenRequest};
@@ -348,36 +348,16 @@ fn split_header(line: &str) -> (String, String) {
     (name.trim().to_ascii_lowercase(), value.trim().to_owned())
 }
 
-/// The CORS-relevant headers of a scripted reply, as the mock sends them to `hop` (an echoed
-/// `Access-Control-Allow-Origin` is the request's `Origin`).
+/// The CORS-relevant headers of a scripted reply as the mock sends them to `hop`: the server's
+/// own encoding of the reply ([`corsproof_server::answer`], an echoed
+/// `Access-Control-Allow-Origin` being the request's `Origin`), less the headers CORS does not
+/// read.
 fn scripted_headers(reply: &Reply, hop: &SeenRequest) -> Vec<(String, String)> {
-    let mut headers: Vec<(String, String)> = reply
-        .allow_origin
-        .iter()
-        .filter_map(|value| match value {
-            AllowOrigin::Echo => hop.origin.clone(),
-            AllowOrigin::Literal(text) => Some(text.clone()),
-        })
-        .map(|value| ("access-control-allow-origin".to_owned(), value))
-        .collect();
-    let named = [
-        ("access-control-allow-credentials", &reply.allow_credentials),
-        ("access-control-allow-methods", &reply.allow_methods),
-        ("access-control-allow-headers", &reply.allow_headers),
-        ("access-control-expose-headers", &reply.expose_headers),
-        ("access-control-max-age", &reply.max_age),
-        ("vary", &reply.vary),
-        ("location", &reply.location),
-    ];
-    headers.extend(named.into_iter().filter_map(|(name, value)| Some((name.to_owned(), value.clone()?))));
-    headers.extend(
-        reply
-            .headers
-            .iter()
-            .filter(|(name, _)| name.to_ascii_lowercase().starts_with("access-control-"))
-            .map(|(name, value)| (name.to_ascii_lowercase(), value.clone())),
-    );
-    headers
+    corsproof_server::answer(reply, hop.origin.as_deref())
+        .headers
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("access-control-") || name == "vary" || name == "location")
+        .collect()
 }
 
 /// The request headers a CORS check turns on: `Origin`, a preflight's
@@ -401,6 +381,7 @@ fn cors_request_headers(hop: &SeenRequest) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
+    use corsproof_behaviour::AllowOrigin;
     use corsproof_scenario::HopMethod;
 
     use super::*;
