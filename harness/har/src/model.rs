@@ -265,6 +265,7 @@ fn unknown_size() -> i64 {
     -1
 }
 
-fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
+/// The value of the first of `headers` named `name` (any case).
+pub(crate) fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
     headers.iter().find(|header| header.name.eq_ignore_ascii_case(name)).map(|header| header.value.as_str())
 }

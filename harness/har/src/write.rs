@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::model::{Cookie, Creator, Entry, Extra, Har, Header, Log, Page, Request, Response};
+use crate::model::{self, Cookie, Creator, Entry, Extra, Har, Header, Log, Page, Request, Response};
 
 /// The page id every file corsproof writes uses: one file, one page.
 pub const PAGE_ID: &str = "page_1";
@@ -137,9 +137,7 @@ impl Exchange {
 }
 
 fn answered(answer: Answer, http_version: String, error: Option<String>) -> Response {
-    let header = |name: &str| {
-        answer.headers.iter().find(|header| header.name.eq_ignore_ascii_case(name)).map(|h| h.value.clone())
-    };
+    let header = |name: &str| model::header(&answer.headers, name).map(str::to_owned);
     let mime_type = header("content-type").unwrap_or_else(|| "x-unknown".to_owned());
     let length = header("content-length").and_then(|length| length.trim().parse::<i64>().ok());
     let mut content = json!({
@@ -238,11 +236,7 @@ impl Har {
         Har {
             log: Log {
                 version: "1.2".to_owned(),
-                creator: Creator {
-                    name: "corsproof".to_owned(),
-                    version: version.to_owned(),
-                    extra: Extra::new(),
-                },
+                creator: Creator::new("corsproof", version),
                 browser: Some(browser),
                 pages: vec![Page {
                     started_date_time: date_time(started_unix_ms),

@@ -12,10 +12,10 @@
 
 use std::collections::HashMap;
 
-use corsproof_har::model::{Entry, Header, Log};
+use corsproof_har::model::{Creator, Entry, Header, Log};
 use serde_json::{Value, json};
 
-use super::{Exchange, Received, base_entry, creator, headers_from_object, log_of};
+use super::{Exchange, Received, base_entry, headers_from_object, log_of};
 use crate::network::NetworkEvent;
 
 /// The version DevTools writes as its creator's: the `AppleWebKit/537.36` of Chromium's user agent.
@@ -162,7 +162,7 @@ pub(super) fn log(events: &[NetworkEvent]) -> Log {
         }
     }
     hops.sort_by(|a, b| a.exchange.started_ms.total_cmp(&b.exchange.started_ms));
-    log_of(creator("WebInspector", WEBKIT_VERSION), None, hops.iter().map(entry).collect())
+    log_of(Creator::new("WebInspector", WEBKIT_VERSION), None, hops.iter().map(entry).collect())
 }
 
 /// A new hop from `requestWillBeSent`'s parameters.

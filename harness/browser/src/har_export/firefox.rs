@@ -10,10 +10,10 @@
 
 use std::collections::HashMap;
 
-use corsproof_har::model::{Entry, Header, Log};
+use corsproof_har::model::{Creator, Entry, Header, Log};
 use serde_json::{Value, json};
 
-use super::{Exchange, Received, base_entry, creator, log_of};
+use super::{Exchange, Received, base_entry, log_of};
 use crate::network::NetworkEvent;
 
 /// The log Firefox's Network panel would write of `events` from Firefox `version`.
@@ -66,7 +66,7 @@ pub(super) fn log(version: &str, events: &[NetworkEvent]) -> Log {
     }
     exchanges.sort_by(|(a, _), (b, _)| a.started_ms.total_cmp(&b.started_ms));
     let entries = exchanges.iter().map(|(exchange, request)| entry(exchange, request)).collect();
-    log_of(creator("Firefox", version), Some(creator("Firefox", version)), entries)
+    log_of(Creator::new("Firefox", version), Some(Creator::new("Firefox", version)), entries)
 }
 
 /// BiDi's headers (`[{"name": ..., "value": {"type": "string", "value": ...}}]`) as HAR's.

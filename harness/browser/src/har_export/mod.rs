@@ -87,11 +87,6 @@ fn log_of(creator: Creator, browser: Option<Creator>, entries: Vec<Entry>) -> Lo
     Log { version: "1.2".to_owned(), creator, browser, pages: Vec::new(), entries, extra: Extra::new() }
 }
 
-/// A creator (or browser) called `name` at `version`.
-fn creator(name: &str, version: &str) -> Creator {
-    Creator { name: name.to_owned(), version: version.to_owned(), extra: Extra::new() }
-}
-
 /// The entry every exporter starts from: the request as sent and the response as received
 /// (status 0 and nothing else when none came), in HAR 1.2's required fields.
 fn base_entry(exchange: &Exchange, http_version: &str) -> Entry {

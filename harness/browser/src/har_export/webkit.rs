@@ -13,10 +13,10 @@
 
 use std::collections::HashMap;
 
-use corsproof_har::model::{Entry, Extra, Log, Page};
+use corsproof_har::model::{Creator, Entry, Extra, Log, Page};
 use serde_json::{Value, json};
 
-use super::{Exchange, Received, base_entry, creator, headers_from_object, iso_8601, log_of};
+use super::{Exchange, Received, base_entry, headers_from_object, iso_8601, log_of};
 
 /// The one page Web Inspector's export names.
 const PAGE_ID: &str = "page_0";
@@ -107,7 +107,8 @@ pub(super) fn log(version: &str, events: &[NetworkEvent]) -> Log {
         }
     }
     loads.sort_by(|a, b| a.exchange.started_ms.total_cmp(&b.exchange.started_ms));
-    let mut log = log_of(creator("WebKit Web Inspector", version), None, loads.iter().map(entry).collect());
+    let mut log =
+        log_of(Creator::new("WebKit Web Inspector", version), None, loads.iter().map(entry).collect());
     if let Some(first) = loads.first() {
         log.pages.push(Page {
             started_date_time: iso_8601(first.exchange.started_ms),
