@@ -6,23 +6,7 @@ use corsproof_browser::{Browser, BrowserConfig, PageRequest};
 use corsproof_server::MockServer;
 
 fn get(id: &str, url: String) -> PageRequest {
-    PageRequest {
-        id: id.to_owned(),
-        api: "fetch".to_owned(),
-        url,
-        method: "GET".to_owned(),
-        headers: vec![],
-        body: None,
-        credentials: "same-origin".to_owned(),
-        mode: "cors".to_owned(),
-        redirect: "follow".to_owned(),
-        referrer_policy: None,
-        keepalive: false,
-        cache: None,
-        priority: None,
-        timeout_ms: 10_000,
-        journal_token: None,
-    }
+    PageRequest::fetch(id, "GET", url)
 }
 
 async fn launch(server: &MockServer) -> Browser {

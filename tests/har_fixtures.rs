@@ -42,56 +42,38 @@ const CASES: [Case; 6] = [
     Case { name: "credentials-with-wildcard", requests: credentials_with_wildcard },
 ];
 
-/// A `fetch` from the page, in CORS mode, following redirects.
-fn fetch(id: &str, method: &str, url: String) -> PageRequest {
-    PageRequest {
-        id: id.to_owned(),
-        api: "fetch".to_owned(),
-        url,
-        method: method.to_owned(),
-        headers: vec![],
-        body: None,
-        credentials: "same-origin".to_owned(),
-        mode: "cors".to_owned(),
-        redirect: "follow".to_owned(),
-        referrer_policy: None,
-        keepalive: false,
-        cache: None,
-        priority: None,
-        timeout_ms: 10_000,
-        journal_token: None,
-    }
-}
-
 /// `path` on the mock origin called `origin`.
 fn at(server: &MockServer, origin: &str, path: &str) -> String {
     server.origin(origin).expect("the mock server serves this origin").join(path)
 }
 
 fn allowed_simple_get(server: &MockServer) -> Vec<PageRequest> {
-    vec![fetch("allowed", "GET", at(server, "api", "/t/har-allowed/data?acao=origin"))]
+    vec![PageRequest::fetch("allowed", "GET", at(server, "api", "/t/har-allowed/data?acao=origin"))]
 }
 
 fn blocked_missing_allow_origin(server: &MockServer) -> Vec<PageRequest> {
-    vec![fetch("blocked", "GET", at(server, "api", "/t/har-no-acao/data"))]
+    vec![PageRequest::fetch("blocked", "GET", at(server, "api", "/t/har-no-acao/data"))]
 }
 
 fn preflight_refused_header(server: &MockServer) -> Vec<PageRequest> {
-    let mut request =
-        fetch("refused", "GET", at(server, "api", "/t/har-refused-header/data?acao=origin&acah=x-other"));
+    let mut request = PageRequest::fetch(
+        "refused",
+        "GET",
+        at(server, "api", "/t/har-refused-header/data?acao=origin&acah=x-other"),
+    );
     request.headers = vec![("X-Custom".to_owned(), "1".to_owned())];
     vec![request]
 }
 
 fn preflight_cached(server: &MockServer) -> Vec<PageRequest> {
     let url = at(server, "api", "/t/har-cached/data?acao=origin&acam=PUT&max_age=600");
-    vec![fetch("first", "PUT", url.clone()), fetch("second", "PUT", url)]
+    vec![PageRequest::fetch("first", "PUT", url.clone()), PageRequest::fetch("second", "PUT", url)]
 }
 
 fn redirect_hop(server: &MockServer) -> Vec<PageRequest> {
     let target = at(server, "cdn", "/t/har-redirect-target/data?acao=origin");
     let target: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
-    vec![fetch(
+    vec![PageRequest::fetch(
         "redirected",
         "GET",
         at(server, "api", &format!("/t/har-redirect/data?acao=origin&location={target}")),
@@ -100,7 +82,7 @@ fn redirect_hop(server: &MockServer) -> Vec<PageRequest> {
 
 fn credentials_with_wildcard(server: &MockServer) -> Vec<PageRequest> {
     let mut request =
-        fetch("credentialed", "GET", at(server, "api", "/t/har-wildcard/data?acao=*&acac=true"));
+        PageRequest::fetch("credentialed", "GET", at(server, "api", "/t/har-wildcard/data?acao=*&acac=true"));
     request.credentials = "include".to_owned();
     vec![request]
 }

@@ -42,6 +42,30 @@ pub struct PageRequest {
     pub journal_token: Option<String>,
 }
 
+impl PageRequest {
+    /// A page's plain `fetch(url, {method})`: CORS mode, `same-origin` credentials, redirects
+    /// followed, no headers or body, ten seconds to finish; change the fields a case needs.
+    pub fn fetch(id: &str, method: &str, url: String) -> Self {
+        PageRequest {
+            id: id.to_owned(),
+            api: "fetch".to_owned(),
+            url,
+            method: method.to_owned(),
+            headers: vec![],
+            body: None,
+            credentials: "same-origin".to_owned(),
+            mode: "cors".to_owned(),
+            redirect: "follow".to_owned(),
+            referrer_policy: None,
+            keepalive: false,
+            cache: None,
+            priority: None,
+            timeout_ms: 10_000,
+            journal_token: None,
+        }
+    }
+}
+
 /// What the page could observe of one request.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct PageResult {
