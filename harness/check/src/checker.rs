@@ -61,6 +61,7 @@ impl Checker {
             advice: Advice::default(),
             page_space: None,
             permission: LocalNetworkPermission::NotGranted,
+            requests_per_second: None,
         }
     }
 
@@ -75,6 +76,12 @@ impl Checker {
     /// preflight through it).
     pub(crate) fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// How many HTTP requests this checker and its clones have sent (preflights and redirects
+    /// included): what a scan reports as its load on the server.
+    pub fn requests_sent(&self) -> u64 {
+        self.client.requests_sent()
     }
 
     /// The engine whose rules and words the verdicts use.
@@ -253,9 +260,23 @@ pub struct CheckerBuilder {
     advice: Advice,
     page_space: Option<AddressSpace>,
     permission: LocalNetworkPermission,
+    requests_per_second: Option<f64>,
 }
 
 impl CheckerBuilder {
+    /// Sends at most this many requests a second, preflights and redirects included, from the
+    /// checker and every clone of it together: a scan that must not load a production server.
+    ///
+    /// ```
+    /// use corsproof_check::Checker;
+    /// let gentle = Checker::builder().max_requests_per_second(20.0).build();
+    /// assert_eq!(gentle.requests_sent(), 0);
+    /// ```
+    pub fn max_requests_per_second(mut self, per_second: f64) -> Self {
+        self.requests_per_second = Some(per_second);
+        self
+    }
+
     /// Which framework's configuration the reports show a fix in: the one the server's answer
     /// shows ([`FixFor::Detected`], the default), a chosen one, or all of them.
     ///
@@ -354,7 +375,13 @@ impl CheckerBuilder {
     /// The checker.
     pub fn build(self) -> Checker {
         Checker {
-            client: Client::new(&self.roots, self.insecure, self.timeout, self.resolve),
+            client: {
+                let client = Client::new(&self.roots, self.insecure, self.timeout, self.resolve);
+                match self.requests_per_second {
+                    Some(per_second) => client.limit_rate(per_second),
+                    None => client,
+                }
+            },
             engine: self.engine,
             advice: self.advice,
             page_space: self.page_space,

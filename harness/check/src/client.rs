@@ -67,6 +67,30 @@ pub struct Client {
     timeout: Duration,
     /// Host names connected to at a fixed address instead of resolving them (`curl --resolve`).
     resolve: Vec<(String, IpAddr)>,
+    /// The pace every clone of this client shares, when the user limits requests per second.
+    pace: Option<Arc<Pace>>,
+    /// How many requests every clone of this client has sent.
+    sent: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// A shared pace: requests leave at most one per `interval`, each taking the next free slot.
+#[derive(Debug)]
+struct Pace {
+    interval: Duration,
+    next: std::sync::Mutex<tokio::time::Instant>,
+}
+
+impl Pace {
+    /// Waits for this request's slot.
+    async fn wait(&self) {
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let slot = (*next).max(tokio::time::Instant::now());
+            *next = slot + self.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -103,7 +127,22 @@ impl Client {
             builder.with_root_certificates(roots).with_no_client_auth()
         };
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        Self { tls: TlsConnector::from(Arc::new(config)), timeout, resolve }
+        Self { tls: TlsConnector::from(Arc::new(config)), timeout, resolve, pace: None, sent: Arc::default() }
+    }
+
+    /// At most `per_second` requests a second, from this client and every clone of it.
+    pub fn limit_rate(mut self, per_second: f64) -> Self {
+        if per_second.is_finite() && per_second > 0.0 {
+            let interval = Duration::from_secs_f64(1.0 / per_second);
+            self.pace =
+                Some(Arc::new(Pace { interval, next: std::sync::Mutex::new(tokio::time::Instant::now()) }));
+        }
+        self
+    }
+
+    /// How many requests this client and its clones have sent.
+    pub fn requests_sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The address a request to `url` connects to: the `resolve` entry for its host, an IP
@@ -141,6 +180,10 @@ impl Client {
         headers: &[(Vec<u8>, Vec<u8>)],
         body: Option<&str>,
     ) -> Result<Received, ClientError> {
+        if let Some(pace) = &self.pace {
+            pace.wait().await;
+        }
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match tokio::time::timeout(self.timeout, self.exchange(method, url, headers, body)).await {
             Ok(result) => result,
             Err(_) => Err(ClientError::Timeout(self.timeout)),

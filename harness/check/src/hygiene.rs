@@ -79,6 +79,24 @@ impl Finding {
         }
     }
 
+    /// A stable name for scripts and reports' rule ids (`missing-vary-origin`, ...).
+    ///
+    /// ```
+    /// use corsproof_check::Finding;
+    /// let finding = Finding::ErrorWithoutCors { url: "https://api.example/x".into(), status: 500 };
+    /// assert_eq!(finding.name(), "error-without-cors");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        match self {
+            Finding::MissingVaryOrigin { .. } => "missing-vary-origin",
+            Finding::ErrorWithoutCors { .. } => "error-without-cors",
+            Finding::PreflightNotOk { .. } => "preflight-not-ok",
+            Finding::MaxAgeMissing { .. } => "max-age-missing",
+            Finding::MaxAgeAboveCap { .. } => "max-age-above-cap",
+            Finding::PreflightDetailsToDisallowedOrigin { .. } => "preflight-details-to-disallowed-origin",
+        }
+    }
+
     /// The URL it was seen on.
     pub fn url(&self) -> &str {
         match self {

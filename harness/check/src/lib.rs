@@ -38,9 +38,11 @@ mod har;
 mod hygiene;
 mod local_network;
 mod policy;
+mod policy_set;
 mod policy_toml;
 mod probe;
 mod report;
+pub mod scan;
 mod severity;
 pub mod strategies;
 mod verify;
@@ -59,6 +61,7 @@ pub use policy::{
     Allow, Any, Expected, Field, LONGEST_MAX_AGE, Policy, PolicyBuilder, PolicyError, Refusal,
     SAFELISTED_METHODS,
 };
+pub use policy_set::{PathPattern, PathPolicy, PolicySet};
 pub use policy_toml::PolicyFileError;
 pub use probe::{Probe, ProbeError};
 pub use report::{Counterexample, Failure, Report};

@@ -166,7 +166,7 @@ pub fn assert_policy<'a>(policy: &'a Policy, url: &'a str) -> impl Future<Output
 
 /// Why a page at one of the policy's origins could not fetch `url` at all, CORS aside (an https
 /// page and an http URL: mixed content), which would make every verdict vacuous.
-fn unreachable_origin(policy: &Policy, url: &str, engine: Engine) -> Option<String> {
+pub(crate) fn unreachable_origin(policy: &Policy, url: &str, engine: Engine) -> Option<String> {
     policy.origins().listed().iter().find_map(|origin| {
         let probe = Probe::new(url).origin(origin.as_str());
         let expected = policy.expects_in(&probe, engine);
@@ -313,7 +313,7 @@ async fn judge_all(
 }
 
 /// Every disagreement between the server's verdict and the policy's.
-fn judge(policy: &Policy, checker: &Checker, checked: &Checked) -> Vec<Disagreement> {
+pub(crate) fn judge(policy: &Policy, checker: &Checker, checked: &Checked) -> Vec<Disagreement> {
     match policy.expects_in(checked.probe(), checker.engine()) {
         Ok(expected) => Disagreement::all_between(&expected, checked),
         Err(_) => Vec::new(),
@@ -322,7 +322,7 @@ fn judge(policy: &Policy, checker: &Checker, checked: &Checked) -> Vec<Disagreem
 
 /// The disagreement of `checked` that shows `cause` at least as severely as `severity`: what a
 /// shrunk probe must keep.
-fn still_shows(
+pub(crate) fn still_shows(
     policy: &Policy,
     checker: &Checker,
     checked: &Checked,

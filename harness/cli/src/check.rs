@@ -328,7 +328,7 @@ fn report_json(report: &Report) -> Value {
     })
 }
 
-fn counterexample_json(counterexample: &Counterexample) -> Value {
+pub(crate) fn counterexample_json(counterexample: &Counterexample) -> Value {
     json!({
         "kind": "disagrees",
         "severity": counterexample.severity.name(),
@@ -343,7 +343,7 @@ fn counterexample_json(counterexample: &Counterexample) -> Value {
     })
 }
 
-fn as_json(checked: &Checked) -> Value {
+pub(crate) fn as_json(checked: &Checked) -> Value {
     let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
     let exchanges: Vec<Value> = checked
         .hops()

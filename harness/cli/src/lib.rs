@@ -181,8 +181,8 @@ pub use corsproof_oracle::{
 
 // The policy the user intends.
 pub use corsproof_check::{
-    Allow, Any, Expected, Field, LONGEST_MAX_AGE, Policy, PolicyBuilder, PolicyError, PolicyFileError,
-    Refusal, SAFELISTED_METHODS,
+    Allow, Any, Expected, Field, LONGEST_MAX_AGE, PathPattern, PathPolicy, Policy, PolicyBuilder,
+    PolicyError, PolicyFileError, PolicySet, Refusal, SAFELISTED_METHODS,
 };
 
 // Verifying a server against the policy.
@@ -190,3 +190,6 @@ pub use corsproof_check::{
     Cause, Counterexample, Disagreement, Failure, Finding, ReasonClass, Report, Severity, VerifyConfig,
     assert_policy, findings, strategies, verify,
 };
+
+// Scanning a whole API.
+pub use corsproof_check::scan;

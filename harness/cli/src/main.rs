@@ -7,6 +7,7 @@ mod install;
 mod output;
 mod prove;
 mod review;
+mod scan;
 mod scenarios;
 mod serve;
 
@@ -42,6 +43,11 @@ enum Command {
     /// Diagnose a live URL the way a browser would: the exchanges, the verdict and the fix.
     /// Exit 0 when the browser would allow it, 1 when not, 2 when it could not be checked.
     Check(check::CheckArgs),
+    /// Scan a whole API, from a URL list or an OpenAPI document: every endpoint probed from the
+    /// policy's origins and every attacker class, the findings deduplicated across endpoints and
+    /// ranked. Exit 0 when nothing was found, 1 when something was, 2 when nothing could be
+    /// judged, 130 when interrupted.
+    Scan(scan::ScanArgs),
     /// Explain a HAR file saved from a browser's Network tab: each cross-origin fetch, what the
     /// browser did and why, and the fix. Exit 0 when nothing was blocked, 1 when something was, 2
     /// when the file is not a HAR.
@@ -75,6 +81,7 @@ fn main() -> ExitCode {
             Command::Review(args) => review::run(args),
             Command::Serve(args) => serve::run(args).await,
             Command::Check(args) => check::run(args).await,
+            Command::Scan(args) => scan::run(args).await,
             Command::Explain(args) => explain::run(args),
             Command::InstallBrowsers(args) => Ok(install::run(args)),
         }

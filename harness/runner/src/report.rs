@@ -586,7 +586,7 @@ fn one_line(text: &str) -> String {
 /// `text` safe as XML or HTML character data and in quoted attributes (scenario names, reasons
 /// and diffs are user input): markup escaped, and the characters XML 1.0 does not allow (control
 /// characters but line feed and tab, U+FFFE, U+FFFF) left out.
-pub(crate) fn escape_markup(text: &str) -> String {
+pub fn escape_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
