@@ -536,7 +536,6 @@ impl<'a> Reader<'a, '_> {
         complete.then_some(filled)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn path_item(
         &mut self,
         path: &str,

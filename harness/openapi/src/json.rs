@@ -309,7 +309,53 @@ fn shown(c: char) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// JSON tokens, right and wrong, which arbitrary strings would rarely put together. No
+    /// exponents: serde_json refuses `1e999` as out of range, where this reader keeps the text.
+    const TOKENS: &[&str] = &[
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ":",
+        "\"a\"",
+        "\"b\"",
+        "\"\\u00e9\"",
+        "\"\\ud83d\\ude00\"",
+        "\"\\ud800\"",
+        "\"\\udc00\"",
+        "\"\\q\"",
+        "\"\t\"",
+        "1",
+        "-0.5",
+        "01",
+        "-",
+        "2.",
+        "true",
+        "nul",
+        "null",
+        " ",
+        "\t",
+        "\n",
+        "\r",
+        "\"x",
+        "\\",
+        "é",
+    ];
+
+    proptest! {
+        #[test]
+        fn reads_exactly_what_serde_json_reads(tokens in proptest::collection::vec(0..TOKENS.len(), 0..24)) {
+            let text: String = tokens.iter().map(|token| TOKENS[*token]).collect();
+            let ours = read(&text, &mut Vec::new());
+            let theirs = serde_json::from_str::<serde_json::Value>(&text);
+            prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}: {:?}", text, ours);
+        }
+    }
 
     fn read_ok(text: &str) -> Node {
         let mut errors = Vec::new();

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle};
 
 use crate::error::ReadError;
 use crate::tree::{Entry, Node, Position, Value};
@@ -41,13 +41,29 @@ struct Key {
     at: Position,
 }
 
-fn position(span: &Span) -> Position {
-    Position { line: span.start.line(), column: span.start.col() + 1 }
+/// Where each line starts, in characters, to place saphyr's character index on a line. The
+/// lines are those of the text split at `\n`, as errors are rendered; saphyr also breaks lines at
+/// a lone `\r`, and its own line numbers would then point past the rendered text.
+#[derive(Debug)]
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn of(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.chars().enumerate().filter(|(_, c)| *c == '\n').map(|(index, _)| index + 1));
+        Lines(starts)
+    }
+
+    fn position(&self, index: usize) -> Position {
+        let line = self.0.partition_point(|start| *start <= index).max(1);
+        Position { line, column: index - self.0[line - 1] + 1 }
+    }
 }
 
 /// Reads the first YAML document of `text`. A syntax error ends the reading; duplicate keys and
 /// keys that are not scalars are collected in `errors` and reading goes on.
 pub(crate) fn read(text: &str, errors: &mut Vec<ReadError>) -> Result<Option<Node>, ReadError> {
+    let lines = Lines::of(text);
     let mut parser = Parser::new_from_str(text);
     let mut open: Vec<Open> = Vec::new();
     let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
@@ -56,14 +72,13 @@ pub(crate) fn read(text: &str, errors: &mut Vec<ReadError>) -> Result<Option<Nod
     let mut root: Option<Node> = None;
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|error| {
-            let marker = error.marker();
             ReadError::new(
-                Position { line: marker.line(), column: marker.col() + 1 },
+                lines.position(error.marker().index()),
                 format!("not valid YAML: {}", error.info()),
             )
             .expected(yaml_expected(error.info()))
         })?;
-        let at = position(&span);
+        let at = lines.position(span.start.index());
         // The node completed, its anchor, its size (for an alias of it later) and how many nodes
         // it adds to the document (an alias adds its anchor's whole size).
         let (node, anchor, size, added) = match event {
@@ -170,9 +185,12 @@ fn too_many(at: Position) -> ReadError {
 
 /// What a YAML syntax error's words expected, where they say it.
 fn yaml_expected(info: &str) -> String {
-    if info.contains("indentation") || info.contains("mapping values are not allowed") {
+    if info.contains("indentation")
+        || info.contains("mapping values are not allowed")
+        || info.contains("did not find expected key")
+    {
         "a key indented like its siblings, or a value on the same line after `: `".to_owned()
-    } else if info.contains("tab") {
+    } else if info.contains("tab ") || info.contains("tabs ") || info.ends_with("a tab") {
         "spaces: YAML indents with spaces, never tabs".to_owned()
     } else if info.contains("unexpected end") || info.contains("unexpected eof") {
         "the rest of the document: it ends in the middle of a value".to_owned()
@@ -227,6 +245,16 @@ mod tests {
         read("a: 1\nb: 2\na: 3\n", &mut errors).expect("valid YAML");
         assert_eq!((errors[0].line, errors[0].column), (3, 1));
         assert_eq!(errors[0].message, "the key `a` appears twice in this mapping");
+    }
+
+    #[test]
+    fn lines_are_counted_at_line_feeds_only() {
+        // A lone carriage return breaks YAML's line, not the rendered one.
+        let root = read_ok("a: x\rb: 1\n");
+        assert_eq!(root.entry("b").expect("b").key_at, Position { line: 1, column: 6 });
+        let lines = Lines::of("ab\ncd\n");
+        assert_eq!(lines.position(4), Position { line: 2, column: 2 });
+        assert_eq!(lines.position(6), Position { line: 3, column: 1 });
     }
 
     #[test]
