@@ -20,6 +20,7 @@
 mod endpoint;
 mod findings;
 mod fix;
+mod openapi;
 mod probes;
 mod report;
 mod shrink;
@@ -39,6 +40,7 @@ use crate::verify::{self, unreachable_origin};
 
 pub use endpoint::{Endpoint, EndpointKind, Source};
 pub use findings::{FindingDetail, ScanFinding};
+pub use openapi::{BaseError, endpoints_from_openapi};
 pub use report::ScanReport;
 pub use url_list::{MAX_ENDPOINTS, UrlListError, UrlListErrors, read_url_list};
 

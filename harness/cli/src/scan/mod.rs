@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use corsproof::scan::{Endpoint, ScanConfig, ScanReport, read_url_list, scan_until};
+use corsproof::scan::{Endpoint, ScanConfig, ScanReport, endpoints_from_openapi, read_url_list, scan_until};
 use corsproof::{Checker, Engine, FixFor, PolicySet};
 
 use crate::output;
@@ -189,8 +189,35 @@ fn endpoints(args: &ScanArgs) -> anyhow::Result<(Input, Vec<Endpoint>)> {
         return Ok((Input { file }, endpoints));
     }
     let Some(path) = &args.openapi else { bail!("give the endpoints with --urls FILE or --openapi FILE") };
-    let _ = (path, &args.base);
-    bail!("--openapi is not read yet")
+    let text = read(path)?;
+    let file = path.display().to_string();
+    let api = corsproof_openapi::read(&text)
+        .map_err(|errors| anyhow::anyhow!("{}", errors.render(&file, &text).trim_end()))?;
+    let endpoints =
+        endpoints_from_openapi(&api, &file, args.base.as_deref()).map_err(|error| match error.line {
+            0 => anyhow::anyhow!("{file}: {}", error.message),
+            line => anyhow::anyhow!("{file}:{line}: {}", error.message),
+        })?;
+    if endpoints.is_empty() {
+        bail!(
+            "{file}: the document has no operation a page can call (no `paths`, or only OPTIONS and TRACE)"
+        );
+    }
+    if let Some(base) = &args.base {
+        check_base(base)?;
+    }
+    Ok((Input { file }, endpoints))
+}
+
+/// `--base` is an absolute http(s) URL.
+fn check_base(base: &str) -> anyhow::Result<()> {
+    let uri: http::Uri = base
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--base {base}: not a URL (expected http://host[:port][/path])"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
+        bail!("--base {base}: expected an absolute http:// or https:// URL");
+    }
+    Ok(())
 }
 
 /// Writes the report files asked for.
