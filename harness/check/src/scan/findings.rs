@@ -142,7 +142,7 @@ fn unreachable_class(error: &ClientError) -> &'static str {
 /// What groups findings: one root cause under one policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Key {
-    Disagrees { policy: Option<String>, cause: Cause },
+    Disagrees { policy: Option<String>, cause: Cause, severity: Severity },
     Hygiene { policy: Option<String>, name: &'static str },
     Unreachable(&'static str),
     Unusable,
@@ -227,20 +227,33 @@ impl Collector {
     }
 
     /// A probe's disagreement with the policy.
-    pub fn disagreement(
+    /// Every disagreement one endpoint's probes showed. Each cause goes to the finding of the
+    /// severity it reaches on this endpoint, so that an endpoint whose `*` lets any site read
+    /// public answers is not listed under the critical finding of endpoints that let any site
+    /// read a signed-in user's answers: one root cause, one severity, the endpoints it affects.
+    pub fn disagreements(
         &mut self,
         endpoint: usize,
         policy: Option<&str>,
-        disagreement: Disagreement,
-        checked: &Checked,
+        shown: Vec<(Disagreement, &Checked)>,
     ) {
-        let cause = disagreement.cause(checked);
-        let severity = disagreement.severity(checked);
-        let seen_with = disagreement.seen_with(checked);
-        let key = Key::Disagrees { policy: policy.map(str::to_owned), cause };
-        self.add(key, severity, endpoint, seen_with, || {
-            Representative::Disagrees(disagreement, Box::new(checked.clone()))
-        });
+        let judged: Vec<(Cause, Severity, Disagreement, &Checked)> = shown
+            .into_iter()
+            .map(|(disagreement, checked)| {
+                (disagreement.cause(checked), disagreement.severity(checked), disagreement, checked)
+            })
+            .collect();
+        for (cause, severity, disagreement, checked) in &judged {
+            let worst = judged.iter().filter(|other| other.0 == *cause).map(|other| other.1).max();
+            if worst != Some(*severity) {
+                continue;
+            }
+            let key =
+                Key::Disagrees { policy: policy.map(str::to_owned), cause: *cause, severity: *severity };
+            self.add(key, *severity, endpoint, disagreement.seen_with(checked), || {
+                Representative::Disagrees(disagreement.clone(), Box::new((*checked).clone()))
+            });
+        }
     }
 
     /// A hygiene finding on one of the endpoint's answers.

@@ -362,14 +362,16 @@ fn collect(collector: &mut Collector, checker: &Checker, scanned: Scanned) -> u6
         }
         Outcome::Checked(checks) => {
             let Some(judge) = judge.as_ref() else { return 0 };
+            let mut shown = Vec::new();
             for checked in &checks {
                 for finding in hygiene::findings(checked, Some(&judge.policy)) {
                     collector.hygiene(index, name, finding);
                 }
                 for disagreement in verify::judge(&judge.policy, checker, checked) {
-                    collector.disagreement(index, name, disagreement, checked);
+                    shown.push((disagreement, checked));
                 }
             }
+            collector.disagreements(index, name, shown);
             checks.len() as u64
         }
     }
