@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use corsproof::{
     AddressSpace, Checked, Checker, CookieFate, Counterexample, Engine, Failure, FixFor, Framework,
-    LocalNetworkPermission, Policy, Probe, Report, SAFELISTED_METHODS, VerifyConfig,
+    LocalNetworkPermission, PolicySet, Probe, Report, SAFELISTED_METHODS, VerifyConfig,
     private_network_preflight, verify,
 };
 use serde_json::{Value, json};
@@ -267,9 +267,18 @@ async fn verify_policy(path: &PathBuf, args: &CheckArgs, checker: Checker) -> an
         );
     }
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let policy = Policy::from_toml(&text).map_err(|error| {
+    let policies = PolicySet::from_toml(&text).map_err(|error| {
         anyhow::anyhow!("{}:{}:{}: {}", path.display(), error.line, error.column, error.message)
     })?;
+    // A file of policies by path: the one whose paths match the URL's, as `scan` picks it.
+    let Some(entry) = policies.for_url(&args.url) else {
+        bail!(
+            "{}: no policy's `paths` match {}; add it to a `[[policy]]` table's `paths`",
+            path.display(),
+            args.url
+        );
+    };
+    let policy = entry.policy.clone();
     let private_network = private_network_preflight(&checker, &args.url).await.ok().flatten();
     let mut config = VerifyConfig::default().checker(checker);
     if let Some(cases) = args.cases {

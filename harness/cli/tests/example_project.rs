@@ -397,3 +397,65 @@ fn a_deliberate_server_change_is_shown_reviewed_and_then_holds() {
     assert_eq!(holds.status.code(), Some(0), "{}", both(&holds));
     let _ = std::fs::remove_dir_all(project.parent().expect("the scratch folder"));
 }
+
+/// The example's whole API scanned as its CI job does it, from a copy of the example: every
+/// route of its OpenAPI document held to its policy file, clean; then the server started with a
+/// lookalike origin in its allow-list, which the scan finds as one finding on every API route,
+/// located in the OpenAPI document for code scanning.
+#[test]
+fn the_whole_api_is_scanned_against_its_policy_and_a_lookalike_origin_is_found() {
+    let dir = copy_of_the_example("scan");
+    let server = Server::start(None);
+    let url = server.url();
+    let args = ["scan", "--openapi", "openapi.yaml", "--base", &url, "--policy", "cors-policy.toml"];
+    let clean = corsproof(&args, &dir, true);
+    assert_eq!(clean.status.code(), Some(0), "{}", both(&clean));
+    assert!(text(&clean.stdout).contains("scanned 5 endpoints"), "{}", both(&clean));
+    drop(server);
+
+    let loose = Server::start(Some(&format!("{APP},https://app.example.com.evil.com")));
+    let url = loose.url();
+    let args = [
+        "scan",
+        "--openapi",
+        "openapi.yaml",
+        "--base",
+        &url,
+        "--policy",
+        "cors-policy.toml",
+        "--json",
+        "--sarif",
+        "cors.sarif",
+    ];
+    let found = corsproof(&args, &dir, true);
+    assert_eq!(found.status.code(), Some(1), "{}", both(&found));
+    let report: serde_json::Value = serde_json::from_slice(&found.stdout).expect("--json");
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["rule"] == "origin-not-in-policy")
+        .unwrap_or_else(|| panic!("the lookalike origin is found: {report}"));
+    assert_eq!(finding["severity"], "high", "no credentials: any site reads the public answers");
+    assert_eq!(finding["policy"], "api");
+    let routes: Vec<&str> = finding["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|index| report["endpoints"][index.as_u64().unwrap() as usize]["label"].as_str().unwrap())
+        .collect();
+    assert!(routes.contains(&"GET /api/items") && routes.contains(&"DELETE /api/items/{id}"), "{routes:?}");
+    assert!(finding["details"].as_str().unwrap().contains("https://app.example.com.evil.com"), "{finding}");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cors.sarif")).unwrap()).unwrap();
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|result| result["ruleId"] == "origin-not-in-policy")
+        .unwrap();
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "openapi.yaml");
+    assert_eq!(location["region"]["startLine"], 11, "`get:` of /api/items");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -193,7 +193,20 @@ async fn policies_by_path_judge_an_admin_api_and_a_public_one_by_their_own_rules
     assert_eq!(origin_findings.len(), 1, "{report}");
     assert_eq!(origin_findings[0]["policy"], "admin");
     assert_eq!(origin_findings[0]["severity"], "high", "any site reads the admin API's public answers");
-    assert_eq!(findings(&report).iter().find(|f| f.1 == "origin-not-in-policy").unwrap().2, [admin]);
+    assert_eq!(findings(&report).iter().find(|f| f.1 == "origin-not-in-policy").unwrap().2, [admin.clone()]);
+
+    // `check --policy` reads the same file and picks the policy whose paths match its URL.
+    let check = |url: &str| {
+        Command::new(env!("CARGO_BIN_EXE_corsproof"))
+            .args(["check", url, "--policy", "policy.toml", "--cases", "16"])
+            .current_dir(&dir)
+            .output()
+            .expect("corsproof runs")
+    };
+    let admin_check = check(&admin);
+    assert_eq!(admin_check.status.code(), Some(1), "{}", stderr(&admin_check));
+    assert!(stdout(&admin_check).contains("origins the policy does not allow read the responses"));
+    assert_eq!(check(&public).status.code(), Some(0), "the public policy allows `*`");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

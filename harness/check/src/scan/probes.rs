@@ -85,11 +85,16 @@ pub(crate) fn probes(endpoint: &Endpoint, judge: &Judge) -> Vec<Probe> {
         else {
             continue;
         };
-        add(request(endpoint, policy, &origin, true));
-        // Without credentials, only where the user's policy says other origins must not read
-        // at all; an assumed policy asks about signed-in users' data alone.
+        // An attacker sends what the server's allowed traffic carries: credentials where the
+        // policy allows them (a server that answers them answers the attacker's alike), none
+        // where it does not (the server then sends no `Access-Control-Allow-Credentials`, and
+        // only an uncredentialed read can get through). An assumed policy asks about signed-in
+        // users' data alone.
+        let credentials = assumed || policy.credentials();
+        add(request(endpoint, policy, &origin, credentials));
+        // The two classes every misconfiguration scanner tries are tried both ways.
         if !assumed && matches!(attack, Attack::Reflection | Attack::Null) {
-            add(request(endpoint, policy, &origin, false));
+            add(request(endpoint, policy, &origin, !credentials));
         }
     }
     probes
@@ -126,6 +131,11 @@ mod tests {
         let endpoint = Endpoint::new("PUT", "https://api.example.com/items/1")
             .header("content-type", "application/json");
         let probes = probes(&endpoint, &judge("origins = [\"https://app.example.com\"]\ncredentials = true"));
+        let attackers = probes.iter().filter(|probe| probe.page_origin() != "https://app.example.com");
+        assert!(
+            attackers.filter(|probe| !probe.is_credentialed()).count() == 2,
+            "reflection and null both ways"
+        );
         assert!(probes.iter().all(|probe| probe.method_name() == "PUT" && probe.headers().len() == 1));
         let first = &probes[0];
         assert_eq!((first.page_origin(), first.is_credentialed()), ("https://app.example.com", true));
@@ -142,6 +152,15 @@ mod tests {
             probes.iter().filter(|probe| probe.page_origin() == "null").count() == 2,
             "null with and without credentials"
         );
+    }
+
+    #[test]
+    fn without_credentials_in_the_policy_attackers_read_without_them() {
+        let endpoint = Endpoint::new("GET", "https://api.example.com/items");
+        let probes = probes(&endpoint, &judge("origins = [\"https://app.example.com\"]"));
+        let lookalike =
+            probes.iter().find(|probe| probe.page_origin() == "https://app.example.com.evil.com").unwrap();
+        assert!(!lookalike.is_credentialed());
     }
 
     #[test]
