@@ -220,7 +220,11 @@ impl Collector {
         if let Some(value) = seen_with.filter(|value| !group.seen_with.contains(value)) {
             group.seen_with.push(value);
         }
-        if severity > group.severity {
+        // The most severe showing, of the endpoint listed first: the same representative
+        // whatever order the endpoints finish in, and the route before its error routes.
+        if (severity, std::cmp::Reverse(endpoint))
+            > (group.severity, std::cmp::Reverse(group.representative.0))
+        {
             group.severity = severity;
             group.representative = (endpoint, representative());
         }
