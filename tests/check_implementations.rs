@@ -15,7 +15,7 @@ use corsproof_scenario::{
     Api, Credentials, Expectation, FetchOptions, Mode, Outcome, ReasonClass, RedirectMode, RequestStep,
     Scenario,
 };
-use support::implementations::{Implementation, RunningServer, start_allowing};
+use support::implementations::{CORRECT_POLICY, Implementation, RunningServer, start_allowing};
 
 /// Where the page is: the origin the implementations allow, one they do not, or another named
 /// one (a lookalike a loose allow-list lets in); the browser loads a mock page at each.
@@ -367,19 +367,9 @@ fn most_severe(
     })
 }
 
-/// The policy every `correct` configuration implements.
-const POLICY: &str = r#"
-origins = ["https://app.example.com"]
-credentials = true
-methods = ["GET", "PUT", "DELETE"]
-headers = ["content-type", "authorization", "x-request-id"]
-expose = ["x-request-id"]
-max_age = 600
-"#;
-
 #[tokio::test(flavor = "multi_thread")]
 async fn verifying_the_policy_passes_the_correct_setups_and_fails_the_broken_ones() {
-    let policy = corsproof::Policy::from_toml(POLICY).expect("a valid policy");
+    let policy = corsproof::Policy::from_toml(CORRECT_POLICY).expect("a valid policy");
     let mut outcomes = Vec::new();
     let mut wrong = Vec::new();
     for implementation in Implementation::ALL {

@@ -17,18 +17,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::Value;
-use support::implementations::{Implementation, start};
-
-/// The policy every `correct` configuration implements (their servers allow
-/// https://app.example.com with credentials, GET, PUT and DELETE, these three request headers,
-/// expose X-Request-Id and cache preflights for 600 s).
-const POLICY: &str = r#"origins = ["https://app.example.com"]
-credentials = true
-methods = ["GET", "PUT", "DELETE"]
-headers = ["content-type", "authorization", "x-request-id"]
-expose = ["x-request-id"]
-max_age = 600
-"#;
+use support::implementations::{CORRECT_POLICY, Implementation, start};
 
 /// The line a user whose API needs a session cookie adds to the policy, so that the
 /// credentialed probes carry it as a signed-in user's browser does.
@@ -666,8 +655,11 @@ async fn scan_every_configuration(implementation: Implementation) {
                 let server =
                     start(implementation, case.config).await.map_err(|error| format!("{error:#}"))?;
                 let base = server.base_url();
-                let policy =
-                    if case.session_cookie { format!("{POLICY}{SESSION_COOKIE}") } else { POLICY.to_owned() };
+                let policy = if case.session_cookie {
+                    format!("{CORRECT_POLICY}{SESSION_COOKIE}")
+                } else {
+                    CORRECT_POLICY.to_owned()
+                };
                 let scan = tokio::task::spawn_blocking(move || Scan::run(&base, &policy))
                     .await
                     .map_err(|error| format!("the scan's thread failed: {error}"))??;

@@ -24,6 +24,17 @@ use corsproof_browser::process_group;
 /// The origin every configuration allows unless told otherwise.
 pub const ALLOWED_ORIGIN: &str = "https://app.example.com";
 
+/// The CORS policy every `correct` configuration implements, as a policy file: their servers
+/// allow [`ALLOWED_ORIGIN`] with credentials, GET, PUT and DELETE, these three request headers,
+/// expose X-Request-Id and cache preflights for 600 s.
+pub const CORRECT_POLICY: &str = r#"origins = ["https://app.example.com"]
+credentials = true
+methods = ["GET", "PUT", "DELETE"]
+headers = ["content-type", "authorization", "x-request-id"]
+expose = ["x-request-id"]
+max_age = 600
+"#;
+
 /// The configuration that applies a CORS setup from a file instead of the server's own: the file
 /// is named by the environment variable [`SNIPPET_ENV`]. Each server file says how it applies it.
 pub const SNIPPET: &str = "snippet";

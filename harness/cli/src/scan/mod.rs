@@ -39,8 +39,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
     /// How many requests are in flight at once.
-    #[arg(long, value_name = "N", default_value_t = ScanConfig::DEFAULT_CONCURRENCY)]
-    concurrency: usize,
+    #[arg(long, value_name = "N", default_value_t = ScanConfig::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    concurrency: u16,
     /// At most this many requests a second (preflights included).
     #[arg(long, value_name = "N")]
     rps: Option<f64>,
@@ -141,7 +141,7 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let config = ScanConfig::default()
         .checker(builder.build())
         .policies(policies)
-        .concurrency(args.concurrency)
+        .concurrency(usize::from(args.concurrency))
         .max_shrink_steps(args.shrink_steps);
     let mut progress = progress::Progress::new();
     let interrupted = async {
