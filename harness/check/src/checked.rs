@@ -276,7 +276,8 @@ fn warning_text(warning: &Warning) -> String {
         Warning::AuthorizationCoveredByWildcard { url } => format!(
             "{url}: `Access-Control-Allow-Headers: *` covers Authorization in today's browsers, not by the standard (Chromium and Firefox have deprecated it); name Authorization"
         ),
-        other => format!("{other:?}"),
+        // A warning newer than these words: its name, as words.
+        other => crate::tls::words(other),
     }
 }
 

@@ -14,6 +14,8 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+use crate::tls::{ExplainingVerifier, TlsFailure};
+
 /// How much of a response body is kept for the report.
 const BODY_LIMIT: usize = 64 * 1024;
 
@@ -45,18 +47,18 @@ pub enum ClientError {
         reason: String,
     },
     /// The TLS handshake failed (an untrusted certificate, say).
-    #[error("TLS with {authority} failed: {reason}")]
+    #[error("TLS with {authority} failed: {failure}")]
     Tls {
         /// The URL's `host[:port]`.
         authority: String,
-        /// Why, in rustls' words.
-        reason: String,
+        /// What was wrong, and so what to do.
+        failure: TlsFailure,
     },
     /// The HTTP exchange failed (the connection closed without an answer, say).
     #[error("{0}")]
     Http(String),
     /// No answer in time.
-    #[error("no answer within {0:?}")]
+    #[error("no answer within {}", in_words(*.0))]
     Timeout(Duration),
 }
 
@@ -124,7 +126,14 @@ impl Client {
                 // the handshake then fails with the server's name in the error.
                 let _ = roots.add(root.clone());
             }
-            builder.with_root_certificates(roots).with_no_client_auth()
+            let verifier =
+                rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                    .build()
+                    .expect("the web's roots are there, and no revocation list is given");
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(ExplainingVerifier(verifier)))
+                .with_no_client_auth()
         };
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         Self { tls: TlsConnector::from(Arc::new(config)), timeout, resolve, pace: None, sent: Arc::default() }
@@ -230,11 +239,10 @@ impl Client {
 
         if tls {
             let name = ServerName::try_from(host.clone()).map_err(|_| ClientError::Url(url.to_owned()))?;
-            let stream = self
-                .tls
-                .connect(name, tcp)
-                .await
-                .map_err(|e| ClientError::Tls { authority: authority.clone(), reason: e.to_string() })?;
+            let stream = self.tls.connect(name, tcp).await.map_err(|e| ClientError::Tls {
+                authority: authority.clone(),
+                failure: TlsFailure::from_handshake(&e),
+            })?;
             let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
             send_on(TokioIo::new(stream), request, uri, &authority, h2).await
         } else {
@@ -284,6 +292,15 @@ where
         Err(_) => Bytes::new(),
     };
     Ok(Received { status, version, headers, body })
+}
+
+/// A timeout as people write it: `10 s`, `1.5 s`, `250 ms`.
+fn in_words(timeout: Duration) -> String {
+    if timeout.as_millis() >= 1000 {
+        format!("{} s", timeout.as_secs_f64())
+    } else {
+        format!("{} ms", timeout.as_millis())
+    }
 }
 
 /// hyper's error with its cause, which says what actually happened.

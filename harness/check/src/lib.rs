@@ -45,6 +45,7 @@ mod report;
 pub mod scan;
 mod severity;
 pub mod strategies;
+mod tls;
 mod verify;
 
 pub use advice::{FixFor, UnknownFixFor};
@@ -63,10 +64,11 @@ pub use policy::{
 };
 pub use policy_set::{PathPattern, PathPolicy, PolicySet};
 pub use policy_toml::PolicyFileError;
-pub use probe::{Probe, ProbeError};
+pub use probe::{Probe, ProbeError, UrlProblem, check_url};
 pub use report::{Counterexample, Failure, Report};
 /// The certificate [`CheckerBuilder::trust`] takes (rustls' DER bytes), here so that a test can
 /// trust its CA without depending on rustls itself.
 pub use rustls::pki_types::CertificateDer;
 pub use severity::Severity;
+pub use tls::TlsFailure;
 pub use verify::{VerifyConfig, assert_policy, verify};

@@ -1,6 +1,8 @@
 //! What the page asks: the request as a page's script would make it, and the page's origin.
 
-use corsproof_oracle::{Body, Cookie, CookieError, CredentialsMode, Origin, Request};
+use std::fmt;
+
+use corsproof_oracle::{Body, Cookie, CookieError, CredentialsMode, Origin, Request, Url, UrlError};
 
 /// A request as a page at `origin` makes it: the checker sends what a browser would send for it.
 ///
@@ -28,12 +30,77 @@ pub struct Probe {
 /// A probe that cannot be made: its page origin or URL does not parse.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProbeError {
+    /// The URL is not an absolute `http://` or `https://` URL.
+    #[error(
+        "`{url}` is not a URL to check: {problem}; expected an absolute http:// or https:// URL, such as \
+         https://api.example.com/items"
+    )]
+    Url {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        problem: UrlProblem,
+    },
     /// The page origin is not `scheme://host[:port]` (or `null`).
     #[error("`{0}` is not an origin (expected scheme://host[:port], or null)")]
     Origin(String),
     /// A cookie is not `name=value` followed by `Set-Cookie` attributes.
     #[error("{0}")]
     Cookie(CookieError),
+}
+
+/// What is wrong with a URL to check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UrlProblem {
+    /// No `scheme:` in front: a page would resolve it against its own URL, which is no server
+    /// the user named.
+    Relative,
+    /// The scheme has characters a scheme cannot have.
+    Scheme,
+    /// A scheme other than http and https, which a page cannot send a CORS request to.
+    NotHttp,
+    /// The host is missing or not a valid host.
+    Host,
+    /// The port is not a number up to 65535.
+    Port,
+}
+
+impl fmt::Display for UrlProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UrlProblem::Relative => "it has no scheme (http:// or https://) in front",
+            UrlProblem::Scheme => "its scheme has characters a scheme cannot have",
+            UrlProblem::NotHttp => {
+                "its scheme is not http or https, the only ones a page sends CORS requests to"
+            }
+            UrlProblem::Host => {
+                "its host is missing or not valid (an IPv6 address goes in brackets: http://[::1]:8080/)"
+            }
+            UrlProblem::Port => "its port is not a number up to 65535",
+        })
+    }
+}
+
+/// Whether `url` is one a probe can check, an absolute `http://` or `https://` URL with a host;
+/// else what is wrong with it. Nothing is sent.
+///
+/// ```
+/// use corsproof_check::{ProbeError, UrlProblem, check_url};
+/// assert!(check_url("https://api.example.com/items").is_ok());
+/// assert!(matches!(check_url("ftp://files.example/"), Err(ProbeError::Url { problem: UrlProblem::NotHttp, .. })));
+/// assert!(matches!(check_url("http://[::1"), Err(ProbeError::Url { problem: UrlProblem::Host, .. })));
+/// ```
+pub fn check_url(url: &str) -> Result<(), ProbeError> {
+    let problem = match url.parse::<Url>() {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => return Ok(()),
+        Ok(_) => UrlProblem::NotHttp,
+        Err(UrlError::RelativeWithoutBase) => UrlProblem::Relative,
+        Err(UrlError::InvalidScheme) => UrlProblem::Scheme,
+        Err(UrlError::InvalidPort) => UrlProblem::Port,
+        Err(_) => UrlProblem::Host,
+    };
+    Err(ProbeError::Url { url: url.to_owned(), problem })
 }
 
 impl Probe {
@@ -140,6 +207,7 @@ impl Probe {
 
     /// The page origin and the request, in the oracle's terms.
     pub(crate) fn to_oracle(&self) -> Result<(Origin, Request), ProbeError> {
+        check_url(&self.url)?;
         let page: Origin = if self.origin == "null" {
             Origin::opaque()
         } else {

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use corsproof::{
     AddressSpace, Checked, Checker, CookieFate, Counterexample, Engine, Failure, FixFor, Framework,
-    LocalNetworkPermission, PolicySet, Probe, Report, SAFELISTED_METHODS, VerifyConfig,
+    LocalNetworkPermission, PolicySet, Probe, Report, SAFELISTED_METHODS, VerifyConfig, check_url,
     private_network_preflight, verify,
 };
 use serde_json::{Value, json};
@@ -146,6 +146,9 @@ impl Expectation {
 /// 0 when the browser would let the page read the response (with `--expect`: when it does what
 /// was expected), 1 when not, 2 when the check could not be made (no connection, bad arguments).
 pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    // A URL that cannot be fetched is a bad argument (exit 2), said before anything is sent; a
+    // relative one would otherwise be fetched from the page's own origin, as fetch() does.
+    check_url(&args.url)?;
     let mut builder = Checker::builder()
         .fix_for(args.fix_for.unwrap_or_default())
         .engine(args.engine)
@@ -180,11 +183,11 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut probe = Probe::new(&args.url).origin(origin).method(&args.method).credentials(args.credentials);
     for header in &args.headers {
         let Some((name, value)) = header.split_once(':') else {
-            bail!("-H {header:?}: expected `Name: value`");
+            bail!("-H '{header}': expected `Name: value`");
         };
         if name.trim().eq_ignore_ascii_case("cookie") {
             bail!(
-                "-H {header:?}: a page cannot set `Cookie` (fetch drops it); the browser sends the cookies it \
+                "-H '{header}': a page cannot set `Cookie` (fetch drops it); the browser sends the cookies it \
                  holds. Give each with --cookie '{}', and --credentials for another origin",
                 value.trim()
             );

@@ -158,7 +158,7 @@
 // Checking one request.
 pub use corsproof_check::{
     CertificateDer, Checked, Checker, CheckerBuilder, ClientError, FixFor, Hop, Probe, ProbeError, Received,
-    UnknownFixFor,
+    TlsFailure, UnknownFixFor, UrlProblem, check_url,
 };
 
 // The browser's verdict, as the oracle gives it, and everything its fields and methods name.

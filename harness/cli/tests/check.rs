@@ -310,3 +310,126 @@ async fn a_reader_that_stops_early_is_no_panic_for_a_policy_report_either() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+/// A TLS server on loopback with a self-signed certificate for 127.0.0.1 that answers every
+/// request `200` with `Access-Control-Allow-Origin: *`: its URL and the certificate's PEM.
+async fn self_signed_server() -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let key = rcgen::KeyPair::generate().unwrap();
+    let certificate =
+        rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap().self_signed(&key).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![certificate.der().clone()],
+        rustls::pki_types::PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+    )
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://127.0.0.1:{}/", listener.local_addr().unwrap().port());
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut stream) = acceptor.accept(tcp).await else { return };
+                let mut head = Vec::new();
+                let mut buffer = [0u8; 1024];
+                while !head.windows(4).any(|window| window == b"\r\n\r\n") {
+                    match stream.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(read) => head.extend_from_slice(&buffer[..read]),
+                    }
+                }
+                let answer = "HTTP/1.1 200 OK\r\naccess-control-allow-origin: *\r\ncontent-length: 0\r\n\r\n";
+                let _ = stream.write_all(answer.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    (url, certificate.pem())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_self_signed_certificate_exits_2_in_words_and_cacert_or_k_then_check() {
+    let (url, pem) = self_signed_server().await;
+    let output = check(&[&url, "--origin", "https://a.example"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    let report = stdout(&output);
+    let authority = url.trim_start_matches("https://").trim_end_matches('/');
+    let words = format!(
+        "< no answer: TLS with {authority} failed: the server's certificate is self-signed (its issuer is \
+         itself) and not trusted here; to trust it, pass that certificate with --cacert FILE (like curl), or \
+         accept any certificate with -k\n"
+    );
+    assert!(report.contains(&words), "{report}");
+    assert!(!report.contains("Other(") && !report.contains("invalid peer certificate"), "{report}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&check(&[&url, "--origin", "https://a.example", "--json"]).stdout).unwrap();
+    let error = json["connection_error"].as_str().unwrap();
+    assert!(error.contains("self-signed") && error.ends_with("or accept any certificate with -k"), "{error}");
+
+    let dir = tempfile_dir::Dir::new();
+    std::fs::write(dir.path("server.pem"), pem).unwrap();
+    let cacert = dir.path("server.pem");
+    let trusted = check(&[&url, "--origin", "https://a.example", "--cacert", cacert.to_str().unwrap()]);
+    assert_eq!(trusted.status.code(), Some(0), "{}", stdout(&trusted));
+    let insecure = check(&[&url, "--origin", "https://a.example", "-k"]);
+    assert_eq!(insecure.status.code(), Some(0), "{}", stdout(&insecure));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mock_origins_ca_unknown_then_trusted_with_cacert() {
+    let (_server, dir, api) = https_api().await;
+    let url = format!("{api}/t/c30/items?acao=origin");
+    let untrusted = check(&[&url, "--origin", "https://app.example"]);
+    assert_eq!(untrusted.status.code(), Some(2));
+    let report = stdout(&untrusted);
+    assert!(report.contains("the server's certificate is signed by a CA not trusted here"), "{report}");
+    assert!(report.contains("pass its certificate with --cacert FILE (like curl)"), "{report}");
+    let ca = dir.path("ca.pem");
+    let trusted = check(&[&url, "--origin", "https://app.example", "--cacert", ca.to_str().unwrap()]);
+    assert_eq!(trusted.status.code(), Some(0), "{}", stdout(&trusted));
+}
+
+#[test]
+fn a_malformed_url_exits_2_in_words_before_anything_is_sent() {
+    // The page's origin listens: a relative URL would otherwise be fetched from it.
+    let page = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    page.set_nonblocking(true).unwrap();
+    let origin = format!("http://127.0.0.1:{}", page.local_addr().unwrap().port());
+    for (url, problem) in [
+        (
+            "http://[::1",
+            "its host is missing or not valid (an IPv6 address goes in brackets: http://[::1]:8080/)",
+        ),
+        ("ftp://x/", "its scheme is not http or https, the only ones a page sends CORS requests to"),
+        ("not a url", "it has no scheme (http:// or https://) in front"),
+    ] {
+        for policy in [false, true] {
+            let dir = tempfile_dir::Dir::new();
+            std::fs::write(dir.path("policy.toml"), POLICY).unwrap();
+            let policy_file = dir.path("policy.toml");
+            let args: Vec<&str> = if policy {
+                vec![url, "--policy", policy_file.to_str().unwrap()]
+            } else {
+                vec![url, "--origin", &origin]
+            };
+            let output = check(&args);
+            assert_eq!(output.status.code(), Some(2), "{url} {args:?}: {}", stdout(&output));
+            assert_eq!(stdout(&output), "", "nothing is checked");
+            assert_eq!(
+                support::stderr(&output),
+                format!(
+                    "corsproof: `{url}` is not a URL to check: {problem}; expected an absolute http:// or https:// \
+                     URL, such as https://api.example.com/items\n"
+                )
+            );
+        }
+    }
+    assert!(page.accept().is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock), "a request was sent");
+}
