@@ -369,7 +369,12 @@ impl RunningServer {
         let started = Instant::now();
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
         loop {
-            if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            // A connection to itself is no server: with nothing listening yet, Linux lets a
+            // connect from the same ephemeral port succeed (TCP simultaneous open), and the
+            // server then finds its port taken. Only another socket's answer means it listens.
+            if let Ok(stream) = tokio::net::TcpStream::connect(addr).await
+                && stream.local_addr().ok() != stream.peer_addr().ok()
+            {
                 return Ok(self);
             }
             if let Ok(Some(status)) = self.child.try_wait() {

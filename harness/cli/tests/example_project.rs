@@ -94,7 +94,13 @@ impl Server {
     /// Waits until the port answers; the log when the server exits or never listens.
     fn ready(&mut self) -> Result<(), String> {
         let started = Instant::now();
-        while TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).is_err() {
+        // A connection to itself (Linux's TCP simultaneous open, from the same ephemeral port)
+        // is no server.
+        let listens = |port: u16| {
+            TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+                .is_ok_and(|stream| stream.local_addr().ok() != stream.peer_addr().ok())
+        };
+        while !listens(self.port) {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(format!("it exited ({status}):\n{}", self.log()));
             }

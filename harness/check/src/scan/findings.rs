@@ -10,6 +10,7 @@ use crate::disagreement::{Cause, Disagreement};
 use crate::hygiene::Finding;
 use crate::report::Counterexample;
 use crate::severity::Severity;
+use crate::tls::TlsFailure;
 
 /// One root cause a scan found and the endpoints it affects.
 #[derive(Clone, Debug)]
@@ -133,9 +134,20 @@ fn unreachable_class(error: &ClientError) -> &'static str {
         ClientError::Url(_) => "the URL is not one a client can fetch",
         ClientError::Connect { reason, .. } if reason.contains("refused") => "connection refused",
         ClientError::Connect { .. } => "no connection",
-        _ if error.to_string().contains("certificate") => "the TLS certificate is not trusted",
+        ClientError::Tls {
+            failure:
+                TlsFailure::SelfSigned { .. }
+                | TlsFailure::CaCertificate
+                | TlsFailure::UnknownIssuer
+                | TlsFailure::Expired { .. }
+                | TlsFailure::NotYetValid { .. }
+                | TlsFailure::WrongName { .. }
+                | TlsFailure::Revoked
+                | TlsFailure::BadCertificate(_),
+            ..
+        } => "the TLS certificate is not accepted (`--cacert FILE` or `-k`)",
+        ClientError::Tls { .. } => "no TLS connection",
         ClientError::Http(_) => "the connection closed without an answer",
-        _ => "no answer",
     }
 }
 
