@@ -78,7 +78,9 @@ pub fn stand_in_server() -> (std::process::Child, [u16; 3]) {
         .expect("corsproof serve starts");
     let listening = (0..200).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(50));
-        std::net::TcpStream::connect(("127.0.0.1", ports[1])).is_ok()
+        // A connection to itself (Linux's TCP simultaneous open) is no server.
+        std::net::TcpStream::connect(("127.0.0.1", ports[1]))
+            .is_ok_and(|stream| stream.local_addr().ok() != stream.peer_addr().ok())
     });
     if !listening {
         let _ = server.kill();
