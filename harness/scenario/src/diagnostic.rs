@@ -60,11 +60,17 @@ impl ScenarioError {
 
     /// A file that could not be read.
     pub(crate) fn unreadable(path: &Path, error: &std::io::Error) -> Self {
+        // The two a user meets, in words rather than the system's `(os error 2)`.
+        let why = match error.kind() {
+            std::io::ErrorKind::NotFound => "there is no such file or folder".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            _ => error.to_string(),
+        };
         let diagnostic = Diagnostic {
             span: 0..0,
             line: 1,
             column: 1,
-            message: format!("cannot read the file: {error}"),
+            message: format!("cannot read the file: {why}"),
             expected: Some("a readable UTF-8 text file".into()),
         };
         Self {
