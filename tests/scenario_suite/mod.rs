@@ -91,7 +91,7 @@ struct Corpus {
 /// The corpus, listed and set running on first use.
 static CORPUS: LazyLock<Corpus> = LazyLock::new(|| {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let Listing { files, jobs, load_errors } = Listing::load(&[root], None);
+    let Listing { files, jobs, load_errors, .. } = Listing::load(&[root], None);
     let runs: Arc<HashMap<Engine, Pending>> =
         Arc::new(Engine::ALL.into_iter().map(|engine| (engine, Pending::default())).collect());
     let filling = runs.clone();

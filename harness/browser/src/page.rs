@@ -36,13 +36,19 @@ pub struct PageRequest {
     /// fetch's `priority` (`high`, `low`, `auto`); absent: the browser's default.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
-    /// The page gives up (and reports `timeout`) after this long.
+    /// The page gives up (and reports `timeout`) after this long; at most
+    /// [`MAX_TIMEOUT_MS`](Self::MAX_TIMEOUT_MS).
     pub timeout_ms: u64,
     /// Read the journal count of this token on the page's own origin before requesting.
     pub journal_token: Option<String>,
 }
 
 impl PageRequest {
+    /// The longest `timeout_ms` a page can wait: its timer is `setTimeout`, whose delay is a
+    /// signed 32-bit count of milliseconds, and a longer delay fires at once, making every
+    /// request a `timeout`.
+    pub const MAX_TIMEOUT_MS: u64 = i32::MAX as u64;
+
     /// A page's plain `fetch(url, {method})`: CORS mode, `same-origin` credentials, redirects
     /// followed, no headers or body, ten seconds to finish; change the fields a case needs.
     pub fn fetch(id: &str, method: &str, url: String) -> Self {

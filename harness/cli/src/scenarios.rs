@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::output;
 use clap::builder::PossibleValue;
 use clap::{Args, ValueEnum};
-use corsproof_browser::{BrowserConfig, Engine};
+use corsproof_browser::{BrowserConfig, Engine, PageRequest};
 use corsproof_runner::matrix::{self, EngineRun, Matrix};
 use corsproof_runner::page::{self, PageOrigin};
 use corsproof_runner::pipeline::{self, EngineFailure, EngineResults};
@@ -88,8 +88,9 @@ pub struct ScenarioArgs {
     /// Where the mock origins listen; with --webdriver, an address that browser can reach.
     #[arg(long, default_value = "127.0.0.1")]
     bind: IpAddr,
-    /// How long a page waits for one request before calling it a timeout.
-    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    /// How long a page waits for one request before calling it a timeout: from 1 to 2147483647
+    /// (a browser timer's limit; a longer wait would time out at once).
+    #[arg(long, value_name = "MS", default_value_t = 5000, value_parser = timeout_ms())]
     timeout_ms: u64,
     /// Delete the snapshots that no scenario produces any more (found after a run of whole
     /// files and folders, without --filter; without this flag they are only listed).
@@ -143,10 +144,69 @@ pub struct RecordArgs {
     common: ScenarioArgs,
 }
 
+/// `--timeout-ms`: from 1 (the page script reads 0 as its own 10-second default) to the longest a
+/// page's timer takes.
+fn timeout_ms() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(1..=PageRequest::MAX_TIMEOUT_MS)
+}
+
 /// The listing `args` name: their files, loaded (a scenario's `page` may name one of `pages`),
-/// and the scenarios the filter keeps.
-fn list(args: &ScenarioArgs, pages: &[PageOrigin]) -> Listing {
-    Listing::load_with_pages(&args.paths, args.filter.as_deref(), pages)
+/// and the scenarios the filter keeps. When that is nothing (no scenario file, none that loaded,
+/// a filter that matched none) it says why on stderr, after the files' load errors, and gives
+/// exit code 1 instead, before any server or browser starts: a run of nothing passes by accident.
+fn list(args: &ScenarioArgs, pages: &[PageOrigin]) -> Result<Listing, ExitCode> {
+    let listing = Listing::load_with_pages(&args.paths, args.filter.as_deref(), pages);
+    let Some(nothing) = listing.nothing_to_run(&args.paths, args.filter.as_deref()) else {
+        return Ok(listing);
+    };
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    for error in render(&listing.load_errors, color) {
+        eprintln!("{error}");
+    }
+    eprintln!("corsproof: {nothing}");
+    Err(ExitCode::FAILURE)
+}
+
+/// Creates the files and folders a run writes once it is over (`--junit`'s file, `--har`'s
+/// folder for each engine, with `--browser all` the `--report-dir` and its matrix), so that one
+/// that cannot be written fails now, naming its option and path, not after the run with the
+/// report lost.
+fn prepare_reports(args: &RunArgs, engines: &[Engine]) -> anyhow::Result<()> {
+    if let Some(path) = &args.junit {
+        std::fs::File::create(path).map_err(|error| cannot_write("--junit", path, &error))?;
+    }
+    if let Some(dir) = &args.har {
+        for engine in engines {
+            std::fs::create_dir_all(dir.join(engine.name()))
+                .map_err(|error| cannot_write("--har", dir, &error))?;
+        }
+    }
+    if args.common.browser == BrowserChoice::All {
+        let dir = &args.report_dir;
+        std::fs::create_dir_all(dir).map_err(|error| cannot_write("--report-dir", dir, &error))?;
+        std::fs::File::create(dir.join("matrix.md"))
+            .map_err(|error| cannot_write("--report-dir", dir, &error))?;
+    }
+    Ok(())
+}
+
+/// `option PATH: cannot be written: why`, the why in words.
+fn cannot_write(option: &str, path: &Path, error: &std::io::Error) -> anyhow::Error {
+    use std::io::ErrorKind;
+    let why = match error.kind() {
+        ErrorKind::NotFound => match path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            Some(parent) => format!("the folder {} does not exist", parent.display()),
+            None => "its folder does not exist".to_owned(),
+        },
+        ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        ErrorKind::IsADirectory => "it is a folder".to_owned(),
+        ErrorKind::AlreadyExists | ErrorKind::NotADirectory => {
+            "a file stands where a folder of its path should be".to_owned()
+        }
+        ErrorKind::ReadOnlyFilesystem => "the file system is read-only".to_owned(),
+        _ => error.to_string(),
+    };
+    anyhow::anyhow!("{option} {}: cannot be written: {why}", path.display())
 }
 
 /// After a run of whole files and folders (no `--filter`, every file loaded), names each
@@ -378,7 +438,11 @@ fn write_junit(args: &RunArgs, suites: &[JunitSuite<'_>], started: Instant) -> a
 
 async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) -> anyhow::Result<ExitCode> {
     let pages = page_origins(&args.common)?;
-    let listing = list(&args.common, &pages);
+    let listing = match list(&args.common, &pages) {
+        Ok(listing) => listing,
+        Err(nothing_to_run) => return Ok(nothing_to_run),
+    };
+    prepare_reports(args, &[engine])?;
     let Listing { jobs, load_errors, .. } = &listing;
     let Some(runs) = execute(&args.common, &pages, jobs, &[engine], args.har.is_some()).await else {
         return Ok(ExitCode::from(130));
@@ -424,7 +488,11 @@ struct EngineReport {
 /// terminal (what differs or fails) and in `matrix.md` and `matrix.html` (everything).
 async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Result<ExitCode> {
     let pages = page_origins(&args.common)?;
-    let listing = list(&args.common, &pages);
+    let listing = match list(&args.common, &pages) {
+        Ok(listing) => listing,
+        Err(nothing_to_run) => return Ok(nothing_to_run),
+    };
+    prepare_reports(args, &Engine::ALL)?;
     let Some(runs) = execute(&args.common, &pages, &listing.jobs, &Engine::ALL, args.har.is_some()).await
     else {
         return Ok(ExitCode::from(130));
@@ -550,7 +618,10 @@ fn write_engine_pages(dir: &Path, runs: &[EngineRun<'_>], load_errors: &[String]
 pub async fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
     let color = output::color();
     let pages = page_origins(&args.common)?;
-    let listing = list(&args.common, &pages);
+    let listing = match list(&args.common, &pages) {
+        Ok(listing) => listing,
+        Err(nothing_to_run) => return Ok(nothing_to_run),
+    };
     let Listing { jobs, load_errors, .. } = &listing;
     let one_engine = args.common.browser.engine();
     let engines = one_engine.map_or_else(|| Engine::ALL.to_vec(), |engine| vec![engine]);

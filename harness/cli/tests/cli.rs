@@ -87,6 +87,137 @@ fn a_name_too_long_for_its_snapshot_file_is_located_before_anything_runs() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// A WebDriver address with nothing behind it (port 9, discard): a run that got as far as
+/// starting a browser would fail with exit 2, `the browser would not start a session`, so a test
+/// that passes with it shows that no browser was needed, as on a machine without one.
+const NO_BROWSER: [&str; 2] = ["--webdriver", "http://127.0.0.1:9"];
+
+/// `corsproof ARGS` with [`NO_BROWSER`], in `dir`: its exit code and its standard error, after
+/// checking that it never got to a browser.
+fn without_a_browser(args: &[&str], dir: &std::path::Path) -> (Option<i32>, String) {
+    let output = corsproof(&[args, &NO_BROWSER[..]].concat(), dir);
+    let errors = stderr(&output);
+    assert!(!errors.contains("session"), "no browser is started:\n{errors}");
+    assert!(!stdout(&output).contains("passed"), "no run is reported:\n{}", stdout(&output));
+    (output.status.code(), errors)
+}
+
+#[test]
+fn nothing_to_run_is_an_error_before_any_browser_starts() {
+    let dir = folder("nothing", &[("notes.txt", "not a scenario")]);
+    for command in ["run", "record"] {
+        let (code, errors) = without_a_browser(&[command, "."], &dir);
+        assert_eq!(code, Some(1), "{command}: {errors}");
+        assert!(errors.contains("corsproof: no scenario file (`*.toml`) in ."), "{command}: {errors}");
+    }
+    // Without paths, the default `scenarios` folder, absent here.
+    let (code, errors) = without_a_browser(&["run"], &dir);
+    assert_eq!(code, Some(1), "{errors}");
+    assert!(errors.contains("scenarios: cannot read the file: there is no such file or folder"), "{errors}");
+    assert!(errors.contains("nothing to run: the one scenario file did not load"), "{errors}");
+
+    std::fs::write(dir.join("api.toml"), GOOD).unwrap();
+    for browser in ["chromium", "all"] {
+        let args = ["run", "--browser", browser, "--filter", "no-such", "api.toml", "--junit", "r.xml"];
+        let (code, errors) = without_a_browser(&args, &dir);
+        assert_eq!(code, Some(1), "{browser}: {errors}");
+        assert!(
+            errors.contains(
+                "--filter `no-such` matched none of the 2 scenarios in the files given: \
+                 `api.toml::no-acao`, `api.toml::echoed`"
+            ),
+            "{browser}: {errors}"
+        );
+    }
+    assert!(!dir.join("r.xml").exists(), "nothing ran, so no report was written");
+    let (code, errors) = without_a_browser(&["record", "--filter", "no-such", "."], &dir);
+    assert_eq!(code, Some(1), "{errors}");
+    assert!(errors.contains("--filter `no-such` matched none of the 2 scenarios"), "{errors}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn record_starts_no_browser_when_every_file_failed_to_load() {
+    let dir = folder("none-loaded", &[("broken.toml", BROKEN)]);
+    std::fs::write(dir.join("latin1.toml"), b"[[scenario]]\nname = \"caf\xE9\"\n").unwrap();
+    let (code, errors) = without_a_browser(&["record", "."], &dir);
+    assert_eq!(code, Some(1), "{errors}");
+    assert!(errors.contains("broken.toml:8:15"), "{errors}");
+    assert!(errors.contains("latin1.toml:2:12: the byte 0xE9 is not UTF-8"), "{errors}");
+    assert!(errors.contains("nothing to run: none of the 2 scenario files loaded"), "{errors}");
+    assert!(!dir.join("snapshots").exists(), "nothing was recorded");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_located_at_its_first_bad_byte() {
+    let dir = folder("latin1", &[]);
+    // `café` in Latin-1 on line 4, column 15: `é` is the one byte 0xE9.
+    let latin1 = GOOD.replacen("about = \"A simple GET", "about = \"A café GET", 1);
+    let mut bytes = latin1.into_bytes();
+    let at = bytes.windows(2).position(|pair| pair == "é".as_bytes()).unwrap();
+    bytes.splice(at..at + 2, [0xE9]);
+    std::fs::write(dir.join("latin1.toml"), bytes).unwrap();
+    let (code, errors) = without_a_browser(&["run", "latin1.toml"], &dir);
+    assert_eq!(code, Some(1), "{errors}");
+    assert!(errors.contains("latin1.toml:4:15: the byte 0xE9 is not UTF-8"), "{errors}");
+    assert!(errors.contains("about = \"A caf\u{FFFD} GET"), "the line is shown:\n{errors}");
+    assert!(!errors.contains("stream did not contain"), "{errors}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn an_out_of_range_timeout_is_refused_when_the_arguments_are_read() {
+    let dir = folder("timeout", &[("api.toml", GOOD)]);
+    // 2^31 ms overflows a page's setTimeout, which then fires at once: every request a timeout.
+    for refused in ["2147483648", "0"] {
+        let output = corsproof(&["run", "--timeout-ms", refused, "api.toml"], &dir);
+        let errors = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{refused}: {errors}");
+        assert!(errors.contains(&format!("invalid value '{refused}' for '--timeout-ms <MS>'")), "{errors}");
+        assert!(errors.contains("is not in 1..=2147483647"), "the range is named:\n{errors}");
+    }
+    let (code, errors) =
+        without_a_browser(&["record", "--timeout-ms", "2147483647", "--filter", "none", "api.toml"], &dir);
+    assert_eq!(code, Some(1), "the largest is taken:\n{errors}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn report_files_that_cannot_be_written_fail_before_the_run() {
+    let dir = folder("reports", &[("api.toml", GOOD), ("a-file", "")]);
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--junit", "no/such/dir/x.xml"],
+            "--junit no/such/dir/x.xml: cannot be written: the folder no/such/dir does not exist",
+        ),
+        (&["--junit", "."], "--junit .: cannot be written: it is a folder"),
+        (
+            &["--har", "a-file"],
+            "--har a-file: cannot be written: a file stands where a folder of its path should be",
+        ),
+        (
+            &["--browser", "all", "--report-dir", "a-file/report"],
+            "--report-dir a-file/report: cannot be written",
+        ),
+        (&["--browser", "all", "--junit", "no/x.xml"], "--junit no/x.xml: cannot be written"),
+    ];
+    for (options, said) in cases {
+        let (code, errors) = without_a_browser(&[&["run", "api.toml"], options].concat(), &dir);
+        assert_eq!(code, Some(2), "{options:?}: {errors}");
+        assert!(errors.contains(&format!("corsproof: {said}")), "{options:?}: {errors}");
+        assert!(!errors.contains("os error"), "in words:\n{errors}");
+    }
+    // One that can be written is created before the run, whatever the run then does.
+    let output = corsproof(
+        &[&["run", "api.toml", "--junit", "made.xml", "--har", "hars"], &NO_BROWSER[..]].concat(),
+        &dir,
+    );
+    assert_eq!(output.status.code(), Some(2), "the browser at port 9 does not start");
+    assert!(dir.join("made.xml").is_file() && dir.join("hars/chromium").is_dir());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn record_writes_snapshots_beside_the_files_and_run_holds_them() {
     let dir = folder("record", &[("api.toml", GOOD)]);
@@ -100,7 +231,8 @@ fn record_writes_snapshots_beside_the_files_and_run_holds_them() {
     assert!(stored.contains("outcome: \"blocked\""), "{stored}");
     assert!(stored.contains("No 'Access-Control-Allow-Origin' header is present"), "{stored}");
 
-    let again = corsproof(&["record", "api.toml"], &dir);
+    // The longest wait a page's timer takes (2^31 - 1 ms) is a wait, not an instant timeout.
+    let again = corsproof(&["record", "api.toml", "--timeout-ms", "2147483647"], &dir);
     assert!(stdout(&again).contains("0 snapshots written, 2 unchanged"), "{}", stdout(&again));
 
     let run = corsproof(&["run", "api.toml", "--junit", "report.xml"], &dir);

@@ -279,8 +279,14 @@ fn run_names_a_har_folder_it_cannot_write() {
     let output =
         corsproof_in_ci(&["run", "api.toml", "--filter", "put-allowed", "--har", "taken/hars"], &dir, true);
     assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert_eq!(stdout(&output), "", "it fails before the run, not after it with the report lost");
     let error = stderr(&output);
-    assert!(error.contains("cannot write the HAR file taken/hars/chromium/api__put-allowed.har"), "{error}");
+    assert!(
+        error.contains(
+            "--har taken/hars: cannot be written: a file stands where a folder of its path should be"
+        ),
+        "{error}"
+    );
     assert!(!error.contains("panicked"), "{error}");
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -28,7 +28,7 @@ pub mod snapshot;
 
 pub use event::{Event, Reporter};
 pub use expect::Mismatch;
-pub use list::Listing;
+pub use list::{Listing, NothingToRun};
 pub use observe::{HeaderValues, Observation, ReasonSource, RequestObservation, SeenRequest};
 pub use page::{PageOrigin, PageOriginError};
 pub use project::{Project, ProjectConfigError};

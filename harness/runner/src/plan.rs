@@ -201,7 +201,10 @@ impl Planner<'_> {
                     keepalive: step.options.keepalive,
                     cache: step.options.cache.map(|cache| cache.name().to_owned()),
                     priority: step.options.priority.map(|priority| priority.name().to_owned()),
-                    timeout_ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
+                    // A longer wait than a page's timer takes would time out at once.
+                    timeout_ms: u64::try_from(self.timeout.as_millis())
+                        .unwrap_or(u64::MAX)
+                        .min(PageRequest::MAX_TIMEOUT_MS),
                     journal_token,
                 },
                 token,
@@ -379,6 +382,22 @@ mod tests {
             timeout: Duration::ZERO,
         };
         planner.plan(&file.scenarios[0], index)
+    }
+
+    #[test]
+    fn a_wait_longer_than_a_page_timer_takes_is_the_longest_it_takes() {
+        let text = "[[scenario]]\nname = \"s\"\nabout = \"A scenario\"\npage = \"app\"\n\n\
+                    [[scenario.request]]\nto = \"api\"\n[scenario.request.expect]\noutcome = \"allowed\"\n";
+        let file = corsproof_scenario::parse_str(Path::new("s.toml"), text).unwrap_or_else(|e| panic!("{e}"));
+        let origins = origins();
+        let timeout_ms = |timeout| {
+            let planner =
+                Planner { origins: &origins, pages: &[], target: None, run_id: "run".to_owned(), timeout };
+            planner.plan(&file.scenarios[0], 0).unwrap_or_else(|e| panic!("{e}")).steps[0].request.timeout_ms
+        };
+        assert_eq!(timeout_ms(Duration::from_millis(5000)), 5000);
+        assert_eq!(timeout_ms(Duration::from_millis(1 << 31)), PageRequest::MAX_TIMEOUT_MS);
+        assert_eq!(timeout_ms(Duration::MAX), PageRequest::MAX_TIMEOUT_MS);
     }
 
     #[test]

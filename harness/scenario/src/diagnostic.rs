@@ -3,6 +3,7 @@
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::str::Utf8Error;
 
 /// One problem in a scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,11 +60,17 @@ impl ScenarioError {
 
     /// A file that could not be read.
     pub(crate) fn unreadable(path: &Path, error: &std::io::Error) -> Self {
+        // The two a user meets, in words rather than the system's `(os error 2)`.
+        let why = match error.kind() {
+            std::io::ErrorKind::NotFound => "there is no such file or folder".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            _ => error.to_string(),
+        };
         let diagnostic = Diagnostic {
             span: 0..0,
             line: 1,
             column: 1,
-            message: format!("cannot read the file: {error}"),
+            message: format!("cannot read the file: {why}"),
             expected: Some("a readable UTF-8 text file".into()),
         };
         Self {
@@ -72,6 +79,28 @@ impl ScenarioError {
             diagnostics: vec![diagnostic],
             unreadable: true,
         }
+    }
+
+    /// A file that is not UTF-8 where `error` says, located at its first bad byte. Its line is
+    /// shown as a lossy reading shows it, the bad bytes as one U+FFFD: the text before them is
+    /// the same, and so are the line and the column.
+    pub(crate) fn not_utf8(path: &Path, bytes: &[u8], error: Utf8Error) -> Self {
+        let start = error.valid_up_to();
+        let bad_len = error.error_len().unwrap_or(bytes.len() - start);
+        let bad: Vec<String> =
+            bytes[start..start + bad_len].iter().map(|byte| format!("0x{byte:02X}")).collect();
+        let message = match error.error_len() {
+            Some(1) => format!("the byte {} is not UTF-8", bad.join(" ")),
+            Some(_) => format!("the bytes {} are not UTF-8", bad.join(" ")),
+            None => format!("the file ends inside a UTF-8 character ({})", bad.join(" ")),
+        };
+        let text = String::from_utf8_lossy(bytes);
+        let diagnostic = Diagnostic::new(
+            start..start + char::REPLACEMENT_CHARACTER.len_utf8(),
+            message,
+            Some("UTF-8 text, as TOML requires (save the file as UTF-8)".into()),
+        );
+        Self::new(path, &text, vec![diagnostic])
     }
 
     /// The file.

@@ -74,8 +74,7 @@ pub fn load_all_with_pages(
     paths
         .iter()
         .map(|path| {
-            let text =
-                std::fs::read_to_string(path).map_err(|error| ScenarioError::unreadable(path, &error))?;
+            let text = read(path)?;
             parse(path, &text, pages, snapshot_prefix.and_then(|prefix| prefix(path)))
         })
         .collect()
@@ -83,8 +82,15 @@ pub fn load_all_with_pages(
 
 /// Reads and validates one file.
 pub fn load(path: &Path) -> Result<ScenarioFile, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|error| ScenarioError::unreadable(path, &error))?;
-    parse_str(path, &text)
+    parse_str(path, &read(path)?)
+}
+
+/// The text of `path`: a file that cannot be read is an error without a place, one that is not
+/// UTF-8 (TOML is UTF-8 only) an error at its first bad byte.
+fn read(path: &Path) -> Result<String, ScenarioError> {
+    let bytes = std::fs::read(path).map_err(|error| ScenarioError::unreadable(path, &error))?;
+    String::from_utf8(bytes)
+        .map_err(|error| ScenarioError::not_utf8(path, error.as_bytes(), error.utf8_error()))
 }
 
 /// Validates `text` as the scenario file `path`.

@@ -567,8 +567,46 @@ fn one_broken_file_does_not_stop_the_others() {
     assert!(error.message().contains("`mode` is not a string"));
 
     let missing = corsproof_scenario::load(&dir.join("missing.toml")).unwrap_err();
-    assert!(missing.message().starts_with("cannot read the file"));
+    assert_eq!(missing.message(), "cannot read the file: there is no such file or folder");
     assert!(missing.to_string().starts_with(&format!("{}: cannot read", dir.join("missing.toml").display())));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_located_at_its_first_bad_byte() {
+    let dir = std::env::temp_dir().join(format!("corsproof-scenario-utf8-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // Line 3 in Latin-1: `é` is the one byte 0xE9; the `ü` before it is UTF-8, one column.
+    let mut latin1 = request_with("").into_bytes();
+    let about = b"about = \"A scenario\"";
+    let at = latin1.windows(about.len()).position(|window| window == about).unwrap();
+    latin1.splice(at..at + about.len(), b"about = \"\xC3\xBCber caf\xE9\"".iter().copied());
+    let file = dir.join("latin1.toml");
+    std::fs::write(&file, &latin1).unwrap();
+
+    for error in [
+        corsproof_scenario::load(&file).unwrap_err(),
+        corsproof_scenario::load_all(std::slice::from_ref(&file)).remove(0).unwrap_err(),
+    ] {
+        assert_eq!(error.path(), file);
+        assert_eq!(spot(&error), (3, 18), "{error}");
+        assert_eq!(error.message(), "the byte 0xE9 is not UTF-8");
+        assert!(error.expected().unwrap().contains("UTF-8 text"));
+        let rendered = error.to_string();
+        assert!(rendered.starts_with(&format!("{}:3:18: the byte 0xE9", file.display())), "{rendered}");
+        assert!(
+            rendered.contains(&format!("3 | about = \"über caf\u{FFFD}\"\n  | {}^\n", " ".repeat(17))),
+            "{rendered}"
+        );
+    }
+
+    // A file cut inside a character ends in the middle of `€` (0xE2 0x82 0xAC).
+    let cut = dir.join("cut.toml");
+    std::fs::write(&cut, b"# \xE2\x82").unwrap();
+    let error = corsproof_scenario::load(&cut).unwrap_err();
+    assert_eq!(spot(&error), (1, 3));
+    assert_eq!(error.message(), "the file ends inside a UTF-8 character (0xE2 0x82)");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
