@@ -45,7 +45,7 @@ impl fmt::Display for UrlListError {
     }
 }
 
-/// Every error of a list, the first [`MAX_ERRORS`] kept and the rest counted.
+/// Every error of a list, the first 20 kept and the rest counted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UrlListErrors {
     /// The errors kept, in line order.
@@ -116,7 +116,7 @@ pub fn read_url_list(file: &str, text: &str) -> Result<Vec<Endpoint>, UrlListErr
                 line,
                 0,
                 &format!("more than {MAX_ENDPOINTS} endpoints"),
-                "at most {MAX_ENDPOINTS} lines of URLs; split the list",
+                &format!("at most {MAX_ENDPOINTS} lines of URLs; split the list"),
             ));
             break;
         }
@@ -139,7 +139,7 @@ pub fn read_url_list(file: &str, text: &str) -> Result<Vec<Endpoint>, UrlListErr
                 column: 1,
                 message: "the list holds no URL".to_owned(),
                 expected: "one URL per line (`https://api.example/items`), or `METHOD URL`".to_owned(),
-                source_line: shorten(text.lines().next().unwrap_or(""), 0),
+                source_line: shorten(text.lines().next().unwrap_or("")),
             }],
             more: 0,
         });
@@ -193,7 +193,7 @@ fn error_at(raw: &str, line: usize, offset: usize, message: &str, expected: &str
         column,
         message: message.to_owned(),
         expected: expected.to_owned(),
-        source_line: shorten(raw, offset),
+        source_line: shorten(raw),
     }
 }
 
@@ -201,8 +201,8 @@ fn char_column(raw: &str, offset: usize) -> usize {
     raw.get(..offset).map_or(1, |before| before.chars().count() + 1)
 }
 
-/// A long line cut to 120 characters; the spot stays at its column when it is in the kept part.
-fn shorten(raw: &str, _offset: usize) -> String {
+/// A long line cut to 120 characters: an error never copies a huge line.
+fn shorten(raw: &str) -> String {
     const KEPT: usize = 120;
     if raw.chars().count() <= KEPT {
         return raw.to_owned();
