@@ -161,7 +161,7 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         builder = builder.local_network_permission(LocalNetworkPermission::Granted);
     }
     if let Some(path) = &args.cacert {
-        let pem = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let pem = std::fs::read_to_string(path).map_err(|error| crate::output::cannot_read(path, &error))?;
         builder = builder
             .trust_pem(&pem)
             .map_err(anyhow::Error::msg)
@@ -269,7 +269,7 @@ async fn verify_policy(path: &PathBuf, args: &CheckArgs, checker: Checker) -> an
             "--cookie is for one request; with --policy, write the cookies in the policy file: cookie = [\"session=1; SameSite=None; Secure\"]"
         );
     }
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|error| crate::output::cannot_read(path, &error))?;
     let policies = PolicySet::from_toml(&text).map_err(|error| {
         anyhow::anyhow!("{}:{}:{}: {}", path.display(), error.line, error.column, error.message)
     })?;

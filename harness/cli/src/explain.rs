@@ -49,9 +49,8 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
     let bytes = match std::fs::read(&args.file) {
         Ok(bytes) => bytes,
         Err(error) => {
-            to_stderr(&format!(
-                "{shown}: cannot read the file: {error}\n  = expected a .har file saved from the Network tab\n"
-            ));
+            let error = crate::output::cannot_read(&args.file, &error);
+            to_stderr(&format!("{error}\n  = expected a .har file saved from the Network tab\n"));
             return Ok(ExitCode::from(2));
         }
     };

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use crate::output;
+use crate::output::{self, cannot_write};
 use clap::builder::PossibleValue;
 use clap::{Args, ValueEnum};
 use corsproof_browser::{BrowserConfig, Engine, PageRequest};
@@ -188,25 +188,6 @@ fn prepare_reports(args: &RunArgs, engines: &[Engine]) -> anyhow::Result<()> {
             .map_err(|error| cannot_write("--report-dir", dir, &error))?;
     }
     Ok(())
-}
-
-/// `option PATH: cannot be written: why`, the why in words.
-fn cannot_write(option: &str, path: &Path, error: &std::io::Error) -> anyhow::Error {
-    use std::io::ErrorKind;
-    let why = match error.kind() {
-        ErrorKind::NotFound => match path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-            Some(parent) => format!("the folder {} does not exist", parent.display()),
-            None => "its folder does not exist".to_owned(),
-        },
-        ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        ErrorKind::IsADirectory => "it is a folder".to_owned(),
-        ErrorKind::AlreadyExists | ErrorKind::NotADirectory => {
-            "a file stands where a folder of its path should be".to_owned()
-        }
-        ErrorKind::ReadOnlyFilesystem => "the file system is read-only".to_owned(),
-        _ => error.to_string(),
-    };
-    anyhow::anyhow!("{option} {}: cannot be written: {why}", path.display())
 }
 
 /// After a run of whole files and folders (no `--filter`, every file loaded), names each

@@ -329,11 +329,13 @@ fn an_empty_file_says_so() {
 }
 
 #[test]
-fn a_file_that_is_not_there_exits_2() {
+fn a_file_that_is_not_there_exits_2_saying_so_in_words() {
     let output = explain(&["tests/fixtures/har/bad/no-such-file.har"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).starts_with("tests/fixtures/har/bad/no-such-file.har: cannot read the file:"),
+        stderr(&output).starts_with(
+            "tests/fixtures/har/bad/no-such-file.har: cannot read the file: there is no such file\n"
+        ),
         "{}",
         stderr(&output)
     );

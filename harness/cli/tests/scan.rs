@@ -261,7 +261,7 @@ fn bad_input_points_at_its_spot_before_anything_is_sent() {
         (&["--urls", "latin1.txt"], "latin1.txt:2:4: not UTF-8 text"),
         (
             &["--urls", "good.txt", "--junit", "/no/such/dir/x.xml"],
-            "--junit /no/such/dir/x.xml: cannot write this file",
+            "--junit /no/such/dir/x.xml: cannot be written: the folder /no/such/dir does not exist",
         ),
     ];
     for (args, expected) in cases {

@@ -80,17 +80,20 @@ pub struct ScanArgs {
 
 /// The report files asked for, each created before the scan so that a bad path fails at once.
 struct Outputs {
-    junit: Option<(PathBuf, File)>,
-    sarif: Option<(PathBuf, File)>,
-    markdown: Option<(PathBuf, File)>,
+    junit: Option<Output>,
+    sarif: Option<Output>,
+    markdown: Option<Output>,
 }
 
-fn create(path: &Option<PathBuf>, option: &str) -> anyhow::Result<Option<(PathBuf, File)>> {
+/// A report file: the option that asked for it, its path, the file created.
+type Output = (&'static str, PathBuf, File);
+
+fn create(path: &Option<PathBuf>, option: &'static str) -> anyhow::Result<Option<Output>> {
     path.as_ref()
         .map(|path| {
             File::create(path)
-                .map(|file| (path.clone(), file))
-                .with_context(|| format!("{option} {}: cannot write this file", path.display()))
+                .map(|file| (option, path.clone(), file))
+                .map_err(|error| output::cannot_write(option, path, &error))
         })
         .transpose()
 }
@@ -169,7 +172,7 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = std::fs::read(path).map_err(|error| output::cannot_read(path, &error))?;
     String::from_utf8(bytes).map_err(|error| {
         let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
         let text = String::from_utf8_lossy(valid);
@@ -223,9 +226,9 @@ fn check_base(base: &str) -> anyhow::Result<()> {
 /// Writes the report files asked for.
 fn write_reports(report: &ScanReport, input: &Input, outputs: Outputs) -> anyhow::Result<()> {
     use std::io::Write;
-    let write = |file: Option<(PathBuf, File)>, text: String| -> anyhow::Result<()> {
-        if let Some((path, mut file)) = file {
-            file.write_all(text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    let write = |file: Option<Output>, text: String| -> anyhow::Result<()> {
+        if let Some((option, path, mut file)) = file {
+            file.write_all(text.as_bytes()).map_err(|error| output::cannot_write(option, &path, &error))?;
         }
         Ok(())
     };
