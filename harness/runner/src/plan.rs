@@ -87,7 +87,8 @@ pub struct Visit {
     pub url: String,
     /// The behaviour: the planner's own for a step's URL; for a URL whose query the author
     /// wrote (a `location`, or a `path` with a query), what the server reads from that query,
-    /// parsed once here. The error is what the server answers with a 400.
+    /// parsed once here. The error, only ever a `location`'s (a step's own query the server
+    /// cannot read is a [`PlanError::PathQuery`]), is what the server answers with a 400.
     pub behaviour: Result<Behaviour, VocabularyError>,
 }
 
@@ -134,6 +135,16 @@ pub enum PlanError {
     /// The page's origin does not parse as an origin (the oracle's predictions need one).
     #[error("`{0}` is not an origin")]
     NotAnOrigin(String),
+    /// The mock server cannot read a request's URL query: its `path`'s own query together
+    /// with the `server` table's words (a word twice, an unknown word, a value it refuses). It
+    /// would answer a 400, which the page sees as a CORS block.
+    #[error("the mock server cannot read the query of the request to `{path}`: {error}")]
+    PathQuery {
+        /// The request's `path`, as written.
+        path: String,
+        /// What the server's vocabulary refuses.
+        error: VocabularyError,
+    },
 }
 
 impl Planner<'_> {
@@ -283,10 +294,15 @@ impl Planner<'_> {
             // Not a URL the oracle can send, so one it never visits.
             return Ok((url, Vec::new()));
         };
-        // A `path` with a query of its own: the server reads that and the rendering as one.
-        let behaviour =
-            if query_of(&parsed) == query { Ok(behaviour) } else { vocabulary::parse(query_of(&parsed)) };
-        let visits = self.visits(parsed, behaviour);
+        // A `path` with a query of its own: the server reads that and the rendering as one, and
+        // answers a 400 for what it cannot read, which the page would see as a CORS block.
+        let behaviour = if query_of(&parsed) == query {
+            behaviour
+        } else {
+            vocabulary::parse(query_of(&parsed))
+                .map_err(|error| PlanError::PathQuery { path: step.path.clone(), error })?
+        };
+        let visits = self.visits(parsed, Ok(behaviour));
         Ok((url, visits))
     }
 
@@ -484,7 +500,29 @@ mod tests {
         assert_eq!(step.request.url, "http://api.test:8002/t/runs0r0/x?_bust=1&status=201&acao=*");
         let behaviour = step.visits[0].behaviour.as_ref().unwrap();
         assert_eq!((behaviour.actual.status, behaviour.actual.allow_origin.len()), (Some(201), 1));
-        let step = planned("path = \"/x?page=2\"\n[scenario.request.server]\nacao = \"*\"\n");
-        assert_eq!(step.visits[0].behaviour.as_ref().unwrap_err().key, "page", "the server answers a 400");
+    }
+
+    #[test]
+    fn a_path_query_the_mock_server_cannot_read_is_refused_before_any_request() {
+        let text = |request: &str| {
+            format!(
+                "[[scenario]]\nname = \"s\"\nabout = \"A scenario\"\npage = \"app\"\n\n[[scenario.request]]\n\
+                 {request}\n[scenario.request.expect]\noutcome = \"allowed\"\n"
+            )
+        };
+        // The path's words are each fine alone (the loader checks those); twice with the
+        // `server` table's, the server refuses the query.
+        let twice = text("to = \"api\"\npath = \"/x?status=201\"\n[scenario.request.server]\nstatus = 204\n");
+        let Err(PlanError::PathQuery { path, error }) = plan_first(&twice, None, 0) else {
+            panic!("`status` twice is a 400 of the mock server")
+        };
+        assert_eq!((path.as_str(), error.key.as_str()), ("/x?status=201", "status"));
+        assert!(
+            PlanError::PathQuery { path, error }.to_string().contains("given more than once"),
+            "the words say why"
+        );
+        // Against your server the query is its own.
+        let mine = text("path = \"/x?page=2&status=201\"\n");
+        assert!(plan_first(&mine, Some("http://127.0.0.1:3000"), 0).is_ok());
     }
 }

@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use corsproof_behaviour::vocabulary::{NONE, PREFLIGHT_PREFIX, VocabularyError, Word, Words};
+use corsproof_behaviour::vocabulary::{self, NONE, PREFLIGHT_PREFIX, VocabularyError, Word, Words};
 use corsproof_behaviour::{Behaviour, ORIGIN_TABLE};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -338,6 +338,9 @@ impl Reader<'_> {
         {
             self.problem(path.span(), "the path does not start with `/`", Some("a path like `/data`".into()));
         }
+        if let (Some(path), Some(_)) = (&path, &to) {
+            self.mock_path_query(path);
+        }
         let method = self.optional_string(table, "method");
         if let Some(method) = &method
             && http::Method::from_bytes(method.get_ref().as_bytes()).is_err()
@@ -575,6 +578,44 @@ impl Reader<'_> {
                 self.vocabulary_problem(at, &error);
                 None
             }
+        }
+    }
+
+    /// The query of a `path` to a mock origin (`to`): the mock server reads it with its
+    /// vocabulary, as it reads the `server` table, and answers a word it does not know, or a
+    /// value it cannot take, with a 400 that the page sees as a CORS block. So each is a
+    /// problem here, at the path, before any browser starts. Words starting with `_` are the
+    /// server's to ignore (a cache-buster). A request without `to` goes to your server
+    /// (`--target`), whose query is its own.
+    fn mock_path_query(&mut self, path: &Spanned<String>) {
+        let Some((_, query)) = path.get_ref().split_once('?') else { return };
+        let query = query.split_once('#').map_or(query, |(query, _)| query);
+        let before = self.problems.len();
+        // Each pair alone, so that every bad word is reported, then the whole query for a word
+        // given twice.
+        for pair in query.split('&') {
+            let Err(error) = vocabulary::parse(pair) else { continue };
+            if Word::of_key(&error.key).is_some() {
+                self.vocabulary_problem(path.span(), &error);
+            } else {
+                let known: Vec<String> = Word::ALL.iter().map(|w| format!("`{}`", w.key())).collect();
+                self.problem(
+                    path.span(),
+                    format!(
+                        "`{}` in this path's query is not a word of the mock server's vocabulary (it would answer a 400)",
+                        error.key
+                    ),
+                    Some(format!(
+                        "one of {} (each also with `{PREFLIGHT_PREFIX}`), or a name starting with `_`, which it ignores",
+                        known.join(", ")
+                    )),
+                );
+            }
+        }
+        if self.problems.len() == before
+            && let Err(error) = vocabulary::parse(query)
+        {
+            self.vocabulary_problem(path.span(), &error);
         }
     }
 

@@ -75,7 +75,7 @@ local_network_granted = true
 
 [[scenario.request]]
 to = "api-https"
-path = "/items/1?x=1"
+path = "/items/1?_x=1"
 method = "PUT"
 headers = { "Content-Type" = "application/json" }
 body = "{}"
@@ -127,7 +127,7 @@ outcome = "timeout"
     assert!(first.public_page && !second.public_page, "pages are not declared public unless asked");
     assert!(first.local_network_granted && !second.local_network_granted);
     let put = &first.requests[0];
-    assert_eq!(put.path, "/items/1?x=1");
+    assert_eq!(put.path, "/items/1?_x=1");
     assert_eq!(put.body.as_deref(), Some("{}"));
     assert_eq!(put.credentials, Credentials::Omit);
     assert_eq!(put.mode, corsproof_scenario::Mode::NoCors);
