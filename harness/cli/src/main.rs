@@ -1,6 +1,7 @@
 //! `corsproof`: test CORS the way a browser does.
 
 mod check;
+mod check_scenarios;
 mod explain;
 mod har_file;
 mod install;
@@ -32,6 +33,10 @@ struct Cli {
 enum Command {
     /// Run scenario files in a real browser; exit 0 when every expectation and snapshot holds.
     Run(scenarios::RunArgs),
+    /// Load, validate and plan scenario files as `run` does, without a browser or a server:
+    /// every problem located, then a summary. Exit 0 when all is well, 1 when a file has an
+    /// error, 2 when a path does not exist or holds no scenario file.
+    CheckScenarios(check_scenarios::CheckScenariosArgs),
     /// Run scenario files and write their snapshots, listing those that changed.
     Record(scenarios::RecordArgs),
     /// Review the pending snapshots (`.snap.new`) a run left beside the snapshots, each with
@@ -77,6 +82,7 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => scenarios::run(args).await,
+            Command::CheckScenarios(args) => check_scenarios::run(args),
             Command::Record(args) => scenarios::record(args).await,
             Command::Review(args) => review::run(args),
             Command::Serve(args) => serve::run(args).await,
