@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use clap::Args;
 use corsproof_behaviour::{Listener, NamedOrigin};
-use corsproof_runner::page::{self, PageOrigin};
+use corsproof_runner::Listing;
+use corsproof_runner::page::PageOrigin;
 use corsproof_runner::plan::Planner;
-use corsproof_runner::{Listing, Project};
 
 use crate::output;
 
@@ -55,44 +55,14 @@ impl Problems {
     }
 }
 
-/// The page origins `run` would use for `paths`: each path's `corsproof.toml` `[pages]`, the
-/// `--page` flags over them; a project file that cannot be read, or two projects placing one
-/// page at two origins, is a problem of that file.
+/// The page origins `run` would use for `paths`; a project file that cannot be read, or two
+/// projects placing one page at two origins, is a problem of that file.
 fn page_origins(args: &CheckScenariosArgs, problems: &mut Problems) -> Vec<PageOrigin> {
-    let mut chosen: Vec<(PageOrigin, PathBuf)> = Vec::new();
-    for path in &args.paths {
-        let project = match Project::of(path) {
-            Ok(Some(project)) => project,
-            Ok(None) => continue,
-            Err(error) => {
-                let file = match &error {
-                    corsproof_runner::ProjectConfigError::Syntax { file, .. }
-                    | corsproof_runner::ProjectConfigError::Page { file, .. } => file.clone(),
-                };
-                problems.add(&file, error.to_string(), 1);
-                continue;
-            }
-        };
-        for page in project.pages {
-            match chosen.iter().find(|(known, _)| known.name == page.name) {
-                Some((known, _)) if known == &page => {}
-                Some((known, file)) => {
-                    let text = format!(
-                        "{}: the page `{}` is at {} here and at {} in {}; give it one origin with --page {}=ORIGIN",
-                        project.file.display(),
-                        page.name,
-                        page.origin(),
-                        known.origin(),
-                        file.display(),
-                        page.name
-                    );
-                    problems.add(&project.file, text, 1);
-                }
-                None => chosen.push((page, project.file.clone())),
-            }
-        }
+    let (pages, found) = corsproof_runner::pages_of(&args.paths, &args.pages);
+    for problem in found {
+        problems.add(problem.file(), problem.to_string(), 1);
     }
-    page::with_overrides(chosen.into_iter().map(|(page, _)| page).collect(), &args.pages)
+    pages
 }
 
 /// Loads, validates and plans every scenario under the paths and prints each problem located,

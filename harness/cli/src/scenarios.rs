@@ -12,11 +12,11 @@ use clap::builder::PossibleValue;
 use clap::{Args, ValueEnum};
 use corsproof_browser::{BrowserConfig, Engine, PageRequest};
 use corsproof_runner::matrix::{self, EngineRun, Matrix};
-use corsproof_runner::page::{self, PageOrigin};
+use corsproof_runner::page::PageOrigin;
 use corsproof_runner::pipeline::{self, EngineFailure, EngineResults};
 use corsproof_runner::report::{self, AllJson, EngineJson, JunitSuite, Report, ScenarioReport, SnapshotNote};
 use corsproof_runner::snapshot::{SnapshotBody, SnapshotFile, SnapshotState, stale_snapshots};
-use corsproof_runner::{Event, Job, JobResult, Listing, Project, Reporter, RunConfig};
+use corsproof_runner::{Event, Job, JobResult, Listing, Reporter, RunConfig};
 use corsproof_scenario::ScenarioError;
 use corsproof_server::ServerConfig;
 
@@ -335,26 +335,10 @@ fn host_and_port(text: &str) -> Result<(String, u16), String> {
 /// `--page` flags over them. Two projects that put one name at two origins are an error, as is a
 /// page at your server's own address (the proxy could not tell them apart).
 fn page_origins(args: &ScenarioArgs) -> anyhow::Result<Vec<PageOrigin>> {
-    let mut chosen: Vec<(PageOrigin, PathBuf)> = Vec::new();
-    for path in &args.paths {
-        let Some(project) = Project::of(path)? else { continue };
-        for page in project.pages {
-            match chosen.iter().find(|(known, _)| known.name == page.name) {
-                Some((known, _)) if known == &page => {}
-                Some((known, file)) => anyhow::bail!(
-                    "the page `{}` is at {} in {} and at {} in {}; give it one origin with --page {}=ORIGIN",
-                    page.name,
-                    known.origin(),
-                    file.display(),
-                    page.origin(),
-                    project.file.display(),
-                    page.name
-                ),
-                None => chosen.push((page, project.file.clone())),
-            }
-        }
+    let (pages, problems) = corsproof_runner::pages_of(&args.paths, &args.pages);
+    if let Some(problem) = problems.into_iter().next() {
+        return Err(problem.into());
     }
-    let pages = page::with_overrides(chosen.into_iter().map(|(page, _)| page).collect(), &args.pages);
     if let Some(target) = &args.target {
         let at_target =
             |page: &&PageOrigin| target.trim_end_matches('/').eq_ignore_ascii_case(&page.origin());

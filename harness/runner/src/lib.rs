@@ -31,5 +31,5 @@ pub use expect::Mismatch;
 pub use list::{Listing, NothingToRun};
 pub use observe::{HeaderValues, Observation, ReasonSource, RequestObservation, SeenRequest};
 pub use page::{PageOrigin, PageOriginError};
-pub use project::{Project, ProjectConfigError};
+pub use project::{PagesError, Project, ProjectConfigError, pages_of};
 pub use run::{EXPECTATIONS_ENGINE, Job, JobResult, RunConfig, RunError, Runner, ScenarioRunError, host_map};

@@ -144,6 +144,78 @@ fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Why the projects of a run's paths give no single set of page origins.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PagesError {
+    /// A project file cannot be used.
+    #[error(transparent)]
+    Project(#[from] ProjectConfigError),
+    /// Two projects place one page at two origins.
+    #[error(
+        "{}: the page `{name}` is at {origin} here and at {other} in {}; give it one origin with --page {name}=ORIGIN",
+        file.display(),
+        other_file.display()
+    )]
+    Conflict {
+        /// The page's name.
+        name: String,
+        /// Its origin in `file`.
+        origin: String,
+        /// The `corsproof.toml` that places it there.
+        file: PathBuf,
+        /// Its origin in the project read first.
+        other: String,
+        /// That project's `corsproof.toml`.
+        other_file: PathBuf,
+    },
+}
+
+impl PagesError {
+    /// The `corsproof.toml` at fault.
+    pub fn file(&self) -> &Path {
+        match self {
+            PagesError::Project(
+                ProjectConfigError::Syntax { file, .. } | ProjectConfigError::Page { file, .. },
+            )
+            | PagesError::Conflict { file, .. } => file,
+        }
+    }
+}
+
+/// The page origins a run of `paths` uses: the `[pages]` of each path's `corsproof.toml`, then
+/// `overrides` (`--page`) over them; and every problem met on the way (a project file that
+/// cannot be used is skipped, a conflicting page keeps its first origin). `run`, `record` and
+/// `check-scenarios` all place pages this one way.
+pub fn pages_of(paths: &[PathBuf], overrides: &[PageOrigin]) -> (Vec<PageOrigin>, Vec<PagesError>) {
+    let mut chosen: Vec<(PageOrigin, PathBuf)> = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        let project = match Project::of(path) {
+            Ok(Some(project)) => project,
+            Ok(None) => continue,
+            Err(error) => {
+                problems.push(PagesError::Project(error));
+                continue;
+            }
+        };
+        for page in project.pages {
+            match chosen.iter().find(|(known, _)| known.name == page.name) {
+                Some((known, _)) if known == &page => {}
+                Some((known, other_file)) => problems.push(PagesError::Conflict {
+                    name: page.name.clone(),
+                    origin: page.origin(),
+                    file: project.file.clone(),
+                    other: known.origin(),
+                    other_file: other_file.clone(),
+                }),
+                None => chosen.push((page, project.file.clone())),
+            }
+        }
+    }
+    let pages = crate::page::with_overrides(chosen.into_iter().map(|(page, _)| page).collect(), overrides);
+    (pages, problems)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +247,25 @@ mod tests {
         );
         let error = Project::parse(file, "[page]\napp = \"x\"\n").unwrap_err().to_string();
         assert!(error.contains("corsproof.toml") && error.contains("unknown field `page`"), "{error}");
+    }
+
+    #[test]
+    fn two_projects_placing_one_page_at_two_origins_is_a_problem_of_the_second() {
+        let root = std::env::temp_dir().join(format!("corsproof-pages-of-{}", std::process::id()));
+        let (first, second) = (root.join("a"), root.join("b"));
+        for (folder, origin) in [(&first, "https://app.example.com"), (&second, "https://app.example.org")] {
+            std::fs::create_dir_all(folder).unwrap();
+            std::fs::write(folder.join("corsproof.toml"), format!("[pages]\napp = \"{origin}\"\n")).unwrap();
+        }
+        let (pages, problems) = pages_of(&[first.clone(), second.clone()], &[]);
+        assert_eq!(pages.iter().map(PageOrigin::origin).collect::<Vec<_>>(), ["https://app.example.com"]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].file(), second.join("corsproof.toml"));
+        assert!(problems[0].to_string().contains("--page app=ORIGIN"), "{}", problems[0]);
+
+        let chosen = PageOrigin::parse_flag("app=https://app.example.net").unwrap();
+        let (pages, _) = pages_of(&[first, second], &[chosen]);
+        assert_eq!(pages.iter().map(PageOrigin::origin).collect::<Vec<_>>(), ["https://app.example.net"]);
+        let _ = std::fs::remove_dir_all(&root);
     }
 }
