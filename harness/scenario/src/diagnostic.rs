@@ -5,6 +5,25 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::Utf8Error;
 
+use crate::limits::{MAX_FILE_BYTES, file_too_large};
+
+/// The most problems kept and shown for one file; the rest are counted ("and 7 more errors").
+/// A generated file can hold hundreds of thousands of the same mistake, and the first few say
+/// what is wrong; each shown problem costs a pass over the file to place it.
+pub const MAX_ERRORS_SHOWN: usize = 20;
+
+/// The most characters of a source line shown under a problem: a window around its column,
+/// marked `…` where the line goes on, so that a megabyte-long line is not copied into every
+/// error.
+pub const MAX_SHOWN_LINE_CHARS: usize = 120;
+
+/// The most characters of a problem's message or expectation shown: they quote the file's own
+/// keys and values, which may be long.
+pub const MAX_SHOWN_MESSAGE_CHARS: usize = 600;
+
+/// How many characters of the line the window shows before the column, when it cannot show all.
+const WINDOW_BEFORE_COLUMN: usize = 40;
+
 /// One problem in a scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -35,8 +54,10 @@ impl Diagnostic {
 pub struct ScenarioError {
     path: PathBuf,
     text: String,
-    /// Never empty.
+    /// Never empty; at most [`MAX_ERRORS_SHOWN`].
     diagnostics: Vec<Diagnostic>,
+    /// How many problems were found beyond those kept.
+    more: usize,
     /// The file could not be read: there is no line to show.
     unreadable: bool,
 }
@@ -51,11 +72,31 @@ impl ScenarioError {
             let start = floor_char_boundary(text, diagnostic.span.start);
             let end = floor_char_boundary(text, diagnostic.span.end.max(start));
             diagnostic.span = start..end;
-            (diagnostic.line, diagnostic.column) = position(text, start);
         }
-        diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+        diagnostics.sort_by(|a, b| {
+            (a.span.start, a.span.end, &a.message, &a.expected).cmp(&(
+                b.span.start,
+                b.span.end,
+                &b.message,
+                &b.expected,
+            ))
+        });
         diagnostics.dedup();
-        Self { path: path.to_path_buf(), text: text.to_owned(), diagnostics, unreadable: false }
+        let more = diagnostics.len().saturating_sub(MAX_ERRORS_SHOWN);
+        diagnostics.truncate(MAX_ERRORS_SHOWN);
+        // Placed only once kept: each placement reads the file up to the problem.
+        for diagnostic in &mut diagnostics {
+            (diagnostic.line, diagnostic.column) = position(text, diagnostic.span.start);
+        }
+        Self { path: path.to_path_buf(), text: text.to_owned(), diagnostics, more, unreadable: false }
+    }
+
+    /// A file larger than [`MAX_FILE_BYTES`], of which `read` are the first bytes (at least the
+    /// limit's worth): the problem sits where the file passes the limit, its line shown as a
+    /// lossy reading shows it. `size` is the whole file's, when known.
+    pub(crate) fn too_large(path: &Path, read: &[u8], size: Option<u64>) -> Self {
+        let text = String::from_utf8_lossy(&read[..read.len().min(MAX_FILE_BYTES)]);
+        Self::new(path, &text, vec![file_too_large(size)])
     }
 
     /// A file that could not be read.
@@ -77,6 +118,7 @@ impl ScenarioError {
             path: path.to_path_buf(),
             text: String::new(),
             diagnostics: vec![diagnostic],
+            more: 0,
             unreadable: true,
         }
     }
@@ -108,9 +150,15 @@ impl ScenarioError {
         &self.path
     }
 
-    /// Every problem, in file order, each with its line and column.
+    /// Every problem kept, in file order, each with its line and column: the first
+    /// [`MAX_ERRORS_SHOWN`] of the file.
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
+    }
+
+    /// How many more problems the file has than [`diagnostics`](Self::diagnostics) keeps.
+    pub fn more_errors(&self) -> usize {
+        self.more
     }
 
     /// The first problem's line, from 1.
@@ -138,7 +186,9 @@ impl ScenarioError {
     }
 
     /// Every problem as a `path:line:column: message` line, the source line with the spot
-    /// underlined, and what was expected; with ANSI colours only when `color` is set.
+    /// underlined, and what was expected; with ANSI colours only when `color` is set. A long
+    /// line is shown as a window of [`MAX_SHOWN_LINE_CHARS`] around the spot, and the problems
+    /// beyond [`MAX_ERRORS_SHOWN`] are counted at the end.
     ///
     /// ```text
     /// scenarios/a.toml:9:15: `includ` is not a value of `credentials`
@@ -165,35 +215,97 @@ impl ScenarioError {
             out.push_str(&format!(
                 "{} {}\n",
                 paint("1", &place),
-                paint("1;31", &visible(&diagnostic.message))
+                paint("1;31", &visible(&clip(&diagnostic.message)))
             ));
             let source = if self.unreadable { None } else { self.text.lines().nth(line - 1) };
             if let Some(source) = source {
                 let source = source.strip_suffix('\r').unwrap_or(source);
                 let spanned = self.text.get(diagnostic.span.clone()).unwrap_or("");
                 let spanned = spanned.split('\n').next().unwrap_or("").trim_end_matches('\r');
+                let window = Window::around(source, column - 1, spanned.chars().count());
                 // Tabs before the spot are kept, and control characters shown escaped, so that
                 // the carets line up under it.
-                let mut padding = String::new();
-                for c in source.chars().take(column - 1) {
+                let mut padding = " ".repeat(window.opening.chars().count());
+                for c in window.before_spot.chars() {
                     match c {
                         '\t' => padding.push('\t'),
                         c => padding.push_str(&" ".repeat(visible_char(c).chars().count())),
                     }
                 }
-                let width: usize = spanned.chars().map(|c| visible_char(c).chars().count()).sum();
+                let width: usize = window.spot.chars().map(|c| visible_char(c).chars().count()).sum();
                 out.push_str(&format!(
-                    "{gutter} |\n{line:>widest$} | {}\n{gutter} | {padding}",
-                    visible(source)
+                    "{gutter} |\n{line:>widest$} | {}{}{}{}\n{gutter} | {padding}",
+                    window.opening,
+                    visible(window.before_spot),
+                    visible(window.rest),
+                    window.closing,
                 ));
                 out.push_str(&paint("1;31", &"^".repeat(width.max(1))));
                 out.push('\n');
             }
             if let Some(expected) = &diagnostic.expected {
-                out.push_str(&format!("{gutter} = {} {}\n", paint("1", "expected"), visible(expected)));
+                out.push_str(&format!(
+                    "{gutter} = {} {}\n",
+                    paint("1", "expected"),
+                    visible(&clip(expected))
+                ));
             }
         }
+        if self.more > 0 {
+            let errors = if self.more == 1 { "error" } else { "errors" };
+            out.push_str(&format!(
+                "\n{}\n",
+                paint("1", &format!("and {} more {errors} in this file", self.more))
+            ));
+        }
         out
+    }
+}
+
+/// The part of a source line shown under a problem: all of it when it is short, else
+/// [`MAX_SHOWN_LINE_CHARS`] characters around the spot, with `…` where the line goes on.
+struct Window<'s> {
+    /// `…` when the line goes on before the window.
+    opening: &'static str,
+    /// The window's characters before the spot.
+    before_spot: &'s str,
+    /// The window's characters from the spot on; `spot` is their start.
+    rest: &'s str,
+    /// The spot's characters that are in the window.
+    spot: &'s str,
+    /// `…` when the line goes on after the window.
+    closing: &'static str,
+}
+
+impl<'s> Window<'s> {
+    /// The window of `line` around the spot of `spot_chars` characters at character `column`.
+    fn around(line: &'s str, column: usize, spot_chars: usize) -> Self {
+        let length = line.chars().count();
+        let (first, end) = if length <= MAX_SHOWN_LINE_CHARS {
+            (0, length)
+        } else {
+            let first = column.saturating_sub(WINDOW_BEFORE_COLUMN).min(length - MAX_SHOWN_LINE_CHARS);
+            (first, first + MAX_SHOWN_LINE_CHARS)
+        };
+        let column = column.clamp(first, end);
+        let at = |chars: usize| line.char_indices().nth(chars).map_or(line.len(), |(index, _)| index);
+        let (first_byte, column_byte, end_byte) = (at(first), at(column), at(end));
+        let spot_end = at(column.saturating_add(spot_chars).min(end));
+        Self {
+            opening: if first > 0 { "…" } else { "" },
+            before_spot: &line[first_byte..column_byte],
+            rest: &line[column_byte..end_byte],
+            spot: &line[column_byte..spot_end],
+            closing: if end < length { "…" } else { "" },
+        }
+    }
+}
+
+/// `text` cut to [`MAX_SHOWN_MESSAGE_CHARS`], with `…` where it was cut.
+fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_SHOWN_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
+        None => text.into(),
     }
 }
 

@@ -8,12 +8,16 @@
 //! described in this crate's README.
 
 mod diagnostic;
+mod limits;
 mod load;
 pub mod model;
 mod placeholder;
 mod write;
 
-pub use diagnostic::{Diagnostic, ScenarioError};
+pub use diagnostic::{
+    Diagnostic, MAX_ERRORS_SHOWN, MAX_SHOWN_LINE_CHARS, MAX_SHOWN_MESSAGE_CHARS, ScenarioError,
+};
+pub use limits::{MAX_FILE_BYTES, MAX_KEY_BYTES, MAX_LIST_ITEMS, MAX_STRING_BYTES};
 pub use load::{
     FILE_NAME_MAX, SnapshotPrefix, discover, load, load_all, load_all_with_pages, parse_str,
     parse_str_with_pages,

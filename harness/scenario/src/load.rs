@@ -10,6 +10,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Diagnostic, ScenarioError};
+use crate::limits::{self, MAX_FILE_BYTES};
 use crate::model::{
     Api, CacheMode, CookieBefore, Credentials, Expectation, ExpectedHeader, ExpectedHop, FetchOptions,
     HeaderReading, HopMethod, Mode, Outcome, Priority, ReasonClass, RedirectMode, ReferrerPolicy,
@@ -87,10 +88,24 @@ pub fn load(path: &Path) -> Result<ScenarioFile, ScenarioError> {
 
 /// The text of `path`: a file that cannot be read is an error without a place, one that is not
 /// UTF-8 (TOML is UTF-8 only) an error at its first bad byte.
+/// A file over [`MAX_FILE_BYTES`] is an error without reading more of it than the limit.
 fn read(path: &Path) -> Result<String, ScenarioError> {
-    let bytes = std::fs::read(path).map_err(|error| ScenarioError::unreadable(path, &error))?;
+    let bytes =
+        read_at_most(path, MAX_FILE_BYTES).map_err(|error| ScenarioError::unreadable(path, &error))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        let size = std::fs::metadata(path).ok().map(|metadata| metadata.len());
+        return Err(ScenarioError::too_large(path, &bytes[..MAX_FILE_BYTES], size));
+    }
     String::from_utf8(bytes)
         .map_err(|error| ScenarioError::not_utf8(path, error.as_bytes(), error.utf8_error()))
+}
+
+/// The first `limit + 1` bytes of `path` at most: enough to tell that it is over `limit`.
+fn read_at_most(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Validates `text` as the scenario file `path`.
@@ -135,6 +150,9 @@ fn parse(
     pages: &[String],
     snapshot_prefix: Option<String>,
 ) -> Result<ScenarioFile, ScenarioError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(ScenarioError::too_large(path, text.as_bytes(), Some(text.len() as u64)));
+    }
     // Every syntax error at once; the meaning of a broken document is not checked.
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
     if !syntax_errors.is_empty() {
@@ -143,6 +161,11 @@ fn parse(
             .map(|error| syntax_error(error.span().unwrap_or(0..0), error.message()))
             .collect();
         return Err(ScenarioError::new(path, text, diagnostics));
+    }
+    // Nor is the meaning of a document over the limits: its bulk would only multiply.
+    let over_limits = limits::over_limits(&document);
+    if !over_limits.is_empty() {
+        return Err(ScenarioError::new(path, text, over_limits));
     }
     let mut reader = Reader { text, pages, snapshot_prefix, problems: Vec::new() };
     let scenarios = reader.file(&document);
