@@ -176,14 +176,19 @@ fn target_server(url: &str) -> Result<TargetServer, RunError> {
 }
 
 /// Starts a browser, once more when the first start fails for a reason a second may not meet.
+/// Says when it is ready (`ci/probe-crash-recovery` times a restart by it).
 async fn launch(config: &BrowserConfig) -> Result<Browser, BrowserError> {
-    match Browser::launch(config).await {
+    let launched = match Browser::launch(config).await {
         Err(error) if error.is_transient() => {
             tracing::warn!(%error, engine = %config.engine, "the browser did not start; trying once more");
             Browser::launch(config).await
         }
         other => other,
+    };
+    if let Ok(browser) = &launched {
+        tracing::info!(engine = %config.engine, version = browser.version(), "the browser is ready");
     }
+    launched
 }
 
 /// How long a scenario's requests took, each as the page measured it from its call to its
@@ -416,7 +421,6 @@ impl Runner {
     ) -> Result<PageOutcome, BrowserError> {
         if self.browser.is_none() {
             let browser = launch(&self.config.browser).await?;
-            tracing::info!(engine = %self.engine(), "a new browser is ready");
             self.browser_version = browser.version().to_owned();
             self.browser = Some(browser);
         }
