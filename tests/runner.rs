@@ -1,6 +1,7 @@
 //! The runner in real browsers: verdicts for hung and crashing servers (Chromium), in every
-//! engine a browser that dies mid-run is replaced and no process outlives the run, and the
-//! pipeline runs engines side by side and tells its reporter.
+//! engine a browser that dies is replaced (mid-chunk, its browser or its driver killed, at no cost
+//! to what the run observes) and no process outlives the run, and the pipeline runs engines side
+//! by side and tells its reporter.
 
 use std::time::Duration;
 
@@ -165,6 +166,139 @@ async fn a_browser_that_dies_is_restarted_and_the_run_goes_on(#[case] engine: En
         runner.run(vec![job("after", vec![step("api", "acao=*", Outcome::Allowed)])], &mut |_| {}).await;
     assert_eq!(only(&after).outcome, Outcome::Allowed, "{:?}", after[0].observation);
     assert_eq!(runner.restarts(), 1);
+    runner.close().await;
+}
+
+/// What a kill mid-chunk takes down.
+#[derive(Debug, Clone, Copy)]
+enum Victim {
+    /// The browser's main process (the driver lives on, its session dead).
+    Browser,
+    /// The driver (the browser lives on, unreachable).
+    Driver,
+}
+
+/// The command name (`/proc/PID/comm`) of a process.
+fn command_name(pid: u32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).ok().map(|name| name.trim().to_owned())
+}
+
+/// The parent of a process, from `/proc/PID/stat` (the fields after the command name's `)`).
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.get(stat.rfind(')')? + 1..)?.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The process `victim` names among one browser's: the one of the engine's browser or driver
+/// executable whose parent is not of the same executable (a browser's helpers are its children).
+fn victim_of(marker: &str, engine: Engine, victim: Victim) -> Option<u32> {
+    let name = match (engine, victim) {
+        (Engine::Chromium, Victim::Browser) => "chromium",
+        (Engine::Chromium, Victim::Driver) => "chromedriver",
+        (Engine::Firefox, Victim::Browser) => "firefox-esr",
+        (Engine::Firefox, Victim::Driver) => "geckodriver",
+        (Engine::WebKit, Victim::Browser) => "MiniBrowser",
+        (Engine::WebKit, Victim::Driver) => "WebKitWebDriver",
+    };
+    processes_marked(marker).into_iter().find(|&pid| {
+        command_name(pid).as_deref() == Some(name)
+            && parent_of(pid).and_then(command_name).as_deref() != Some(name)
+    })
+}
+
+/// A chunk of scenarios slow enough (each request waits `delay_ms` at the server, each scenario
+/// makes three, the page runs them over six connections a host) that a kill at its first request
+/// lands while the page is still running it; one holds a cookie set before it and sends it.
+fn slow_chunk() -> Vec<Job> {
+    let slow = |name: &str, server: &str, outcome: Outcome| {
+        job(name, (0..3).map(|_| step("api", &format!("{server}delay_ms=300"), outcome)).collect())
+    };
+    let mut jobs: Vec<Job> = (0..10)
+        .map(|i| match i % 2 {
+            0 => slow(&format!("allowed-{i}"), "acao=*&", Outcome::Allowed),
+            _ => slow(&format!("blocked-{i}"), "", Outcome::Blocked),
+        })
+        .collect();
+    let mut with_cookie = step("api-https", "acao=origin&acac=true&delay_ms=300", Outcome::Allowed);
+    with_cookie.credentials = Credentials::Include;
+    let mut cookie = job("cookie", vec![with_cookie.clone(), with_cookie]);
+    cookie.scenario.cookies = vec![corsproof_scenario::CookieBefore {
+        origin: "api-https".to_owned(),
+        set_cookie: "sid=1; Secure; SameSite=None; Path=/t/{token}".to_owned(),
+    }];
+    jobs.push(cookie);
+    jobs
+}
+
+/// Each scenario's observation (or why it could not run) and mismatches: what a run's verdicts
+/// and snapshots are made of.
+fn verdicts(results: &[JobResult]) -> Vec<(String, Result<corsproof_runner::Observation, String>, usize)> {
+    results
+        .iter()
+        .map(|result| {
+            let observation = result.observation.clone().map_err(|error| error.to_string());
+            (result.job.scenario.name.clone(), observation, result.mismatches.len())
+        })
+        .collect()
+}
+
+#[rstest]
+#[case::chromium_browser(Engine::Chromium, Victim::Browser)]
+#[case::chromium_driver(Engine::Chromium, Victim::Driver)]
+#[case::firefox_browser(Engine::Firefox, Victim::Browser)]
+#[case::firefox_driver(Engine::Firefox, Victim::Driver)]
+#[case::webkit_browser(Engine::WebKit, Victim::Browser)]
+#[case::webkit_driver(Engine::WebKit, Victim::Driver)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_lost_mid_chunk_costs_nothing_but_time(#[case] engine: Engine, #[case] victim: Victim) {
+    let mut runner = start_in(engine, Duration::from_secs(10)).await;
+    let clean = runner.run(slow_chunk(), &mut |_| {}).await;
+    assert_eq!(runner.restarts(), 0, "the clean run lost no browser");
+    let clean = verdicts(&clean);
+    for (name, observation, mismatches) in &clean {
+        assert!(observation.is_ok(), "{name} ran cleanly: {observation:?}");
+        assert_eq!(*mismatches, 0, "{name} met its expectations in the clean run");
+    }
+
+    // The kill lands when the chunk's first request reaches the server: after its one cookie
+    // visit, while the page runs the slow requests.
+    let marker = runner.browser_process_marker().expect("a driver of ours").to_owned();
+    let target = victim_of(&marker, engine, victim).unwrap_or_else(|| panic!("no {victim:?} among {marker}"));
+    let journal = runner.server().journal().clone();
+    let tokened = move || journal.len() - journal.untokened().len();
+    let started = tokened();
+    let killer = tokio::spawn(async move {
+        for _ in 0..4000 {
+            if tokened() > started + 1 {
+                kill_all(&[target]);
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        false
+    });
+    let mut restarted = Vec::new();
+    let again = runner
+        .run(slow_chunk(), &mut |event| {
+            if let Event::BrowserRestarted { error, .. } = event {
+                restarted.push(error.to_string());
+            }
+        })
+        .await;
+    assert!(killer.await.expect("the killer ran"), "the chunk's first request never reached the server");
+    assert!(runner.restarts() >= 1, "the lost {victim:?} was noticed");
+    assert!(!restarted.is_empty(), "the reporter heard of the restart");
+    let again = verdicts(&again);
+    let differing: Vec<_> = again.iter().zip(&clean).filter(|(rerun, clean)| rerun != clean).collect();
+    assert_eq!(again.len(), clean.len());
+    assert!(
+        differing.is_empty(),
+        "{} scenarios saw other things than in a clean run (restarted after: {restarted:?}); the first:\n\
+         rerun: {:?}\nclean: {:?}",
+        differing.len(),
+        differing[0].0,
+        differing[0].1,
+    );
     runner.close().await;
 }
 

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use corsproof_oracle::Engine;
 
 use crate::engine::{BrowserEngine, ConsoleSource, Executable, InspectedLaunch};
+use crate::liveness;
 use crate::locate::SearchPath;
 use crate::process_group;
 use crate::session::BrowserError;
@@ -180,6 +181,17 @@ impl DriverProcess {
     /// Whether the driver process is still running.
     pub(crate) fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Whether the browser's main process is still running: the one started here to serve its
+    /// inspector, or else the driver's child (a driver launches the browser as its child; the
+    /// browser's helpers are the browser's children). A killed browser the driver has not
+    /// reaped yet is a zombie, which counts as gone.
+    pub(crate) fn browser_running(&mut self) -> bool {
+        match &mut self.browser {
+            Some(browser) => matches!(browser.try_wait(), Ok(None)),
+            None => liveness::has_running_child(self.child.id()),
+        }
     }
 }
 

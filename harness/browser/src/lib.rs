@@ -30,6 +30,7 @@ mod engine;
 mod har_export;
 mod host_map;
 mod inspector;
+mod liveness;
 mod locate;
 mod network;
 mod page;

@@ -21,6 +21,7 @@ use crate::engine::{ConsoleSource, Executable, browser_engine};
 use crate::har_export::har_from_events;
 use crate::host_map::HostMap;
 use crate::inspector::{InspectorConsole, page_path};
+use crate::liveness;
 use crate::locate::SearchPath;
 use crate::network::{NetworkBuffer, NetworkEvent};
 use crate::page::{PageRequest, PageResult};
@@ -296,7 +297,7 @@ impl Browser {
     /// Loads `url` in the session's window.
     pub async fn open(&mut self, url: &str) -> Result<(), BrowserError> {
         let outcome = self.client.goto(url).await;
-        outcome.map_err(|e| self.classify(e))
+        self.checked(outcome).await
     }
 
     /// Runs `script` (a function body; `arguments` are `args`) in the open page and returns
@@ -308,14 +309,14 @@ impl Browser {
         args: Vec<serde_json::Value>,
     ) -> Result<serde_json::Value, BrowserError> {
         let outcome = self.client.execute(script, args).await;
-        outcome.map_err(|e| self.classify(e))
+        self.checked(outcome).await
     }
 
     /// The open page's viewport as a PNG (WebDriver's take-screenshot), for a picture of what a
     /// reader sees.
     pub async fn screenshot(&mut self) -> Result<Vec<u8>, BrowserError> {
         let outcome = self.client.screenshot().await;
-        outcome.map_err(|e| self.classify(e))
+        self.checked(outcome).await
     }
 
     /// Grants or denies the open page's origin the permissions Local Network Access asks for
@@ -329,7 +330,7 @@ impl Browser {
         }
         for name in ["loopback-network", "local-network"] {
             let outcome = self.client.issue_cmd(SetPermission { name, granted }).await;
-            outcome.map_err(|e| self.classify(e))?;
+            self.checked(outcome).await?;
         }
         Ok(())
     }
@@ -348,7 +349,7 @@ impl Browser {
         "#;
         let argument = serde_json::to_value(sequences).map_err(|e| BrowserError::Page(e.to_string()))?;
         let outcome = self.client.execute_async(SCRIPT, vec![argument]).await;
-        let value = outcome.map_err(|e| self.classify(e))?;
+        let value = self.checked(outcome).await?;
 
         #[derive(Deserialize)]
         struct Answer {
@@ -377,7 +378,7 @@ impl Browser {
             SessionConsole::Unavailable => Ok(Vec::new()),
             SessionConsole::SeLog => {
                 let outcome = self.client.issue_cmd(ReadBrowserLog).await;
-                let value = outcome.map_err(|e| self.classify(e))?;
+                let value = self.checked(outcome).await?;
                 serde_json::from_value(value)
                     .map_err(|e| BrowserError::Page(format!("unexpected console log: {e}")))
             }
@@ -395,27 +396,22 @@ impl Browser {
         drop(self.profile.take());
     }
 
-    /// A failed command means a lost browser when the driver is gone or says the session is.
-    fn classify(&mut self, error: fantoccini::error::CmdError) -> BrowserError {
+    /// A command's outcome, its failure classified: the browser is lost when its driver, its
+    /// main process or its session is found gone, or, all looking alive, when the failure's
+    /// words say so (see `liveness.rs`); otherwise the page failed.
+    async fn checked<T>(
+        &mut self,
+        outcome: Result<T, fantoccini::error::CmdError>,
+    ) -> Result<T, BrowserError> {
+        let error = match outcome {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
         let text = error.to_string();
-        let driver_gone = self.driver.as_mut().is_some_and(|driver| !driver.is_running());
-        let session_gone = [
-            "invalid session id",
-            "session deleted",
-            "not reachable",
-            "disconnected",
-            "no such window",
-            "target window already closed",
-            "tried to run command without establishing a connection",
-            "connection",
-        ]
-        .iter()
-        .any(|sign| text.to_ascii_lowercase().contains(sign));
-        if driver_gone || session_gone || matches!(error, fantoccini::error::CmdError::Lost(_)) {
-            BrowserError::Lost(text)
-        } else {
-            BrowserError::Page(text)
-        }
+        Err(match liveness::gone(&error, &self.client, self.driver.as_mut()).await {
+            Some(gone) => BrowserError::Lost(format!("{text} ({gone})")),
+            None => BrowserError::Page(text),
+        })
     }
 }
 

@@ -29,10 +29,23 @@ pub struct Planner<'a> {
     pub pages: &'a [PageOrigin],
     /// A server of yours that every request goes to instead (`--target`), without trailing `/`.
     pub target: Option<String>,
-    /// Keeps tokens unique across runs against the same server.
+    /// Keeps tokens unique across runs against the same server, and, from
+    /// [`unguessable_run_id`], unguessable: the journal is read by token.
     pub run_id: String,
     /// How long the page waits for each request.
     pub timeout: Duration,
+}
+
+/// A run id no one can guess: 64 random bits, in hex. Each run, and each attempt at a chunk after
+/// a lost browser, plans under one of its own, so that its tokens are new.
+pub fn unguessable_run_id() -> String {
+    // Should the OS refuse randomness now, std's hasher keys, drawn from it once per thread
+    // (long before, by any map), are as unguessable.
+    let bits = getrandom::u64().unwrap_or_else(|_| {
+        use std::hash::{BuildHasher, Hasher};
+        std::collections::hash_map::RandomState::new().build_hasher().finish()
+    });
+    format!("{bits:016x}")
 }
 
 /// A scenario made concrete.
@@ -398,6 +411,52 @@ mod tests {
             timeout: Duration::ZERO,
         };
         planner.plan(&file.scenarios[0], index)
+    }
+
+    #[test]
+    fn run_ids_are_sixty_four_random_bits_in_hex() {
+        let ids: Vec<String> = (0..64).map(|_| unguessable_run_id()).collect();
+        assert!(ids.iter().all(|id| id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit())), "{ids:?}");
+        let mut distinct = ids.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), ids.len(), "no id twice");
+    }
+
+    #[test]
+    fn a_scenario_planned_again_differs_in_its_tokens_alone() {
+        let text = "[[scenario]]\nname = \"s\"\nabout = \"A scenario\"\npage = \"app\"\npublic_page = true\n\n\
+                    [[scenario.cookie]]\norigin = \"api-https\"\nset_cookie = \"sid=1; Secure; SameSite=None; Path=/t/{token}\"\n\n\
+                    [[scenario.request]]\nto = \"api-https\"\npath = \"/a\"\n\
+                    [scenario.request.server]\nlocation = \"{api-https}/t/{token}/b\"\n\
+                    [scenario.request.expect]\noutcome = \"allowed\"\n";
+        let file = corsproof_scenario::parse_str(Path::new("s.toml"), text).unwrap_or_else(|e| panic!("{e}"));
+        let origins = origins();
+        let plan = || {
+            let planner = Planner {
+                origins: &origins,
+                pages: &[],
+                target: None,
+                run_id: unguessable_run_id(),
+                timeout: Duration::ZERO,
+            };
+            planner.plan(&file.scenarios[0], 3).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let (first, again) = (plan(), plan());
+        assert_ne!(first.steps[0].token, again.steps[0].token);
+        assert_ne!(first.cookie_urls, again.cookie_urls);
+        assert_eq!(
+            (&first.page_url, first.local_network_granted),
+            (&again.page_url, again.local_network_granted),
+            "placed alike: the same page load"
+        );
+        let redacted = |planned: &PlannedScenario| {
+            let redactor = crate::observe::Redactor::new(&origins, None, planned);
+            let step = &planned.steps[0];
+            let visits: Vec<String> = step.visits.iter().map(|visit| redactor.redact(&visit.url)).collect();
+            (redactor.redact(&step.request.url), visits, step.visits.len())
+        };
+        assert_eq!(redacted(&first), redacted(&again), "what a snapshot keeps is the same");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Scenarios are grouped by page origin so that a page is loaded once for many of them; each
 //! group's scenarios run concurrently in that page (each one's requests in order). A browser that
-//! dies is replaced and the unfinished group runs again.
+//! dies (see the browser crate's `liveness.rs` for how that is told) is replaced by a fresh one,
+//! and the unfinished chunk runs again from a clean state, under new tokens.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -21,7 +22,7 @@ use crate::expect::{Mismatch, check};
 use crate::har::Witnesses;
 use crate::observe::{Console, Observation, Redactor, journal_of, observe};
 use crate::page::PageOrigin;
-use crate::plan::{PlanError, PlannedScenario, Planner};
+use crate::plan::{PlanError, PlannedScenario, Planner, unguessable_run_id};
 
 /// The engine whose behaviour a scenario's `expect` tables describe. Engines differ (that is
 /// the point of running several), so in the others the expectations are not checked: their
@@ -135,6 +136,15 @@ pub enum RunError {
 /// What a page gave for a chunk: each scenario's results, and the console.
 type PageOutcome = (Vec<Vec<PageResult>>, Vec<ConsoleEntry>);
 
+/// A chunk that ran: its scenarios as the attempt that ran them planned them (their tokens are
+/// the ones to read the journal by), what the page gave for each, and the console.
+#[derive(Debug)]
+struct ChunkOutcome {
+    planned: Vec<PlannedScenario>,
+    page_results: Vec<Vec<PageResult>>,
+    console: Vec<ConsoleEntry>,
+}
+
 /// What scenarios must share to share a page load: the page's URL, and the local network
 /// permission a public page is given (`None` for other pages).
 type PageGroup = (String, Option<bool>);
@@ -166,14 +176,19 @@ fn target_server(url: &str) -> Result<TargetServer, RunError> {
 }
 
 /// Starts a browser, once more when the first start fails for a reason a second may not meet.
+/// Says when it is ready (`ci/probe-crash-recovery` times a restart by it).
 async fn launch(config: &BrowserConfig) -> Result<Browser, BrowserError> {
-    match Browser::launch(config).await {
+    let launched = match Browser::launch(config).await {
         Err(error) if error.is_transient() => {
             tracing::warn!(%error, engine = %config.engine, "the browser did not start; trying once more");
             Browser::launch(config).await
         }
         other => other,
+    };
+    if let Ok(browser) = &launched {
+        tracing::info!(engine = %config.engine, version = browser.version(), "the browser is ready");
     }
+    launched
 }
 
 /// How long a scenario's requests took, each as the page measured it from its call to its
@@ -196,7 +211,6 @@ pub struct Runner {
     browser: Option<Browser>,
     config: RunConfig,
     browser_version: String,
-    runs: u64,
     restarts: usize,
 }
 
@@ -213,7 +227,7 @@ impl Runner {
         config.browser.trust_ca_pem = Some(server.certificates().ca_pem.clone());
         let browser = launch(&config.browser).await?;
         let browser_version = browser.version().to_owned();
-        Ok(Self { server, browser: Some(browser), config, browser_version, runs: 0, restarts: 0 })
+        Ok(Self { server, browser: Some(browser), config, browser_version, restarts: 0 })
     }
 
     /// The engine this runner drives.
@@ -246,24 +260,17 @@ impl Runner {
     /// finished and each browser restart, as they happen.
     pub async fn run(&mut self, jobs: Vec<Job>, events: &mut dyn FnMut(Event<'_>)) -> Vec<JobResult> {
         let engine = self.engine();
-        self.runs += 1;
-        let planner = Planner {
-            origins: self.server.origins(),
-            pages: &self.config.pages,
-            target: self.config.target.clone(),
-            run_id: format!("p{}x{}", std::process::id(), self.runs),
-            timeout: self.config.request_timeout,
-        };
         let mut results: Vec<Option<JobResult>> = vec![None; jobs.len()];
         // A page load per (URL, local network permission): the permission belongs to the page's
-        // origin, so scenarios that want it granted and denied cannot share a page.
-        let mut groups: BTreeMap<PageGroup, Vec<(usize, PlannedScenario)>> = BTreeMap::new();
+        // origin, so scenarios that want it granted and denied cannot share a page. Neither
+        // depends on the run id, so this plan places each scenario as every attempt's will.
+        let planner = self.planner();
+        let mut groups: BTreeMap<PageGroup, Vec<usize>> = BTreeMap::new();
         for (index, job) in jobs.iter().enumerate() {
             match planner.plan(&job.scenario, index) {
-                Ok(planned) => groups
-                    .entry((planned.page_url.clone(), planned.local_network_granted))
-                    .or_default()
-                    .push((index, planned)),
+                Ok(planned) => {
+                    groups.entry((planned.page_url, planned.local_network_granted)).or_default().push(index)
+                }
                 Err(error) => {
                     let result = JobResult {
                         job: job.clone(),
@@ -280,14 +287,15 @@ impl Runner {
 
         // Your server's exchanges are told apart by order, so its scenarios run one at a time.
         let chunk_size = if self.config.target.is_some() { 1 } else { self.config.chunk_size.max(1) };
-        for ((page_url, local_network_granted), planned) in groups {
-            for chunk in planned.chunks(chunk_size) {
+        for ((page_url, local_network_granted), indices) in groups {
+            for chunk in indices.chunks(chunk_size) {
                 let started_unix_ms = now_unix_ms();
-                let outcome = self.run_chunk(&page_url, local_network_granted, chunk, events).await;
-                for (position, (index, planned)) in chunk.iter().enumerate() {
+                let outcome = self.run_chunk(&page_url, local_network_granted, &jobs, chunk, events).await;
+                for (position, index) in chunk.iter().enumerate() {
                     let job = &jobs[*index];
                     let result = match &outcome {
-                        Ok((page_results, console)) => {
+                        Ok(ChunkOutcome { planned, page_results, console }) => {
+                            let planned = &planned[position];
                             let reads_console = self.browser.as_ref().is_some_and(Browser::reads_console);
                             let console_access = Console::of_session(self.engine(), reads_console);
                             let redactor =
@@ -343,7 +351,7 @@ impl Runner {
                         }
                         Err(error) => JobResult {
                             job: job.clone(),
-                            observation: Err(error.clone().into()),
+                            observation: Err(error.clone()),
                             mismatches: vec![],
                             elapsed: Duration::ZERO,
                             har: None,
@@ -357,25 +365,38 @@ impl Runner {
         results.into_iter().flatten().collect()
     }
 
-    /// Loads the page once and runs the chunk's scenarios in it, replacing a lost browser (and
-    /// telling `events`).
+    /// A planner under a run id of its own: the tokens it gives are new, and unguessable.
+    fn planner(&self) -> Planner<'_> {
+        Planner {
+            origins: self.server.origins(),
+            pages: &self.config.pages,
+            target: self.config.target.clone(),
+            run_id: unguessable_run_id(),
+            timeout: self.config.request_timeout,
+        }
+    }
+
+    /// Runs the chunk (the jobs at `chunk`) in one page, replacing a lost browser (and telling
+    /// `events`). Every attempt starts clean: a browser with a fresh profile, and the chunk
+    /// planned again under a run id of its own, so that nothing the lost attempt made the
+    /// server journal, or left in its browser, is read as this attempt's.
     async fn run_chunk(
         &mut self,
         page_url: &str,
         local_network_granted: Option<bool>,
-        chunk: &[(usize, PlannedScenario)],
+        jobs: &[Job],
+        chunk: &[usize],
         events: &mut dyn FnMut(Event<'_>),
-    ) -> Result<PageOutcome, BrowserError> {
-        let sequences: Vec<Vec<PageRequest>> = chunk
-            .iter()
-            .map(|(_, planned)| planned.steps.iter().map(|step| step.request.clone()).collect())
-            .collect();
-        let cookie_urls: Vec<&str> =
-            chunk.iter().flat_map(|(_, planned)| planned.cookie_urls.iter().map(String::as_str)).collect();
+    ) -> Result<ChunkOutcome, ScenarioRunError> {
         let mut attempt = 0;
         loop {
-            let outcome = self.try_chunk(page_url, local_network_granted, &cookie_urls, &sequences).await;
-            match outcome {
+            let planner = self.planner();
+            let planned: Vec<PlannedScenario> = chunk
+                .iter()
+                .map(|&index| planner.plan(&jobs[index].scenario, index))
+                .collect::<Result<_, _>>()?;
+            match self.try_chunk(page_url, local_network_granted, &planned).await {
+                Ok((page_results, console)) => return Ok(ChunkOutcome { planned, page_results, console }),
                 Err(error) if error.is_lost() && attempt < RESTARTS_PER_GROUP => {
                     tracing::warn!(%error, "the browser was lost; starting a new one and running the group again");
                     attempt += 1;
@@ -385,7 +406,7 @@ impl Runner {
                         browser.close().await;
                     }
                 }
-                other => return other,
+                Err(error) => return Err(error.into()),
             }
         }
     }
@@ -396,8 +417,7 @@ impl Runner {
         &mut self,
         page_url: &str,
         local_network_granted: Option<bool>,
-        cookie_urls: &[&str],
-        sequences: &[Vec<PageRequest>],
+        planned: &[PlannedScenario],
     ) -> Result<PageOutcome, BrowserError> {
         if self.browser.is_none() {
             let browser = launch(&self.config.browser).await?;
@@ -405,7 +425,7 @@ impl Runner {
             self.browser = Some(browser);
         }
         let Some(browser) = self.browser.as_mut() else { unreachable!("launched above") };
-        for url in cookie_urls {
+        for url in planned.iter().flat_map(|planned| &planned.cookie_urls) {
             browser.open(url).await?;
         }
         browser.open(page_url).await?;
@@ -413,7 +433,11 @@ impl Runner {
             browser.set_local_network_permission(granted).await?;
         }
         browser.drain_console().await?;
-        let results = browser.run_sequences(sequences).await?;
+        let sequences: Vec<Vec<PageRequest>> = planned
+            .iter()
+            .map(|planned| planned.steps.iter().map(|step| step.request.clone()).collect())
+            .collect();
+        let results = browser.run_sequences(&sequences).await?;
         let console = browser.drain_console().await?;
         Ok((results, console))
     }
