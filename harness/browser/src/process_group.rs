@@ -8,8 +8,14 @@
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
-/// Kills every process of the group `pgid`.
+/// How long [`kill`] waits for the group's processes to be gone.
+const GONE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Kills every process of the group `pgid`, and waits (a moment at most) until none is left
+/// running: a killed browser may still be writing its profile for a few milliseconds, and a
+/// folder removed under it comes back half-written.
 pub fn kill(pgid: u32) {
     let _ = Command::new("sh")
         .args(["-c", r#"kill -KILL "-$1" 2>/dev/null"#, "corsproof-kill", &pgid.to_string()])
@@ -17,14 +23,46 @@ pub fn kill(pgid: u32) {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
+    let started = Instant::now();
+    while has_running_member(pgid) && started.elapsed() < GONE_TIMEOUT {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Whether a process of the group `pgid` is still running (a zombie, dead but not yet reaped,
+/// is not): `/proc/PID/stat`, whose fields after the name in parentheses are the state and,
+/// two further, the group.
+fn has_running_member(pgid: u32) -> bool {
+    let Ok(processes) = std::fs::read_dir("/proc") else { return false };
+    processes.flatten().any(|entry| {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { return false };
+        let Some((_, fields)) = stat.rsplit_once(')') else { return false };
+        let fields: Vec<&str> = fields.split_whitespace().collect();
+        fields.get(2).is_some_and(|group| *group == pgid.to_string()) && fields.first() != Some(&"Z")
+    })
 }
 
 /// A shell that kills the group `pgid` once this process is gone (a panic in a test harness,
-/// SIGKILL), and then removes `leftover` if given. It lives in a group of its own so that Ctrl-C
-/// in a terminal, which signals our group, does not take it down first. Kill it when the group
-/// has been stopped the ordinary way.
+/// SIGKILL), and then removes `leftover` if given (a browser's profile folder, a server's
+/// work folder), once the group is gone. When the group ends first (a driver that crashed)
+/// while this process lives on, it keeps watching for `leftover`'s sake: this process may die
+/// before it removes it. It lives in a group of its own so that Ctrl-C in a terminal, which
+/// signals our group, does not take it down first. Kill it when the group has been stopped
+/// the ordinary way.
 pub fn watchdog(pgid: u32, leftover: Option<&Path>) -> Option<Child> {
-    let script = r#"while kill -0 "$1" 2>/dev/null && kill -0 "-$2" 2>/dev/null; do sleep 0.2; done; kill -KILL "-$2" 2>/dev/null; [ -z "$3" ] || kill -0 "$1" 2>/dev/null || rm -rf "$3""#;
+    // $1 this process, $2 the group, $3 the leftover or empty.
+    let script = r#"
+        while kill -0 "$1" 2>/dev/null && kill -0 "-$2" 2>/dev/null; do sleep 0.2; done
+        if kill -0 "$1" 2>/dev/null; then
+            [ -n "$3" ] || exit 0
+            while kill -0 "$1" 2>/dev/null; do sleep 0.2; done
+        else
+            kill -KILL "-$2" 2>/dev/null
+            n=0
+            while kill -0 "-$2" 2>/dev/null && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done
+        fi
+        [ -z "$3" ] || rm -rf "$3" || { sleep 1; rm -rf "$3"; }
+    "#;
     Command::new("sh")
         .args(["-c", script, "corsproof-watchdog", &std::process::id().to_string(), &pgid.to_string()])
         .arg(leftover.map_or_else(Default::default, |path| path.as_os_str().to_owned()))
