@@ -11,6 +11,7 @@ mod review;
 mod scan;
 mod scenarios;
 mod serve;
+mod stop;
 
 use std::process::ExitCode;
 
