@@ -1081,6 +1081,41 @@ mod tests {
     }
 
     #[test]
+    fn an_interrupted_run_lists_what_did_not_finish_and_does_not_pass() {
+        let mut report = report(vec![], SnapshotNote::Matches);
+        assert!(report.passed());
+        report.interrupted = true;
+        report.unfinished = vec![UnfinishedScenario {
+            id: "scenarios/a.toml::held <it>".into(),
+            file: "scenarios/a.toml".into(),
+            line: 30,
+        }];
+        assert!(!report.passed(), "a run that was stopped did not pass, whatever finished");
+        assert!(table(&report, false).contains("\ninterrupted: 1 scenario did not finish\n"));
+
+        let xml = junit(&[JunitSuite { engine: Engine::Chromium, outcome: Ok(&report) }], report.elapsed);
+        let document = parse(&xml);
+        let suite = only(&document, "testsuite");
+        assert_eq!((suite.attribute("tests"), suite.attribute("skipped")), ("2", "1"));
+        let skipped = only(&document, "skipped");
+        let case = &document[skipped.parent.expect("in a test case")];
+        assert_eq!((case.attribute("name"), case.attribute("line")), ("held <it>", "30"));
+        assert!(skipped.attribute("message").starts_with("did not finish"), "{xml}");
+
+        let json: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
+        assert_eq!(json["interrupted"], true);
+        assert_eq!(json["unfinished"][0]["id"], "scenarios/a.toml::held <it>");
+    }
+
+    #[test]
+    fn a_complete_run_says_nothing_of_skipped_cases() {
+        let report = report(vec![], SnapshotNote::Matches);
+        let xml = junit(&[JunitSuite { engine: Engine::Chromium, outcome: Ok(&report) }], report.elapsed);
+        assert!(!xml.contains("skipped"), "{xml}");
+        assert!(!table(&report, false).contains("interrupted"));
+    }
+
+    #[test]
     fn a_changed_a_new_or_an_unreviewed_snapshot_fails() {
         assert!(!report(vec![], SnapshotNote::Changed("-a\n+b".into())).passed());
         assert!(!report(vec![], SnapshotNote::New).passed(), "a missing snapshot fails, as in insta");
