@@ -189,6 +189,7 @@ impl DriverProcess {
 impl Drop for DriverProcess {
     fn drop(&mut self) {
         process_group::kill(self.group);
+        process_group::kill_marked(OWNER_VARIABLE, &self.marker);
         let _ = self.child.kill();
         let _ = self.child.wait();
         if let Some(mut browser) = self.browser.take() {

@@ -29,6 +29,32 @@ pub fn kill(pgid: u32) {
     }
 }
 
+/// Kills every process whose environment holds `variable=value`: those that left the group
+/// they were started in (Firefox's crash helper starts a session of its own) but carry the
+/// marker every process of one start inherits.
+pub fn kill_marked(variable: &str, value: &str) {
+    let entry = format!("{variable}={value}");
+    let Ok(processes) = std::fs::read_dir("/proc") else { return };
+    let marked: Vec<String> = processes
+        .flatten()
+        .filter(|process| {
+            std::fs::read(process.path().join("environ"))
+                .is_ok_and(|environ| environ.split(|&byte| byte == 0).any(|pair| pair == entry.as_bytes()))
+        })
+        .map(|process| process.file_name().to_string_lossy().into_owned())
+        .collect();
+    if marked.is_empty() {
+        return;
+    }
+    let _ = Command::new("sh")
+        .args(["-c", r#"kill -KILL "$@" 2>/dev/null"#, "corsproof-kill"])
+        .args(&marked)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
 /// Whether a process of the group `pgid` is still running (a zombie, dead but not yet reaped,
 /// is not): `/proc/PID/stat`, whose fields after the name in parentheses are the state and,
 /// two further, the group.
@@ -44,11 +70,10 @@ fn has_running_member(pgid: u32) -> bool {
 
 /// A shell that kills the group `pgid` once this process is gone (a panic in a test harness,
 /// SIGKILL), and then removes `leftover` if given (a browser's profile folder, a server's
-/// work folder), once the group is gone. When the group ends first (a driver that crashed)
-/// while this process lives on, it keeps watching for `leftover`'s sake: this process may die
-/// before it removes it. It lives in a group of its own so that Ctrl-C in a terminal, which
-/// signals our group, does not take it down first. Kill it when the group has been stopped
-/// the ordinary way.
+/// work folder). When the group ends first (a driver that crashed) while this process lives
+/// on, it keeps watching for `leftover`'s sake: this process may die before it removes it. It
+/// lives in a group of its own so that Ctrl-C in a terminal, which signals our group, does not
+/// take it down first. Kill it when the group has been stopped the ordinary way.
 pub fn watchdog(pgid: u32, leftover: Option<&Path>) -> Option<Child> {
     // $1 this process, $2 the group, $3 the leftover or empty.
     let script = r#"
@@ -58,10 +83,13 @@ pub fn watchdog(pgid: u32, leftover: Option<&Path>) -> Option<Child> {
             while kill -0 "$1" 2>/dev/null; do sleep 0.2; done
         else
             kill -KILL "-$2" 2>/dev/null
-            n=0
-            while kill -0 "-$2" 2>/dev/null && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done
         fi
-        [ -z "$3" ] || rm -rf "$3" || { sleep 1; rm -rf "$3"; }
+        # A process killed while writing a file into it may make the first removal fail.
+        n=0
+        while [ -n "$3" ] && [ -e "$3" ] && [ $n -lt 10 ]; do
+            rm -rf "$3" 2>/dev/null || sleep 0.2
+            n=$((n + 1))
+        done
     "#;
     Command::new("sh")
         .args(["-c", script, "corsproof-watchdog", &std::process::id().to_string(), &pgid.to_string()])
