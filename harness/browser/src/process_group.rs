@@ -75,7 +75,12 @@ fn has_running_member(pgid: u32) -> bool {
 /// lives in a group of its own so that Ctrl-C in a terminal, which signals our group, does not
 /// take it down first. Kill it when the group has been stopped the ordinary way.
 pub fn watchdog(pgid: u32, leftover: Option<&Path>) -> Option<Child> {
-    // $1 this process, $2 the group, $3 the leftover or empty.
+    watch(std::process::id(), pgid, leftover)
+}
+
+/// The [`watchdog`] of the group `pgid` for the process `owner`.
+fn watch(owner: u32, pgid: u32, leftover: Option<&Path>) -> Option<Child> {
+    // $1 the owner, $2 the group, $3 the leftover or empty.
     let script = r#"
         while kill -0 "$1" 2>/dev/null && kill -0 "-$2" 2>/dev/null; do sleep 0.2; done
         if kill -0 "$1" 2>/dev/null; then
@@ -92,7 +97,7 @@ pub fn watchdog(pgid: u32, leftover: Option<&Path>) -> Option<Child> {
         done
     "#;
     Command::new("sh")
-        .args(["-c", script, "corsproof-watchdog", &std::process::id().to_string(), &pgid.to_string()])
+        .args(["-c", script, "corsproof-watchdog", &owner.to_string(), &pgid.to_string()])
         .arg(leftover.map_or_else(Default::default, |path| path.as_os_str().to_owned()))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -100,4 +105,59 @@ pub fn watchdog(pgid: u32, leftover: Option<&Path>) -> Option<Child> {
         .process_group(0)
         .spawn()
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `sh -c SCRIPT` started in a process group of its own.
+    fn group_of(script: &str) -> Child {
+        Command::new("sh").args(["-c", script]).process_group(0).spawn().expect("sh starts")
+    }
+
+    /// Whether `check` holds within 5 s.
+    fn eventually(mut check: impl FnMut() -> bool) -> bool {
+        let started = Instant::now();
+        while !check() {
+            if started.elapsed() > Duration::from_secs(5) {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        true
+    }
+
+    #[test]
+    fn after_the_group_ends_alone_the_leftover_waits_for_its_owner_to_die() {
+        let leftover = std::env::temp_dir().join(format!("corsproof-watchdog-test-{}", std::process::id()));
+        std::fs::create_dir_all(leftover.join("inside")).expect("a folder");
+        let mut owner = group_of("sleep 60");
+        let mut group = group_of("sleep 0.2");
+        let mut watchdog = watch(owner.id(), group.id(), Some(&leftover)).expect("the watchdog starts");
+        // The group ends on its own (a driver that crashed); reaped, so that it is gone.
+        let _ = group.wait();
+        std::thread::sleep(Duration::from_millis(600));
+        assert!(leftover.exists(), "the owner lives: its folder is its own to remove");
+        assert!(matches!(watchdog.try_wait(), Ok(None)), "the watchdog keeps watching");
+        let _ = owner.kill();
+        let _ = owner.wait();
+        assert!(eventually(|| !leftover.exists()), "the owner died: the watchdog removes its folder");
+        assert!(eventually(|| matches!(watchdog.try_wait(), Ok(Some(_)))), "and ends");
+    }
+
+    #[test]
+    fn when_the_owner_dies_the_group_is_killed_and_the_leftover_removed() {
+        let leftover = std::env::temp_dir().join(format!("corsproof-watchdog-test2-{}", std::process::id()));
+        std::fs::create_dir_all(&leftover).expect("a folder");
+        let mut owner = group_of("sleep 60");
+        let mut group = group_of("sleep 60");
+        let mut watchdog = watch(owner.id(), group.id(), Some(&leftover)).expect("the watchdog starts");
+        let _ = owner.kill();
+        let _ = owner.wait();
+        assert!(eventually(|| matches!(group.try_wait(), Ok(Some(_)))), "the group is killed");
+        assert!(eventually(|| !leftover.exists()), "the folder is removed");
+        let _ = watchdog.kill();
+        let _ = watchdog.wait();
+    }
 }
