@@ -144,18 +144,31 @@ struct Run {
 }
 
 impl Run {
+    /// `corsproof run` with every report.
     fn start(name: &str, browser: &str) -> Self {
+        let reports = ["--json", "--junit", "junit.xml", "--report-dir", "report", "--har", "hars"];
+        Self::command(name, &["run", "--browser", browser], &reports)
+    }
+
+    /// `corsproof COMMAND interrupt.toml --target ... OPTIONS` in a folder of its own.
+    fn command(name: &str, command: &[&str], options: &[&str]) -> Self {
         let dir = folder(&format!("interrupt-{name}"), &[("interrupt.toml", CORPUS)]);
         let (port, seen) = target();
         let file = |name: &str| std::fs::File::create(dir.join(name)).expect("an output file");
         let child = Command::new(env!("CARGO_BIN_EXE_corsproof"))
-            .args(["run", "interrupt.toml", "--browser", browser, "--json", "--junit", "junit.xml"])
-            .args(["--target", &format!("http://127.0.0.1:{port}"), "--timeout-ms", "600000"])
-            .args(["--report-dir", "report", "--har", "hars"])
+            .args(command)
+            .args([
+                "interrupt.toml",
+                "--target",
+                &format!("http://127.0.0.1:{port}"),
+                "--timeout-ms",
+                "600000",
+            ])
+            .args(options)
             .current_dir(&dir)
             .env("CI", "true")
             .stdin(Stdio::null())
-            .stdout(file("stdout.json"))
+            .stdout(file("stdout"))
             .stderr(file("stderr.txt"))
             .spawn()
             .expect("corsproof runs");
@@ -268,7 +281,7 @@ fn assert_cleaned_up(pid: u32, limit: Duration) {
 
 /// The JSON report on stdout, parsed.
 fn json(run: &Run) -> Value {
-    let text = run.read("stdout.json");
+    let text = run.read("stdout");
     serde_json::from_str(&text)
         .unwrap_or_else(|error| panic!("--json is JSON ({error}):\n{text}\n{}", run.read("stderr.txt")))
 }
@@ -398,6 +411,25 @@ fn sigterm_in_every_engine_writes_every_engines_report_and_the_matrix() {
     }
     let matrix = std::fs::read_to_string(run.dir.join("report/matrix.md")).unwrap_or_default();
     assert!(matrix.contains("answered"), "the matrix of what finished:\n{matrix}");
+    assert_cleaned_up(run.pid(), Duration::ZERO);
+}
+
+#[test]
+fn sigterm_in_record_writes_the_snapshots_of_what_finished() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut run = Run::command("TERM-record", &["record"], &[]);
+    run.until_held();
+    run.signal("TERM");
+    assert_eq!(run.wait().code(), Some(143), "{}", run.read("stderr.txt"));
+    let snapshots = run.dir.join("snapshots").join("chromium");
+    let mut written: Vec<String> = std::fs::read_dir(&snapshots)
+        .map(|entries| {
+            entries.flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect()
+        })
+        .unwrap_or_default();
+    written.sort();
+    assert_eq!(written, ["interrupt__answered.snap"], "only what finished is recorded");
+    assert!(run.read("stdout").contains("2 unfinished (interrupted)"), "{}", run.read("stdout"));
     assert_cleaned_up(run.pid(), Duration::ZERO);
 }
 
