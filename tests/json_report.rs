@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use corsproof_browser::{BrowserError, Engine};
 use corsproof_runner::matrix::{EngineRun, Matrix};
-use corsproof_runner::report::{self, AllJson, EngineJson, Report, ScenarioReport, SnapshotNote};
+use corsproof_runner::report::{
+    self, AllJson, EngineJson, Report, ScenarioReport, SnapshotNote, UnfinishedScenario,
+};
 use corsproof_runner::snapshot::SnapshotBody;
 use corsproof_runner::{
     HeaderValues, Job, JobResult, Mismatch, Observation, ReasonSource, RequestObservation, RunConfig, Runner,
@@ -152,6 +154,12 @@ fn report(results: &[JobResult], browser: &str) -> Report {
         browser: browser.into(),
         elapsed: Duration::from_millis(1500),
         startup: Duration::from_millis(500),
+        interrupted: true,
+        unfinished: vec![UnfinishedScenario {
+            id: "scenarios/api.toml::delete-items".into(),
+            file: "scenarios/api.toml".into(),
+            line: 40,
+        }],
     }
 }
 
@@ -183,7 +191,7 @@ fn all_engines() -> Value {
             error: run.outcome.err(),
         })
         .collect();
-    let all = AllJson { engines, matrix: &matrix };
+    let all = AllJson { interrupted: true, engines, matrix: &matrix };
     serde_json::to_value(&all).expect("the report is JSON")
 }
 
@@ -366,6 +374,8 @@ async fn a_real_run_reports_every_header_read_and_received_and_snapshots_the_nam
         browser: "chromium".into(),
         elapsed: Duration::ZERO,
         startup: Duration::ZERO,
+        interrupted: false,
+        unfinished: vec![],
     };
     let json: Value = serde_json::from_str(&report::json(&report)).expect("the report is JSON");
     let request = &json["scenarios"][0]["observation"]["requests"][0];

@@ -81,8 +81,15 @@ async fn run(config: RunConfig, jobs: Vec<Job>) -> Result<(Report, Vec<JobResult
     runner.close().await;
     let scenarios =
         results.iter().map(|result| ScenarioReport::new(result, SnapshotNote::NotTaken)).collect();
-    let report =
-        Report { scenarios, load_errors: vec![], browser, elapsed: Duration::ZERO, startup: Duration::ZERO };
+    let report = Report {
+        scenarios,
+        load_errors: vec![],
+        browser,
+        elapsed: Duration::ZERO,
+        startup: Duration::ZERO,
+        interrupted: false,
+        unfinished: vec![],
+    };
     Ok((report, results))
 }
 

@@ -3,8 +3,9 @@
 //!
 //! The driver starts in a process group of its own, which the browser it launches joins; stopping
 //! means killing that group. An engine that needs an X display (WebKitGTK) gets an Xvfb of its
-//! own, which leads that group, so the same kill ends it too. Should this process die without stopping it (a panic in a test
-//! harness, SIGKILL), a small watchdog shell notices and kills the group.
+//! own, which leads that group, so the same kill ends it too. Should this process die without
+//! stopping it (a panic in a test harness, SIGKILL), a small watchdog shell notices, kills the
+//! group and removes the browser's profile folder.
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -55,12 +56,14 @@ impl DriverProcess {
     /// display of its own when it needs one, and waits until it accepts connections. With
     /// `trust`, the driver (and so its browser) sees that bundle as the system's CA store. An
     /// engine whose console is read through its inspector has its `browser` started here first,
-    /// serving the inspector, and the driver pointed at it.
+    /// serving the inspector, and the driver pointed at it. The watchdog removes `profile`, the
+    /// browser's profile folder, should this process die without removing it.
     pub(crate) async fn start(
         driver: &Path,
         engine: &dyn BrowserEngine,
         trust: Option<&TrustStore>,
         browser: &Path,
+        profile: &Path,
     ) -> Result<Self, BrowserError> {
         let port = free_port()?;
         let mut command = match trust {
@@ -121,7 +124,7 @@ impl DriverProcess {
             }
         };
         let group = display_group.unwrap_or(child.id());
-        let watchdog = process_group::watchdog(group, None);
+        let watchdog = process_group::watchdog(group, Some(profile));
         let inspector = inspected.as_ref().map(|inspected| inspected.http);
         let mut process = Self {
             child,
@@ -198,6 +201,7 @@ impl DriverProcess {
 impl Drop for DriverProcess {
     fn drop(&mut self) {
         process_group::kill(self.group);
+        process_group::kill_marked(OWNER_VARIABLE, &self.marker);
         let _ = self.child.kill();
         let _ = self.child.wait();
         if let Some(mut browser) = self.browser.take() {

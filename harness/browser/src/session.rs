@@ -155,7 +155,9 @@ impl Browser {
                         .map_err(|e| BrowserError::Driver(format!("cannot write the CA bundle: {e}")))?,
                     _ => None,
                 };
-                let driver = DriverProcess::start(&driver_path, engine, trust.as_ref(), &binary).await?;
+                let driver =
+                    DriverProcess::start(&driver_path, engine, trust.as_ref(), &binary, &profile.path)
+                        .await?;
                 let url = driver.url();
                 // A browser already started (to serve its inspector) is not the driver's to start.
                 let binary = driver.inspector().is_none().then_some(binary);

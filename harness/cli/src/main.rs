@@ -11,6 +11,7 @@ mod review;
 mod scan;
 mod scenarios;
 mod serve;
+mod stop;
 
 use std::process::ExitCode;
 
@@ -32,18 +33,21 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run scenario files in a real browser; exit 0 when every expectation and snapshot holds.
+    /// Ctrl-C (exit 130) or SIGTERM (143) stops the browsers and writes the reports of what
+    /// finished.
     Run(scenarios::RunArgs),
     /// Load, validate and plan scenario files as `run` does, without a browser or a server:
     /// every problem located, then a summary. Exit 0 when all is well, 1 when a file has an
     /// error, 2 when a path does not exist or holds no scenario file.
     CheckScenarios(check_scenarios::CheckScenariosArgs),
-    /// Run scenario files and write their snapshots, listing those that changed.
+    /// Run scenario files and write their snapshots, listing those that changed. Ctrl-C (exit
+    /// 130) or SIGTERM (143) stops the browsers and keeps the snapshots of what finished.
     Record(scenarios::RecordArgs),
     /// Review the pending snapshots (`.snap.new`) a run left beside the snapshots, each with
     /// its diff: one by one on a terminal, or all at once with --accept or --reject. Exit 0
     /// when reviewed or nothing is pending, 1 when they are only listed (not on a terminal).
     Review(review::ReviewArgs),
-    /// Serve the mock origins until Ctrl-C.
+    /// Serve the mock origins until Ctrl-C or SIGTERM.
     Serve(serve::ServeArgs),
     /// Diagnose a live URL the way a browser would: the exchanges, the verdict and the fix.
     /// Exit 0 when the browser would allow it, 1 when not, 2 when it could not be checked.
@@ -51,7 +55,7 @@ enum Command {
     /// Scan a whole API, from a URL list or an OpenAPI document: every endpoint probed from the
     /// policy's origins and every attacker class, the findings deduplicated across endpoints and
     /// ranked. Exit 0 when nothing was found, 1 when something was, 2 when nothing could be
-    /// judged, 130 when interrupted.
+    /// judged, 130 when stopped by Ctrl-C, 143 by SIGTERM.
     Scan(scan::ScanArgs),
     /// Explain a HAR file saved from a browser's Network tab: each cross-origin fetch, what the
     /// browser did and why, and the fix. Exit 0 when nothing was blocked, 1 when something was, 2

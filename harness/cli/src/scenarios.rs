@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::output::{self, cannot_write};
+use crate::stop::{Stop, stop_signal};
 use clap::builder::PossibleValue;
 use clap::{Args, ValueEnum};
 use corsproof_browser::{BrowserConfig, Engine, PageRequest};
@@ -353,34 +354,31 @@ fn page_origins(args: &ScenarioArgs) -> anyhow::Result<Vec<PageOrigin>> {
     Ok(pages)
 }
 
-/// `work` to its end, or `None` at Ctrl-C: dropping it drops the runners, which stops the
-/// browsers and the servers.
-async fn until_interrupted<T>(work: impl Future<Output = T>) -> Option<T> {
-    tokio::select! {
-        outcome = work => Some(outcome),
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("\ncorsproof: interrupted");
-            None
-        }
-    }
-}
-
 /// Runs the jobs in every engine of `engines` concurrently, each with its own mock server and
 /// browser, with one progress line on a terminal; an engine that cannot start does not stop
 /// the others; pages at the `pages` chosen; each scenario's exchanges kept as a HAR with `har`.
-/// `None` at Ctrl-C.
+/// At SIGINT or SIGTERM the runners are dropped, which stops the browsers and the servers, and
+/// each engine gives what finished by then; the signal comes back beside the outcomes.
 async fn execute(
     args: &ScenarioArgs,
     pages: &[PageOrigin],
     jobs: &[Job],
     engines: &[Engine],
     har: bool,
-) -> Option<Vec<Result<EngineResults, EngineFailure>>> {
+) -> (Vec<Result<EngineResults, EngineFailure>>, Option<Stop>) {
     let mut progress = ProgressReporter::new(engines, jobs.len());
     let configs = engines.iter().map(|&engine| run_config(args, engine, pages, har)).collect();
-    let outcome = until_interrupted(pipeline::run(jobs, configs, &mut progress)).await;
+    let (runs, stopped) = pipeline::run_until(jobs, configs, &mut progress, stop_signal()).await;
     progress.finish();
-    outcome
+    if let Some(stop) = stopped {
+        let unfinished: usize = runs.iter().flatten().map(|run| run.unfinished.len()).sum();
+        eprintln!(
+            "corsproof: interrupted ({}): browsers and servers stopped, {unfinished} scenario run(s) \
+             unfinished; writing the reports of what finished",
+            stop.name()
+        );
+    }
+    (runs, stopped)
 }
 
 /// `corsproof run`: exit 0 only when every expectation holds and every scenario's snapshot is
@@ -409,9 +407,7 @@ async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) 
     };
     prepare_reports(args, &[engine])?;
     let Listing { jobs, load_errors, .. } = &listing;
-    let Some(runs) = execute(&args.common, &pages, jobs, &[engine], args.har.is_some()).await else {
-        return Ok(ExitCode::from(130));
-    };
+    let (runs, stopped) = execute(&args.common, &pages, jobs, &[engine], args.har.is_some()).await;
     let run = match only(runs) {
         Ok(run) => run,
         Err(error) => {
@@ -431,6 +427,9 @@ async fn run_one(args: &RunArgs, engine: Engine, started: Instant, color: bool) 
         output::print(&report::table(&report, color))?;
     }
     write_hars(args, [(engine, run.results.as_slice())])?;
+    if let Some(stop) = stopped {
+        return Ok(stop.exit_code());
+    }
     settle_stale(&args.common, &listing, &[engine])?;
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
@@ -458,10 +457,8 @@ async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Resul
         Err(nothing_to_run) => return Ok(nothing_to_run),
     };
     prepare_reports(args, &Engine::ALL)?;
-    let Some(runs) = execute(&args.common, &pages, &listing.jobs, &Engine::ALL, args.har.is_some()).await
-    else {
-        return Ok(ExitCode::from(130));
-    };
+    let (runs, stopped) =
+        execute(&args.common, &pages, &listing.jobs, &Engine::ALL, args.har.is_some()).await;
     let ran: Vec<Engine> =
         runs.iter().filter_map(|outcome| outcome.as_ref().ok()).map(|run| run.engine).collect();
     let load_errors = render(&listing.load_errors, false);
@@ -505,7 +502,11 @@ async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Resul
             .collect();
         output::print(&format!(
             "{}\n",
-            serde_json::to_string_pretty(&AllJson { engines, matrix: &matrix })?
+            serde_json::to_string_pretty(&AllJson {
+                interrupted: stopped.is_some(),
+                engines,
+                matrix: &matrix
+            })?
         ))?;
     } else {
         output::print(&matrix::table(&matrix, color))?;
@@ -522,6 +523,9 @@ async fn run_all(args: &RunArgs, started: Instant, color: bool) -> anyhow::Resul
         .iter()
         .filter_map(|(engine, outcome)| Some((*engine, outcome.as_ref().ok()?.results.as_slice())));
     write_hars(args, ran_results)?;
+    if let Some(stop) = stopped {
+        return Ok(stop.exit_code());
+    }
     settle_stale(&args.common, &listing, &ran)?;
     Ok(if matrix.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
@@ -590,9 +594,7 @@ pub async fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
     let Listing { jobs, load_errors, .. } = &listing;
     let one_engine = args.common.browser.engine();
     let engines = one_engine.map_or_else(|| Engine::ALL.to_vec(), |engine| vec![engine]);
-    let Some(mut runs) = execute(&args.common, &pages, jobs, &engines, false).await else {
-        return Ok(ExitCode::from(130));
-    };
+    let (mut runs, stopped) = execute(&args.common, &pages, jobs, &engines, false).await;
     if one_engine.is_some() {
         // The one engine not starting fails the command, as in `run`.
         runs = vec![Ok(only(runs)?)];
@@ -617,6 +619,10 @@ pub async fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
     }
     for summary in &summaries {
         output::print(&format!("{summary}\n"))?;
+    }
+    if let Some(stop) = stopped {
+        // The snapshots of what finished are written; the others were never observed.
+        return Ok(stop.exit_code());
     }
     let ran: Vec<Engine> =
         runs.iter().filter_map(|outcome| outcome.as_ref().ok()).map(|run| run.engine).collect();
@@ -654,8 +660,12 @@ fn record_engine(run: &EngineResults, several: bool) -> anyhow::Result<String> {
             report.error.clone().unwrap_or_else(|| report.mismatches.join("; "))
         ))?;
     }
+    let unfinished = match run.unfinished.len() {
+        0 => String::new(),
+        n => format!(", {n} unfinished (interrupted)"),
+    };
     Ok(format!(
-        "{} scenarios recorded: {} snapshots written, {unchanged} unchanged, in {:.2}s ({})",
+        "{} scenarios recorded: {} snapshots written, {unchanged} unchanged{unfinished}, in {:.2}s ({})",
         unchanged + changed.len(),
         changed.len(),
         run.elapsed.as_secs_f64(),

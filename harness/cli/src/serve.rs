@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::output;
+use crate::stop::stop_signal;
 use anyhow::Context;
 use clap::Args;
 use corsproof_behaviour::{Listener, NamedOrigin};
@@ -88,25 +89,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             ip = server.local_addr(Listener::HttpB).ip(),
         );
     }
-    wait_for_stop_signal().await;
+    // Its way to end: Ctrl-C, or SIGTERM from a process manager.
+    stop_signal().await;
     server.shutdown().await;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Ctrl-C, or SIGTERM from a process manager.
-async fn wait_for_stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 #[cfg(test)]

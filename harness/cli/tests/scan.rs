@@ -277,8 +277,9 @@ fn bad_input_points_at_its_spot_before_anything_is_sent() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn ctrl_c_prints_what_was_found_so_far() {
+/// A scan stopped by `signal` (`INT`, `TERM`) while it waits on endpoints that never answer:
+/// it exits `code` and prints what was found so far.
+async fn stopped_scan_prints_what_was_found_so_far(signal: &str, code: i32) {
     let (_server, api) = api().await;
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let silent_addr = silent.local_addr().unwrap();
@@ -286,7 +287,7 @@ async fn ctrl_c_prints_what_was_found_so_far() {
     for n in 0..20 {
         list.push_str(&format!("http://{silent_addr}/hangs/{n}\n"));
     }
-    let dir = folder("scan-ctrl-c", &[("urls.txt", &list), ("policy.toml", POLICY)]);
+    let dir = folder(&format!("scan-stopped-{signal}"), &[("urls.txt", &list), ("policy.toml", POLICY)]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_corsproof"))
         .args([
             "scan",
@@ -305,15 +306,26 @@ async fn ctrl_c_prints_what_was_found_so_far() {
         .spawn()
         .expect("corsproof runs");
     std::thread::sleep(Duration::from_millis(1500));
-    let interrupted = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let interrupted =
+        Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
     assert!(interrupted.success());
-    let status = child.wait().expect("it ends after Ctrl-C");
+    let status = child.wait().expect("it ends after the signal");
     let mut out = String::new();
     child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
     drop(silent);
-    assert_eq!(status.code(), Some(130), "{out}");
+    assert_eq!(status.code(), Some(code), "{out}");
     assert!(out.contains("(interrupted)"), "{out}");
     assert!(out.contains("critical: origins the policy does not allow read the responses"), "{out}");
     assert!(out.contains("interrupted: 20 endpoints were not scanned"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_prints_what_was_found_so_far() {
+    stopped_scan_prints_what_was_found_so_far("INT", 130).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_prints_what_was_found_so_far() {
+    stopped_scan_prints_what_was_found_so_far("TERM", 143).await;
 }

@@ -12,7 +12,7 @@ use crate::evidence::evidence;
 use crate::matrix::Matrix;
 use crate::observe::Observation;
 use crate::pipeline::EngineResults;
-use crate::run::JobResult;
+use crate::run::{Job, JobResult};
 use crate::snapshot::{PendingSnapshot, SnapshotBody, SnapshotFile, SnapshotState};
 
 /// What became of the scenario's snapshot in this run.
@@ -229,6 +229,30 @@ pub struct Report {
     /// Of which starting the mock server and the browser took this long.
     #[serde(serialize_with = "seconds")]
     pub startup: Duration,
+    /// Whether the run was stopped by a signal (Ctrl-C, SIGTERM) before it ended: `scenarios`
+    /// are then those that finished, `unfinished` the others.
+    pub interrupted: bool,
+    /// The scenarios that did not finish because the run was stopped, in file order.
+    pub unfinished: Vec<UnfinishedScenario>,
+}
+
+/// A scenario that did not finish because the run was stopped.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnfinishedScenario {
+    /// `file::name`.
+    pub id: String,
+    /// The scenario file, as the run was given it.
+    pub file: String,
+    /// The line of the scenario's `[[scenario]]` header in it.
+    pub line: usize,
+}
+
+impl UnfinishedScenario {
+    /// The unfinished `job`.
+    pub fn of(job: &Job) -> Self {
+        let file = job.file.display().to_string();
+        Self { id: format!("{file}::{}", job.scenario.name), file, line: job.scenario.line }
+    }
 }
 
 fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
@@ -248,12 +272,20 @@ impl Report {
                 ScenarioReport { pending, ..ScenarioReport::new(result, note) }
             })
             .collect();
-        Report { scenarios, load_errors, browser: run.browser.clone(), elapsed, startup: run.startup }
+        Report {
+            scenarios,
+            load_errors,
+            browser: run.browser.clone(),
+            elapsed,
+            startup: run.startup,
+            interrupted: run.interrupted,
+            unfinished: run.unfinished.iter().map(UnfinishedScenario::of).collect(),
+        }
     }
 
-    /// Every scenario passed and every file loaded.
+    /// Every scenario ran and passed and every file loaded.
     pub fn passed(&self) -> bool {
-        self.load_errors.is_empty() && self.scenarios.iter().all(ScenarioReport::passed)
+        !self.interrupted && self.load_errors.is_empty() && self.scenarios.iter().all(ScenarioReport::passed)
     }
 
     /// How many scenarios passed and failed.
@@ -353,6 +385,9 @@ pub fn table(report: &Report, color: bool) -> String {
     }
     let (passed, failed) = report.counts();
     let new = report.scenarios.iter().filter(|s| s.snapshot == SnapshotNote::New).count();
+    if report.interrupted {
+        let _ = writeln!(out, "\n{}", paint("33", &interrupted_line(report.unfinished.len())));
+    }
     let _ = writeln!(
         out,
         "\n{passed} passed, {failed} failed{}{} in {:.2}s, of which {:.2}s browser start ({})",
@@ -369,6 +404,15 @@ pub fn table(report: &Report, color: bool) -> String {
     out
 }
 
+/// What the table says of a run stopped before `unfinished` scenarios finished.
+fn interrupted_line(unfinished: usize) -> String {
+    match unfinished {
+        0 => "interrupted: every scenario had finished".to_owned(),
+        1 => "interrupted: 1 scenario did not finish".to_owned(),
+        n => format!("interrupted: {n} scenarios did not finish"),
+    }
+}
+
 /// The report as JSON.
 pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(report).unwrap_or_default()
@@ -378,6 +422,9 @@ pub fn json(report: &Report) -> String {
 /// (the README's "The JSON report" documents every field, and a test holds it to that).
 #[derive(Debug, Serialize)]
 pub struct AllJson<'a> {
+    /// Whether the run was stopped by a signal before it ended (each engine's report says what
+    /// it finished).
+    pub interrupted: bool,
     /// One entry per engine, in the order they were run.
     pub engines: Vec<EngineJson<'a>>,
     /// The engines side by side.
@@ -412,7 +459,8 @@ pub struct JunitSuite<'a> {
 /// whose text is every problem with the snapshot diff, then the evidence (what the page, the
 /// console and the server saw), one that could not run an `<error>`. A file that could not be
 /// loaded is an `<error>` case in the suite of each engine that ran (it fails each of their
-/// reports), and an engine that could not start a suite of one `<error>` case saying why.
+/// reports), and an engine that could not start a suite of one `<error>` case saying why. A
+/// scenario that did not finish because the run was stopped is a `<skipped>` case.
 /// `elapsed` is the whole run's wall time.
 pub fn junit(suites: &[JunitSuite<'_>], elapsed: Duration) -> String {
     let suites: Vec<SuiteXml> = suites.iter().map(SuiteXml::of).collect();
@@ -454,7 +502,12 @@ impl SuiteXml {
                     time: Duration::ZERO,
                     verdict: Verdict::error(error),
                 });
-                (scenarios.chain(load_errors).collect(), report.elapsed, Some(&report.browser))
+                let unfinished = report.unfinished.iter().map(Case::unfinished);
+                (
+                    scenarios.chain(unfinished).chain(load_errors).collect(),
+                    report.elapsed,
+                    Some(&report.browser),
+                )
             }
             Err(error) => {
                 let start = Case {
@@ -470,10 +523,15 @@ impl SuiteXml {
         let count = |kind: fn(&Verdict) -> bool| cases.iter().filter(|case| kind(&case.verdict)).count();
         let failures = count(|verdict| matches!(verdict, Verdict::Failure { .. }));
         let errors = count(|verdict| matches!(verdict, Verdict::Error { .. }));
+        // Said only when there are some, as most JUnit writers do.
+        let skipped = match count(|verdict| matches!(verdict, Verdict::Skipped { .. })) {
+            0 => String::new(),
+            n => format!(" skipped=\"{n}\""),
+        };
         let mut xml = String::new();
         let _ = writeln!(
             xml,
-            "  <testsuite name=\"{engine}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{:.3}\">",
+            "  <testsuite name=\"{engine}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\"{skipped} time=\"{:.3}\">",
             cases.len(),
             time.as_secs_f64()
         );
@@ -515,6 +573,10 @@ enum Verdict {
         message: String,
         text: String,
     },
+    /// It did not finish: the run was stopped first.
+    Skipped {
+        message: String,
+    },
 }
 
 impl Verdict {
@@ -550,6 +612,20 @@ impl Case {
         }
     }
 
+    /// The case of a scenario that did not finish.
+    fn unfinished(scenario: &UnfinishedScenario) -> Self {
+        let name = scenario.id.strip_prefix(&format!("{}::", scenario.file)).unwrap_or(&scenario.id);
+        Case {
+            classname: scenario.file.clone(),
+            name: name.to_owned(),
+            location: Some((scenario.file.clone(), scenario.line)),
+            time: Duration::ZERO,
+            verdict: Verdict::Skipped {
+                message: "did not finish: the run was interrupted (Ctrl-C or SIGTERM) first".to_owned(),
+            },
+        }
+    }
+
     fn write(&self, out: &mut String) {
         let _ = write!(
             out,
@@ -568,6 +644,14 @@ impl Case {
             }
             Verdict::Failure { message, text } => ("failure", message, text),
             Verdict::Error { message, text } => ("error", message, text),
+            Verdict::Skipped { message } => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                    escape_markup(message)
+                );
+                return;
+            }
         };
         let _ = writeln!(
             out,
@@ -632,6 +716,8 @@ mod tests {
             browser: "chromium 1".into(),
             elapsed: Duration::from_millis(1500),
             startup: Duration::from_millis(500),
+            interrupted: false,
+            unfinished: vec![],
         }
     }
 
@@ -992,6 +1078,41 @@ mod tests {
         );
         let xml = junit(&[JunitSuite { engine: Engine::Chromium, outcome: Ok(&report) }], report.elapsed);
         assert!(!xml.contains("server saw"), "{xml}");
+    }
+
+    #[test]
+    fn an_interrupted_run_lists_what_did_not_finish_and_does_not_pass() {
+        let mut report = report(vec![], SnapshotNote::Matches);
+        assert!(report.passed());
+        report.interrupted = true;
+        report.unfinished = vec![UnfinishedScenario {
+            id: "scenarios/a.toml::held <it>".into(),
+            file: "scenarios/a.toml".into(),
+            line: 30,
+        }];
+        assert!(!report.passed(), "a run that was stopped did not pass, whatever finished");
+        assert!(table(&report, false).contains("\ninterrupted: 1 scenario did not finish\n"));
+
+        let xml = junit(&[JunitSuite { engine: Engine::Chromium, outcome: Ok(&report) }], report.elapsed);
+        let document = parse(&xml);
+        let suite = only(&document, "testsuite");
+        assert_eq!((suite.attribute("tests"), suite.attribute("skipped")), ("2", "1"));
+        let skipped = only(&document, "skipped");
+        let case = &document[skipped.parent.expect("in a test case")];
+        assert_eq!((case.attribute("name"), case.attribute("line")), ("held <it>", "30"));
+        assert!(skipped.attribute("message").starts_with("did not finish"), "{xml}");
+
+        let json: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
+        assert_eq!(json["interrupted"], true);
+        assert_eq!(json["unfinished"][0]["id"], "scenarios/a.toml::held <it>");
+    }
+
+    #[test]
+    fn a_complete_run_says_nothing_of_skipped_cases() {
+        let report = report(vec![], SnapshotNote::Matches);
+        let xml = junit(&[JunitSuite { engine: Engine::Chromium, outcome: Ok(&report) }], report.elapsed);
+        assert!(!xml.contains("skipped"), "{xml}");
+        assert!(!table(&report, false).contains("interrupted"));
     }
 
     #[test]

@@ -19,6 +19,7 @@ use corsproof::scan::{Endpoint, ScanConfig, ScanReport, endpoints_from_openapi, 
 use corsproof::{Checker, Engine, FixFor, PolicySet};
 
 use crate::output;
+use crate::stop::stop_signal;
 
 /// `corsproof scan (--urls FILE | --openapi FILE) [--policy FILE] ...`.
 #[derive(Debug, Args)]
@@ -105,8 +106,8 @@ pub(crate) struct Input {
 }
 
 /// 0 when nothing at low severity or above was found, 1 when something was, 2 when nothing
-/// could be judged (bad input, no endpoint answered), 130 when interrupted (the report of what
-/// was found so far is printed and written all the same).
+/// could be judged (bad input, no endpoint answered), 130 at Ctrl-C and 143 at SIGTERM (the
+/// report of what was found so far is printed and written all the same).
 pub async fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let policies = match &args.policy {
         Some(path) => {
@@ -147,11 +148,9 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         .concurrency(usize::from(args.concurrency))
         .max_shrink_steps(args.shrink_steps);
     let mut progress = progress::Progress::new();
-    let interrupted = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+    let stopped = std::cell::Cell::new(None);
+    let signal = stop_signal();
+    let interrupted = async { stopped.set(Some(signal.await)) };
     let report = scan_until(endpoints, &config, |event| progress.show(event), interrupted).await;
     progress.finish();
     write_reports(&report, &input, outputs)?;
@@ -160,8 +159,8 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     } else {
         output::print(&report.to_string())?;
     }
-    Ok(if !report.complete {
-        ExitCode::from(130)
+    Ok(if let Some(stop) = stopped.get() {
+        stop.exit_code()
     } else if !report.judged_anything() {
         ExitCode::from(2)
     } else if report.passed() {

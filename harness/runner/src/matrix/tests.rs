@@ -78,6 +78,8 @@ fn ran(browser: &str, scenarios: &[(&str, Vec<Glance>, SnapshotNote)]) -> Ran {
         browser: browser.into(),
         elapsed: Duration::from_secs(1),
         startup: Duration::ZERO,
+        interrupted: false,
+        unfinished: vec![],
     };
     Ran { report, results }
 }
