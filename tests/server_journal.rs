@@ -4,7 +4,23 @@ mod support;
 
 use std::time::Duration;
 
-use support::{Transport, request, send, start};
+use corsproof_server::{MockServer, ServerConfig};
+use support::{Received, Transport, request, send, start};
+
+/// A server whose journal holds at most `max_bytes`.
+async fn start_with_budget(max_bytes: usize) -> MockServer {
+    let config = ServerConfig { journal_max_bytes: max_bytes, ..ServerConfig::default() };
+    MockServer::start(config).await.expect("the mock server starts")
+}
+
+/// `GET path` on the transport's `api` origin, with a `size`-byte header when `size` > 0.
+async fn get(server: &MockServer, transport: Transport, path: &str, size: usize) -> Received {
+    let mut builder = request(server, transport, "GET", path);
+    if size > 0 {
+        builder = builder.header("x-large", "a".repeat(size));
+    }
+    send(server, transport, builder.body(String::new()).unwrap()).await.unwrap()
+}
 
 #[tokio::test]
 async fn the_journal_records_everything_a_test_asks_about() {
@@ -90,4 +106,49 @@ async fn waiting_for_a_request_returns_as_soon_as_it_arrives() {
 
     let nothing = server.journal().wait_for("never", 1, Duration::from_millis(50)).await;
     assert!(nothing.is_empty());
+}
+
+#[tokio::test]
+async fn a_flood_of_large_heads_stays_within_the_byte_budget_forgetting_the_oldest_tokens_whole() {
+    let budget = 1024 * 1024;
+    let server = start_with_budget(budget).await;
+    let tokens = 120;
+    for index in 0..tokens {
+        for transport in [Transport::Http1, Transport::H2c] {
+            get(&server, transport, &format!("/t/flood{index}/x"), 30 * 1024).await;
+        }
+        assert!(server.journal().bytes() <= budget, "{} bytes of {budget}", server.journal().bytes());
+    }
+    let kept: Vec<usize> =
+        (0..tokens).map(|index| server.journal().entries(&format!("flood{index}")).len()).collect();
+    assert!(kept.iter().all(|&count| count == 0 || count == 2), "a token was cut: {kept:?}");
+    let first_kept = kept.iter().position(|&count| count == 2).expect("the newest tokens are kept");
+    assert!(first_kept > 0 && kept[first_kept..].iter().all(|&count| count == 2), "{kept:?}");
+    assert!(server.journal().bytes() > budget / 2, "the budget is used: {}", server.journal().bytes());
+}
+
+#[tokio::test]
+async fn requests_without_a_token_keep_to_their_share_and_leave_the_tokens_alone() {
+    let budget = 1024 * 1024;
+    let server = start_with_budget(budget).await;
+    get(&server, Transport::Http1, "/t/scenario/x", 1024).await;
+    for _ in 0..40 {
+        get(&server, Transport::Http1, "/junk", 30 * 1024).await;
+    }
+    assert_eq!(server.journal().entries("scenario").len(), 1);
+    let junk = server.journal().untokened();
+    assert!((1..=4).contains(&junk.len()), "a tenth of 1 MiB holds 3 of them: {}", junk.len());
+    assert!(server.journal().bytes() <= 2 * 1024 + budget / 10);
+}
+
+#[tokio::test]
+async fn a_request_larger_than_the_budget_is_not_kept_and_forgets_nothing() {
+    let server = start_with_budget(40 * 1024).await;
+    get(&server, Transport::Http1, "/t/small/x", 0).await;
+    let before = server.journal().bytes();
+    let received = get(&server, Transport::Http1, "/t/huge/x", 50 * 1024).await;
+    assert_eq!(received.status, 200, "it is still answered");
+    assert!(server.journal().entries("huge").is_empty());
+    assert_eq!(server.journal().entries("small").len(), 1);
+    assert_eq!((server.journal().bytes(), server.journal().not_kept()), (before, 1));
 }

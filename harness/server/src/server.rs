@@ -96,6 +96,9 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// How many journal entries are kept.
     pub journal_capacity: usize,
+    /// How many bytes the journal may hold (64 MiB by default), a tenth of them for requests
+    /// without a token: past it the tokens written to longest ago are forgotten, each whole.
+    pub journal_max_bytes: usize,
     /// 0 serves on the caller's tokio runtime (what tests want). N > 0 serves on N threads of
     /// the server's own, each a single-threaded runtime accepting on every listener: one event
     /// loop per core, as nginx does, which spares the cross-thread wake-ups of a work-stealing
@@ -144,6 +147,7 @@ impl Default for ServerConfig {
             ports: Ports::default(),
             limits: Limits::default(),
             journal_capacity: journal::DEFAULT_CAPACITY,
+            journal_max_bytes: journal::DEFAULT_MAX_BYTES,
             threads: 0,
             pages: Vec::new(),
             target: None,
@@ -228,7 +232,7 @@ impl MockServer {
 
         let origins = NamedOrigin::table(|listener| addrs[&listener].port());
         let state = Arc::new(State {
-            journal: Journal::with_capacity(config.journal_capacity),
+            journal: Journal::new(config.journal_capacity, config.journal_max_bytes),
             scripts: RwLock::new(HashMap::new()),
             origins,
             parsed_queries: QueryCache::default(),
