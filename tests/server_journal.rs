@@ -78,9 +78,14 @@ async fn the_journal_is_served_as_json_by_token() {
     send(&server, Transport::Http1, req).await.unwrap();
 
     for transport in Transport::ALL {
-        let req = request(&server, transport, "GET", "/_journal/json-tok").body(String::new()).unwrap();
+        let req = request(&server, transport, "GET", "/_journal/json-tok")
+            .header("origin", "http://evil.test:1")
+            .body(String::new())
+            .unwrap();
         let received = send(&server, transport, req).await.unwrap();
         assert_eq!(received.one("content-type"), Some("application/json"));
+        assert_eq!(received.one("access-control-allow-origin"), None, "no other page may read it");
+        assert_eq!(received.one("cache-control"), Some("no-store"));
         let entries: serde_json::Value = serde_json::from_str(&received.body).unwrap();
         let entries = entries.as_array().expect("an array");
         assert_eq!(entries.len(), 1, "reading the journal is not journaled");
@@ -106,6 +111,52 @@ async fn waiting_for_a_request_returns_as_soon_as_it_arrives() {
 
     let nothing = server.journal().wait_for("never", 1, Duration::from_millis(50)).await;
     assert!(nothing.is_empty());
+}
+
+#[tokio::test]
+async fn a_sandboxed_page_of_the_server_reads_the_journal_with_the_key_its_page_carries() {
+    let server = start().await;
+    let page = get(&server, Transport::Http1, corsproof_server::PAGE_PATH, 0).await;
+    assert_eq!(page.one("cache-control"), Some("no-store"), "a cached page would carry an old key");
+    let key = page
+        .body
+        .split("name=\"corsproof-journal-key\" content=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page carries the key");
+    assert_eq!(key.len(), 32, "128 bits in hex: {key}");
+
+    for transport in Transport::ALL {
+        let shown = get(&server, transport, &format!("/_journal/tok?key={key}"), 0).await;
+        assert_eq!(shown.one("access-control-allow-origin"), Some("*"), "{transport:?}");
+        assert_eq!(shown.one("cache-control"), Some("no-store"));
+        let wrong = get(&server, transport, "/_journal/tok?key=00000000000000000000000000000000", 0).await;
+        assert_eq!(wrong.one("access-control-allow-origin"), None, "{transport:?}");
+        assert_eq!(
+            get(&server, transport, "/_journal/tok?key=", 0).await.one("access-control-allow-origin"),
+            None
+        );
+    }
+    let other = start().await;
+    let other_page = get(&other, Transport::Http1, corsproof_server::PAGE_PATH, 0).await;
+    assert!(!other_page.body.contains(key), "each server makes its own key");
+}
+
+#[tokio::test]
+async fn without_journal_over_http_the_journal_is_a_404_that_says_how_to_turn_it_on() {
+    let config = ServerConfig { journal_over_http: false, ..ServerConfig::default() };
+    let server = MockServer::start(config).await.expect("the mock server starts");
+    get(&server, Transport::Http1, "/t/private/x", 0).await;
+    for transport in Transport::ALL {
+        let received = get(&server, transport, "/_journal/private", 0).await;
+        assert_eq!(received.status, 404, "{transport:?}");
+        assert!(received.body.contains("--journal-over-http"), "{}", received.body);
+        assert_eq!(received.one("access-control-allow-origin"), None);
+        assert_eq!(received.one("cache-control"), Some("no-store"));
+    }
+    let page = get(&server, Transport::Http1, corsproof_server::PAGE_PATH, 0).await;
+    assert!(page.body.contains("content=\"\""), "no key to show: {}", page.body);
+    assert_eq!(server.journal().entries("private").len(), 1, "it is still journaled");
 }
 
 #[tokio::test]
