@@ -150,10 +150,10 @@ impl Usage {
 #[derive(Debug, Default)]
 struct Inner {
     next_seq: u64,
-    by_token: HashMap<String, TokenRecords>,
+    by_token: HashMap<Arc<str>, TokenRecords>,
     /// Each token under the `seq` of its latest request: the first is the token written to
     /// longest ago, the first forgotten. A running scenario's tokens are the latest written.
-    by_last_write: BTreeMap<u64, String>,
+    by_last_write: BTreeMap<u64, Arc<str>>,
     tokened: Usage,
     untokened: VecDeque<Record>,
     untokened_usage: Usage,
@@ -164,6 +164,8 @@ struct Inner {
 /// The requests of one token, oldest first.
 #[derive(Debug)]
 struct TokenRecords {
+    /// The token, shared with both maps' entries so that recording allocates no name.
+    name: Arc<str>,
     records: VecDeque<Record>,
     /// The `seq` of the latest, its key in [`Inner::by_last_write`].
     last_seq: u64,
@@ -174,10 +176,13 @@ struct TokenRecords {
     trimmed: bool,
 }
 
-/// The bytes a token costs besides its requests: its name, twice (the map's key and the
-/// order's value), and its place in both maps.
+/// The bytes a token costs besides its requests: its name (one allocation, with its two
+/// reference counts) and its place in both maps.
 fn token_footprint(token: &str) -> usize {
-    2 * token.len() + size_of::<(String, TokenRecords)>() + size_of::<(u64, String)>()
+    token.len()
+        + 2 * size_of::<usize>()
+        + size_of::<(Arc<str>, TokenRecords)>()
+        + size_of::<(u64, Arc<str>)>()
 }
 
 /// One request as the journal keeps it until it is read.
@@ -494,16 +499,22 @@ impl Inner {
                 self.by_last_write.remove(&known.last_seq);
             }
             None => {
-                let fresh =
-                    TokenRecords { records: VecDeque::new(), last_seq: seq, bytes: 0, trimmed: false };
-                self.by_token.insert(token.to_owned(), fresh);
+                let name: Arc<str> = Arc::from(token);
+                let fresh = TokenRecords {
+                    name: name.clone(),
+                    records: VecDeque::new(),
+                    last_seq: seq,
+                    bytes: 0,
+                    trimmed: false,
+                };
+                self.by_token.insert(name, fresh);
             }
         }
         let Some(token_records) = self.by_token.get_mut(token) else { return };
         token_records.records.push_back(record);
         token_records.last_seq = seq;
         token_records.bytes += cost;
-        self.by_last_write.insert(seq, token.to_owned());
+        self.by_last_write.insert(seq, token_records.name.clone());
         self.tokened.entries += 1;
         self.tokened.bytes += cost;
 
