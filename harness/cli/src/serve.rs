@@ -27,6 +27,11 @@ pub struct ServeArgs {
     /// Write the throwaway CA certificate (PEM) here, for `curl --cacert`.
     #[arg(long, value_name = "FILE")]
     ca_out: Option<PathBuf>,
+    /// Serve the journal at /_journal/<token> (same-origin readers and curl only). Off by
+    /// default: it holds every header requests carried, cookies and Authorization included, and
+    /// this server may be reachable by others.
+    #[arg(long)]
+    journal_over_http: bool,
 }
 
 fn parse_ports(text: &str) -> Result<Ports, String> {
@@ -52,7 +57,13 @@ struct Listing<'a> {
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let threads = std::thread::available_parallelism().map_or(1, |cores| cores.get());
-    let config = ServerConfig { bind: args.bind, ports: args.ports, threads, ..ServerConfig::default() };
+    let config = ServerConfig {
+        bind: args.bind,
+        ports: args.ports,
+        threads,
+        journal_over_http: args.journal_over_http,
+        ..ServerConfig::default()
+    };
     let server = MockServer::start(config).await?;
     if let Some(path) = &args.ca_out {
         std::fs::write(path, &server.certificates().ca_pem)

@@ -109,9 +109,13 @@
     });
   }
 
+  // The journal is read same-origin; a sandboxed page's origin is opaque, so it shows the key
+  // its server gave it for the journal to share its answer.
   async function journalCount(token) {
     try {
-      const response = await fetch("/_journal/" + encodeURIComponent(token), { cache: "no-store" });
+      const key = document.querySelector('meta[name="corsproof-journal-key"]');
+      const shown = key && key.content ? "?key=" + encodeURIComponent(key.content) : "";
+      const response = await fetch("/_journal/" + encodeURIComponent(token) + shown, { cache: "no-store" });
       return (await response.json()).length;
     } catch (_) {
       return null;

@@ -18,6 +18,7 @@ use corsproof_behaviour::vocabulary::{self, VocabularyError};
 use corsproof_behaviour::{Listener, NamedOrigin};
 
 use crate::journal::{Journal, Record};
+use crate::journal_access::JournalAccess;
 use crate::wire::{WireBehaviour, WireReply};
 
 /// The blank page a browser loads to be "at" an origin.
@@ -31,12 +32,15 @@ pub const SANDBOX_QUERY: &str = "sandbox";
 pub const PUBLIC_QUERY: &str = "public";
 /// The script the page loads: `window.corsproof.run(requests)`.
 pub const SCRIPT_PATH: &str = "/_corsproof.js";
-/// `GET /_journal/<token>`: the journal entries of a token, as JSON.
+/// `GET /_journal/<token>`: the journal entries of a token, as JSON, to same-origin readers
+/// (see `ServerConfig::journal_over_http`).
 pub const JOURNAL_PREFIX: &str = "/_journal/";
 /// Mock resources whose path starts with this carry a token next: `/t/<token>/...`.
 pub const TOKEN_PREFIX: &str = "/t/";
 
 const PAGE_HTML: &str = include_str!("../assets/page.html");
+/// Where [`PAGE_HTML`] carries the journal key (see [`JournalAccess`]).
+const PAGE_KEY_SLOT: &str = "{journal-key}";
 const SCRIPT_JS: &str = include_str!("../assets/corsproof.js");
 
 /// Request bodies are counted, not kept; past this many bytes the rest is not even read.
@@ -51,6 +55,9 @@ pub struct CloseConnection;
 #[derive(Debug)]
 pub struct State {
     pub journal: Journal,
+    pub journal_access: JournalAccess,
+    /// [`PAGE_PATH`]'s HTML, made once: it carries the journal key.
+    pub page: Bytes,
     pub scripts: RwLock<HashMap<String, Arc<WireBehaviour>>>,
     pub origins: Vec<NamedOrigin>,
     pub parsed_queries: QueryCache,
@@ -202,6 +209,11 @@ pub(crate) fn resolve<'a>(state: &State, request: &'a impl RequestHead) -> Resol
     Resolved::Mock(Mock { token, preflight: request.is_preflight(), behaviour })
 }
 
+/// The page's HTML, carrying the journal key a sandboxed page shows to read the journal.
+pub(crate) fn page_html(access: &JournalAccess) -> Bytes {
+    Bytes::from(PAGE_HTML.replace(PAGE_KEY_SLOT, access.page_key()))
+}
+
 /// Milliseconds since the Unix epoch (0 before it).
 pub(crate) fn unix_ms(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as u64)
@@ -239,8 +251,9 @@ pub(crate) async fn play<'m>(
 /// The page, the script, the journal and the index; `None` for mock resources.
 fn internal_response(state: &State, path: &str, query: Option<&str>) -> Option<Response<Bytes>> {
     let response = if path == PAGE_PATH {
-        let mut response =
-            with_type(Response::new(Bytes::from_static(PAGE_HTML.as_bytes())), "text/html; charset=utf-8");
+        let mut response = with_type(Response::new(state.page.clone()), "text/html; charset=utf-8");
+        // It carries this run's journal key, which a cached copy from an earlier server lacks.
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         let words: Vec<&str> = query.map(|query| query.split('&').collect()).unwrap_or_default();
         let policy = match (words.contains(&SANDBOX_QUERY), words.contains(&PUBLIC_QUERY)) {
             (true, true) => Some("sandbox allow-scripts; treat-as-public-address"),
@@ -255,24 +268,24 @@ fn internal_response(state: &State, path: &str, query: Option<&str>) -> Option<R
     } else if path == SCRIPT_PATH {
         with_type(Response::new(Bytes::from_static(SCRIPT_JS.as_bytes())), "text/javascript; charset=utf-8")
     } else if let Some(token) = path.strip_prefix(JOURNAL_PREFIX) {
-        let json = serde_json::to_vec(&state.journal.entries(token)).unwrap_or_default();
-        let mut response = with_type(Response::new(Bytes::from(json)), "application/json");
-        // Readable from any page, so a browser-side script can look at its own requests.
-        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-        response
+        state.journal_access.answer(&state.journal, token, query)
     } else if path == "/" && query.is_none() {
-        plain(StatusCode::OK, index_text(&state.origins))
+        plain(StatusCode::OK, index_text(&state.origins, &state.journal_access))
     } else {
         return None;
     };
     Some(response)
 }
 
-fn index_text(origins: &[NamedOrigin]) -> String {
-    let mut text = String::from(
+fn index_text(origins: &[NamedOrigin], journal_access: &JournalAccess) -> String {
+    let reading = match journal_access {
+        JournalAccess::Served { .. } => "GET /_journal/<token>",
+        JournalAccess::Off => "not served over HTTP (corsproof serve --journal-over-http)",
+    };
+    let mut text = format!(
         "corsproof mock origins\n\nAny other path answers as its query says, for example\n  \
          /echo?acao=origin&acac=true&status=500\nand is journaled; /t/<token>/... paths are \
-         journaled by token: GET /_journal/<token>.\n\nOrigins:\n",
+         journaled by token: {reading}.\n\nOrigins:\n",
     );
     for origin in origins {
         text.push_str(&format!("  {:<12} {}\n", origin.name, origin.url()));
@@ -300,7 +313,7 @@ pub(crate) fn plain(status: StatusCode, text: String) -> Response<Bytes> {
     response
 }
 
-fn with_type(mut response: Response<Bytes>, content_type: &'static str) -> Response<Bytes> {
+pub(crate) fn with_type(mut response: Response<Bytes>, content_type: &'static str) -> Response<Bytes> {
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }

@@ -7,8 +7,16 @@
 //!
 //! Every request is recorded, so recording is cheap: a request's text is copied into one buffer
 //! (a `Record`), and only turned into an [`Entry`] when someone reads the journal.
+//!
+//! The journal is bounded in entries and in bytes, so that a flood of requests (or of large
+//! heads) cannot grow the server without end. What it forgets is chosen so that a running
+//! scenario never reads a journal that changed under it: the tokens written to longest ago go
+//! first, each whole; a token is trimmed (its oldest requests first) only when it alone is over
+//! the budget. Requests without a token have a tenth of the budget to themselves, so junk cannot
+//! push out the scenarios' requests.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::mem::size_of;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -19,6 +27,9 @@ use tokio::sync::Notify;
 
 /// How many entries the journal keeps before it forgets the oldest tokens.
 pub const DEFAULT_CAPACITY: usize = 100_000;
+
+/// How many bytes the journal holds before it forgets the oldest tokens: 64 MiB.
+pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// One request as the server received it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -71,6 +82,23 @@ pub enum TargetAnswer {
     Failed(String),
 }
 
+impl TargetAnswer {
+    /// The bytes it holds, itself and on the heap.
+    fn footprint(&self) -> usize {
+        size_of::<Self>()
+            + match self {
+                TargetAnswer::Response { headers, .. } => {
+                    headers.capacity() * size_of::<(String, String)>()
+                        + headers
+                            .iter()
+                            .map(|(name, value)| name.capacity() + value.capacity())
+                            .sum::<usize>()
+                }
+                TargetAnswer::Failed(why) => why.capacity(),
+            }
+    }
+}
+
 impl Entry {
     /// The first value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -93,17 +121,68 @@ pub struct Journal {
 struct Shared {
     inner: Mutex<Inner>,
     recorded: Notify,
-    capacity: usize,
+    /// What requests with a token may hold: the budget less the untokened share.
+    tokened: Budget,
+    /// What requests without a token may hold: a tenth of the budget.
+    untokened: Budget,
+}
+
+/// How much one part of the journal may hold.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    entries: usize,
+    bytes: usize,
+}
+
+/// How much one part of the journal holds.
+#[derive(Debug, Clone, Copy, Default)]
+struct Usage {
+    entries: usize,
+    bytes: usize,
+}
+
+impl Usage {
+    fn exceeds(self, budget: Budget) -> bool {
+        self.entries > budget.entries || self.bytes > budget.bytes
+    }
 }
 
 #[derive(Debug, Default)]
 struct Inner {
     next_seq: u64,
-    by_token: HashMap<String, Vec<Record>>,
-    /// Tokens in the order they were first seen, for forgetting the oldest.
-    token_order: VecDeque<String>,
-    tokened_len: usize,
+    by_token: HashMap<Arc<str>, TokenRecords>,
+    /// Each token under the `seq` of its latest request: the first is the token written to
+    /// longest ago, the first forgotten. A running scenario's tokens are the latest written.
+    by_last_write: BTreeMap<u64, Arc<str>>,
+    tokened: Usage,
     untokened: VecDeque<Record>,
+    untokened_usage: Usage,
+    /// Requests too large for their share of the budget, not kept.
+    not_kept: u64,
+}
+
+/// The requests of one token, oldest first.
+#[derive(Debug)]
+struct TokenRecords {
+    /// The token, shared with both maps' entries so that recording allocates no name.
+    name: Arc<str>,
+    records: VecDeque<Record>,
+    /// The `seq` of the latest, its key in [`Inner::by_last_write`].
+    last_seq: u64,
+    /// What the token holds, its own bookkeeping included.
+    bytes: usize,
+    /// Whether its oldest requests were forgotten because it alone was over the budget (said
+    /// once in the log, not on every request).
+    trimmed: bool,
+}
+
+/// The bytes a token costs besides its requests: its name (one allocation, with its two
+/// reference counts) and its place in both maps.
+fn token_footprint(token: &str) -> usize {
+    token.len()
+        + 2 * size_of::<usize>()
+        + size_of::<(Arc<str>, TokenRecords)>()
+        + size_of::<(u64, Arc<str>)>()
 }
 
 /// One request as the journal keeps it until it is read.
@@ -259,6 +338,12 @@ impl Record {
         }
     }
 
+    /// The bytes it holds, itself and on the heap: what the journal's byte budget counts.
+    /// The request body is counted, never kept, so it costs nothing here.
+    fn footprint(&self) -> usize {
+        size_of::<Self>() + self.text.len() + self.answer.as_deref().map_or(0, TargetAnswer::footprint)
+    }
+
     /// Sets the size of the request body.
     pub(crate) fn with_body_size(self, body_size: u64) -> Self {
         Self { body_size, ..self }
@@ -306,18 +391,21 @@ impl Record {
 
 impl Default for Journal {
     fn default() -> Self {
-        Self::with_capacity(DEFAULT_CAPACITY)
+        Self::new(DEFAULT_CAPACITY, DEFAULT_MAX_BYTES)
     }
 }
 
 impl Journal {
-    /// A journal that keeps about `capacity` entries with tokens (and a tenth as many without).
-    pub fn with_capacity(capacity: usize) -> Self {
+    /// A journal that keeps about `max_entries` requests with tokens (and a tenth as many
+    /// without), in at most `max_bytes` of which a tenth is kept for requests without a token.
+    pub fn new(max_entries: usize, max_bytes: usize) -> Self {
+        let untokened_bytes = max_bytes / 10;
         Self {
             shared: Arc::new(Shared {
                 inner: Mutex::new(Inner::default()),
                 recorded: Notify::new(),
-                capacity: capacity.max(1),
+                tokened: Budget { entries: max_entries.max(1), bytes: max_bytes - untokened_bytes },
+                untokened: Budget { entries: max_entries.div_ceil(10).max(1), bytes: untokened_bytes },
             }),
         }
     }
@@ -335,26 +423,8 @@ impl Journal {
             inner.next_seq += 1;
             record.seq = inner.next_seq;
             match token {
-                Some(token) => {
-                    if let Some(records) = inner.by_token.get_mut(token) {
-                        records.push(record);
-                    } else {
-                        inner.by_token.insert(token.to_owned(), vec![record]);
-                        inner.token_order.push_back(token.to_owned());
-                    }
-                    inner.tokened_len += 1;
-                    while inner.tokened_len > self.shared.capacity {
-                        let Some(oldest) = inner.token_order.pop_front() else { break };
-                        let forgotten = inner.by_token.remove(&oldest).map_or(0, |e| e.len());
-                        inner.tokened_len -= forgotten;
-                    }
-                }
-                None => {
-                    inner.untokened.push_back(record);
-                    if inner.untokened.len() > self.shared.capacity.div_ceil(10) {
-                        inner.untokened.pop_front();
-                    }
-                }
+                Some(token) => inner.keep_tokened(token, record, self.shared.tokened),
+                None => inner.keep_untokened(record, self.shared.untokened),
             }
         }
         self.shared.recorded.notify_waiters();
@@ -363,8 +433,8 @@ impl Journal {
     /// The requests that carried `token`, in arrival order.
     pub fn entries(&self, token: &str) -> Vec<Entry> {
         let inner = self.lock();
-        let records = inner.by_token.get(token).map_or(&[][..], Vec::as_slice);
-        records.iter().map(|record| record.entry(Some(token))).collect()
+        let Some(token_records) = inner.by_token.get(token) else { return Vec::new() };
+        token_records.records.iter().map(|record| record.entry(Some(token))).collect()
     }
 
     /// The most recent requests without a token, oldest first.
@@ -375,7 +445,19 @@ impl Journal {
     /// How many requests are held.
     pub fn len(&self) -> usize {
         let inner = self.lock();
-        inner.tokened_len + inner.untokened.len()
+        inner.tokened.entries + inner.untokened_usage.entries
+    }
+
+    /// How many bytes the held requests take, their bookkeeping included; never more than the
+    /// budget it was made with.
+    pub fn bytes(&self) -> usize {
+        let inner = self.lock();
+        inner.tokened.bytes + inner.untokened_usage.bytes
+    }
+
+    /// How many requests were too large for their share of the budget, and so not kept.
+    pub fn not_kept(&self) -> u64 {
+        self.lock().not_kept
     }
 
     /// Whether nothing is held.
@@ -400,6 +482,101 @@ impl Journal {
                 return self.entries(token);
             }
         }
+    }
+}
+
+impl Inner {
+    fn keep_tokened(&mut self, token: &str, record: Record, budget: Budget) {
+        let seq = record.seq;
+        let cost =
+            record.footprint() + if self.by_token.contains_key(token) { 0 } else { token_footprint(token) };
+        if cost > budget.bytes {
+            self.refuse(Some(token), cost, budget.bytes);
+            return;
+        }
+        match self.by_token.get(token) {
+            Some(known) => {
+                self.by_last_write.remove(&known.last_seq);
+            }
+            None => {
+                let name: Arc<str> = Arc::from(token);
+                let fresh = TokenRecords {
+                    name: name.clone(),
+                    records: VecDeque::new(),
+                    last_seq: seq,
+                    bytes: 0,
+                    trimmed: false,
+                };
+                self.by_token.insert(name, fresh);
+            }
+        }
+        let Some(token_records) = self.by_token.get_mut(token) else { return };
+        token_records.records.push_back(record);
+        token_records.last_seq = seq;
+        token_records.bytes += cost;
+        self.by_last_write.insert(seq, token_records.name.clone());
+        self.tokened.entries += 1;
+        self.tokened.bytes += cost;
+
+        while self.tokened.exceeds(budget) {
+            // The token just written is the latest; any other is older and goes whole.
+            if self.by_last_write.len() > 1 {
+                if let Some((_, oldest)) = self.by_last_write.pop_first() {
+                    self.forget_token(&oldest);
+                }
+                continue;
+            }
+            let Some(alone) = self.by_token.get_mut(token) else { break };
+            let Some(oldest) = alone.records.pop_front() else { break };
+            let freed = oldest.footprint();
+            alone.bytes -= freed;
+            self.tokened.entries -= 1;
+            self.tokened.bytes -= freed;
+            if !std::mem::replace(&mut alone.trimmed, true) {
+                tracing::warn!(
+                    token,
+                    budget = budget.bytes,
+                    "one token alone is over the journal's budget: its oldest requests are forgotten, \
+                     so a reader counting them miscounts; raise ServerConfig::journal_max_bytes"
+                );
+            }
+        }
+    }
+
+    fn forget_token(&mut self, token: &str) {
+        if let Some(forgotten) = self.by_token.remove(token) {
+            self.tokened.entries -= forgotten.records.len();
+            self.tokened.bytes -= forgotten.bytes;
+        }
+    }
+
+    fn keep_untokened(&mut self, record: Record, budget: Budget) {
+        let cost = record.footprint();
+        if cost > budget.bytes {
+            self.refuse(None, cost, budget.bytes);
+            return;
+        }
+        self.untokened.push_back(record);
+        self.untokened_usage.entries += 1;
+        self.untokened_usage.bytes += cost;
+        while self.untokened_usage.exceeds(budget) {
+            let Some(oldest) = self.untokened.pop_front() else { break };
+            self.untokened_usage.entries -= 1;
+            self.untokened_usage.bytes -= oldest.footprint();
+        }
+    }
+
+    /// A request larger than its whole share of the budget: keeping it would forget everything
+    /// else and still not fit.
+    fn refuse(&mut self, token: Option<&str>, cost: usize, budget: usize) {
+        self.not_kept += 1;
+        tracing::warn!(
+            token,
+            bytes = cost,
+            budget,
+            "a request too large for the journal's budget was not journaled; raise \
+             ServerConfig::journal_max_bytes to keep it"
+        );
     }
 }
 
@@ -436,7 +613,7 @@ mod tests {
 
     #[test]
     fn the_oldest_tokens_are_forgotten_at_capacity() {
-        let journal = Journal::with_capacity(3);
+        let journal = Journal::new(3, DEFAULT_MAX_BYTES);
         for token in ["a", "a", "b", "c", "d"] {
             journal.record(Some(token), record());
         }
@@ -447,12 +624,98 @@ mod tests {
 
     #[test]
     fn untokened_requests_are_kept_in_a_small_ring() {
-        let journal = Journal::with_capacity(20);
+        let journal = Journal::new(20, DEFAULT_MAX_BYTES);
         for _ in 0..5 {
             journal.record(None, record());
         }
         assert_eq!(journal.untokened().len(), 2);
         assert_eq!(journal.untokened()[1].seq, 5);
+    }
+
+    /// A request whose head carries `size` bytes of header value.
+    fn large_record(size: usize) -> Record {
+        record_of(http::Request::get("/t/x/data").header("x-large", "a".repeat(size)).body(()).unwrap())
+    }
+
+    #[test]
+    fn the_byte_budget_holds_and_forgets_the_oldest_tokens_whole() {
+        let budget = 200 * 1024;
+        let journal = Journal::new(DEFAULT_CAPACITY, budget);
+        for index in 0..200 {
+            for _ in 0..3 {
+                journal.record(Some(&format!("t{index}")), large_record(10 * 1024));
+                assert!(journal.bytes() <= budget, "{} bytes held of {budget}", journal.bytes());
+            }
+        }
+        let kept: Vec<usize> = (0..200).map(|index| journal.entries(&format!("t{index}")).len()).collect();
+        assert!(kept.iter().all(|&count| count == 0 || count == 3), "a token was cut: {kept:?}");
+        let first_kept = kept.iter().position(|&count| count == 3).expect("the newest tokens are kept");
+        assert!(first_kept > 0, "older tokens were forgotten");
+        assert!(kept[first_kept..].iter().all(|&count| count == 3), "oldest first: {kept:?}");
+        assert!(journal.bytes() > budget * 9 / 10 - 40 * 1024, "the budget is used: {}", journal.bytes());
+        assert_eq!(journal.not_kept(), 0);
+    }
+
+    #[test]
+    fn a_token_written_to_lately_outlives_older_ones() {
+        let journal = Journal::new(DEFAULT_CAPACITY, 100 * 1024);
+        journal.record(Some("running"), large_record(1024));
+        for index in 0..100 {
+            journal.record(Some(&format!("other{index}")), large_record(10 * 1024));
+            journal.record(Some("running"), large_record(16));
+        }
+        let running = journal.entries("running");
+        assert_eq!(running.len(), 101, "the scenario still being written is kept whole");
+        assert!(journal.entries("other0").is_empty());
+    }
+
+    #[test]
+    fn a_token_alone_over_the_budget_loses_its_oldest_requests() {
+        let journal = Journal::new(DEFAULT_CAPACITY, 100 * 1024);
+        for _ in 0..50 {
+            journal.record(Some("alone"), large_record(10 * 1024));
+        }
+        let seqs: Vec<u64> = journal.entries("alone").iter().map(|entry| entry.seq).collect();
+        assert!(seqs.len() < 50 && !seqs.is_empty());
+        assert_eq!(seqs.last(), Some(&50), "the newest are kept: {seqs:?}");
+        assert!(seqs.windows(2).all(|pair| pair[1] == pair[0] + 1), "no hole: {seqs:?}");
+        assert!(journal.bytes() <= 100 * 1024);
+    }
+
+    #[test]
+    fn untokened_requests_cannot_push_out_tokened_ones() {
+        let budget = 100 * 1024;
+        let journal = Journal::new(DEFAULT_CAPACITY, budget);
+        journal.record(Some("scenario"), large_record(1024));
+        for _ in 0..1000 {
+            journal.record(None, large_record(1024));
+        }
+        assert_eq!(journal.entries("scenario").len(), 1);
+        let untokened = journal.untokened();
+        assert!(!untokened.is_empty() && untokened.len() < 10, "{} kept", untokened.len());
+        assert_eq!(untokened.last().map(|entry| entry.seq), Some(1001), "the newest are kept");
+        assert!(journal.bytes() <= 1024 + 200 + budget / 10);
+    }
+
+    #[test]
+    fn a_request_larger_than_its_share_is_not_kept() {
+        let journal = Journal::new(DEFAULT_CAPACITY, 100 * 1024);
+        journal.record(Some("small"), large_record(16));
+        let before = journal.bytes();
+        journal.record(Some("huge"), large_record(95 * 1024));
+        journal.record(None, large_record(20 * 1024));
+        assert!(journal.entries("huge").is_empty() && journal.untokened().is_empty());
+        assert_eq!(journal.entries("small").len(), 1, "nothing was forgotten for it");
+        assert_eq!((journal.bytes(), journal.not_kept()), (before, 2));
+    }
+
+    #[test]
+    fn bytes_count_the_head_and_return_to_zero_when_all_is_forgotten() {
+        let journal = Journal::new(1, DEFAULT_MAX_BYTES);
+        journal.record(Some("a"), large_record(10_000));
+        assert!((10_000..11_000).contains(&journal.bytes()), "{}", journal.bytes());
+        journal.record(Some("b"), large_record(16));
+        assert!(journal.bytes() < 1000, "a is forgotten whole: {}", journal.bytes());
     }
 
     #[test]

@@ -27,6 +27,7 @@
 mod h1;
 mod handler;
 pub mod journal;
+mod journal_access;
 mod proxy;
 mod server;
 mod target;

@@ -19,6 +19,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::h1;
 use crate::handler::{self, QueryCache, State};
 use crate::journal::{self, Journal};
+use crate::journal_access::JournalAccess;
 use crate::proxy::{Proxy, Routes};
 use crate::target::TargetServer;
 use crate::tls::{self, Certificates, TlsError};
@@ -96,6 +97,14 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// How many journal entries are kept.
     pub journal_capacity: usize,
+    /// How many bytes the journal may hold (64 MiB by default), a tenth of them for requests
+    /// without a token: past it the tokens written to longest ago are forgotten, each whole.
+    pub journal_max_bytes: usize,
+    /// Whether `GET /_journal/<token>` answers (on by default). The page script reads its own
+    /// requests there during a run; a long-lived server others can reach should not hand out the
+    /// headers it received (cookies, `Authorization`), so `corsproof serve` turns it off unless
+    /// asked. Either way no other origin's page can read it.
+    pub journal_over_http: bool,
     /// 0 serves on the caller's tokio runtime (what tests want). N > 0 serves on N threads of
     /// the server's own, each a single-threaded runtime accepting on every listener: one event
     /// loop per core, as nginx does, which spares the cross-thread wake-ups of a work-stealing
@@ -144,6 +153,8 @@ impl Default for ServerConfig {
             ports: Ports::default(),
             limits: Limits::default(),
             journal_capacity: journal::DEFAULT_CAPACITY,
+            journal_max_bytes: journal::DEFAULT_MAX_BYTES,
+            journal_over_http: true,
             threads: 0,
             pages: Vec::new(),
             target: None,
@@ -227,8 +238,11 @@ impl MockServer {
         let proxy_addr = proxy_socket.local_addr().map_err(bind_error)?;
 
         let origins = NamedOrigin::table(|listener| addrs[&listener].port());
+        let journal_access = JournalAccess::of(config.journal_over_http);
         let state = Arc::new(State {
-            journal: Journal::with_capacity(config.journal_capacity),
+            journal: Journal::new(config.journal_capacity, config.journal_max_bytes),
+            page: handler::page_html(&journal_access),
+            journal_access,
             scripts: RwLock::new(HashMap::new()),
             origins,
             parsed_queries: QueryCache::default(),

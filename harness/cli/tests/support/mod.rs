@@ -62,6 +62,12 @@ pub fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
 /// Another corsproof process standing in for "your server": `corsproof serve` on three free
 /// ports (its `http-b` listener the one to target), once it listens. Kill it when done.
 pub fn stand_in_server() -> (std::process::Child, [u16; 3]) {
+    serve_on_free_ports(&[])
+}
+
+/// `corsproof serve ARGS` on three free ports, once its `http-b` listener listens. Kill it when
+/// done.
+pub fn serve_on_free_ports(args: &[&str]) -> (std::process::Child, [u16; 3]) {
     let free = || {
         std::net::TcpListener::bind("127.0.0.1:0")
             .expect("a free port")
@@ -72,6 +78,7 @@ pub fn stand_in_server() -> (std::process::Child, [u16; 3]) {
     let ports = [free(), free(), free()];
     let mut server = Command::new(env!("CARGO_BIN_EXE_corsproof"))
         .args(["serve", "--ports", &format!("{},{},{}", ports[0], ports[1], ports[2])])
+        .args(args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
