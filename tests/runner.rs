@@ -1,7 +1,7 @@
 //! The runner in real browsers: verdicts for hung and crashing servers (Chromium), in every
 //! engine a browser that dies is replaced (mid-chunk, its browser or its driver killed, at no cost
-//! to what the run observes) and no process outlives the run, and the pipeline runs engines side
-//! by side and tells its reporter.
+//! to what the run observes) and no process or temp file outlives the run, and the pipeline runs
+//! engines side by side and tells its reporter.
 
 use std::time::Duration;
 
@@ -79,6 +79,13 @@ fn processes_marked(marker: &str) -> Vec<u32> {
         })
         // A zombie has no environment left to read, so it is not counted: it holds no resources.
         .collect()
+}
+
+/// The `TMPDIR` in process `pid`'s environment, if it has one.
+fn temp_folder_of(pid: u32) -> Option<std::path::PathBuf> {
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    let value = environ.split(|&byte| byte == 0).find_map(|pair| pair.strip_prefix(b"TMPDIR="))?;
+    Some(std::path::PathBuf::from(String::from_utf8_lossy(value).into_owned()))
 }
 
 fn kill_all(pids: &[u32]) {
@@ -307,11 +314,26 @@ async fn a_browser_lost_mid_chunk_costs_nothing_but_time(#[case] engine: Engine,
 #[case::firefox(Engine::Firefox)]
 #[case::webkit(Engine::WebKit)]
 #[tokio::test(flavor = "multi_thread")]
-async fn closing_the_runner_leaves_no_process_behind(#[case] engine: Engine) {
+async fn closing_the_runner_leaves_no_process_or_folder_behind(#[case] engine: Engine) {
     let runner = start_in(engine, Duration::from_secs(5)).await;
     let marker = runner.browser_process_marker().expect("a driver of ours").to_owned();
-    assert!(!processes_marked(&marker).is_empty(), "the browser runs while the runner does");
+    let ours = processes_marked(&marker);
+    assert!(!ours.is_empty(), "the browser runs while the runner does");
+    // What a killed browser leaves in its temp folder must go with its profile.
+    let temps: Vec<std::path::PathBuf> = ours.iter().filter_map(|&pid| temp_folder_of(pid)).collect();
+    assert!(!temps.is_empty(), "the driver and browser of {engine} are given a temp folder");
+    for temp in &temps {
+        let profile = temp.parent().expect("a temp folder inside the profile");
+        let name = profile.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+        assert!(
+            name.starts_with("corsproof-profile-") && temp.is_dir(),
+            "TMPDIR {temp:?} is not a profile's"
+        );
+    }
     runner.close().await;
+    for temp in &temps {
+        assert!(!temp.exists(), "{temp:?} outlived the runner");
+    }
     let mut remaining = processes_marked(&marker);
     for _ in 0..50 {
         if remaining.is_empty() {

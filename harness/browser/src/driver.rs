@@ -81,14 +81,22 @@ impl DriverProcess {
         if let Some(display) = &display {
             command.env("DISPLAY", &display.name);
         }
-        command.env(OWNER_VARIABLE, &marker);
+        let temp = temp_folder(profile)?;
+        command.env(OWNER_VARIABLE, &marker).env("TMPDIR", &temp);
         // The driver joins the display's group, or leads a group of its own (0).
         let display_group = display.as_ref().map(|display| display.process.id());
         let inspected = match engine.console_source() {
             ConsoleSource::Inspector(launch) => {
                 let display_name = display.as_ref().map(|display| display.name.as_str());
-                let started =
-                    InspectedBrowser::start(browser, launch, trust, display_name, display_group, &marker);
+                let started = InspectedBrowser::start(
+                    browser,
+                    launch,
+                    trust,
+                    display_name,
+                    display_group,
+                    &marker,
+                    &temp,
+                );
                 match started.await {
                     Ok(inspected) => Some(inspected),
                     Err(error) => {
@@ -297,6 +305,7 @@ impl InspectedBrowser {
         display: Option<&str>,
         group: Option<u32>,
         marker: &str,
+        temp: &Path,
     ) -> Result<Self, BrowserError> {
         let http = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
         let mut command = match trust {
@@ -306,7 +315,8 @@ impl InspectedBrowser {
         command
             .args(launch.args)
             .env(launch.http_server_variable, http.to_string())
-            .env(OWNER_VARIABLE, marker);
+            .env(OWNER_VARIABLE, marker)
+            .env("TMPDIR", temp);
         if let Some(display) = display {
             command.env("DISPLAY", display);
         }
@@ -437,4 +447,16 @@ impl VirtualDisplay {
 pub(crate) fn free_port() -> Result<u16, BrowserError> {
     let bound = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|listener| listener.local_addr());
     bound.map(|addr| addr.port()).map_err(|e| BrowserError::Driver(format!("no free port: {e}")))
+}
+
+/// The temp folder of a driver and its browser (`TMPDIR`), inside the browser's `profile` folder:
+/// what a browser leaves in the temp folder when it is killed (Chromium's
+/// `org.chromium.Chromium.*` folders holding its singleton socket) goes with the profile, which
+/// every exit removes.
+fn temp_folder(profile: &Path) -> Result<PathBuf, BrowserError> {
+    let temp = profile.join("temp");
+    std::fs::create_dir_all(&temp).map_err(|e| {
+        BrowserError::Driver(format!("cannot create the temp folder {}: {e}", temp.display()))
+    })?;
+    Ok(temp)
 }
