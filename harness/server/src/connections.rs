@@ -165,10 +165,10 @@ impl Connections {
             accept_failures = now.accept_failures - last.accept_failures,
             open,
             max_connections = self.limit,
-            "connection limit reached: idle and slow connections were closed to make room (shed), \
-             new ones were closed when every connection was busy (refused); raise \
-             `Limits::max_connections` or the file descriptor limit (`ulimit -n`) if real clients \
-             were among them"
+            "connections turned away in the last second: `shed` were waiting for a request head \
+             and were closed to make room, `refused` were closed at once while every connection \
+             was busy answering, `accept_failures` the system would not hand over (often too few \
+             file descriptors: raise `ulimit -n`)"
         );
     }
 }
