@@ -14,6 +14,7 @@
 //! with the counts of that second, not a line each: a flood would otherwise write thousands.
 
 use std::collections::BTreeMap;
+use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -107,10 +108,22 @@ impl Connections {
         Some(Connection { connections: self.clone(), shed, phase: Mutex::new(Phase::Waiting { ticket }) })
     }
 
-    /// Counts an accept that failed (out of file descriptors and the like).
-    pub(crate) fn accept_failed(self: &Arc<Self>) {
+    /// Counts an accept that failed. When it failed for want of file descriptors (the process's
+    /// limit can be below `limit`), sheds the connection that has waited longest for a head, so
+    /// that the next accept finds one free: idle connections must not keep new ones out this
+    /// way either. Whether one was shed.
+    pub(crate) fn accept_failed(self: &Arc<Self>, error: &io::Error) -> bool {
         self.accept_failures.fetch_add(1, Ordering::Relaxed);
-        self.report_soon(&mut self.table());
+        let mut table = self.table();
+        let shed = if out_of_descriptors(error) { table.waiting.pop_first() } else { None };
+        if let Some((_, shed)) = &shed {
+            // Its slot is freed, not passed on.
+            table.open -= 1;
+            shed.notify_one();
+            self.shed.fetch_add(1, Ordering::Relaxed);
+        }
+        self.report_soon(&mut table);
+        shed.is_some()
     }
 
     /// Connections closed so that a newer one could have their slot.
@@ -171,6 +184,12 @@ impl Connections {
              file descriptors: raise `ulimit -n`)"
         );
     }
+}
+
+/// Whether an accept failed because the process (`EMFILE`) or the system (`ENFILE`) has no file
+/// descriptor left: 24 and 23 on Linux, macOS and the BSDs alike.
+fn out_of_descriptors(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(23 | 24))
 }
 
 /// One open connection's hold on its slot; dropping it gives the slot back.
@@ -314,6 +333,20 @@ mod tests {
         drop((busy, second));
         assert_eq!(connections.table().open, 0);
         assert!(connections.table().waiting.is_empty());
+    }
+
+    #[tokio::test]
+    async fn running_out_of_file_descriptors_sheds_the_longest_waiting_and_frees_its_slot() {
+        let connections = Connections::new(4);
+        let (first, second) = (open(&connections), open(&connections));
+        assert!(connections.accept_failed(&io::Error::from_raw_os_error(24)));
+        assert!(first.start().is_none(), "the longest waiting was not shed");
+        assert!(second.start().is_some());
+        assert_eq!(connections.table().open, 1);
+        drop(first);
+        assert_eq!(connections.table().open, 1, "a shed connection's slot is freed once");
+        assert!(!connections.accept_failed(&io::Error::from(io::ErrorKind::ConnectionAborted)));
+        assert_eq!((connections.shed_count(), connections.accept_failures.load(Ordering::Relaxed)), (1, 2));
     }
 
     #[tokio::test]

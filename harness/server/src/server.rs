@@ -492,11 +492,15 @@ impl Acceptor {
             let (stream, peer) = match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
-                    // Out of file descriptors and the like: counted and logged once a second,
-                    // and a back-off instead of spinning.
+                    // Out of file descriptors and the like: counted and logged once a second.
+                    // When a waiting connection was shed to free a descriptor, it closes as soon
+                    // as its task runs; otherwise a back-off instead of spinning.
                     tracing::debug!(socket = %this.role, %error, "accept failed");
-                    this.connections.accept_failed();
-                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    if this.connections.accept_failed(&error) {
+                        tokio::task::yield_now().await;
+                    } else {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
                     continue;
                 }
             };
