@@ -13,13 +13,13 @@
 //! Sheds, refusals and failed accepts are counted, and logged as one warning line per second
 //! with the counts of that second, not a line each: a flood would otherwise write thousands.
 
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::task::AbortHandle;
 
 /// How often, at most, the counts of shed and refused connections are logged.
 const REPORT_INTERVAL: Duration = Duration::from_secs(1);
@@ -37,10 +37,14 @@ pub(crate) struct Connections {
 #[derive(Debug, Default)]
 struct Table {
     open: usize,
-    /// The next ticket of the waiting queue: tickets grow, so the smallest waited longest.
+    /// The next ticket of the waiting queue: tickets grow, so the front waited longest.
     next_ticket: u64,
-    /// The connections waiting for a head, by ticket, with the signal that sheds each.
-    waiting: BTreeMap<u64, Arc<Notify>>,
+    /// The connections that joined the queue, oldest first, each with the ticket it joined
+    /// with. An entry whose connection has since started a request (or closed, or joined again)
+    /// is stale: starting a request is then one atomic operation, no lock and no queue edit.
+    /// Stale entries are skipped when shedding and swept when they outnumber the open
+    /// connections.
+    queue: VecDeque<(u64, Arc<Shared>)>,
     report: Report,
     /// The counts at the last report.
     reported: Counts,
@@ -64,12 +68,29 @@ struct Counts {
 }
 
 impl Table {
-    /// Puts a connection at the end of the waiting queue; its ticket.
-    fn join(&mut self, shed: &Arc<Notify>) -> u64 {
-        let ticket = self.next_ticket;
-        self.next_ticket += 1;
-        self.waiting.insert(ticket, shed.clone());
-        ticket
+    /// Puts a waiting connection at the end of the queue, as `shared` says (the caller set its
+    /// phase to waiting with the ticket this hands out, under the table's lock).
+    fn join(&mut self, shared: &Arc<Shared>, ticket: u64) {
+        self.next_ticket = ticket + 1;
+        self.queue.push_back((ticket, shared.clone()));
+        if self.queue.len() > 2 * self.open + 16 {
+            // Valid entries are at most `open`: sweeping costs O(1) per join, amortised.
+            self.queue.retain(|(ticket, shared)| shared.phase() == Phase::Waiting { ticket: *ticket });
+        }
+    }
+
+    /// Sheds the connection that has waited longest for a head, if one is waiting: its task is
+    /// aborted, which closes it. Whether one was.
+    fn shed_oldest(&mut self) -> bool {
+        while let Some((ticket, shared)) = self.queue.pop_front() {
+            if shared.replace(Phase::Waiting { ticket }, Phase::Shed) {
+                if let Some(task) = &*shared.task() {
+                    task.abort();
+                }
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -92,9 +113,8 @@ impl Connections {
         let mut table = self.table();
         if table.open < self.limit {
             table.open += 1;
-        } else if let Some((_, shed)) = table.waiting.pop_first() {
+        } else if table.shed_oldest() {
             // The shed connection's slot passes to the new one, so `open` stays.
-            shed.notify_one();
             self.shed.fetch_add(1, Ordering::Relaxed);
             self.report_soon(&mut table);
         } else {
@@ -102,10 +122,14 @@ impl Connections {
             self.report_soon(&mut table);
             return None;
         }
-        let shed = Arc::new(Notify::new());
-        let ticket = table.join(&shed);
+        let ticket = table.next_ticket;
+        let shared = Arc::new(Shared {
+            phase: AtomicU64::new(Phase::Waiting { ticket }.encode()),
+            task: Mutex::new(None),
+        });
+        table.join(&shared, ticket);
         drop(table);
-        Some(Connection { connections: self.clone(), shed, phase: Mutex::new(Phase::Waiting { ticket }) })
+        Some(Connection { connections: self.clone(), shared })
     }
 
     /// Counts an accept that failed. When it failed for want of file descriptors (the process's
@@ -115,15 +139,14 @@ impl Connections {
     pub(crate) fn accept_failed(self: &Arc<Self>, error: &io::Error) -> bool {
         self.accept_failures.fetch_add(1, Ordering::Relaxed);
         let mut table = self.table();
-        let shed = if out_of_descriptors(error) { table.waiting.pop_first() } else { None };
-        if let Some((_, shed)) = &shed {
+        let shed = out_of_descriptors(error) && table.shed_oldest();
+        if shed {
             // Its slot is freed, not passed on.
             table.open -= 1;
-            shed.notify_one();
             self.shed.fetch_add(1, Ordering::Relaxed);
         }
         self.report_soon(&mut table);
-        shed.is_some()
+        shed
     }
 
     /// Connections closed so that a newer one could have their slot.
@@ -196,9 +219,18 @@ fn out_of_descriptors(error: &io::Error) -> bool {
 #[derive(Debug)]
 pub(crate) struct Connection {
     connections: Arc<Connections>,
-    /// Notified when the connection is shed: whoever serves it must close it.
-    shed: Arc<Notify>,
-    phase: Mutex<Phase>,
+    shared: Arc<Shared>,
+}
+
+/// What a connection shares with the queue: its phase, and the task that serves it.
+#[derive(Debug)]
+struct Shared {
+    /// A [`Phase`], encoded: the queue reads it to tell a waiting connection from a stale entry.
+    phase: AtomicU64,
+    /// Aborted to shed the connection: dropping its future closes its socket. An abort costs the
+    /// connection nothing until it happens, where a signal to select on would be polled at every
+    /// wake-up of every connection.
+    task: Mutex<Option<AbortHandle>>,
 }
 
 /// Where a connection is in its life, as the slots see it.
@@ -207,70 +239,131 @@ enum Phase {
     /// Waiting for a request head (or a handshake, or first bytes), with its queue ticket.
     Waiting { ticket: u64 },
     /// Serving this many requests (more than one on HTTP/2); never shed.
-    Busy { requests: usize },
-    /// Shed while it waited: its slot is another's now.
+    Busy { requests: u64 },
+    /// Shed while it waited: its slot is another's, or freed.
     Shed,
+    /// Closed: its slot is given back.
+    Closed,
+}
+
+impl Phase {
+    const BUSY: u64 = 1 << 62;
+    const SHED: u64 = u64::MAX;
+    const CLOSED: u64 = u64::MAX - 1;
+
+    /// Tickets stay below [`Self::BUSY`] (2^62 joins), and requests below 2^62 - 2.
+    fn encode(self) -> u64 {
+        match self {
+            Phase::Waiting { ticket } => ticket,
+            Phase::Busy { requests } => Self::BUSY | requests,
+            Phase::Shed => Self::SHED,
+            Phase::Closed => Self::CLOSED,
+        }
+    }
+
+    fn decode(value: u64) -> Self {
+        match value {
+            Self::SHED => Phase::Shed,
+            Self::CLOSED => Phase::Closed,
+            busy if busy & Self::BUSY != 0 => Phase::Busy { requests: busy & !Self::BUSY },
+            ticket => Phase::Waiting { ticket },
+        }
+    }
+}
+
+impl Shared {
+    fn task(&self) -> MutexGuard<'_, Option<AbortHandle>> {
+        self.task.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn phase(&self) -> Phase {
+        Phase::decode(self.phase.load(Ordering::Acquire))
+    }
+
+    /// Moves from `from` to `to` if nothing moved it first; whether it did.
+    fn replace(&self, from: Phase, to: Phase) -> bool {
+        self.phase.compare_exchange(from.encode(), to.encode(), Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
 }
 
 impl Connection {
-    /// Resolves when the connection has been shed: its server must stop serving it, which
-    /// closes it.
-    pub(crate) async fn shed(&self) {
-        self.shed.notified().await;
+    /// Gives the connection the task that serves it, for shedding to abort; a connection shed
+    /// before it had one is aborted now. (A shedder marks the phase, then looks for the task;
+    /// this sets the task, then looks at the phase, each under the task's lock: one of them
+    /// sees the other.)
+    pub(crate) fn attach(&self, task: AbortHandle) {
+        let mut attached = self.shared.task();
+        if self.shared.phase() == Phase::Shed {
+            task.abort();
+        }
+        *attached = Some(task);
     }
 
-    /// A request has started (its head is complete): the connection leaves the waiting queue
-    /// until the returned guard is dropped. `None` if the connection was shed already, in which
-    /// case it must close without answering.
-    pub(crate) fn start(self: &Arc<Self>) -> Option<Busy> {
-        let mut phase = self.phase();
-        *phase = match *phase {
-            Phase::Waiting { ticket } => match self.connections.table().waiting.remove(&ticket) {
-                Some(_) => Phase::Busy { requests: 1 },
-                None => Phase::Shed,
-            },
-            Phase::Busy { requests } => Phase::Busy { requests: requests + 1 },
-            Phase::Shed => Phase::Shed,
-        };
-        (*phase != Phase::Shed).then(|| Busy(self.clone()))
+    /// A request has started (its head is complete): the connection is busy, out of reach of
+    /// shedding, until [`end`](Self::end) is called as often. False if it was shed already, in
+    /// which case it must close without answering.
+    pub(crate) fn start(&self) -> bool {
+        loop {
+            let now = self.shared.phase();
+            let next = match now {
+                Phase::Waiting { .. } => Phase::Busy { requests: 1 },
+                Phase::Busy { requests } => Phase::Busy { requests: requests + 1 },
+                Phase::Shed | Phase::Closed => return false,
+            };
+            // Racing only a shedder (waiting) or another request of this connection (busy).
+            if self.shared.replace(now, next) {
+                return true;
+            }
+        }
     }
 
     /// A request has been answered: with none left, the connection waits for a head again, at
     /// the end of the queue.
-    fn end(&self) {
-        let mut phase = self.phase();
-        *phase = match *phase {
-            Phase::Busy { requests: 1 } => {
-                Phase::Waiting { ticket: self.connections.table().join(&self.shed) }
+    pub(crate) fn end(&self) {
+        loop {
+            match self.shared.phase() {
+                Phase::Busy { requests: 1 } => {
+                    // Under the lock, so that no shedder looks at the queue before it is joined.
+                    let mut table = self.connections.table();
+                    let ticket = table.next_ticket;
+                    if self.shared.replace(Phase::Busy { requests: 1 }, Phase::Waiting { ticket }) {
+                        table.join(&self.shared, ticket);
+                        return;
+                    }
+                }
+                Phase::Busy { requests } => {
+                    if self.shared.replace(Phase::Busy { requests }, Phase::Busy { requests: requests - 1 }) {
+                        return;
+                    }
+                }
+                Phase::Waiting { .. } | Phase::Shed | Phase::Closed => return,
             }
-            Phase::Busy { requests } => Phase::Busy { requests: requests - 1 },
-            other => other,
-        };
-    }
-
-    fn phase(&self) -> MutexGuard<'_, Phase> {
-        self.phase.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        }
     }
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        let phase = *self.phase();
         let mut table = self.connections.table();
-        let holds_slot = match phase {
-            Phase::Waiting { ticket } => table.waiting.remove(&ticket).is_some(),
-            Phase::Busy { .. } => true,
-            Phase::Shed => false,
-        };
-        if holds_slot {
-            table.open -= 1;
+        loop {
+            match self.shared.phase() {
+                // The shedder passed its slot on or freed it.
+                Phase::Shed | Phase::Closed => return,
+                // Its queue entry, if any, is stale from now on.
+                now => {
+                    if self.shared.replace(now, Phase::Closed) {
+                        table.open -= 1;
+                        return;
+                    }
+                }
+            }
         }
     }
 }
 
-/// A request in progress on a [`Connection`]: it cannot be shed until this is dropped.
-#[derive(Debug)]
-pub(crate) struct Busy(Arc<Connection>);
+/// A request in progress on a [`Connection`], for a future that may be dropped before it ends:
+/// the connection cannot be shed until this is dropped.
+struct Busy(Arc<Connection>);
 
 impl Drop for Busy {
     fn drop(&mut self) {
@@ -285,7 +378,7 @@ pub(crate) fn while_busy<F: Future>(
     connection: &Arc<Connection>,
     answer: F,
 ) -> impl Future<Output = F::Output> + use<F> {
-    let busy = connection.start();
+    let busy = connection.start().then(|| Busy(connection.clone()));
     async move {
         let _busy = busy;
         answer.await
@@ -296,8 +389,14 @@ pub(crate) fn while_busy<F: Future>(
 mod tests {
     use super::*;
 
-    fn open(connections: &Arc<Connections>) -> Arc<Connection> {
-        Arc::new(connections.admit().expect("a slot"))
+    fn open(connections: &Arc<Connections>) -> Connection {
+        connections.admit().expect("a slot")
+    }
+
+    /// A request started and answered.
+    fn answered(connection: &Connection) {
+        assert!(connection.start());
+        connection.end();
     }
 
     #[tokio::test]
@@ -305,10 +404,10 @@ mod tests {
         let connections = Connections::new(2);
         let (first, second) = (open(&connections), open(&connections));
         // The first one was answered since: the second has waited longer now.
-        drop(first.start());
+        answered(&first);
         let _third = open(&connections);
-        assert!(second.start().is_none(), "the longest waiting was not shed");
-        assert!(first.start().is_some(), "a newer waiting one was shed");
+        assert!(!second.start(), "the longest waiting was not shed");
+        assert!(first.start(), "a newer waiting one was shed");
         assert_eq!((connections.shed_count(), connections.refused_count()), (1, 0));
         assert_eq!(connections.table().open, 2);
     }
@@ -317,7 +416,7 @@ mod tests {
     async fn a_busy_connection_is_never_shed_and_when_all_are_busy_the_new_one_is_refused() {
         let connections = Connections::new(2);
         let (first, second) = (open(&connections), open(&connections));
-        let (_busy, _also_busy) = (first.start(), second.start());
+        assert!(first.start() && second.start());
         assert!(connections.admit().is_none());
         assert_eq!((connections.shed_count(), connections.refused_count()), (0, 1));
     }
@@ -329,10 +428,10 @@ mod tests {
         let second = open(&connections);
         drop(first);
         assert_eq!(connections.table().open, 1, "the shed one's slot passed to the second");
-        let busy = second.start();
-        drop((busy, second));
+        assert!(second.start());
+        drop(second);
         assert_eq!(connections.table().open, 0);
-        assert!(connections.table().waiting.is_empty());
+        assert!(!connections.table().shed_oldest(), "no closed connection is left to shed");
     }
 
     #[tokio::test]
@@ -340,8 +439,8 @@ mod tests {
         let connections = Connections::new(4);
         let (first, second) = (open(&connections), open(&connections));
         assert!(connections.accept_failed(&io::Error::from_raw_os_error(24)));
-        assert!(first.start().is_none(), "the longest waiting was not shed");
-        assert!(second.start().is_some());
+        assert!(!first.start(), "the longest waiting was not shed");
+        assert!(second.start());
         assert_eq!(connections.table().open, 1);
         drop(first);
         assert_eq!(connections.table().open, 1, "a shed connection's slot is freed once");
@@ -353,10 +452,21 @@ mod tests {
     async fn requests_on_one_connection_keep_it_busy_until_the_last_ends() {
         let connections = Connections::new(1);
         let connection = open(&connections);
-        let (one, two) = (connection.start(), connection.start());
-        drop(one);
+        assert!(connection.start() && connection.start());
+        connection.end();
         assert!(connections.admit().is_none(), "busy with a request still");
-        drop(two);
+        connection.end();
         assert!(connections.admit().is_some(), "idle once the last request ended");
+    }
+
+    #[tokio::test]
+    async fn stale_queue_entries_are_swept() {
+        let connections = Connections::new(4);
+        let connection = open(&connections);
+        for _ in 0..1000 {
+            answered(&connection);
+        }
+        assert!(connections.table().queue.len() <= 2 + 16 + 1, "two per open connection, and some");
+        assert!(connections.table().shed_oldest(), "the one waiting entry survives the sweeps");
     }
 }

@@ -31,7 +31,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
-use crate::connections::{Busy, Connection};
+use crate::connections::Connection;
 use crate::handler::{self, CloseConnection, Played, RequestHead, Resolved, State};
 use crate::journal::Record;
 use crate::server::Origins;
@@ -88,14 +88,18 @@ pub(crate) async fn serve(
     // When the bytes being served were read: the journal's arrival time and the `date` header of
     // their answers, one clock read per read from the socket (pipelined requests share it).
     let mut arrived_unix_ms = 0;
-    let mut busy: Option<Busy> = None;
+    // Whether `connection` is busy with the request at the start of `input`.
+    let mut busy = false;
     loop {
         let mut storage = [MaybeUninit::uninit(); MAX_HEADERS];
         let buffered = input.get(start..).unwrap_or_default();
         let head = match parse(buffered, &mut storage, max_head) {
             Parsed::Head => {
                 // Waiting for a head: the connection may be shed to make room for another.
-                busy = None;
+                if busy {
+                    connection.end();
+                    busy = false;
+                }
                 // As hyper does, the client has `header_read_timeout` from when the server is
                 // ready for a head (idle time between requests included) to when it is complete.
                 if !head_started {
@@ -146,18 +150,20 @@ pub(crate) async fn serve(
         }
     }
     // hyper marks the connection busy for each request it answers, this one first.
-    drop(busy);
+    if busy {
+        connection.end();
+    }
     let rewind = Rewind { read: input, position: start, stream };
     origins.serve(listener, rewind, connection).await;
 }
 
 /// Marks `connection` busy for the request whose head is complete, unless it is already; false
 /// when it was shed while it waited, and must close without answering.
-fn begin(busy: &mut Option<Busy>, connection: &Arc<Connection>) -> bool {
-    if busy.is_none() {
+fn begin(busy: &mut bool, connection: &Connection) -> bool {
+    if !*busy {
         *busy = connection.start();
     }
-    busy.is_some()
+    *busy
 }
 
 /// What the buffered bytes hold.

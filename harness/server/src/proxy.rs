@@ -144,7 +144,8 @@ impl Proxy {
                     return;
                 };
                 first.truncate(read);
-                let (Some(target), Some(_busy)) = (&self.routes.target, connection.start()) else { return };
+                // Busy until the tunnel closes: the connection's end gives the slot back.
+                let (Some(target), true) = (&self.routes.target, connection.start()) else { return };
                 target::relay(target, &first, client).await;
             }
             (Ok(upgraded), TunnelTo::TargetBehindTls) => {

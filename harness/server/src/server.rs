@@ -510,24 +510,23 @@ impl Acceptor {
                 continue;
             };
             let _ = stream.set_nodelay(true);
-            let this = this.clone();
             let connection = Arc::new(connection);
-            connections.spawn(async move {
-                let serve = async {
+            let task = connections.spawn({
+                let (this, connection) = (this.clone(), connection.clone());
+                async move {
                     match &this.role {
                         Role::Origin(Listener::Https) => {
                             this.origins.serve(Listener::Https, stream, &connection).await
                         }
-                        Role::Origin(listener) => h1::serve(&this.origins, *listener, stream, &connection).await,
+                        Role::Origin(listener) => {
+                            h1::serve(&this.origins, *listener, stream, &connection).await
+                        }
                         Role::Proxy(proxy) => proxy.serve_socket(&this.origins, stream, &connection).await,
                     }
-                };
-                // Shedding drops the connection's future, which closes its socket.
-                tokio::select! {
-                    () = serve => {}
-                    () = connection.shed() => tracing::debug!(socket = %this.role, %peer, "shed an idle connection"),
                 }
             });
+            // Shedding aborts the task, which drops the connection's future and closes its socket.
+            connection.attach(task);
         }
         drop(socket);
         connections.abort_all();
