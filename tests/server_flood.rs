@@ -100,27 +100,48 @@ async fn the_connection_idle_longest_makes_room_for_a_new_one() {
 #[tokio::test]
 async fn a_connection_being_answered_is_never_shed() {
     let server = Arc::new(start_with(Limits { max_connections: 4, ..Limits::default() }).await);
-    let addr = server.local_addr(Listener::HttpA);
-    // The oldest connections are mid-answer (a delayed reply); the youngest is idle.
+    // The oldest connections are mid-answer (a delayed reply): one on the plain listeners' fast
+    // path, one HTTP/2 and one HTTPS connection served by hyper. The youngest is idle.
     let mut answering = tokio::task::JoinSet::new();
-    for _ in 0..3 {
+    for transport in [Transport::Http1, Transport::H2c, Transport::Https1] {
+        let server = server.clone();
         answering.spawn(async move {
-            let mut stream = TcpStream::connect(addr).await.unwrap();
-            exchange(&mut stream, "/t/slow/x?delay_ms=1500").await
+            let req =
+                request(&server, transport, "GET", "/t/slow/x?delay_ms=1500").body(String::new()).unwrap();
+            send(&server, transport, req).await.map(|received| received.status)
         });
     }
     let recorded = server.journal().wait_for("slow", 3, PATIENCE).await;
     assert_eq!(recorded.len(), 3, "the delayed requests did not arrive");
-    let mut idle = TcpStream::connect(addr).await.unwrap();
+    let mut idle = TcpStream::connect(server.local_addr(Listener::HttpA)).await.unwrap();
     assert_eq!(exchange(&mut idle, "/t/idle/x").await, 200);
 
-    let mut fresh = TcpStream::connect(addr).await.unwrap();
+    let mut fresh = TcpStream::connect(server.local_addr(Listener::HttpA)).await.unwrap();
     assert_eq!(exchange(&mut fresh, "/t/fresh/x").await, 200);
     assert!(closed_by_server(&mut idle).await, "the idle connection was not the one shed");
     while let Some(status) = answering.join_next().await {
-        assert_eq!(status.unwrap(), 200, "a connection being answered lost its answer");
+        let status = status.unwrap().unwrap_or_else(|error| panic!("a delayed answer was lost: {error:#}"));
+        assert_eq!(status, 200);
     }
     assert_eq!((server.shed_connections(), server.refused_connections()), (1, 0));
+}
+
+#[tokio::test]
+async fn a_stalled_tls_handshake_and_a_silent_proxy_client_are_waiting_too() {
+    let server = start_with(Limits { max_connections: 3, ..Limits::default() }).await;
+    let mut handshake = TcpStream::connect(server.local_addr(Listener::Https)).await.unwrap();
+    let mut proxy = TcpStream::connect(server.proxy_addr()).await.unwrap();
+    let mut idle = TcpStream::connect(server.local_addr(Listener::HttpA)).await.unwrap();
+    assert_eq!(exchange(&mut idle, "/t/idle/x").await, 200);
+
+    let mut fresh = TcpStream::connect(server.local_addr(Listener::HttpA)).await.unwrap();
+    assert_eq!(exchange(&mut fresh, "/t/fresh-1/x").await, 200);
+    assert!(closed_by_server(&mut handshake).await, "a stalled TLS handshake was not shed first");
+    let mut fresh = TcpStream::connect(server.local_addr(Listener::HttpA)).await.unwrap();
+    assert_eq!(exchange(&mut fresh, "/t/fresh-2/x").await, 200);
+    assert!(closed_by_server(&mut proxy).await, "a silent proxy client was not shed next");
+    assert!(still_open(&mut idle).await);
+    assert_eq!(server.shed_connections(), 2);
 }
 
 #[tokio::test]
@@ -196,7 +217,7 @@ impl Write for ThreadLog {
 async fn a_flood_of_idle_and_slow_connections_leaves_room_and_logs_counts_not_lines() {
     logged_on_this_thread();
     let limits =
-        Limits { max_connections: 32, header_read_timeout: Duration::from_secs(3), ..Limits::default() };
+        Limits { max_connections: 32, header_read_timeout: Duration::from_secs(5), ..Limits::default() };
     let server = Arc::new(start_with(limits).await);
     let started = Instant::now();
     let addr = server.local_addr(Listener::HttpA);
