@@ -59,8 +59,9 @@ pub struct Limits {
     pub max_connections: usize,
     /// The bytes of one request head (HTTP/1) or header list (HTTP/2).
     pub max_header_bytes: usize,
-    /// How long a client may take to send a request head, counted from when the server is ready
-    /// for it: the idle time of a keep-alive connection between requests counts too.
+    /// How long a client may take to send an HTTP/1 request head, counted from when the server is
+    /// ready for it: the idle time of a keep-alive connection between requests counts too. (An
+    /// idle HTTP/2 connection has no timeout; it is shed first when the connections run out.)
     pub header_read_timeout: Duration,
     /// How long a TLS handshake may take.
     pub tls_handshake_timeout: Duration,
