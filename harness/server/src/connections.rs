@@ -68,8 +68,8 @@ struct Counts {
 }
 
 impl Table {
-    /// Puts a waiting connection at the end of the queue, as `shared` says (the caller set its
-    /// phase to waiting with the ticket this hands out, under the table's lock).
+    /// Puts a connection at the end of the queue with `ticket`, the next one: the caller has set
+    /// its phase to waiting with that ticket, under the table's lock.
     fn join(&mut self, shared: &Arc<Shared>, ticket: u64) {
         self.next_ticket = ticket + 1;
         self.queue.push_back((ticket, shared.clone()));
