@@ -322,15 +322,20 @@ async fn the_proxy_counts_against_the_connection_limit() {
     .await
     .expect("the mock server starts");
     let api = server.origin("api").expect("api").clone();
-    let mut held = Vec::new();
-    for index in 0..2 {
+    let mut held = tokio::task::JoinSet::new();
+    for _ in 0..2 {
+        // Being answered (a delayed reply), so neither can be shed for the third connection.
         let mut proxy = proxy_connection(&server).await;
-        let url = api.join(&format!("/t/held-{index}/x"));
-        assert_eq!(through(&mut proxy, absolute_get(&url)).await.status, 200);
-        held.push(proxy);
+        let url = api.join("/t/held/x?delay_ms=2000");
+        held.spawn(async move { through(&mut proxy, absolute_get(&url)).await.status });
     }
+    assert_eq!(server.journal().wait_for("held", 2, Duration::from_secs(10)).await.len(), 2);
     let answer = raw_exchange(&server, b"GET http://api.test:1/ HTTP/1.1\r\nHost: api.test:1\r\n\r\n").await;
     assert!(answer.is_empty(), "the third connection got {answer:?}");
+    assert_eq!((server.refused_connections(), server.shed_connections()), (1, 0));
+    while let Some(status) = held.join_next().await {
+        assert_eq!(status.expect("a held exchange"), 200);
+    }
 }
 
 #[tokio::test]

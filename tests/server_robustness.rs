@@ -112,25 +112,30 @@ async fn a_failed_tls_handshake_closes_only_that_connection() {
 }
 
 #[tokio::test]
-async fn connections_past_the_limit_are_closed_at_once() {
+async fn connections_past_the_limit_are_closed_at_once_while_every_one_is_answering() {
     let server = start_with(Limits { max_connections: 4, ..Limits::default() }).await;
     let addr = server.local_addr(Listener::HttpA);
     let mut held = Vec::new();
     for _ in 0..4 {
         let mut stream = TcpStream::connect(addr).await.unwrap();
-        // One full exchange proves the connection was accepted and holds a slot.
-        stream.write_all(b"GET /t/held/x HTTP/1.1\r\nHost: app.test\r\n\r\n").await.unwrap();
-        let mut first = [0u8; 12];
-        stream.read_exact(&mut first).await.unwrap();
-        assert_eq!(&first, b"HTTP/1.1 200");
+        // A delayed answer keeps the connection busy: an idle one would be shed for a newcomer.
+        stream.write_all(b"GET /t/held/x?delay_ms=2000 HTTP/1.1\r\nHost: app.test\r\n\r\n").await.unwrap();
         held.push(stream);
     }
+    let recorded = server.journal().wait_for("held", 4, Duration::from_secs(5)).await;
+    assert_eq!(recorded.len(), 4, "the held requests did not all arrive");
     let mut extra = TcpStream::connect(addr).await.unwrap();
     let _ = extra.write_all(b"GET /t/extra/x HTTP/1.1\r\nHost: app.test\r\n\r\n").await;
     let mut answer = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(5), extra.read_to_end(&mut answer)).await;
     assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "the fifth connection got {answer:?}");
     assert!(server.journal().entries("extra").is_empty());
+    assert_eq!((server.refused_connections(), server.shed_connections()), (1, 0));
+    for stream in &mut held {
+        let mut first = [0u8; 12];
+        stream.read_exact(&mut first).await.unwrap();
+        assert_eq!(&first, b"HTTP/1.1 200", "a held connection lost its answer");
+    }
 
     held.clear();
     let mut later = None;

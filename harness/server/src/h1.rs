@@ -20,6 +20,7 @@ use std::future::{Future, poll_fn, ready};
 use std::io;
 use std::mem::MaybeUninit;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -30,6 +31,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
+use crate::connections::Connection;
 use crate::handler::{self, CloseConnection, Played, RequestHead, Resolved, State};
 use crate::journal::Record;
 use crate::server::Origins;
@@ -64,8 +66,14 @@ pub(crate) fn sends_as_is<'a>(status: StatusCode, mut names: impl Iterator<Item 
 }
 
 /// Serves one plain-listener connection of `listener`: the common requests here, the rest of the
-/// connection through hyper from the first unusual one.
-pub(crate) async fn serve(origins: &Origins, listener: Listener, mut stream: TcpStream) {
+/// connection through hyper from the first unusual one. `connection` waits for a head while
+/// this reads one, and is busy from a complete head until the next read.
+pub(crate) async fn serve(
+    origins: &Origins,
+    listener: Listener,
+    mut stream: TcpStream,
+    connection: &Arc<Connection>,
+) {
     let limits = *origins.limits();
     // hyper's read buffer limit (`server::http_builder`): a head that does not fit is its 431.
     let max_head = limits.max_header_bytes.max(8192);
@@ -80,11 +88,18 @@ pub(crate) async fn serve(origins: &Origins, listener: Listener, mut stream: Tcp
     // When the bytes being served were read: the journal's arrival time and the `date` header of
     // their answers, one clock read per read from the socket (pipelined requests share it).
     let mut arrived_unix_ms = 0;
+    // Whether `connection` is busy with the request at the start of `input`.
+    let mut busy = false;
     loop {
         let mut storage = [MaybeUninit::uninit(); MAX_HEADERS];
         let buffered = input.get(start..).unwrap_or_default();
         let head = match parse(buffered, &mut storage, max_head) {
             Parsed::Head => {
+                // Waiting for a head: the connection may be shed to make room for another.
+                if busy {
+                    connection.end();
+                    busy = false;
+                }
                 // As hyper does, the client has `header_read_timeout` from when the server is
                 // ready for a head (idle time between requests included) to when it is complete.
                 if !head_started {
@@ -98,6 +113,9 @@ pub(crate) async fn serve(origins: &Origins, listener: Listener, mut stream: Tcp
                 continue;
             }
             Parsed::Body(length) => {
+                if !begin(&mut busy, connection) {
+                    return;
+                }
                 if !read_more(&mut stream, &mut input, &mut start, length, None).await {
                     return;
                 }
@@ -108,6 +126,9 @@ pub(crate) async fn serve(origins: &Origins, listener: Listener, mut stream: Tcp
             Parsed::Request(head) => head,
         };
         head_started = false;
+        if !begin(&mut busy, connection) {
+            return;
+        }
 
         match answer(origins.state(), listener, &head, arrived_unix_ms, &mut output).await {
             Outcome::Write => {}
@@ -128,8 +149,21 @@ pub(crate) async fn serve(origins: &Origins, listener: Listener, mut stream: Tcp
             start = 0;
         }
     }
+    // hyper marks the connection busy for each request it answers, this one first.
+    if busy {
+        connection.end();
+    }
     let rewind = Rewind { read: input, position: start, stream };
-    origins.serve(listener, rewind).await;
+    origins.serve(listener, rewind, connection).await;
+}
+
+/// Marks `connection` busy for the request whose head is complete, unless it is already; false
+/// when it was shed while it waited, and must close without answering.
+fn begin(busy: &mut bool, connection: &Connection) -> bool {
+    if !*busy {
+        *busy = connection.start();
+    }
+    *busy
 }
 
 /// What the buffered bytes hold.

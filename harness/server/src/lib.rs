@@ -24,6 +24,7 @@
 //!
 //! The server knows nothing of browsers: it only answers and remembers.
 
+mod connections;
 mod h1;
 mod handler;
 pub mod journal;

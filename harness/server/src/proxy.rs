@@ -30,10 +30,11 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
+use crate::connections::{self, Connection};
 use crate::handler::{self, CloseConnection, State};
 use crate::server::{Limits, Origins, PageHost};
 use crate::target::{self, TargetServer};
@@ -85,7 +86,13 @@ impl Proxy {
 
     /// Serves one accepted socket: as an HTTPS proxy when the client opens with a TLS handshake
     /// record (first byte 0x16, which no HTTP method starts with), else as a plain one.
-    pub(crate) async fn serve_socket(&self, origins: &Origins, stream: TcpStream) {
+    /// `connection` waits for a head until the first request, and between requests.
+    pub(crate) async fn serve_socket(
+        &self,
+        origins: &Origins,
+        stream: TcpStream,
+        connection: &Arc<Connection>,
+    ) {
         const TLS_HANDSHAKE_RECORD: u8 = 0x16;
         let mut first = [0u8; 1];
         let peeked = tokio::time::timeout(origins.limits().header_read_timeout, stream.peek(&mut first));
@@ -93,24 +100,30 @@ impl Proxy {
             return;
         }
         if first[0] != TLS_HANDSHAKE_RECORD {
-            return self.serve(origins, stream).await;
+            return self.serve(origins, stream, connection).await;
         }
         let timeout = origins.limits().tls_handshake_timeout;
         if let Some(tls) = crate::tls::accept(&self.tls, stream, timeout, "proxy").await {
-            self.serve(origins, tls).await;
+            self.serve(origins, tls, connection).await;
         }
     }
 
     /// Serves one proxy connection: its requests, then the tunnel if one was granted, in this task
     /// so that the connection keeps its slot and stops with the server.
-    pub(crate) async fn serve<S>(&self, origins: &Origins, stream: S)
+    pub(crate) async fn serve<S>(&self, origins: &Origins, stream: S, connection: &Arc<Connection>)
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let tunnel = Tunnel::default();
         let service = {
             let (state, routes, tunnel) = (origins.state().clone(), self.routes.clone(), tunnel.clone());
-            service_fn(move |request| answer(state.clone(), routes.clone(), tunnel.clone(), request))
+            let connection = connection.clone();
+            service_fn(move |request| {
+                connections::while_busy(
+                    &connection,
+                    answer(state.clone(), routes.clone(), tunnel.clone(), request),
+                )
+            })
         };
         if let Err(error) = self.http.serve_connection(TokioIo::new(stream), service).with_upgrades().await {
             tracing::debug!(%error, "proxy connection ended with an error");
@@ -119,12 +132,21 @@ impl Proxy {
         let Some((to, upgrade)) = granted else { return };
         match (upgrade.await, to) {
             (Ok(upgraded), TunnelTo::Listener(listener)) => {
-                origins.serve(listener, TokioIo::new(upgraded)).await
+                origins.serve(listener, TokioIo::new(upgraded), connection).await
             }
             (Ok(upgraded), TunnelTo::Target) => {
-                if let Some(target) = &self.routes.target {
-                    target::relay(target, TokioIo::new(upgraded)).await;
-                }
+                // Relayed bytes are your server's to judge: the tunnel waits for its first bytes
+                // as for a head, then is busy until it closes.
+                let mut client = TokioIo::new(upgraded);
+                let mut first = vec![0; 16 * 1024];
+                let timeout = origins.limits().header_read_timeout;
+                let Ok(Ok(read @ 1..)) = tokio::time::timeout(timeout, client.read(&mut first)).await else {
+                    return;
+                };
+                first.truncate(read);
+                // Busy until the tunnel closes: the connection's end gives the slot back.
+                let (Some(target), true) = (&self.routes.target, connection.start()) else { return };
+                target::relay(target, &first, client).await;
             }
             (Ok(upgraded), TunnelTo::TargetBehindTls) => {
                 let timeout = origins.limits().tls_handshake_timeout;
@@ -136,9 +158,12 @@ impl Proxy {
                 let (Some(target), state) = (self.routes.target.clone(), origins.state().clone()) else {
                     return;
                 };
+                let connection = connection.clone();
                 let service = service_fn(move |request| {
                     let (state, target) = (state.clone(), target.clone());
-                    async move { target::pass_on(&state, &target, as_origin_form(request), true).await }
+                    let pass_on =
+                        async move { target::pass_on(&state, &target, as_origin_form(request), true).await };
+                    connections::while_busy(&connection, pass_on)
                 });
                 if let Err(error) = self.http.serve_connection(TokioIo::new(tls), service).await {
                     tracing::debug!(%error, "a connection to your server's URL ended with an error");

@@ -13,9 +13,10 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
+use crate::connections::{self, Connection, Connections};
 use crate::h1;
 use crate::handler::{self, QueryCache, State};
 use crate::journal::{self, Journal};
@@ -52,11 +53,16 @@ impl Ports {
 /// or keeps a misbehaving client from holding the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Open connections across all listeners and the proxy; more are accepted and closed at once.
+    /// Open connections across all listeners and the proxy. When all are open, a new connection
+    /// takes the place of the one that has waited longest for a request head (idle between
+    /// requests, in a TLS handshake, or sending its head slowly), which is closed; only when
+    /// every one is busy answering is the new connection closed at once.
     pub max_connections: usize,
     /// The bytes of one request head (HTTP/1) or header list (HTTP/2).
     pub max_header_bytes: usize,
-    /// How long a client may take to send a request head.
+    /// How long a client may take to send an HTTP/1 request head, counted from when the server is
+    /// ready for it: the idle time of a keep-alive connection between requests counts too. (An
+    /// idle HTTP/2 connection has no timeout; it is shed first when the connections run out.)
     pub header_read_timeout: Duration,
     /// How long a TLS handshake may take.
     pub tls_handshake_timeout: Duration,
@@ -202,6 +208,7 @@ pub struct MockServer {
     /// Whether some of what it serves is reachable through its proxy only.
     proxy_only_routes: bool,
     certificates: Certificates,
+    connections: Arc<Connections>,
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     /// With threads of its own: closes (yields `None`) when every thread has ended.
@@ -265,7 +272,7 @@ impl MockServer {
             .collect();
 
         let (stop, stopped) = watch::channel(false);
-        let connections = Arc::new(Semaphore::new(config.limits.max_connections));
+        let connections = Connections::new(config.limits.max_connections);
         let acceptor = |role: Role| Acceptor {
             role,
             origins: Origins {
@@ -310,6 +317,7 @@ impl MockServer {
             host_names,
             proxy_only_routes,
             certificates,
+            connections,
             stop,
             tasks,
             threads_done,
@@ -382,6 +390,18 @@ impl MockServer {
             ip if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
             ip => ip,
         }
+    }
+
+    /// How many connections were closed so that a new one could have their slot: connections
+    /// waiting for a request head when [`Limits::max_connections`] were open.
+    pub fn shed_connections(&self) -> u64 {
+        self.connections.shed_count()
+    }
+
+    /// How many new connections were closed at once because [`Limits::max_connections`] were
+    /// open and every one was busy answering.
+    pub fn refused_connections(&self) -> u64 {
+        self.connections.refused_count()
     }
 
     /// Stops accepting, closes every connection and waits for the listeners to end.
@@ -466,7 +486,7 @@ impl fmt::Display for Role {
 struct Acceptor {
     role: Role,
     origins: Origins,
-    connections: Arc<Semaphore>,
+    connections: Arc<Connections>,
     stopped: watch::Receiver<bool>,
 }
 
@@ -487,26 +507,41 @@ impl Acceptor {
             let (stream, peer) = match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(socket = %this.role, %error, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    // Out of file descriptors and the like: counted and logged once a second.
+                    // When a waiting connection was shed to free a descriptor, it closes as soon
+                    // as its task runs; otherwise a back-off instead of spinning.
+                    tracing::debug!(socket = %this.role, %error, "accept failed");
+                    if this.connections.accept_failed(&error) {
+                        tokio::task::yield_now().await;
+                    } else {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
                     continue;
                 }
             };
-            let Ok(permit) = this.connections.clone().try_acquire_owned() else {
-                tracing::warn!(socket = %this.role, %peer, "too many connections; closing");
+            let Some(connection) = this.connections.admit() else {
+                // Counted and logged once a second by `Connections`; dropping closes it.
+                tracing::debug!(socket = %this.role, %peer, "every connection is busy; closing");
                 continue;
             };
             let _ = stream.set_nodelay(true);
-            let this = this.clone();
-            connections.spawn(async move {
-                match &this.role {
-                    Role::Origin(Listener::Https) => this.origins.serve(Listener::Https, stream).await,
-                    Role::Origin(listener) => h1::serve(&this.origins, *listener, stream).await,
-                    Role::Proxy(proxy) => proxy.serve_socket(&this.origins, stream).await,
+            let connection = Arc::new(connection);
+            let task = connections.spawn({
+                let (this, connection) = (this.clone(), connection.clone());
+                async move {
+                    match &this.role {
+                        Role::Origin(Listener::Https) => {
+                            this.origins.serve(Listener::Https, stream, &connection).await
+                        }
+                        Role::Origin(listener) => {
+                            h1::serve(&this.origins, *listener, stream, &connection).await
+                        }
+                        Role::Proxy(proxy) => proxy.serve_socket(&this.origins, stream, &connection).await,
+                    }
                 }
-                drop(permit);
             });
+            // Shedding aborts the task, which drops the connection's future and closes its socket.
+            connection.attach(task);
         }
         drop(socket);
         connections.abort_all();
@@ -532,13 +567,16 @@ impl Origins {
         &self.limits
     }
 
-    /// Serves one connection of `listener` to its end, the TLS handshake first on the HTTPS one.
-    pub(crate) async fn serve<S>(&self, listener: Listener, stream: S)
+    /// Serves one connection of `listener` to its end, the TLS handshake first on the HTTPS one;
+    /// `connection` is busy while a request is answered and waits for a head otherwise.
+    pub(crate) async fn serve<S>(&self, listener: Listener, stream: S, connection: &Arc<Connection>)
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let state = self.state.clone();
-        let service = service_fn(move |request| handler::handle(state.clone(), listener, request));
+        let (state, connection) = (self.state.clone(), connection.clone());
+        let service = service_fn(move |request| {
+            connections::while_busy(&connection, handler::handle(state.clone(), listener, request))
+        });
         let result = if listener == Listener::Https {
             let timeout = self.limits.tls_handshake_timeout;
             let Some(tls) = tls::accept(&self.tls, stream, timeout, listener.name()).await else { return };

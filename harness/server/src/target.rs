@@ -24,7 +24,7 @@ use http::{Request, Response, Version};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::handler::{CloseConnection, RequestHead, State, unix_ms};
@@ -165,15 +165,19 @@ async fn exchange(target: &TargetServer, request: Request<Bytes>) -> Result<Resp
     Ok(Response::from_parts(parts, body.to_bytes()))
 }
 
-/// Relays a `CONNECT` tunnel to your server byte for byte (its own TLS end to end), until
-/// either side closes.
-pub(crate) async fn relay<S>(target: &TargetServer, mut client: S)
+/// Relays a `CONNECT` tunnel to your server byte for byte (its own TLS end to end), the bytes
+/// the client sent `first` before the rest, until either side closes.
+pub(crate) async fn relay<S>(target: &TargetServer, first: &[u8], mut client: S)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     match TcpStream::connect(target.connect_to()).await {
         Ok(mut server) => {
-            if let Err(error) = tokio::io::copy_bidirectional(&mut client, &mut server).await {
+            let relayed = match server.write_all(first).await {
+                Ok(()) => tokio::io::copy_bidirectional(&mut client, &mut server).await.map(drop),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = relayed {
                 tracing::debug!(%target, %error, "the tunnel to your server ended with an error");
             }
         }
