@@ -426,9 +426,15 @@ mod tests {
 
     use super::*;
 
-    /// A fresh folder holding an executable file for each of `executables`, and a file that is
-    /// not executable for each of `not_executable`.
-    fn fake_installation(name: &str, executables: &[&str], not_executable: &[&str]) -> SearchPath {
+    /// The survey of `engines` over a fresh folder holding an executable file for each of
+    /// `executables` and a file that is not executable for each of `not_executable`; the folder
+    /// is removed once surveyed.
+    fn survey_of_fake_installation(
+        name: &str,
+        engines: &[Engine],
+        executables: &[&str],
+        not_executable: &[&str],
+    ) -> Survey {
         let dir = std::env::temp_dir().join(format!("corsproof-install-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a temporary folder");
@@ -441,14 +447,19 @@ mod tests {
             std::fs::write(&path, "#!/bin/sh\n").expect("a fake executable");
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("its mode");
         }
-        SearchPath::only(vec![dir])
+        let survey = Survey::take(engines, &SearchPath::only(vec![dir.clone()]));
+        let _ = std::fs::remove_dir_all(&dir);
+        survey
     }
 
     #[test]
     fn what_is_missing_is_installed_once_from_what_provides_it() {
-        let search =
-            fake_installation("some", &["chromium", "chromedriver", "firefox", "WebKitWebDriver"], &["Xvfb"]);
-        let survey = Survey::take(&Engine::ALL, &search);
+        let survey = survey_of_fake_installation(
+            "some",
+            &Engine::ALL,
+            &["chromium", "chromedriver", "firefox", "WebKitWebDriver"],
+            &["Xvfb"],
+        );
         assert_eq!(survey.missing(), ["geckodriver", "MiniBrowser", "Xvfb"]);
         assert_eq!(survey.packages(), ["webkit2gtk-driver", "xvfb"]);
         assert_eq!(survey.crates(), ["geckodriver"]);
@@ -468,7 +479,7 @@ mod tests {
 
     #[test]
     fn with_nothing_installed_each_package_is_named_once() {
-        let survey = Survey::take(&Engine::ALL, &fake_installation("none", &[], &[]));
+        let survey = survey_of_fake_installation("none", &Engine::ALL, &[], &[]);
         assert_eq!(
             survey.packages(),
             ["chromium", "chromium-driver", "firefox-esr", "webkit2gtk-driver", "xvfb"]
@@ -478,9 +489,11 @@ mod tests {
 
     #[test]
     fn only_the_chosen_engines_are_looked_at() {
-        let survey = Survey::take(
+        let survey = survey_of_fake_installation(
+            "chromium",
             &[Engine::Chromium],
-            &fake_installation("chromium", &["google-chrome", "chromedriver"], &[]),
+            &["google-chrome", "chromedriver"],
+            &[],
         );
         assert!(survey.missing().is_empty());
         assert!(survey.packages().is_empty() && survey.crates().is_empty());
