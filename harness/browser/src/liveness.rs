@@ -14,6 +14,7 @@ use fantoccini::Client;
 use fantoccini::error::CmdError;
 
 use crate::driver::DriverProcess;
+use crate::process_group;
 
 /// How long a session may take to say its URL before it counts as gone: a live one answers in
 /// milliseconds, a driver whose browser died may never answer.
@@ -90,33 +91,12 @@ pub(crate) async fn gone(
 /// Whether process `pid` has a child that is running (not a zombie left for it to reap). When
 /// `/proc` cannot be read the answer is yes: a browser is not declared lost on no evidence.
 pub(crate) fn has_running_child(pid: u32) -> bool {
-    let Ok(entries) = std::fs::read_dir("/proc") else { return true };
-    entries
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|child| std::fs::read_to_string(format!("/proc/{child}/stat")).ok())
-        .any(|stat| parent_and_state(&stat).is_some_and(|(parent, state)| parent == pid && state != 'Z'))
-}
-
-/// The parent process id and the state letter from a `/proc/PID/stat` line (`PID (COMM) S PPID
-/// ...`); the command name may hold spaces and parentheses, so the fields after it are found
-/// from its last `)`.
-fn parent_and_state(stat: &str) -> Option<(u32, char)> {
-    let mut fields = stat.get(stat.rfind(')')? + 1..)?.split_whitespace();
-    let state = fields.next()?.chars().next()?;
-    let parent = fields.next()?.parse().ok()?;
-    Some((parent, state))
+    process_group::running_processes().is_none_or(|mut running| running.any(|process| process.parent == pid))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_stat_line_gives_its_parent_and_state_whatever_the_command_name() {
-        assert_eq!(parent_and_state("812 (chromium) S 800 812 800 0 -1"), Some((800, 'S')));
-        assert_eq!(parent_and_state("9 (Web Content (x)) Z 7 9 7 0 -1"), Some((7, 'Z')));
-        assert_eq!(parent_and_state("9 (cut"), None);
-    }
 
     #[test]
     fn a_child_killed_and_left_unreaped_is_no_running_child() {

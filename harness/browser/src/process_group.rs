@@ -56,16 +56,39 @@ pub fn kill_marked(variable: &str, value: &str) {
 }
 
 /// Whether a process of the group `pgid` is still running (a zombie, dead but not yet reaped,
-/// is not): `/proc/PID/stat`, whose fields after the name in parentheses are the state and,
-/// two further, the group.
+/// is not). When `/proc` cannot be read, no: there is nothing to wait for.
 fn has_running_member(pgid: u32) -> bool {
-    let Ok(processes) = std::fs::read_dir("/proc") else { return false };
-    processes.flatten().any(|entry| {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { return false };
-        let Some((_, fields)) = stat.rsplit_once(')') else { return false };
-        let fields: Vec<&str> = fields.split_whitespace().collect();
-        fields.get(2).is_some_and(|group| *group == pgid.to_string()) && fields.first() != Some(&"Z")
-    })
+    running_processes().is_some_and(|mut running| running.any(|process| process.group == pgid))
+}
+
+/// What `/proc/PID/stat` says of a process, the fields corsproof looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ProcessStat {
+    /// Its parent's process id.
+    pub(crate) parent: u32,
+    /// Its process group.
+    pub(crate) group: u32,
+}
+
+/// Every process that is running now (a zombie, dead but not yet reaped, is not), or `None` when
+/// `/proc` cannot be read.
+pub(crate) fn running_processes() -> Option<impl Iterator<Item = ProcessStat>> {
+    let processes = std::fs::read_dir("/proc").ok()?;
+    Some(processes.flatten().filter_map(|entry| {
+        let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+        running_stat(&stat)
+    }))
+}
+
+/// The fields of a `/proc/PID/stat` line (`PID (COMM) S PPID PGRP ...`) of a process that is not
+/// a zombie (state `Z`). The command name may hold spaces and parentheses, so the fields after
+/// it are found from its last `)`.
+fn running_stat(stat: &str) -> Option<ProcessStat> {
+    let mut fields = stat.get(stat.rfind(')')? + 1..)?.split_whitespace();
+    let state = fields.next()?;
+    let parent = fields.next()?.parse().ok()?;
+    let group = fields.next()?.parse().ok()?;
+    (state != "Z").then_some(ProcessStat { parent, group })
 }
 
 /// A shell that kills the group `pgid` once this process is gone (a panic in a test harness,
@@ -126,6 +149,20 @@ mod tests {
             std::thread::sleep(Duration::from_millis(20));
         }
         true
+    }
+
+    #[test]
+    fn a_stat_line_gives_its_parent_and_group_whatever_the_command_name() {
+        assert_eq!(
+            running_stat("812 (chromium) S 800 812 800 0 -1"),
+            Some(ProcessStat { parent: 800, group: 812 })
+        );
+        assert_eq!(
+            running_stat("9 (Web Content (x)) R 7 5 7 0 -1"),
+            Some(ProcessStat { parent: 7, group: 5 })
+        );
+        assert_eq!(running_stat("9 (Web Content (x)) Z 7 5 7 0 -1"), None, "a zombie is not running");
+        assert_eq!(running_stat("9 (cut"), None);
     }
 
     #[test]
