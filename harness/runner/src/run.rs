@@ -5,6 +5,7 @@
 //! dies (see the browser crate's `liveness.rs` for how that is told) is replaced by a fresh one,
 //! and the unfinished chunk runs again from a clean state, under new tokens.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -137,10 +138,11 @@ pub enum RunError {
 type PageOutcome = (Vec<Vec<PageResult>>, Vec<ConsoleEntry>);
 
 /// A chunk that ran: its scenarios as the attempt that ran them planned them (their tokens are
-/// the ones to read the journal by), what the page gave for each, and the console.
+/// the ones to read the journal by: the run's plan, or a rerun's own), what the page gave for
+/// each, and the console.
 #[derive(Debug)]
-struct ChunkOutcome {
-    planned: Vec<PlannedScenario>,
+struct ChunkOutcome<'p> {
+    planned: Cow<'p, [PlannedScenario]>,
     page_results: Vec<Vec<PageResult>>,
     console: Vec<ConsoleEntry>,
 }
@@ -262,14 +264,18 @@ impl Runner {
         let engine = self.engine();
         let mut results: Vec<Option<JobResult>> = vec![None; jobs.len()];
         // A page load per (URL, local network permission): the permission belongs to the page's
-        // origin, so scenarios that want it granted and denied cannot share a page. Neither
-        // depends on the run id, so this plan places each scenario as every attempt's will.
+        // origin, so scenarios that want it granted and denied cannot share a page. Each chunk's
+        // first attempt runs this plan; a rerun plans again under a new run id, which changes
+        // its tokens only, never its page.
         let planner = self.planner();
-        let mut groups: BTreeMap<PageGroup, Vec<usize>> = BTreeMap::new();
+        let mut groups: BTreeMap<PageGroup, (Vec<usize>, Vec<PlannedScenario>)> = BTreeMap::new();
         for (index, job) in jobs.iter().enumerate() {
             match planner.plan(&job.scenario, index) {
                 Ok(planned) => {
-                    groups.entry((planned.page_url, planned.local_network_granted)).or_default().push(index)
+                    let group = (planned.page_url.clone(), planned.local_network_granted);
+                    let (indices, plans) = groups.entry(group).or_default();
+                    indices.push(index);
+                    plans.push(planned);
                 }
                 Err(error) => {
                     let result = JobResult {
@@ -287,10 +293,11 @@ impl Runner {
 
         // Your server's exchanges are told apart by order, so its scenarios run one at a time.
         let chunk_size = if self.config.target.is_some() { 1 } else { self.config.chunk_size.max(1) };
-        for ((page_url, local_network_granted), indices) in groups {
-            for chunk in indices.chunks(chunk_size) {
+        for ((page_url, local_network_granted), (indices, plans)) in groups {
+            for (chunk, planned) in indices.chunks(chunk_size).zip(plans.chunks(chunk_size)) {
                 let started_unix_ms = now_unix_ms();
-                let outcome = self.run_chunk(&page_url, local_network_granted, &jobs, chunk, events).await;
+                let outcome =
+                    self.run_chunk(&page_url, local_network_granted, &jobs, chunk, planned, events).await;
                 for (position, index) in chunk.iter().enumerate() {
                     let job = &jobs[*index];
                     let result = match &outcome {
@@ -376,25 +383,22 @@ impl Runner {
         }
     }
 
-    /// Runs the chunk (the jobs at `chunk`) in one page, replacing a lost browser (and telling
-    /// `events`). Every attempt starts clean: a browser with a fresh profile, and the chunk
-    /// planned again under a run id of its own, so that nothing the lost attempt made the
+    /// Runs the chunk (the jobs at `chunk`, as `planned`) in one page, replacing a lost browser
+    /// (and telling `events`). Every rerun starts clean: a browser with a fresh profile, and the
+    /// chunk planned again under a run id of its own, so that nothing the lost attempt made the
     /// server journal, or left in its browser, is read as this attempt's.
-    async fn run_chunk(
+    async fn run_chunk<'p>(
         &mut self,
         page_url: &str,
         local_network_granted: Option<bool>,
         jobs: &[Job],
         chunk: &[usize],
+        planned: &'p [PlannedScenario],
         events: &mut dyn FnMut(Event<'_>),
-    ) -> Result<ChunkOutcome, ScenarioRunError> {
+    ) -> Result<ChunkOutcome<'p>, ScenarioRunError> {
+        let mut planned = Cow::Borrowed(planned);
         let mut attempt = 0;
         loop {
-            let planner = self.planner();
-            let planned: Vec<PlannedScenario> = chunk
-                .iter()
-                .map(|&index| planner.plan(&jobs[index].scenario, index))
-                .collect::<Result<_, _>>()?;
             match self.try_chunk(page_url, local_network_granted, &planned).await {
                 Ok((page_results, console)) => return Ok(ChunkOutcome { planned, page_results, console }),
                 Err(error) if error.is_lost() && attempt < RESTARTS_PER_GROUP => {
@@ -405,6 +409,9 @@ impl Runner {
                     if let Some(browser) = self.browser.take() {
                         browser.close().await;
                     }
+                    let planner = self.planner();
+                    let replanned = chunk.iter().map(|&index| planner.plan(&jobs[index].scenario, index));
+                    planned = Cow::Owned(replanned.collect::<Result<_, _>>()?);
                 }
                 Err(error) => return Err(error.into()),
             }
