@@ -39,7 +39,7 @@ impl JournalAccess {
         let mut bytes = [0u8; 16];
         // The operating system's random source; without it the key is empty and a sandboxed
         // page cannot read the journal (it cannot be guessed either).
-        let key = match ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes) {
+        let key = match getrandom::fill(&mut bytes) {
             Ok(()) => bytes.iter().map(|byte| format!("{byte:02x}")).collect(),
             Err(_) => {
                 tracing::warn!("no random source: sandboxed pages cannot read the journal");
