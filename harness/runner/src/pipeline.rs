@@ -198,6 +198,7 @@ async fn run_engine(
     report(Event::EngineFinished { engine, results: &finished });
     Ok(finished)
 }
+
 /// The runner's browser and its version.
 fn browser(runner: &Runner) -> String {
     format!("{} {}", runner.engine().name(), runner.browser_version())
