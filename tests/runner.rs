@@ -69,23 +69,26 @@ fn only(results: &[JobResult]) -> &corsproof_runner::RequestObservation {
 /// The processes of one browser: driver, browser, helpers, Xvfb (each carries
 /// `CORSPROOF_OWNER=<marker>` in its environment).
 fn processes_marked(marker: &str) -> Vec<u32> {
-    let marker = format!("{OWNER_VARIABLE}={marker}\0");
     let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
     entries
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/environ"))
-                .is_ok_and(|environ| environ.windows(marker.len()).any(|window| window == marker.as_bytes()))
-        })
+        .filter(|&pid| environment_value(pid, OWNER_VARIABLE).is_some_and(|value| value == marker.as_bytes()))
         // A zombie has no environment left to read, so it is not counted: it holds no resources.
         .collect()
 }
 
 /// The `TMPDIR` in process `pid`'s environment, if it has one.
 fn temp_folder_of(pid: u32) -> Option<std::path::PathBuf> {
+    let value = environment_value(pid, "TMPDIR")?;
+    Some(std::path::PathBuf::from(String::from_utf8_lossy(&value).into_owned()))
+}
+
+/// The value of `name` in process `pid`'s environment (`/proc/PID/environ`).
+fn environment_value(pid: u32, name: &str) -> Option<Vec<u8>> {
     let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
-    let value = environ.split(|&byte| byte == 0).find_map(|pair| pair.strip_prefix(b"TMPDIR="))?;
-    Some(std::path::PathBuf::from(String::from_utf8_lossy(value).into_owned()))
+    let prefix = format!("{name}=");
+    let value = environ.split(|&byte| byte == 0).find_map(|pair| pair.strip_prefix(prefix.as_bytes()))?;
+    Some(value.to_vec())
 }
 
 fn kill_all(pids: &[u32]) {
